@@ -1,0 +1,172 @@
+// The only place that reads argv and the environment. It resolves them (defaults < env <
+// flags) and hands each command just the values it needs.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { parseServerAddress, resolveServerConfig } from '../lib/config.ts';
+import * as commands from '../lib/cli/commands.ts';
+import { describe, EXIT, exitCodeFor, UsageError } from '../lib/cli/errors.ts';
+import { listen } from '../lib/cli/listen.ts';
+import { Output } from '../lib/cli/output.ts';
+import { serve } from '../lib/cli/serve.ts';
+
+const env = process.env;
+
+function defaultDb(): string {
+  const dataHome = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return `sqlite:${join(dataHome, 'chat', 'chat.db')}`;
+}
+
+async function readStdinPassword(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text.replace(/\r?\n$/, '');
+}
+
+type Globals = { server: string; user?: string | undefined; password?: string | undefined; 'password-stdin'?: boolean; json: boolean };
+
+async function commandEnv(argv: Globals): Promise<commands.CommandEnv> {
+  const password = argv['password-stdin'] ? await readStdinPassword() : argv.password;
+  return { target: parseServerAddress(argv.server), creds: { user: argv.user, password }, out: new Output(argv.json) };
+}
+
+/** TEXT is everything after the name, joined by spaces; arguments after `--` are text too, never options. */
+function textOf(parts: unknown[] | undefined, dashdash: unknown[] | undefined): string {
+  const all = [...(parts ?? []), ...(dashdash ?? [])].map(String);
+  if (all.length === 0) throw new UsageError('TEXT is missing');
+  return all.join(' ');
+}
+
+function positiveInt(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--${name} must be a whole number`);
+  return value;
+}
+
+let exitCode: number = EXIT.ok;
+const run = (fn: (argv: any) => Promise<number | void>) => async (argv: any) => {
+  exitCode = (await fn(argv)) ?? EXIT.ok;
+};
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('chat')
+  .parserConfiguration({ 'parse-positional-numbers': false, 'populate--': true })
+  .usage('$0 [command] [options]\n\nA terminal chat client and server. Bare `chat` opens the terminal UI.')
+  .option('server', { type: 'string', default: env.CHAT_SERVER ?? '127.0.0.1:6000', describe: 'HOST:PORT of the server (env CHAT_SERVER)', global: true })
+  .option('user', { type: 'string', default: env.CHAT_USER, defaultDescription: '$CHAT_USER', describe: 'user name (env CHAT_USER)', global: true })
+  .option('password', { type: 'string', default: env.CHAT_PASSWORD, defaultDescription: '$CHAT_PASSWORD', describe: 'password (env CHAT_PASSWORD)', global: true })
+  .option('password-stdin', { type: 'boolean', describe: 'read the password from standard input', global: true })
+  .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line', global: true })
+  .command(
+    'serve',
+    'run a chat server',
+    (y: Argv) =>
+      y
+        .option('host', { type: 'string', default: env.CHAT_HOST ?? '127.0.0.1', describe: 'address to listen on (0.0.0.0 serves a LAN) (env CHAT_HOST)' })
+        .option('port', { type: 'number', default: env.CHAT_PORT === undefined ? 6000 : Number(env.CHAT_PORT), describe: 'TCP port (env CHAT_PORT)' })
+        .option('db', { type: 'string', default: env.CHAT_DB ?? defaultDb(), describe: 'sqlite:PATH or mysql://… (env CHAT_DB)' })
+        .option('node-id', { type: 'string', default: env.CHAT_NODE_ID ?? 'n1', describe: 'this node\'s name in logs and hello (env CHAT_NODE_ID)' })
+        .option('log-level', { type: 'string', default: env.CHAT_LOG_LEVEL ?? 'info', describe: 'trace|debug|info|warn|error|silent (env CHAT_LOG_LEVEL)' })
+        .option('max-line-bytes', { type: 'number', describe: 'largest accepted frame (default 65536)' })
+        .option('max-text-length', { type: 'number', describe: 'longest message text (default 16000)' })
+        .option('max-output-bytes', { type: 'number', describe: 'unsent output at which a slow reader is dropped (default 4 MiB)' })
+        .option('idle-timeout-ms', { type: 'number', describe: 'close connections silent this long (default 90000)' }),
+    run((a) =>
+      serve(
+        resolveServerConfig({
+          host: a.host, port: a.port, db: a.db, nodeId: a['node-id'], logLevel: a['log-level'],
+          maxLineBytes: a['max-line-bytes'], maxTextLength: a['max-text-length'],
+          maxOutputBytes: a['max-output-bytes'], idleTimeoutMs: a['idle-timeout-ms'],
+        }),
+      ),
+    ),
+  )
+  .command('register', 'create the account named by --user', {}, run(async (a) => commands.register(await commandEnv(a))))
+  .command('friends', 'list friends (with online state) and pending requests', {}, run(async (a) => commands.friends(await commandEnv(a))))
+  .command(
+    'friend <action> <name>',
+    'add | accept | decline | remove a friend',
+    (y: Argv) => y.positional('action', { choices: ['add', 'accept', 'decline', 'remove'] as const }).positional('name', { type: 'string' }),
+    run(async (a) => commands.friend(await commandEnv(a), a.action, a.name)),
+  )
+  .command('groups', 'list your groups', {}, run(async (a) => commands.groups(await commandEnv(a))))
+  .command(
+    'group <action> <name>',
+    'create | join | leave | members',
+    (y: Argv) =>
+      y
+        .positional('action', { choices: ['create', 'join', 'leave', 'members'] as const })
+        .positional('name', { type: 'string' })
+        .option('desc', { type: 'string', describe: 'description, with create' }),
+    run(async (a) =>
+      a.action === 'members' ? commands.groupMembers(await commandEnv(a), a.name) : commands.group(await commandEnv(a), a.action, a.name, a.desc),
+    ),
+  )
+  .command(
+    'send [name] [text..]',
+    'send TEXT to a friend, or with --group to a group',
+    (y: Argv) =>
+      y
+        .positional('name', { type: 'string' })
+        .positional('text', { type: 'string', array: true })
+        .option('group', { type: 'string', describe: 'send to this group; then every positional is text' })
+        .option('client-msg-id', { type: 'string', describe: 'idempotency key: a retried send with the same key is stored once' }),
+    run(async (a) => {
+      const args =
+        a.group !== undefined
+          ? { group: a.group, text: textOf([a.name, ...(a.text ?? [])].filter((v) => v !== undefined), a['--']) }
+          : { to: a.name, text: textOf(a.text, a['--']) };
+      if (!a.group && a.name === undefined) throw new UsageError('send NAME TEXT');
+      return commands.send(await commandEnv(a), { ...args, clientMsgId: a['client-msg-id'] });
+    }),
+  )
+  .command(
+    'listen',
+    'print the backlog, then live messages; ack what was printed',
+    (y: Argv) =>
+      y
+        .option('count', { type: 'number', describe: 'exit after N messages (exit 4 if the timeout comes first)' })
+        .option('timeout', { type: 'number', describe: 'exit after SECONDS' }),
+    run(async (a) => {
+      const count = positiveInt('count', a.count);
+      if (a.timeout !== undefined && !(a.timeout >= 0)) throw new UsageError('--timeout must be a number of seconds');
+      return listen(await commandEnv(a), { count, timeoutSeconds: a.timeout });
+    }),
+  )
+  .command(
+    'history [name]',
+    'show a conversation, newest last',
+    (y: Argv) =>
+      y
+        .positional('name', { type: 'string' })
+        .option('group', { type: 'string' })
+        .option('limit', { type: 'number', default: 50, describe: 'at most N messages (1-500)' })
+        .option('before', { type: 'number', describe: 'only messages with seq below this (paging)' })
+        .option('mark-read', { type: 'boolean', describe: 'move the read cursor to the last message shown' }),
+    run(async (a) =>
+      commands.history(await commandEnv(a), {
+        with: a.name, group: a.group, limit: positiveInt('limit', a.limit), before: positiveInt('before', a.before), markRead: a['mark-read'],
+      }),
+    ),
+  )
+  .command('unread', 'unread counts per conversation', {}, run(async (a) => commands.unread(await commandEnv(a))))
+  .command(['chat', '$0'], 'open the terminal UI', {}, async () => {
+    // The terminal UI is not built yet; until then bare `chat` explains what there is.
+    cli.showHelp('log');
+  })
+  .strict()
+  .help()
+  .alias('h', 'help')
+  .version(false)
+  .fail((msg, err) => {
+    throw err ?? new UsageError(msg);
+  });
+
+try {
+  await cli.parseAsync();
+  process.exitCode = exitCode;
+} catch (err) {
+  process.stderr.write(describe(err) + '\n');
+  process.exitCode = exitCodeFor(err);
+}

@@ -1,0 +1,22 @@
+// The bus only wakes sessions up: storage is the truth. A lost event is repaired by the
+// client's next sync, so implementations may be fire-and-forget.
+
+export interface BusEvent {
+  /** users whose sessions should receive the frame */
+  users: number[];
+  /** one encoded push line, shared by every recipient session */
+  frame: string;
+  /** the connection that caused it (`node:conn`), which already has the result */
+  exceptConn?: string;
+}
+
+export interface Bus {
+  publish(event: BusEvent): void;
+  subscribe(handler: (event: BusEvent) => void): void;
+  /** Counts a session; true when the user just came online. */
+  sessionOpened(userId: number): Promise<boolean>;
+  /** Uncounts a session; true when the user just went offline. */
+  sessionClosed(userId: number): Promise<boolean>;
+  onlineAmong(userIds: number[]): Promise<Set<number>>;
+  close(): Promise<void>;
+}

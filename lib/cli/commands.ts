@@ -1,0 +1,127 @@
+import { ChatClient } from '../client/client.ts';
+import { Output, safe } from './output.ts';
+import { newClientMsgId, requireCredentials, withSession, type Credentials, type Target } from './session.ts';
+import { UsageError } from './errors.ts';
+
+export interface CommandEnv {
+  target: Target;
+  creds: Credentials;
+  out: Output;
+}
+
+export async function register({ target, creds, out }: CommandEnv): Promise<void> {
+  const { user, password } = requireCredentials(creds);
+  const client = await ChatClient.connect(target);
+  try {
+    const r = await client.request('register', { user, password });
+    out.emit({ type: 'user', user: r.user, user_id: r.user_id }, String(r.user_id));
+  } finally {
+    await client.close();
+  }
+}
+
+export async function friends({ target, creds, out }: CommandEnv): Promise<void> {
+  await withSession(target, creds, async (client) => {
+    const r = await client.request('friends', {});
+    for (const f of r.friends) out.emit({ type: 'friend', name: f.name, online: f.online }, `${safe(f.name)}\t${f.online ? 'online' : 'offline'}`);
+    for (const q of r.requests) {
+      out.emit({ type: 'request', name: q.name, direction: q.direction }, `${safe(q.name)}\trequest ${q.direction === 'in' ? 'from them (accept or decline)' : 'sent, waiting'}`);
+    }
+  });
+}
+
+export type FriendAction = 'add' | 'accept' | 'decline' | 'remove';
+
+export async function friend(env: CommandEnv, action: FriendAction, name: string): Promise<void> {
+  await withSession(env.target, env.creds, async (client) => {
+    let status: string;
+    let user: string;
+    if (action === 'add') ({ user, status } = await client.request('friend_add', { user: name }));
+    else {
+      const type = `friend_${action}` as const;
+      ({ user } = await client.request(type, { user: name }));
+      status = { accept: 'accepted', decline: 'declined', remove: 'removed' }[action];
+    }
+    env.out.emit({ type: 'friend_action', action, user, status }, `${safe(user)}: ${status}`);
+  });
+}
+
+export async function groups({ target, creds, out }: CommandEnv): Promise<void> {
+  await withSession(target, creds, async (client) => {
+    for (const g of (await client.request('groups', {})).groups) {
+      out.emit({ type: 'group', ...g }, `${safe(g.name)}\t${g.role}\t${g.members} members\t${safe(g.desc)}`);
+    }
+  });
+}
+
+export type GroupAction = 'create' | 'join' | 'leave';
+
+export async function group(env: CommandEnv, action: GroupAction, name: string, desc?: string): Promise<void> {
+  await withSession(env.target, env.creds, async (client) => {
+    const r =
+      action === 'create'
+        ? await client.request('group_create', { group: name, ...(desc === undefined ? {} : { desc }) })
+        : await client.request(action === 'join' ? 'group_join' : 'group_leave', { group: name });
+    env.out.emit({ type: 'group_action', action, ...r }, `${safe(r.group)}: ${{ create: 'created', join: 'joined', leave: 'left' }[action]}`);
+  });
+}
+
+export async function groupMembers({ target, creds, out }: CommandEnv, name: string): Promise<void> {
+  await withSession(target, creds, async (client) => {
+    const r = await client.request('group_members', { group: name });
+    for (const m of r.members) {
+      out.emit({ type: 'member', group: r.group, ...m }, `${safe(m.name)}\t${m.role}\t${m.online ? 'online' : 'offline'}`);
+    }
+  });
+}
+
+export interface SendArgs {
+  to?: string | undefined;
+  group?: string | undefined;
+  text: string;
+  clientMsgId?: string | undefined;
+}
+
+export async function send({ target, creds, out }: CommandEnv, args: SendArgs): Promise<void> {
+  if ((args.to === undefined) === (args.group === undefined)) throw new UsageError('send NAME TEXT, or send --group NAME TEXT');
+  await withSession(target, creds, async (client) => {
+    const r = await client.request('send', {
+      ...(args.to !== undefined ? { to: args.to } : { group: args.group! }),
+      text: args.text,
+      client_msg_id: args.clientMsgId ?? newClientMsgId(),
+    });
+    const where = args.to !== undefined ? { to: args.to } : { group: args.group! };
+    out.emit({ type: 'sent', ...where, ...r }, `sent (seq ${r.seq}${r.duplicate ? ', already stored earlier' : ''})`);
+  });
+}
+
+export interface HistoryArgs {
+  with?: string | undefined;
+  group?: string | undefined;
+  limit?: number | undefined;
+  before?: number | undefined;
+  markRead?: boolean | undefined;
+}
+
+export async function history({ target, creds, out }: CommandEnv, args: HistoryArgs): Promise<void> {
+  if ((args.with === undefined) === (args.group === undefined)) throw new UsageError('history NAME, or history --group NAME');
+  await withSession(target, creds, async (client) => {
+    const r = await client.request('history', {
+      ...(args.with !== undefined ? { with: args.with } : { group: args.group! }),
+      ...(args.limit === undefined ? {} : { limit: args.limit }),
+      ...(args.before === undefined ? {} : { before: args.before }),
+    });
+    for (const m of r.messages) out.message(m);
+    const last = r.messages.at(-1);
+    if (args.markRead && last) await client.request('read', { conversation: r.conversation, seq: last.seq });
+  });
+}
+
+export async function unread({ target, creds, out }: CommandEnv): Promise<void> {
+  await withSession(target, creds, async (client) => {
+    for (const u of (await client.request('unread', {})).unread) {
+      const name = u.group !== undefined ? `#${safe(u.group)}` : safe(u.with ?? '');
+      out.emit({ type: 'unread', ...u }, `${name}\t${u.count}`);
+    }
+  });
+}

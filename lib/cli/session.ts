@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { ChatClient } from '../client/client.ts';
+import type { Results } from '../protocol/messages.ts';
+import { UsageError } from './errors.ts';
+
+export interface Target {
+  host: string;
+  port: number;
+}
+
+export interface Credentials {
+  user?: string | undefined;
+  password?: string | undefined;
+}
+
+export function requireCredentials(creds: Credentials): { user: string; password: string } {
+  if (!creds.user) throw new UsageError('--user (or CHAT_USER) is required');
+  if (creds.password === undefined) throw new UsageError('--password, --password-stdin or CHAT_PASSWORD is required');
+  return { user: creds.user, password: creds.password };
+}
+
+/**
+ * Connects, logs in, runs `fn`, then logs out so that one-shot commands leave no resume
+ * token behind. The connection is closed whatever happens.
+ */
+export async function withSession<T>(
+  target: Target,
+  creds: Credentials,
+  fn: (client: ChatClient, me: Results['login']) => Promise<T>,
+): Promise<T> {
+  const { user, password } = requireCredentials(creds);
+  const client = await ChatClient.connect(target);
+  try {
+    const me = await client.request('login', { user, password });
+    const result = await fn(client, me);
+    await client.request('logout', {}).catch(() => {});
+    return result;
+  } finally {
+    await client.close();
+  }
+}
+
+export function newClientMsgId(): string {
+  return randomUUID();
+}

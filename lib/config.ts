@@ -1,0 +1,82 @@
+import { ChatError } from './protocol/errors.ts';
+import { DEFAULT_MAX_LINE_BYTES } from './protocol/framing.ts';
+
+// Config is resolved once: defaults < env < flags. bin/ gathers env and flags into a partial
+// object; everything below it receives only the resolved values it needs.
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** sqlite:PATH or mysql://… */
+  db: string;
+  nodeId: string;
+  logLevel: string;
+  maxLineBytes: number;
+  /** message text limit, in UTF-16 code units as JavaScript counts them */
+  maxTextLength: number;
+  /** a connection whose unsent output passes this is dropped as a slow consumer */
+  maxOutputBytes: number;
+  /** a connection that sends nothing for this long is closed (clients ping every 30 s) */
+  idleTimeoutMs: number;
+  tokenTtlMs: number;
+  /** most requests queued per connection before the socket stops being read */
+  maxQueuedRequests: number;
+}
+
+export const SERVER_DEFAULTS: Omit<ServerConfig, 'db'> = {
+  host: '127.0.0.1',
+  port: 6000,
+  nodeId: 'n1',
+  logLevel: 'info',
+  maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+  maxTextLength: 16_000,
+  maxOutputBytes: 4 * 1024 * 1024,
+  idleTimeoutMs: 90_000,
+  tokenTtlMs: 30 * 24 * 3600 * 1000,
+  maxQueuedRequests: 256,
+};
+
+const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+export function resolveServerConfig(partial: Partial<ServerConfig> & { db: string }): ServerConfig {
+  const config: ServerConfig = { ...SERVER_DEFAULTS, ...dropUndefined(partial), db: partial.db };
+  checkInt('port', config.port, 0, 65535);
+  checkInt('maxLineBytes', config.maxLineBytes, 256, 64 * 1024 * 1024);
+  checkInt('maxTextLength', config.maxTextLength, 1, config.maxLineBytes);
+  checkInt('maxOutputBytes', config.maxOutputBytes, 1024, 1024 * 1024 * 1024);
+  checkInt('idleTimeoutMs', config.idleTimeoutMs, 100, 24 * 3600 * 1000);
+  checkInt('tokenTtlMs', config.tokenTtlMs, 1000, 10 * 365 * 24 * 3600 * 1000);
+  checkInt('maxQueuedRequests', config.maxQueuedRequests, 1, 1_000_000);
+  if (!LOG_LEVELS.has(config.logLevel)) throw configError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}`);
+  if (!/^(sqlite:|mysql:\/\/)/.test(config.db)) throw configError('db', 'must start with sqlite: or mysql://');
+  if (!/^[\w.-]{1,64}$/.test(config.nodeId)) throw configError('nodeId', 'must be 1-64 letters, digits, dot, dash or underscore');
+  return config;
+}
+
+export interface ServerAddress {
+  host: string;
+  port: number;
+}
+
+/** Parses HOST:PORT, [v6]:PORT, or a bare HOST (port 6000). */
+export function parseServerAddress(text: string): ServerAddress {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:]+)(?::(\d+))?$/.exec(text);
+  if (!m) throw configError('server', `expected HOST:PORT, got ${JSON.stringify(text)}`);
+  const port = m[2] === undefined ? SERVER_DEFAULTS.port : Number(m[2]);
+  checkInt('server', port, 1, 65535);
+  return { host: m[1]!, port };
+}
+
+function checkInt(key: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw configError(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+}
+
+function configError(key: string, why: string): ChatError {
+  return new ChatError('CHAT_ERR_CONFIG', `config ${key}: ${why}`);
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

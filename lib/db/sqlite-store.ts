@@ -1,0 +1,454 @@
+// The embedded Store: one better-sqlite3 connection, every statement prepared once. Calls are
+// synchronous underneath; the async surface only exists so a networked store fits the same
+// interface. Since JS runs one call at a time, each transaction sees no interleaving from this
+// process; `immediate` transactions keep read-then-write safe against other processes too.
+import Database from 'better-sqlite3';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ChatError } from '../protocol/errors.ts';
+import type {
+  AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
+  StoredMessage, UserRow,
+} from './store.ts';
+
+type Db = Database.Database;
+
+const SQL_DIR = new URL('../../sql/sqlite/', import.meta.url);
+
+/** Applies every sql/sqlite/NNN_*.sql newer than schema_version, one transaction each. */
+function migrate(db: Db): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const files = readdirSync(SQL_DIR)
+    .map((name) => /^(\d+)_.*\.sql$/.exec(name))
+    .filter((m) => m !== null)
+    .map((m) => ({ version: Number(m[1]), name: m[0] }))
+    .sort((a, b) => a.version - b.version);
+  files.forEach((f, i) => {
+    if (i > 0 && files[i - 1]!.version === f.version) throw new Error(`two migrations numbered ${f.version}`);
+  });
+  const current = db.prepare<[], { v: number | null }>('SELECT MAX(version) AS v FROM schema_version');
+  const record = db.prepare<[number, string, number]>('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const f of files) {
+    // Re-checked inside the write lock: another process may have migrated meanwhile.
+    db.transaction(() => {
+      if ((current.get()?.v ?? 0) >= f.version) return;
+      db.exec(readFileSync(new URL(f.name, SQL_DIR), 'utf8'));
+      record.run(f.version, f.name, Date.now());
+    }).immediate();
+  }
+}
+
+const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
+  COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId`;
+
+const GROUP_COLUMNS = `id, name, description AS "desc", creator_id AS creatorId, conversation_id AS conversationId`;
+
+const CONVERSATION_SELECT = `
+  SELECT c.id AS conversationId, c.kind, c.last_seq AS lastSeq,
+    m.delivered_seq AS delivered, m.read_seq AS read,
+    CASE WHEN c.kind = 'direct' THEN (
+      SELECT u.name FROM members o JOIN users u ON u.id = o.user_id
+      WHERE o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) END AS peerName,
+    g.name AS groupName,
+    (SELECT COUNT(*) FROM messages x
+      WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.user_id) AS unread
+  FROM members m
+  JOIN conversations c ON c.id = m.conversation_id
+  LEFT JOIN chat_groups g ON g.conversation_id = c.id`;
+
+interface ConversationRecord extends Omit<ConversationRow, 'peerName' | 'groupName'> {
+  peerName: string | null;
+  groupName: string | null;
+}
+
+function prepareStatements(db: Db) {
+  const p = db.prepare.bind(db);
+  return {
+    insertUser: p<[string, string, string, number], { id: number }>(
+      'INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id'),
+    userByKey: p<[string], UserRow>('SELECT id, name, password_hash AS passwordHash FROM users WHERE name_key = ?'),
+
+    saveToken: p<[string, number, number, number]>(`
+      INSERT INTO tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (token_hash) DO UPDATE SET user_id = excluded.user_id, expires_at = excluded.expires_at`),
+    userByToken: p<[string, number], UserRow>(`
+      SELECT u.id, u.name, u.password_hash AS passwordHash
+      FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`),
+    deleteToken: p<[string]>('DELETE FROM tokens WHERE token_hash = ?'),
+
+    friendship: p<[number, number], { conversationId: number }>(
+      'SELECT conversation_id AS conversationId FROM friendships WHERE user_id = ? AND friend_id = ?'),
+    request: p<[number, number], { one: number }>('SELECT 1 AS one FROM friend_requests WHERE from_id = ? AND to_id = ?'),
+    insertRequest: p<[number, number, number]>('INSERT INTO friend_requests (from_id, to_id, created_at) VALUES (?, ?, ?)'),
+    deleteRequest: p<[number, number]>('DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?'),
+    insertFriendship: p<[number, number, number, number]>(`
+      INSERT INTO friendships (user_id, friend_id, conversation_id, created_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT DO NOTHING`),
+    deleteFriendship: p<{ a: number; b: number }>(`
+      DELETE FROM friendships WHERE (user_id = @a AND friend_id = @b) OR (user_id = @b AND friend_id = @a)`),
+    friendsOf: p<[number], { id: number; name: string }>(`
+      SELECT u.id, u.name FROM friendships f JOIN users u ON u.id = f.friend_id
+      WHERE f.user_id = ? ORDER BY u.name_key`),
+    requestsOf: p<[number, number], { id: number; name: string; direction: 'in' | 'out'; at: number }>(`
+      SELECT u.id, u.name, 'in' AS direction, r.created_at AS at
+        FROM friend_requests r JOIN users u ON u.id = r.from_id WHERE r.to_id = ?
+      UNION ALL
+      SELECT u.id, u.name, 'out', r.created_at
+        FROM friend_requests r JOIN users u ON u.id = r.to_id WHERE r.from_id = ?
+      ORDER BY at, id`),
+
+    directByKey: p<[string], { id: number }>('SELECT id FROM conversations WHERE direct_key = ?'),
+    insertConversation: p<['direct' | 'group', string | null, number], { id: number }>(
+      'INSERT INTO conversations (kind, direct_key, created_at) VALUES (?, ?, ?) RETURNING id'),
+    lastSeq: p<[number], { lastSeq: number }>('SELECT last_seq AS lastSeq FROM conversations WHERE id = ?'),
+    deleteConversation: p<[number]>('DELETE FROM conversations WHERE id = ?'),
+
+    insertMember: p<[number, number, Role, number, number, number]>(`
+      INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at)
+      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+    member: p<[number, number], { role: Role; lastSeq: number }>(`
+      SELECT m.role, c.last_seq AS lastSeq FROM members m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.conversation_id = ? AND m.user_id = ?`),
+    deleteMember: p<[number, number]>('DELETE FROM members WHERE conversation_id = ? AND user_id = ?'),
+    successor: p<[number], { userId: number }>(`
+      SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1`),
+    setRole: p<[Role, number, number]>('UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?'),
+    memberIds: p<[number], { userId: number }>(
+      'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY user_id'),
+    moveDelivered: p<[number, number, number], { seq: number }>(`
+      UPDATE members SET delivered_seq = MAX(delivered_seq, ?) WHERE conversation_id = ? AND user_id = ?
+      RETURNING delivered_seq AS seq`),
+    moveRead: p<[number, number, number], { seq: number }>(`
+      UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?
+      RETURNING read_seq AS seq`),
+
+    insertGroup: p<[string, string, string, number, number, number], { id: number }>(`
+      INSERT INTO chat_groups (name, name_key, description, creator_id, conversation_id, created_at)
+      VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+    groupByKey: p<[string], GroupRow>(`SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE name_key = ?`),
+    groupById: p<[number], GroupRow>(`SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE id = ?`),
+    setCreator: p<[number, number]>('UPDATE chat_groups SET creator_id = ? WHERE id = ?'),
+    deleteGroup: p<[number]>('DELETE FROM chat_groups WHERE id = ?'),
+    groupMembers: p<[number], { id: number; name: string; role: Role }>(`
+      SELECT u.id, u.name, m.role FROM chat_groups g
+      JOIN members m ON m.conversation_id = g.conversation_id JOIN users u ON u.id = m.user_id
+      WHERE g.id = ? ORDER BY m.joined_at, m.user_id`),
+    groupsOf: p<[number], GroupSummary>(`
+      SELECT g.name, g.description AS "desc", m.role,
+        (SELECT COUNT(*) FROM members x WHERE x.conversation_id = g.conversation_id) AS members
+      FROM members m JOIN chat_groups g ON g.conversation_id = m.conversation_id
+      WHERE m.user_id = ? ORDER BY g.name_key`),
+
+    conversationsOf: p<[number], ConversationRecord>(`${CONVERSATION_SELECT} WHERE m.user_id = ? ORDER BY c.id`),
+    conversationOf: p<[number, number], ConversationRecord>(
+      `${CONVERSATION_SELECT} WHERE m.user_id = ? AND m.conversation_id = ?`),
+
+    byClientMsgId: p<[number, string], { seq: number; ts: number }>(
+      'SELECT seq, created_at AS ts FROM messages WHERE sender_id = ? AND client_msg_id = ?'),
+    isMember: p<[number, number], { one: number }>(
+      'SELECT 1 AS one FROM members WHERE conversation_id = ? AND user_id = ?'),
+    nextSeq: p<[number], { seq: number }>(
+      'UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq AS seq'),
+    insertMessage: p<[number, number, number, string, string | null, number]>(`
+      INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at)
+      VALUES (?, ?, ?, ?, ?, ?)`),
+    deleteMessages: p<[number]>('DELETE FROM messages WHERE conversation_id = ?'),
+    messagesAfter: p<[number, number, number], StoredMessage>(`
+      SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
+      WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`),
+    messagesBefore: p<[number, number, number], StoredMessage>(`
+      SELECT * FROM (
+        SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
+        WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?
+      ) ORDER BY seq`),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Database.SqliteError
+    && (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+}
+
+/** Contention becomes a code the client can act on; anything else keeps its own error. */
+function storeError(err: unknown): Error {
+  if (err instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(err.code)) {
+    return new ChatError('CHAT_ERR_DB_BUSY');
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function toConversation({ peerName, groupName, ...row }: ConversationRecord): ConversationRow {
+  return row.kind === 'direct' ? { ...row, peerName: peerName ?? '' } : { ...row, groupName: groupName ?? '' };
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Db;
+  private readonly q: Statements;
+  private readonly txAppend: (batch: NewMessage[]) => AppendResult[];
+  private readonly txAccept: (userId: number, fromId: number) => number;
+  private readonly txCreateGroup: (name: string, key: string, desc: string, creatorId: number) => GroupRow;
+  private readonly txJoin: (groupId: number, userId: number) => number;
+  private readonly txLeave: (groupId: number, userId: number) => { deleted: boolean; newCreatorId: number | null };
+  private readonly txMove: (which: 'moveDelivered' | 'moveRead', conv: number, user: number, seq: number) => number;
+
+  static open(path: string): SqliteStore {
+    return new SqliteStore(path);
+  }
+
+  constructor(path: string) {
+    if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) {
+      mkdirSync(dirname(resolve(path)), { recursive: true });
+    }
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+      this.q = prepareStatements(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+    const q = this.q;
+    const immediate = <A extends unknown[], R>(fn: (...args: A) => R) => {
+      const tx = db.transaction(fn);
+      return (...args: A): R => tx.immediate(...args);
+    };
+
+    // Validation happens before any write, so a failed item leaves nothing behind and needs no
+    // savepoint; an unexpected SQLite error escapes and rolls back the whole batch.
+    const appendOne = (m: NewMessage): AppendResult => {
+      if (m.clientMsgId !== null) {
+        // Also sees rows inserted earlier in this same batch: same transaction.
+        const prior = q.byClientMsgId.get(m.senderId, m.clientMsgId);
+        if (prior) return { ok: true, seq: prior.seq, ts: prior.ts, duplicate: true };
+      }
+      if (!q.isMember.get(m.conversationId, m.senderId)) {
+        return { ok: false, error: new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION') };
+      }
+      const seq = q.nextSeq.get(m.conversationId)!.seq;
+      q.insertMessage.run(m.conversationId, seq, m.senderId, m.text, m.clientMsgId, m.ts);
+      q.moveRead.run(seq, m.conversationId, m.senderId);
+      return { ok: true, seq, ts: m.ts, duplicate: false };
+    };
+    this.txAppend = immediate((batch: NewMessage[]) => batch.map(appendOne));
+
+    this.txAccept = immediate((userId: number, fromId: number) => {
+      if (q.deleteRequest.run(fromId, userId).changes === 0) throw new ChatError('CHAT_ERR_NO_REQUEST');
+      q.deleteRequest.run(userId, fromId);
+      const now = Date.now();
+      const key = `${Math.min(userId, fromId)}:${Math.max(userId, fromId)}`;
+      const conv = q.directByKey.get(key)?.id ?? q.insertConversation.get('direct', key, now)!.id;
+      const last = q.lastSeq.get(conv)!.lastSeq;
+      // A no-op for a reused conversation: existing member rows keep their cursors.
+      q.insertMember.run(conv, userId, 'member', last, last, now);
+      q.insertMember.run(conv, fromId, 'member', last, last, now);
+      q.insertFriendship.run(userId, fromId, conv, now);
+      q.insertFriendship.run(fromId, userId, conv, now);
+      return conv;
+    });
+
+    this.txCreateGroup = immediate((name: string, key: string, desc: string, creatorId: number) => {
+      const now = Date.now();
+      const conversationId = q.insertConversation.get('group', null, now)!.id;
+      let id: number;
+      try {
+        id = q.insertGroup.get(name, key, desc, creatorId, conversationId, now)!.id;
+      } catch (err) {
+        throw isUniqueViolation(err) ? new ChatError('CHAT_ERR_GROUP_TAKEN') : err;
+      }
+      q.insertMember.run(conversationId, creatorId, 'creator', 0, 0, now);
+      return { id, name, desc, creatorId, conversationId };
+    });
+
+    this.txJoin = immediate((groupId: number, userId: number) => {
+      const group = q.groupById.get(groupId);
+      if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
+      if (q.isMember.get(group.conversationId, userId)) throw new ChatError('CHAT_ERR_ALREADY_MEMBER');
+      const last = q.lastSeq.get(group.conversationId)!.lastSeq;
+      q.insertMember.run(group.conversationId, userId, 'member', last, last, Date.now());
+      return last;
+    });
+
+    this.txLeave = immediate((groupId: number, userId: number) => {
+      const group = q.groupById.get(groupId);
+      if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
+      const conv = group.conversationId;
+      const member = q.member.get(conv, userId);
+      if (!member) throw new ChatError('CHAT_ERR_NOT_MEMBER');
+      q.deleteMember.run(conv, userId);
+      const next = q.successor.get(conv);
+      if (!next) {
+        q.deleteGroup.run(groupId);
+        q.deleteMessages.run(conv);
+        q.deleteConversation.run(conv);
+        return { deleted: true, newCreatorId: null };
+      }
+      if (member.role !== 'creator') return { deleted: false, newCreatorId: null };
+      q.setRole.run('creator', conv, next.userId);
+      q.setCreator.run(next.userId, groupId);
+      return { deleted: false, newCreatorId: next.userId };
+    });
+
+    this.txMove = immediate((which: 'moveDelivered' | 'moveRead', conv: number, user: number, seq: number) => {
+      const member = q.member.get(conv, user);
+      if (!member) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
+      if (seq > member.lastSeq) throw new ChatError('CHAT_ERR_BAD_CURSOR');
+      return q[which].get(seq, conv, user)!.seq;
+    });
+  }
+
+  private async call<T>(fn: () => T): Promise<T> {
+    try {
+      return fn();
+    } catch (err) {
+      throw storeError(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  createUser(name: string, key: string, passwordHash: string): Promise<UserRow> {
+    return this.call(() => {
+      try {
+        const { id } = this.q.insertUser.get(name, key, passwordHash, Date.now())!;
+        return { id, name, passwordHash };
+      } catch (err) {
+        throw isUniqueViolation(err) ? new ChatError('CHAT_ERR_NAME_TAKEN') : err;
+      }
+    });
+  }
+
+  userByKey(key: string): Promise<UserRow | null> {
+    return this.call(() => this.q.userByKey.get(key) ?? null);
+  }
+
+  saveToken(tokenHash: string, userId: number, expiresAt: number): Promise<void> {
+    return this.call(() => void this.q.saveToken.run(tokenHash, userId, expiresAt, Date.now()));
+  }
+
+  userByToken(tokenHash: string, now: number): Promise<UserRow | null> {
+    return this.call(() => this.q.userByToken.get(tokenHash, now) ?? null);
+  }
+
+  deleteToken(tokenHash: string): Promise<void> {
+    return this.call(() => void this.q.deleteToken.run(tokenHash));
+  }
+
+  relation(userId: number, otherId: number): Promise<Relation> {
+    return this.call(() => {
+      if (this.q.friendship.get(userId, otherId)) return 'friends';
+      if (this.q.request.get(userId, otherId)) return 'out';
+      if (this.q.request.get(otherId, userId)) return 'in';
+      return 'none';
+    });
+  }
+
+  createFriendRequest(fromId: number, toId: number): Promise<void> {
+    return this.call(() => {
+      try {
+        this.q.insertRequest.run(fromId, toId, Date.now());
+      } catch (err) {
+        throw isUniqueViolation(err) ? new ChatError('CHAT_ERR_REQUEST_PENDING') : err;
+      }
+    });
+  }
+
+  deleteFriendRequest(fromId: number, toId: number): Promise<boolean> {
+    return this.call(() => this.q.deleteRequest.run(fromId, toId).changes > 0);
+  }
+
+  acceptFriendRequest(userId: number, fromId: number): Promise<number> {
+    return this.call(() => this.txAccept(userId, fromId));
+  }
+
+  removeFriendship(userId: number, otherId: number): Promise<boolean> {
+    // The conversation and its member rows stay, so a re-friend finds them again.
+    return this.call(() => this.q.deleteFriendship.run({ a: userId, b: otherId }).changes > 0);
+  }
+
+  directConversation(userId: number, otherId: number): Promise<number | null> {
+    return this.call(() => this.q.friendship.get(userId, otherId)?.conversationId ?? null);
+  }
+
+  friendsOf(userId: number): Promise<{ id: number; name: string }[]> {
+    return this.call(() => this.q.friendsOf.all(userId));
+  }
+
+  requestsOf(userId: number): Promise<{ id: number; name: string; direction: 'in' | 'out' }[]> {
+    return this.call(() => this.q.requestsOf.all(userId, userId).map(({ id, name, direction }) => ({ id, name, direction })));
+  }
+
+  createGroup(name: string, key: string, desc: string, creatorId: number): Promise<GroupRow> {
+    return this.call(() => this.txCreateGroup(name, key, desc, creatorId));
+  }
+
+  groupByKey(key: string): Promise<GroupRow | null> {
+    return this.call(() => this.q.groupByKey.get(key) ?? null);
+  }
+
+  joinGroup(groupId: number, userId: number): Promise<number> {
+    return this.call(() => this.txJoin(groupId, userId));
+  }
+
+  leaveGroup(groupId: number, userId: number): Promise<{ deleted: boolean; newCreatorId: number | null }> {
+    return this.call(() => this.txLeave(groupId, userId));
+  }
+
+  groupMembers(groupId: number): Promise<{ id: number; name: string; role: Role }[]> {
+    return this.call(() => this.q.groupMembers.all(groupId));
+  }
+
+  groupsOf(userId: number): Promise<GroupSummary[]> {
+    return this.call(() => this.q.groupsOf.all(userId));
+  }
+
+  memberIds(conversationId: number): Promise<number[]> {
+    return this.call(() => this.q.memberIds.all(conversationId).map((r) => r.userId));
+  }
+
+  conversationOf(userId: number, conversationId: number): Promise<ConversationRow | null> {
+    return this.call(() => {
+      const row = this.q.conversationOf.get(userId, conversationId);
+      return row ? toConversation(row) : null;
+    });
+  }
+
+  conversationsOf(userId: number): Promise<ConversationRow[]> {
+    return this.call(() => this.q.conversationsOf.all(userId).map(toConversation));
+  }
+
+  async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
+    if (batch.length === 0) return [];
+    try {
+      return this.txAppend(batch);
+    } catch (err) {
+      const error = storeError(err);
+      return batch.map(() => ({ ok: false, error }));
+    }
+  }
+
+  messagesAfter(conversationId: number, after: number, limit: number): Promise<StoredMessage[]> {
+    return this.call(() => this.q.messagesAfter.all(conversationId, after, limit));
+  }
+
+  messagesBefore(conversationId: number, before: number, limit: number): Promise<StoredMessage[]> {
+    return this.call(() => this.q.messagesBefore.all(conversationId, before, limit));
+  }
+
+  moveDelivered(conversationId: number, userId: number, seq: number): Promise<number> {
+    return this.call(() => this.txMove('moveDelivered', conversationId, userId, seq));
+  }
+
+  moveRead(conversationId: number, userId: number, seq: number): Promise<number> {
+    return this.call(() => this.txMove('moveRead', conversationId, userId, seq));
+  }
+}

@@ -1,0 +1,127 @@
+// The storage contract. SqliteStore (embedded default) and MysqlStore (production) both
+// implement it and both run test/contract/store.contract.ts. Every method is async so that
+// a networked store fits; errors the user should see are thrown as ChatError.
+
+export interface UserRow {
+  id: number;
+  name: string;
+  passwordHash: string;
+}
+
+export interface GroupRow {
+  id: number;
+  name: string;
+  desc: string;
+  creatorId: number;
+  conversationId: number;
+}
+
+export type Relation = 'none' | 'friends' | 'out' | 'in';
+export type Role = 'creator' | 'member';
+
+export interface NewMessage {
+  conversationId: number;
+  senderId: number;
+  text: string;
+  clientMsgId: string | null;
+  /** ms since epoch, chosen by the server when the message entered the batch */
+  ts: number;
+}
+
+export type AppendResult =
+  | { ok: true; seq: number; ts: number; duplicate: boolean }
+  | { ok: false; error: Error };
+
+export interface StoredMessage {
+  conversationId: number;
+  seq: number;
+  senderId: number;
+  senderName: string;
+  text: string;
+  ts: number;
+  clientMsgId: string | null;
+}
+
+export interface ConversationRow {
+  conversationId: number;
+  kind: 'direct' | 'group';
+  /** direct: the other member's name */
+  peerName?: string;
+  /** group: its name */
+  groupName?: string;
+  delivered: number;
+  read: number;
+  lastSeq: number;
+  /** messages from others with seq > read */
+  unread: number;
+}
+
+export interface GroupSummary {
+  name: string;
+  desc: string;
+  role: Role;
+  members: number;
+}
+
+export interface Store {
+  close(): Promise<void>;
+
+  // users and resume tokens
+  /** Throws CHAT_ERR_NAME_TAKEN when the key exists. */
+  createUser(name: string, key: string, passwordHash: string): Promise<UserRow>;
+  userByKey(key: string): Promise<UserRow | null>;
+  saveToken(tokenHash: string, userId: number, expiresAt: number): Promise<void>;
+  /** The token's user if the token exists and expiresAt > now. */
+  userByToken(tokenHash: string, now: number): Promise<UserRow | null>;
+  deleteToken(tokenHash: string): Promise<void>;
+
+  // friends
+  relation(userId: number, otherId: number): Promise<Relation>;
+  createFriendRequest(fromId: number, toId: number): Promise<void>;
+  deleteFriendRequest(fromId: number, toId: number): Promise<boolean>;
+  /**
+   * Accepts fromId's request to userId: removes the request(s), records the friendship and
+   * returns the direct conversation, creating it on first friendship. Re-friending reuses the
+   * old conversation and keeps both cursors.
+   */
+  acceptFriendRequest(userId: number, fromId: number): Promise<number>;
+  removeFriendship(userId: number, otherId: number): Promise<boolean>;
+  /** The direct conversation if the two are friends, else null. */
+  directConversation(userId: number, otherId: number): Promise<number | null>;
+  friendsOf(userId: number): Promise<{ id: number; name: string }[]>;
+  requestsOf(userId: number): Promise<{ id: number; name: string; direction: 'in' | 'out' }[]>;
+
+  // groups
+  /** Creates the group, its conversation and the creator's membership. Throws CHAT_ERR_GROUP_TAKEN. */
+  createGroup(name: string, key: string, desc: string, creatorId: number): Promise<GroupRow>;
+  groupByKey(key: string): Promise<GroupRow | null>;
+  /** Adds a member whose cursors start at the group's current seq; returns that seq. Throws CHAT_ERR_ALREADY_MEMBER. */
+  joinGroup(groupId: number, userId: number): Promise<number>;
+  /**
+   * Removes the member. If the creator leaves, the earliest-joined remaining member becomes
+   * creator. If the last member leaves, the group, its conversation and its messages are
+   * deleted and the name is free again. Throws CHAT_ERR_NOT_MEMBER.
+   */
+  leaveGroup(groupId: number, userId: number): Promise<{ deleted: boolean; newCreatorId: number | null }>;
+  groupMembers(groupId: number): Promise<{ id: number; name: string; role: Role }[]>;
+  groupsOf(userId: number): Promise<GroupSummary[]>;
+
+  // conversations, cursors, messages
+  memberIds(conversationId: number): Promise<number[]>;
+  /** The user's view of one conversation, or null when they are not a member. */
+  conversationOf(userId: number, conversationId: number): Promise<ConversationRow | null>;
+  conversationsOf(userId: number): Promise<ConversationRow[]>;
+  /**
+   * Stores a batch in one transaction, in order. A (senderId, clientMsgId) seen before is
+   * reported as duplicate with its original seq and ts, and takes no new seq.
+   * Sending moves the sender's read cursor to the new seq.
+   */
+  appendMessages(batch: NewMessage[]): Promise<AppendResult[]>;
+  /** Ascending, seq > after, at most limit. */
+  messagesAfter(conversationId: number, after: number, limit: number): Promise<StoredMessage[]>;
+  /** Ascending, the last `limit` messages with seq < before. */
+  messagesBefore(conversationId: number, before: number, limit: number): Promise<StoredMessage[]>;
+  /** Moves the cursor forward to seq (never back); returns its new value. Throws CHAT_ERR_BAD_CURSOR if seq > last seq, CHAT_ERR_NO_SUCH_CONVERSATION if not a member. */
+  moveDelivered(conversationId: number, userId: number, seq: number): Promise<number>;
+  moveRead(conversationId: number, userId: number, seq: number): Promise<number>;
+}

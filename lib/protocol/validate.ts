@@ -1,0 +1,61 @@
+import { ChatError, type ErrorCode } from './errors.ts';
+import { requestSchemas, type RequestOf, type RequestType } from './messages.ts';
+
+export type RequestId = string | number | null;
+
+export type ParsedRequest = {
+  [T in RequestType]: { id: RequestId; type: T; body: RequestOf<T> };
+}[RequestType];
+
+export type ParseResult =
+  | { ok: true; request: ParsedRequest }
+  | { ok: false; id: RequestId; code: ErrorCode; message: string };
+
+const MAX_ID_LENGTH = 64;
+
+function readId(raw: unknown): RequestId | undefined {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw)) return raw;
+  if (typeof raw === 'string' && raw.length <= MAX_ID_LENGTH) return raw;
+  return undefined;
+}
+
+/**
+ * Turns one line into a typed request, or into the error to reply with. Unknown fields are
+ * dropped, so a client-supplied `from` or `user_id` can never reach a handler.
+ */
+export function parseRequest(line: string): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { ok: false, id: null, code: 'CHAT_ERR_BAD_JSON', message: 'the line is not valid JSON' };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, id: null, code: 'CHAT_ERR_BAD_FRAME', message: 'a frame must be a JSON object' };
+  }
+  const frame = raw as Record<string, unknown>;
+  const id = readId(frame.id);
+  if (id === undefined) {
+    return { ok: false, id: null, code: 'CHAT_ERR_BAD_FIELD', message: `"id" must be a safe integer or a string of at most ${MAX_ID_LENGTH} characters` };
+  }
+  const type = frame.type;
+  if (typeof type !== 'string') {
+    return { ok: false, id, code: 'CHAT_ERR_BAD_FRAME', message: 'a frame needs a string "type"' };
+  }
+  if (!Object.hasOwn(requestSchemas, type)) {
+    return { ok: false, id, code: 'CHAT_ERR_UNKNOWN_TYPE', message: `unknown request type ${JSON.stringify(type.slice(0, 40))}` };
+  }
+  const schema = requestSchemas[type as RequestType];
+  const parsed = schema.safeParse(frame);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `"${issue.path.join('.')}": ` : '';
+    return { ok: false, id, code: 'CHAT_ERR_BAD_FIELD', message: `${type}: ${where}${issue?.message ?? 'invalid'}` };
+  }
+  return { ok: true, request: { id, type, body: parsed.data } as ParsedRequest };
+}
+
+export function errorReply(id: RequestId, err: ChatError): { id: RequestId; ok: false; code: string; message: string } {
+  return { id, ok: false, code: err.code, message: err.message };
+}

@@ -1,0 +1,124 @@
+import type { Socket } from 'node:net';
+import type { ErrorCode } from '../protocol/errors.ts';
+import { ERROR_CODES } from '../protocol/errors.ts';
+import { encodeFrame, LineDecoder } from '../protocol/framing.ts';
+
+export interface ConnectionLimits {
+  maxLineBytes: number;
+  maxOutputBytes: number;
+  idleTimeoutMs: number;
+}
+
+export interface SessionUser {
+  id: number;
+  name: string;
+  /** hash of the resume token this session holds, revoked by logout */
+  tokenHash: string;
+}
+
+// Writes are joined and flushed once per tick for every connection that has output, so a
+// burst of pushes costs one syscall per socket rather than one per line.
+const dirty = new Set<Connection>();
+let flushScheduled = false;
+function scheduleFlush(conn: Connection): void {
+  dirty.add(conn);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushAll);
+  }
+}
+function flushAll(): void {
+  flushScheduled = false;
+  for (const conn of dirty) conn.flush();
+  dirty.clear();
+}
+
+/** One client socket: framing, output batching, the slow-reader bound and the idle timeout. */
+export class Connection {
+  user: SessionUser | null = null;
+  closed = false;
+  private out: string[] = [];
+  private readonly decoder: LineDecoder;
+  private idleTimer: NodeJS.Timeout;
+
+  constructor(
+    readonly id: string,
+    readonly socket: Socket,
+    private readonly limits: ConnectionLimits,
+    onLine: (line: string) => void,
+    onClose: () => void,
+  ) {
+    this.decoder = new LineDecoder(limits.maxLineBytes);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    this.idleTimer = setTimeout(() => this.fail('CHAT_ERR_IDLE_TIMEOUT'), limits.idleTimeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      this.idleTimer.refresh();
+      const fatal = this.decoder.push(chunk, onLine);
+      if (fatal) this.fail(fatal);
+    });
+    socket.on('error', () => {}); // 'close' follows; a reset peer is not a server error
+    socket.on('close', () => {
+      this.closed = true;
+      clearTimeout(this.idleTimer);
+      dirty.delete(this);
+      onClose();
+    });
+  }
+
+  get remote(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  /** Queues one already-encoded line (ending in \n). */
+  send(line: string): void {
+    if (this.closed) return;
+    this.out.push(line);
+    if (this.out.length === 1) scheduleFlush(this);
+  }
+
+  sendFrame(frame: object): void {
+    this.send(encodeFrame(frame));
+  }
+
+  flush(): void {
+    if (this.closed || this.out.length === 0) return;
+    const data = this.out.length === 1 ? this.out[0]! : this.out.join('');
+    this.out = [];
+    this.socket.write(data);
+    if (this.socket.writableLength > this.limits.maxOutputBytes) {
+      // The peer stopped reading. Dropping it keeps memory bounded and everyone else fast;
+      // its messages stay stored and reach it at its next sync.
+      this.closed = true;
+      this.socket.destroy();
+    }
+  }
+
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.closed) this.socket.resume();
+  }
+
+  /** Sends a final error frame and closes. */
+  fail(code: ErrorCode, message: string = ERROR_CODES[code]): void {
+    if (this.closed) return;
+    this.send(encodeFrame({ id: null, ok: false, code, message }));
+    this.flush();
+    this.closed = true;
+    this.socket.end();
+    // A peer that never reads would keep a half-closed socket alive forever.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  /** Flushes what is queued, then closes the socket. */
+  end(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+}

@@ -1,0 +1,102 @@
+import type { Logger } from '../logger.ts';
+import { ChatError, isErrorCode } from '../protocol/errors.ts';
+import { encodeFrame } from '../protocol/framing.ts';
+import { ANONYMOUS_TYPES } from '../protocol/messages.ts';
+import { parseRequest, type ParsedRequest, type RequestId } from '../protocol/validate.ts';
+import type { Connection } from './connection.ts';
+import { Deferred, type HandlerContext, type HandlerTable } from './context.ts';
+
+/**
+ * Runs one connection's requests in arrival order, each to completion before the next starts
+ * (so a pipelined `login` is done before the `send` behind it). A handler that returns a
+ * Deferred releases the queue early; its reply goes out when it settles.
+ */
+export class RequestQueue {
+  private queue: ParsedRequest[] = [];
+  private running = false;
+  private outstanding = 0;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly ctx: HandlerContext,
+    private readonly handlers: HandlerTable,
+    private readonly log: Logger,
+    private readonly maxQueued: number,
+  ) {}
+
+  onLine(line: string): void {
+    const parsed = parseRequest(line);
+    if (!parsed.ok) {
+      this.conn.sendFrame({ id: parsed.id, ok: false, code: parsed.code, message: parsed.message });
+      return;
+    }
+    this.queue.push(parsed.request);
+    // Backpressure instead of unbounded memory: stop reading until the queue drains.
+    if (this.queue.length + this.outstanding >= this.maxQueued) this.conn.pauseReading();
+    if (!this.running) void this.run();
+  }
+
+  /** Requests accepted but not yet answered. */
+  get pending(): number {
+    return this.queue.length + this.outstanding + (this.running ? 1 : 0);
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    for (let request = this.queue.shift(); request; request = this.queue.shift()) {
+      if (this.conn.closed) break;
+      try {
+        const result = await this.invoke(request);
+        if (result instanceof Deferred) {
+          this.outstanding++;
+          const id = request.id;
+          result.promise.then(
+            (value) => this.reply(id, value),
+            (err) => this.replyError(id, request.type, err),
+          ).finally(() => {
+            this.outstanding--;
+            this.maybeResume();
+          });
+        } else {
+          this.reply(request.id, result);
+        }
+      } catch (err) {
+        this.replyError(request.id, request.type, err);
+      }
+      this.maybeResume();
+    }
+    this.queue = [];
+    this.running = false;
+  }
+
+  private invoke(request: ParsedRequest): Promise<unknown> {
+    if (!this.ctx.session.user && !ANONYMOUS_TYPES.has(request.type)) {
+      throw new ChatError('CHAT_ERR_NOT_LOGGED_IN');
+    }
+    const handler = this.handlers[request.type] as (ctx: HandlerContext, body: unknown) => Promise<unknown>;
+    return handler(this.ctx, request.body);
+  }
+
+  private maybeResume(): void {
+    if (this.queue.length + this.outstanding < this.maxQueued / 2) this.conn.resumeReading();
+  }
+
+  private reply(id: RequestId, result: unknown): void {
+    this.conn.send(encodeFrame({ id, ok: true, result }));
+  }
+
+  private replyError(id: RequestId, type: string, err: unknown): void {
+    if (err instanceof ChatError) {
+      this.conn.send(encodeFrame({ id, ok: false, code: err.code, message: err.message }));
+      return;
+    }
+    const code = (err as { code?: unknown })?.code;
+    if (isErrorCode(code)) {
+      // Stores may throw plain errors tagged with one of our codes (pool timeouts, lost connections).
+      this.conn.send(encodeFrame({ id, ok: false, code, message: (err as Error).message }));
+      return;
+    }
+    this.log.error({ err, type, session: this.conn.id }, 'request failed');
+    this.conn.send(encodeFrame({ id, ok: false, code: 'CHAT_ERR_INTERNAL', message: 'internal server error' }));
+  }
+}

@@ -1,0 +1,81 @@
+import type { ConversationRow, GroupRow, StoredMessage, UserRow } from '../../db/store.ts';
+import { ChatError } from '../../protocol/errors.ts';
+import { encodeFrame } from '../../protocol/framing.ts';
+import type { MessageView, PushFrame } from '../../protocol/messages.ts';
+import { checkName } from '../../protocol/names.ts';
+import type { SessionUser } from '../connection.ts';
+import type { HandlerContext } from '../context.ts';
+
+export function me(ctx: HandlerContext): SessionUser {
+  const user = ctx.session.user;
+  if (!user) throw new ChatError('CHAT_ERR_NOT_LOGGED_IN');
+  return user;
+}
+
+export function nameOrThrow(raw: string, what: 'user' | 'group'): { name: string; key: string } {
+  const check = checkName(raw);
+  if (!check.ok) throw new ChatError('CHAT_ERR_BAD_NAME', `${what} name ${check.reason}`);
+  return check;
+}
+
+export async function findUser(ctx: HandlerContext, raw: string): Promise<UserRow> {
+  const user = await ctx.store.userByKey(nameOrThrow(raw, 'user').key);
+  if (!user) throw new ChatError('CHAT_ERR_NO_SUCH_USER');
+  return user;
+}
+
+export async function findGroup(ctx: HandlerContext, raw: string): Promise<GroupRow> {
+  const group = await ctx.store.groupByKey(nameOrThrow(raw, 'group').key);
+  if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
+  return group;
+}
+
+// Conversation ids are opaque to clients; the prefix only makes them recognisable in logs.
+export function conversationId(id: number): string {
+  return `c${id}`;
+}
+
+export function parseConversationId(text: string): number {
+  const m = /^c([1-9]\d{0,14})$/.exec(text);
+  if (!m) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
+  return Number(m[1]);
+}
+
+/** The caller's view of a conversation named by friend, group or id; membership is checked. */
+export async function resolveConversation(
+  ctx: HandlerContext,
+  target: { with?: string | undefined; group?: string | undefined; conversation?: string | undefined },
+): Promise<ConversationRow> {
+  const user = me(ctx);
+  const given = [target.with, target.group, target.conversation].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new ChatError('CHAT_ERR_BAD_FIELD', 'give exactly one of "with", "group" or "conversation"');
+  let id: number;
+  if (target.with !== undefined) {
+    const peer = await findUser(ctx, target.with);
+    const direct = await ctx.store.directConversation(user.id, peer.id);
+    if (direct === null) throw new ChatError('CHAT_ERR_NOT_FRIENDS');
+    id = direct;
+  } else if (target.group !== undefined) {
+    id = (await findGroup(ctx, target.group)).conversationId;
+  } else {
+    id = parseConversationId(target.conversation!);
+  }
+  const row = await ctx.store.conversationOf(user.id, id);
+  if (!row) {
+    throw new ChatError(target.group !== undefined ? 'CHAT_ERR_NOT_MEMBER' : 'CHAT_ERR_NO_SUCH_CONVERSATION');
+  }
+  return row;
+}
+
+export function messageView(m: StoredMessage, row: ConversationRow, viewer: SessionUser): MessageView {
+  const view: MessageView = { conversation: conversationId(m.conversationId), seq: m.seq, from: m.senderName, text: m.text, ts: new Date(m.ts).toISOString() };
+  if (row.kind === 'direct') view.to = m.senderId === viewer.id ? row.peerName! : viewer.name;
+  else view.group = row.groupName!;
+  if (m.clientMsgId !== null) view.client_msg_id = m.clientMsgId;
+  return view;
+}
+
+export function push(ctx: HandlerContext, users: number[], frame: PushFrame, includeSelf = false): void {
+  if (users.length === 0) return;
+  ctx.bus.publish({ users, frame: encodeFrame(frame), ...(includeSelf ? {} : { exceptConn: ctx.session.id }) });
+}

@@ -1,0 +1,21 @@
+import { ChatError } from '../../protocol/errors.ts';
+import type { Handler } from '../context.ts';
+import { findUser, me, push } from './common.ts';
+
+export const friendAdd: Handler<'friend_add'> = async (ctx, body) => {
+  const user = me(ctx);
+  const other = await findUser(ctx, body.user);
+  if (other.id === user.id) throw new ChatError('CHAT_ERR_SELF');
+  const relation = await ctx.store.relation(user.id, other.id);
+  if (relation === 'friends') throw new ChatError('CHAT_ERR_ALREADY_FRIENDS');
+  if (relation === 'out') throw new ChatError('CHAT_ERR_REQUEST_PENDING');
+  if (relation === 'in') {
+    // Both asked: that is consent from both sides.
+    await ctx.store.acceptFriendRequest(user.id, other.id);
+    push(ctx, [other.id], { type: 'friend_update', user: user.name, status: 'accepted' });
+    return { user: other.name, status: 'accepted' };
+  }
+  await ctx.store.createFriendRequest(user.id, other.id);
+  push(ctx, [other.id], { type: 'friend_request', from: user.name });
+  return { user: other.name, status: 'pending' };
+};

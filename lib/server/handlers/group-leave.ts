@@ -1,0 +1,17 @@
+import type { Handler } from '../context.ts';
+import { findGroup, me, push } from './common.ts';
+
+export const groupLeave: Handler<'group_leave'> = async (ctx, body) => {
+  const user = me(ctx);
+  const group = await findGroup(ctx, body.group);
+  const { deleted, newCreatorId } = await ctx.store.leaveGroup(group.id, user.id);
+  if (!deleted) {
+    const members = await ctx.store.memberIds(group.conversationId);
+    push(ctx, members, { type: 'group_event', group: group.name, user: user.name, event: 'left' });
+    if (newCreatorId !== null) {
+      const creator = (await ctx.store.groupMembers(group.id)).find((m) => m.id === newCreatorId);
+      if (creator) push(ctx, members, { type: 'group_event', group: group.name, user: creator.name, event: 'creator' });
+    }
+  }
+  return { group: group.name };
+};

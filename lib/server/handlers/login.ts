@@ -1,0 +1,32 @@
+import type { UserRow } from '../../db/store.ts';
+import { ChatError } from '../../protocol/errors.ts';
+import { checkName } from '../../protocol/names.ts';
+import { decoy, hashToken, newToken, verifyPassword } from '../credentials.ts';
+import type { Handler } from '../context.ts';
+
+export const login: Handler<'login'> = async (ctx, body) => {
+  if (ctx.session.user) throw new ChatError('CHAT_ERR_ALREADY_LOGGED_IN');
+  const now = Date.now();
+  const expires = now + ctx.config.tokenTtlMs;
+  let user: UserRow | null;
+  let token: string;
+  let tokenHash: string;
+  if ('token' in body) {
+    // Resuming skips the password hash: the token is a 256-bit secret, one SHA-256 checks it.
+    tokenHash = hashToken(body.token);
+    user = await ctx.store.userByToken(tokenHash, now);
+    if (!user) throw new ChatError('CHAT_ERR_TOKEN_INVALID');
+    token = body.token;
+  } else {
+    const check = checkName(body.user);
+    user = check.ok ? await ctx.store.userByKey(check.key) : null;
+    // Verify against a decoy when the user is unknown, so timing does not reveal which names exist.
+    const ok = await verifyPassword(body.password, user?.passwordHash ?? (await decoy()));
+    if (!user || !ok) throw new ChatError('CHAT_ERR_AUTH_FAILED');
+    ({ token, hash: tokenHash } = newToken());
+  }
+  await ctx.store.saveToken(tokenHash, user.id, expires); // a resumed token's expiry slides forward
+  await ctx.signIn({ id: user.id, name: user.name, tokenHash });
+  ctx.log.info({ userId: user.id, session: ctx.session.id, resumed: 'token' in body }, 'login');
+  return { user_id: user.id, user: user.name, token, token_expires: new Date(expires).toISOString() };
+};

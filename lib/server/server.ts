@@ -1,0 +1,129 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Bus } from '../bus/bus.ts';
+import type { ServerConfig } from '../config.ts';
+import type { Store } from '../db/store.ts';
+import type { Logger } from '../logger.ts';
+import { encodeFrame } from '../protocol/framing.ts';
+import { Connection, type SessionUser } from './connection.ts';
+import type { HandlerContext } from './context.ts';
+import { RequestQueue } from './dispatch.ts';
+import { handlers } from './handlers/index.ts';
+import { MessageWriter } from './message-writer.ts';
+import { Sessions } from './sessions.ts';
+
+export interface ServerDeps {
+  config: ServerConfig;
+  store: Store;
+  bus: Bus;
+  log: Logger;
+}
+
+/** A chat node: accepts connections, runs their requests, and delivers bus events to its sessions. */
+export class ChatServer {
+  private readonly net: Server;
+  private readonly sessions = new Sessions();
+  private readonly connections = new Set<Connection>();
+  private readonly writer: MessageWriter;
+  private nextConn = 1;
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly deps: ServerDeps) {
+    this.writer = new MessageWriter(deps.store);
+    this.net = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    deps.bus.subscribe((event) => this.sessions.deliver(event));
+  }
+
+  async listen(): Promise<AddressInfo> {
+    const { host, port } = this.deps.config;
+    await new Promise<void>((resolve, reject) => {
+      this.net.once('error', reject);
+      this.net.listen(port, host, () => {
+        this.net.off('error', reject);
+        resolve();
+      });
+    });
+    return this.net.address() as AddressInfo;
+  }
+
+  get address(): AddressInfo {
+    return this.net.address() as AddressInfo;
+  }
+
+  private accept(socket: Socket): void {
+    const { config, store, bus, log } = this.deps;
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const id = `${config.nodeId}:${this.nextConn++}`;
+    let user: SessionUser | null = null;
+    const ctx: HandlerContext = {
+      session: {
+        id,
+        get user() {
+          return user;
+        },
+      },
+      store,
+      bus,
+      config,
+      log,
+      append: (message) => this.writer.append(message),
+      signIn: async (u) => {
+        user = u;
+        conn.user = u;
+        this.sessions.add(u.id, conn);
+        if (await bus.sessionOpened(u.id)) await this.announcePresence(u, true);
+      },
+      signOut: async () => {
+        const u = user;
+        if (!u) return;
+        user = null;
+        conn.user = null;
+        this.sessions.remove(u.id, conn);
+        if (await bus.sessionClosed(u.id)) await this.announcePresence(u, false);
+      },
+    };
+    const conn: Connection = new Connection(
+      id,
+      socket,
+      config,
+      (line) => queue.onLine(line),
+      () => {
+        this.connections.delete(conn);
+        ctx.signOut().catch((err) => log.warn({ err }, 'sign-out after close failed'));
+      },
+    );
+    const queue = new RequestQueue(conn, ctx, handlers, log, config.maxQueuedRequests);
+    this.connections.add(conn);
+  }
+
+  private async announcePresence(user: SessionUser, online: boolean): Promise<void> {
+    const friends = await this.deps.store.friendsOf(user.id);
+    if (friends.length === 0) return;
+    this.deps.bus.publish({
+      users: friends.map((f) => f.id),
+      frame: encodeFrame({ type: 'presence', user: user.name, online }),
+    });
+  }
+
+  /**
+   * Graceful stop: refuse new connections, let queued messages commit and their acks go out,
+   * then close sockets, bus and store. Presence is only this node's to withdraw; storage
+   * holds no online flags, so nobody else is marked offline.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
+      for (const conn of this.connections) conn.pauseReading();
+      await new Promise((r) => setImmediate(r)); // handlers already running queue their messages
+      await this.writer.drain();
+      await new Promise((r) => setImmediate(r)); // let the acks of the last batch reach the sockets
+      for (const conn of this.connections) conn.end();
+      await closed;
+      await this.deps.bus.close();
+      await this.deps.store.close();
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,448 @@
+// The Store contract: every implementation runs this same suite. `open` must return an EMPTY
+// store each time (it is called before every test); `cleanup` runs after store.close() and
+// releases whatever else open() created (a temp file, a scratch database).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ErrorCode } from '../../lib/protocol/errors.ts';
+import type { NewMessage, Store, UserRow } from '../../lib/db/store.ts';
+
+export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+
+async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  let error: unknown;
+  try {
+    await promise;
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error, `expected a rejection with ${code}`);
+  assert.is((error as { code?: unknown }).code, code);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+export function storeContract(label: string, open: OpenStore): void {
+  const test = suite(`Store contract: ${label}`);
+  let store: Store;
+  let cleanup: () => Promise<void>;
+
+  test.before.each(async () => {
+    ({ store, cleanup } = await open());
+  });
+  test.after.each(async () => {
+    await store.close();
+    await cleanup();
+  });
+
+  const user = (name: string): Promise<UserRow> => store.createUser(name, name.toLowerCase(), `hash:${name}`);
+  const msg = (conversationId: number, senderId: number, text: string, clientMsgId: string | null = null, ts = Date.now()): NewMessage =>
+    ({ conversationId, senderId, text, clientMsgId, ts });
+  const befriend = async (a: number, b: number): Promise<number> => {
+    await store.createFriendRequest(a, b);
+    return store.acceptFriendRequest(b, a);
+  };
+  /** Appends and asserts every item was stored; returns the seqs. */
+  const send = async (...batch: NewMessage[]): Promise<number[]> => {
+    const results = await store.appendMessages(batch);
+    return results.map((r) => {
+      if (!r.ok) throw r.error;
+      return r.seq;
+    });
+  };
+  const seqsOf = async (conv: number) => (await store.messagesAfter(conv, 0, 100_000)).map((m) => m.seq);
+
+  // users and tokens
+
+  test('createUser and userByKey; keys are unique and compared exactly', async () => {
+    const alice = await store.createUser('Alice', 'alice', 'h1');
+    assert.equal(alice, { id: alice.id, name: 'Alice', passwordHash: 'h1' });
+    assert.equal(await store.userByKey('alice'), alice);
+    assert.is(await store.userByKey('bob'), null);
+    await rejectsWith(store.createUser('ALICE', 'alice', 'h2'), 'CHAT_ERR_NAME_TAKEN');
+    // The store never normalizes: a different key is a different user.
+    const upper = await store.createUser('ALICE', 'ALICE', 'h3');
+    assert.is.not(upper.id, alice.id);
+    assert.equal(await store.userByKey('alice'), alice);
+  });
+
+  test('tokens: valid until expiresAt, then gone; deleteToken revokes', async () => {
+    const alice = await user('Alice');
+    await store.saveToken('t1', alice.id, 1_000);
+    assert.equal(await store.userByToken('t1', 999), alice);
+    assert.is(await store.userByToken('t1', 1_000), null);
+    assert.is(await store.userByToken('t1', 5_000), null);
+    assert.is(await store.userByToken('nope', 0), null);
+    await store.saveToken('t2', alice.id, 10_000);
+    await store.deleteToken('t2');
+    assert.is(await store.userByToken('t2', 0), null);
+    await store.deleteToken('never-existed');
+  });
+
+  // friends
+
+  test('friend request lifecycle, relation() and requestsOf()', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    assert.is(await store.relation(a.id, b.id), 'none');
+    await store.createFriendRequest(a.id, b.id);
+    assert.is(await store.relation(a.id, b.id), 'out');
+    assert.is(await store.relation(b.id, a.id), 'in');
+    await rejectsWith(store.createFriendRequest(a.id, b.id), 'CHAT_ERR_REQUEST_PENDING');
+    assert.equal(await store.requestsOf(a.id), [{ id: b.id, name: 'Bob', direction: 'out' }]);
+    assert.equal(await store.requestsOf(b.id), [{ id: a.id, name: 'Ann', direction: 'in' }]);
+    assert.is(await store.deleteFriendRequest(a.id, b.id), true);
+    assert.is(await store.deleteFriendRequest(a.id, b.id), false);
+    assert.is(await store.relation(a.id, b.id), 'none');
+    assert.equal(await store.requestsOf(b.id), []);
+    await rejectsWith(store.acceptFriendRequest(b.id, a.id), 'CHAT_ERR_NO_REQUEST');
+
+    await store.createFriendRequest(a.id, b.id);
+    const conv = await store.acceptFriendRequest(b.id, a.id);
+    assert.is(await store.relation(a.id, b.id), 'friends');
+    assert.is(await store.relation(b.id, a.id), 'friends');
+    assert.equal(await store.requestsOf(a.id), []);
+    assert.equal(await store.friendsOf(a.id), [{ id: b.id, name: 'Bob' }]);
+    assert.equal(await store.friendsOf(b.id), [{ id: a.id, name: 'Ann' }]);
+    assert.is(await store.directConversation(a.id, b.id), conv);
+    assert.is(await store.directConversation(b.id, a.id), conv);
+    assert.equal(await store.memberIds(conv), [a.id, b.id].sort((x, y) => x - y));
+    const view = await store.conversationOf(a.id, conv);
+    assert.is(view?.kind, 'direct');
+    assert.is(view?.peerName, 'Bob');
+    assert.is((await store.conversationOf(b.id, conv))?.peerName, 'Ann');
+
+    assert.is(await store.removeFriendship(b.id, a.id), true);
+    assert.is(await store.removeFriendship(a.id, b.id), false);
+    assert.is(await store.relation(a.id, b.id), 'none');
+    assert.is(await store.directConversation(a.id, b.id), null);
+    assert.equal(await store.friendsOf(a.id), []);
+    assert.equal(await store.friendsOf(b.id), []);
+  });
+
+  test('accepting removes requests in both directions', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    await store.createFriendRequest(a.id, b.id);
+    await store.createFriendRequest(b.id, a.id);
+    await store.createFriendRequest(c.id, a.id);
+    await store.acceptFriendRequest(b.id, a.id);
+    assert.equal(await store.requestsOf(b.id), []);
+    assert.equal(await store.requestsOf(a.id), [{ id: c.id, name: 'Cid', direction: 'in' }]);
+    assert.is(await store.relation(a.id, b.id), 'friends');
+  });
+
+  test('re-friending reuses the direct conversation and keeps both cursors', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    await send(...range(1, 4).map((i) => msg(conv, b.id, `m${i}`)));
+    await store.moveDelivered(conv, a.id, 4);
+    await store.moveRead(conv, a.id, 2);
+    await store.moveDelivered(conv, b.id, 3);
+    assert.ok(await store.removeFriendship(a.id, b.id));
+    const again = await befriend(b.id, a.id);
+    assert.is(again, conv);
+    const va = await store.conversationOf(a.id, conv);
+    const vb = await store.conversationOf(b.id, conv);
+    assert.equal([va?.delivered, va?.read, va?.lastSeq], [4, 2, 4]);
+    assert.equal([vb?.delivered, vb?.read, vb?.lastSeq], [3, 4, 4]);
+    assert.equal(await seqsOf(conv), [1, 2, 3, 4]);
+  });
+
+  // groups
+
+  test('createGroup and groupByKey; group keys are unique', async () => {
+    const a = await user('Ann');
+    const g = await store.createGroup('Rust Fans', 'rust fans', 'about rust', a.id);
+    assert.equal(g, { id: g.id, name: 'Rust Fans', desc: 'about rust', creatorId: a.id, conversationId: g.conversationId });
+    assert.equal(await store.groupByKey('rust fans'), g);
+    assert.is(await store.groupByKey('nope'), null);
+    await rejectsWith(store.createGroup('RUST FANS', 'rust fans', '', a.id), 'CHAT_ERR_GROUP_TAKEN');
+    assert.equal(await store.groupMembers(g.id), [{ id: a.id, name: 'Ann', role: 'creator' }]);
+    assert.equal(await store.groupsOf(a.id), [{ name: 'Rust Fans', desc: 'about rust', role: 'creator', members: 1 }]);
+    assert.equal(await store.memberIds(g.conversationId), [a.id]);
+    const view = await store.conversationOf(a.id, g.conversationId);
+    assert.equal(view, { conversationId: g.conversationId, kind: 'group', groupName: 'Rust Fans', delivered: 0, read: 0, lastSeq: 0, unread: 0 });
+  });
+
+  test('joinGroup starts both cursors at the current seq', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await send(msg(g.conversationId, a.id, 'x'), msg(g.conversationId, a.id, 'y'), msg(g.conversationId, a.id, 'z'));
+    assert.is(await store.joinGroup(g.id, b.id), 3);
+    const view = await store.conversationOf(b.id, g.conversationId);
+    assert.equal([view?.delivered, view?.read, view?.lastSeq, view?.unread], [3, 3, 3, 0]);
+    await rejectsWith(store.joinGroup(g.id, b.id), 'CHAT_ERR_ALREADY_MEMBER');
+    await rejectsWith(store.joinGroup(g.id, a.id), 'CHAT_ERR_ALREADY_MEMBER');
+    assert.equal(await store.groupsOf(b.id), [{ name: 'G', desc: '', role: 'member', members: 2 }]);
+    assert.equal(await store.groupMembers(g.id), [
+      { id: a.id, name: 'Ann', role: 'creator' },
+      { id: b.id, name: 'Bob', role: 'member' },
+    ]);
+    await send(msg(g.conversationId, a.id, 'after join'));
+    assert.is((await store.conversationOf(b.id, g.conversationId))?.unread, 1);
+  });
+
+  test('creator succession by join order, and the last member deletes the group', async () => {
+    const a = await user('Ann');
+    const late = await user('Cid'); // lower id than Bob, but joins after him
+    const b = await user('Bob');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    const conv = g.conversationId;
+    await store.joinGroup(g.id, b.id);
+    await sleep(5);
+    await store.joinGroup(g.id, late.id);
+    await send(msg(conv, a.id, 'hello'));
+
+    assert.equal(await store.leaveGroup(g.id, a.id), { deleted: false, newCreatorId: b.id });
+    assert.is((await store.groupByKey('g'))?.creatorId, b.id);
+    assert.equal(await store.groupMembers(g.id), [
+      { id: b.id, name: 'Bob', role: 'creator' },
+      { id: late.id, name: 'Cid', role: 'member' },
+    ]);
+    assert.is(await store.conversationOf(a.id, conv), null);
+    await rejectsWith(store.leaveGroup(g.id, a.id), 'CHAT_ERR_NOT_MEMBER');
+
+    assert.equal(await store.leaveGroup(g.id, late.id), { deleted: false, newCreatorId: null });
+    assert.equal(await store.leaveGroup(g.id, b.id), { deleted: true, newCreatorId: null });
+    assert.is(await store.groupByKey('g'), null);
+    assert.equal(await store.groupsOf(b.id), []);
+    assert.equal(await store.memberIds(conv), []);
+    assert.equal(await store.messagesAfter(conv, 0, 100), []);
+    assert.is(await store.conversationOf(b.id, conv), null);
+
+    const again = await store.createGroup('G', 'g', 'second life', late.id);
+    assert.is.not(again.conversationId, conv);
+    assert.is((await store.conversationOf(late.id, again.conversationId))?.lastSeq, 0);
+  });
+
+  // messages
+
+  test('appendMessages keeps batch order, per conversation', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const direct = await befriend(a.id, b.id);
+    const g = await store.createGroup('G', 'g', '', a.id);
+    const results = await store.appendMessages([
+      msg(direct, a.id, 'd1', null, 100),
+      msg(g.conversationId, a.id, 'g1', 'c-g1', 101),
+      msg(direct, b.id, 'd2', 'c-d2', 102),
+      msg(direct, a.id, 'd3', null, 103),
+      msg(g.conversationId, a.id, 'g2', null, 104),
+    ]);
+    assert.equal(results, [
+      { ok: true, seq: 1, ts: 100, duplicate: false },
+      { ok: true, seq: 1, ts: 101, duplicate: false },
+      { ok: true, seq: 2, ts: 102, duplicate: false },
+      { ok: true, seq: 3, ts: 103, duplicate: false },
+      { ok: true, seq: 2, ts: 104, duplicate: false },
+    ]);
+    assert.equal(await store.messagesAfter(direct, 0, 10), [
+      { conversationId: direct, seq: 1, senderId: a.id, senderName: 'Ann', text: 'd1', ts: 100, clientMsgId: null },
+      { conversationId: direct, seq: 2, senderId: b.id, senderName: 'Bob', text: 'd2', ts: 102, clientMsgId: 'c-d2' },
+      { conversationId: direct, seq: 3, senderId: a.id, senderName: 'Ann', text: 'd3', ts: 103, clientMsgId: null },
+    ]);
+    assert.equal((await store.messagesAfter(g.conversationId, 0, 10)).map((m) => m.text), ['g1', 'g2']);
+    assert.equal(await store.appendMessages([]), []);
+  });
+
+  test('seqs are contiguous: 1..N with no gaps or duplicates', async () => {
+    const a = await user('Ann');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    const all: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const batch = range(1, 1 + (i % 7)).map((j) => msg(g.conversationId, a.id, `${i}.${j}`));
+      all.push(...(await send(...batch)));
+    }
+    assert.equal(all, range(1, all.length));
+    assert.equal(await seqsOf(g.conversationId), range(1, all.length));
+    assert.is((await store.conversationOf(a.id, g.conversationId))?.lastSeq, all.length);
+  });
+
+  test('a repeated clientMsgId is a duplicate with the original seq and ts, and takes no seq', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    assert.equal(await store.appendMessages([msg(conv, a.id, 'first', 'm1', 100)]), [{ ok: true, seq: 1, ts: 100, duplicate: false }]);
+    // Across batches (a retry after a lost ack) ...
+    assert.equal(await store.appendMessages([msg(conv, a.id, 'retry', 'm1', 200)]), [{ ok: true, seq: 1, ts: 100, duplicate: true }]);
+    // ... and within one batch.
+    assert.equal(await store.appendMessages([
+      msg(conv, a.id, 'two', 'm2', 300),
+      msg(conv, a.id, 'two again', 'm2', 301),
+      msg(conv, a.id, 'one again', 'm1', 302),
+      msg(conv, b.id, 'same id, other sender', 'm2', 303),
+      msg(conv, a.id, 'no id', null, 304),
+      msg(conv, a.id, 'no id', null, 305),
+    ]), [
+      { ok: true, seq: 2, ts: 300, duplicate: false },
+      { ok: true, seq: 2, ts: 300, duplicate: true },
+      { ok: true, seq: 1, ts: 100, duplicate: true },
+      { ok: true, seq: 3, ts: 303, duplicate: false },
+      { ok: true, seq: 4, ts: 304, duplicate: false },
+      { ok: true, seq: 5, ts: 305, duplicate: false },
+    ]);
+    assert.equal(await send(msg(conv, a.id, 'next', 'm3')), [6]);
+    const stored = await store.messagesAfter(conv, 0, 100);
+    assert.equal(stored.map((m) => m.seq), range(1, 6));
+    assert.equal(stored.map((m) => m.text), ['first', 'two', 'same id, other sender', 'no id', 'no id', 'next']);
+  });
+
+  test('a failing item does not sink the rest of its batch', async () => {
+    const a = await user('Ann');
+    const outsider = await user('Out');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    const results = await store.appendMessages([
+      msg(g.conversationId, a.id, 'one'),
+      msg(987_654, a.id, 'no such conversation'),
+      msg(g.conversationId, outsider.id, 'not a member'),
+      msg(g.conversationId, a.id, 'two'),
+    ]);
+    assert.equal(results.map((r) => r.ok), [true, false, false, true]);
+    for (const r of results.slice(1, 3)) {
+      assert.is(!r.ok && (r.error as { code?: unknown }).code, 'CHAT_ERR_NO_SUCH_CONVERSATION');
+    }
+    assert.equal(results.map((r) => (r.ok ? r.seq : 0)), [1, 0, 0, 2]);
+    assert.equal(await seqsOf(g.conversationId), [1, 2]);
+  });
+
+  test('sending moves the sender read cursor, never the delivered cursor', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    await send(msg(conv, a.id, 'x'), msg(conv, a.id, 'y'));
+    const va = await store.conversationOf(a.id, conv);
+    assert.equal([va?.read, va?.delivered, va?.unread], [2, 0, 0]);
+    const vb = await store.conversationOf(b.id, conv);
+    assert.equal([vb?.read, vb?.delivered, vb?.unread], [0, 0, 2]);
+    await store.moveRead(conv, a.id, 2);
+    await send(msg(conv, b.id, 'z'));
+    assert.equal((await store.conversationOf(a.id, conv))?.read, 2);
+    assert.equal((await store.conversationOf(b.id, conv))?.read, 3);
+  });
+
+  test('unread counts only others’ messages after the read cursor', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const direct = await befriend(a.id, b.id);
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    await send(
+      msg(direct, b.id, 'b1'), msg(direct, a.id, 'a1'), msg(direct, b.id, 'b2'), msg(direct, b.id, 'b3'),
+      msg(g.conversationId, b.id, 'gb1'), msg(g.conversationId, c.id, 'gc1'), msg(g.conversationId, a.id, 'ga1'),
+    );
+    // a's read cursor moved to 2 on send, so b1 is no longer unread.
+    const views = await store.conversationsOf(a.id);
+    assert.equal(views, [
+      { conversationId: direct, kind: 'direct', peerName: 'Bob', delivered: 0, read: 2, lastSeq: 4, unread: 2 },
+      { conversationId: g.conversationId, kind: 'group', groupName: 'G', delivered: 0, read: 3, lastSeq: 3, unread: 0 },
+    ].sort((x, y) => x.conversationId - y.conversationId));
+    assert.is((await store.conversationOf(b.id, direct))?.unread, 0);
+    assert.is((await store.conversationOf(c.id, g.conversationId))?.unread, 1);
+    await store.moveRead(direct, a.id, 3);
+    assert.is((await store.conversationOf(a.id, direct))?.unread, 1);
+    assert.equal((await store.conversationsOf(c.id)).map((v) => v.conversationId), [g.conversationId]);
+    assert.is(await store.conversationOf(c.id, direct), null);
+    assert.is(await store.conversationOf(a.id, 987_654), null);
+  });
+
+  test('cursors only move forward; BAD_CURSOR past the end; NO_SUCH_CONVERSATION for outsiders', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const outsider = await user('Out');
+    const conv = await befriend(a.id, b.id);
+    await send(...range(1, 5).map((i) => msg(conv, a.id, `m${i}`)));
+    for (const move of ['moveDelivered', 'moveRead'] as const) {
+      assert.is(await store[move](conv, b.id, 3), 3, move);
+      assert.is(await store[move](conv, b.id, 1), 3, move);
+      assert.is(await store[move](conv, b.id, 5), 5, move);
+      await rejectsWith(store[move](conv, b.id, 6), 'CHAT_ERR_BAD_CURSOR');
+      assert.is(await store[move](conv, b.id, 0), 5, move);
+      await rejectsWith(store[move](conv, outsider.id, 1), 'CHAT_ERR_NO_SUCH_CONVERSATION');
+      await rejectsWith(store[move](987_654, b.id, 0), 'CHAT_ERR_NO_SUCH_CONVERSATION');
+    }
+    const vb = await store.conversationOf(b.id, conv);
+    assert.equal([vb?.delivered, vb?.read, vb?.unread], [5, 5, 0]);
+  });
+
+  test('messagesAfter and messagesBefore page through history', async () => {
+    const a = await user('Ann');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    const conv = g.conversationId;
+    await send(...range(1, 25).map((i) => msg(conv, a.id, `m${i}`)));
+    const after = async (n: number) => (await store.messagesAfter(conv, n, 10)).map((m) => m.seq);
+    const before = async (n: number) => (await store.messagesBefore(conv, n, 10)).map((m) => m.seq);
+    assert.equal(await after(0), range(1, 10));
+    assert.equal(await after(10), range(11, 20));
+    assert.equal(await after(20), range(21, 25));
+    assert.equal(await after(25), []);
+    assert.equal(await before(26), range(16, 25));
+    assert.equal(await before(16), range(6, 15));
+    assert.equal(await before(6), range(1, 5));
+    assert.equal(await before(1), []);
+    assert.equal(await before(1_000), range(16, 25));
+    assert.equal((await store.messagesBefore(conv, 26, 3)).map((m) => m.text), ['m23', 'm24', 'm25']);
+    assert.equal(await store.messagesAfter(987_654, 0, 10), []);
+  });
+
+  test('text, names and ids round-trip byte for byte', async () => {
+    const nasty = [
+      `it's "quoted" \`back\``,
+      `'; DROP TABLE users; --`,
+      'nul\u0000inside\u0000',
+      '😀👨‍👩‍👧 emoji',
+      '中文字符 日本語 한국어',
+      '\u200fRTL mark \u202eoverride',
+      'ANSI \x1b[2J\x1b[31mred\x1b[0m',
+      '{red-fg}tag{/red-fg} {bold}',
+      'line\nbreak\r\ttab \\ backslash %s %d $1 ?',
+      ' leading and trailing spaces ',
+      '',
+    ];
+    const a = await store.createUser('Zoë 中文 😀', 'zoë 中文 😀', `x'; DROP TABLE users; --`);
+    assert.equal(await store.userByKey('zoë 中文 😀'), a);
+    const g = await store.createGroup(`'; DROP TABLE users; --`, `'; drop table users; --`, nasty.join('|'), a.id);
+    assert.equal(await store.groupByKey(`'; drop table users; --`), g);
+    const results = await store.appendMessages(nasty.map((text, i) => msg(g.conversationId, a.id, text, `${nasty[i]}#${i}`)));
+    assert.ok(results.every((r) => r.ok && !r.duplicate));
+    const stored = await store.messagesAfter(g.conversationId, 0, 100);
+    assert.equal(stored.map((m) => m.text), nasty);
+    assert.equal(stored.map((m) => m.clientMsgId), nasty.map((t, i) => `${t}#${i}`));
+    assert.ok(stored.every((m) => m.senderName === 'Zoë 中文 😀'));
+    assert.ok(await store.userByKey('zoë 中文 😀'), 'users table survived');
+  });
+
+  test('concurrent writers on one conversation get exactly 1..N', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    const writer = async (sender: number, tag: string, batches: number): Promise<number[]> => {
+      const mine: number[] = [];
+      for (let i = 0; i < batches; i++) {
+        const size = 1 + (i % 3);
+        const batch = range(1, size).map((j) => msg(conv, sender, `${tag}${i}.${j}`, `${tag}-${i}-${j}`));
+        mine.push(...(await send(...batch)));
+        if (i % 5 === 0) await Promise.resolve();
+      }
+      return mine;
+    };
+    const [fromA, fromB] = await Promise.all([writer(a.id, 'a', 60), writer(b.id, 'b', 60)]);
+    // Each writer awaited its own batches, so its seqs ascend.
+    assert.equal(fromA, [...fromA].sort((x, y) => x - y));
+    assert.equal(fromB, [...fromB].sort((x, y) => x - y));
+    // Then many batches in flight at once, nobody awaiting in between.
+    const burst = await Promise.all(range(1, 40).map((i) =>
+      send(msg(conv, i % 2 ? a.id : b.id, `burst ${i}`, `burst-${i}`), msg(conv, a.id, `burst ${i}b`))));
+    const all = [...fromA, ...fromB, ...burst.flat()].sort((x, y) => x - y);
+    assert.equal(all, range(1, all.length));
+    assert.equal(await seqsOf(conv), range(1, all.length));
+    assert.is((await store.conversationOf(a.id, conv))?.lastSeq, all.length);
+  });
+
+  test.run();
+}
