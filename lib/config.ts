@@ -42,7 +42,7 @@ export function resolveServerConfig(partial: Partial<ServerConfig> & { db: strin
   const config: ServerConfig = { ...SERVER_DEFAULTS, ...dropUndefined(partial), db: partial.db };
   checkInt('port', config.port, 0, 65535);
   checkInt('maxLineBytes', config.maxLineBytes, 256, 64 * 1024 * 1024);
-  checkInt('maxTextLength', config.maxTextLength, 1, config.maxLineBytes);
+  checkInt('maxTextLength', config.maxTextLength, 1, 64 * 1024 * 1024);
   checkInt('maxOutputBytes', config.maxOutputBytes, 1024, 1024 * 1024 * 1024);
   checkInt('idleTimeoutMs', config.idleTimeoutMs, 100, 24 * 3600 * 1000);
   checkInt('tokenTtlMs', config.tokenTtlMs, 1000, 10 * 365 * 24 * 3600 * 1000);
