@@ -4,6 +4,8 @@ import { openStore } from '../db/open.ts';
 import { createLogger } from '../logger.ts';
 import { ChatServer } from '../server/server.ts';
 
+const STOP_TIMEOUT_MS = 10_000;
+
 /** Runs a node until SIGINT/SIGTERM, then stops gracefully (see ChatServer.stop). */
 export async function serve(config: ServerConfig): Promise<void> {
   const log = createLogger(config.logLevel, config.nodeId);
@@ -12,15 +14,24 @@ export async function serve(config: ServerConfig): Promise<void> {
   const address = await server.listen();
   log.info({ host: address.address, port: address.port, db: redactDb(config.db) }, 'listening');
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      // A second signal during the stop is ignored: the stop is bounded by STOP_TIMEOUT_MS anyway.
+      if (stopping) return;
+      stopping = true;
       log.info({ signal }, 'stopping');
+      setTimeout(() => {
+        log.error('graceful stop took too long; exiting');
+        process.exit(1);
+      }, STOP_TIMEOUT_MS).unref();
       server.stop().then(resolve, (err) => {
         log.error({ err }, 'stop failed');
+        process.exitCode = 1;
         resolve();
       });
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   log.info('stopped');
 }
