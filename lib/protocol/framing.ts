@@ -47,8 +47,12 @@ export class LineDecoder {
     }
     const rest = chunk.length - start;
     if (rest > 0) {
-      // +1 tolerates a trailing CR of a line that is exactly at the limit.
-      if (this.pendingBytes + rest > this.maxLineBytes + 1) return this.fail('CHAT_ERR_LINE_TOO_LONG');
+      // The +1 tolerates only a trailing CR of a line that is exactly at the limit: once more than
+      // maxLineBytes are held and the last of them is not a CR, the line is too long whatever follows.
+      const held = this.pendingBytes + rest;
+      if (held > this.maxLineBytes + 1 || (held > this.maxLineBytes && chunk[chunk.length - 1] !== CR)) {
+        return this.fail('CHAT_ERR_LINE_TOO_LONG');
+      }
       this.pending.push(chunk.subarray(start));
       this.pendingBytes += rest;
     }
@@ -79,7 +83,16 @@ export class LineDecoder {
   }
 }
 
-/** One frame, one line. JSON.stringify escapes every control character, so a frame never contains a raw newline. */
+// Line breaks JSON.stringify leaves raw: NEL (U+0085), LINE and PARAGRAPH SEPARATOR.
+const UNICODE_LINE_BREAKS = /[\u0085\u2028\u2029]/g;
+const escapeBreak = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * One frame, one line. JSON.stringify escapes \n, \r and every other C0 control, so a frame
+ * never contains a raw newline byte. It leaves NEL, U+2028 and U+2029 raw (JSON allows them),
+ * but line readers such as Python's str.splitlines() break on them, so they are escaped too;
+ * JSON.parse reads them back unchanged.
+ */
 export function encodeFrame(frame: object): string {
-  return JSON.stringify(frame) + '\n';
+  return JSON.stringify(frame).replace(UNICODE_LINE_BREAKS, escapeBreak) + '\n';
 }

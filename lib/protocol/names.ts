@@ -4,9 +4,12 @@ export const NAME_MAX_CODE_POINTS = 50;
 export const PASSWORD_MIN_CHARS = 8;
 export const PASSWORD_MAX_CHARS = 1024;
 
-// C0/C1 controls and DEL, lone surrogates, bidi embeddings/overrides/isolates, zero-width
-// characters and the BOM: none belong in a name someone else has to read.
-const FORBIDDEN = /[\p{Cc}\p{Cs}\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
+// C0/C1 controls and DEL, lone surrogates, bidi marks (LRM, RLM, ALM) and embeddings/overrides/
+// isolates, zero-width characters and the BOM, the line and paragraph separators, and the
+// characters that render as nothing (soft hyphen, combining grapheme joiner, Mongolian vowel
+// separator, Hangul fillers): none belong in a name someone else has to read.
+const FORBIDDEN =
+  /[\p{Cc}\p{Cs}\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff\uffa0]/u;
 const EDGE_SPACE = /^\p{White_Space}|\p{White_Space}$/u;
 
 export type NameCheck = { ok: true; name: string; key: string } | { ok: false; reason: string };
@@ -24,11 +27,13 @@ export function checkName(raw: string): NameCheck {
 }
 
 /**
- * Case-insensitive identity. toUpperCase().toLowerCase() approximates Unicode full case
- * folding (ß → SS → ss), and the final NFC keeps composed forms canonical.
+ * Case-insensitive identity. toLowerCase().toUpperCase().toLowerCase() approximates Unicode
+ * full case folding (ß → SS → ss); the leading toLowerCase() is for capital sharp s, whose
+ * uppercase is itself (ẞ → ß → SS → ss), so STRAẞE, Straße and STRASSE share one key. The
+ * final NFC keeps composed forms canonical.
  */
 export function nameKey(name: string): string {
-  return name.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+  return name.normalize('NFC').toLowerCase().toUpperCase().toLowerCase().normalize('NFC');
 }
 
 export function checkPassword(password: string): string | null {

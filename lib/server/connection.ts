@@ -37,6 +37,8 @@ function flushAll(): void {
 export class Connection {
   user: SessionUser | null = null;
   closed = false;
+  /** why the server closed it, if it did */
+  closeReason: ErrorCode | null = null;
   private out: string[] = [];
   private readonly decoder: LineDecoder;
   private idleTimer: NodeJS.Timeout;
@@ -90,6 +92,7 @@ export class Connection {
       // The peer stopped reading. Dropping it keeps memory bounded and everyone else fast;
       // its messages stay stored and reach it at its next sync.
       this.closed = true;
+      this.closeReason = 'CHAT_ERR_SLOW_CONSUMER';
       this.socket.destroy();
     }
   }
@@ -105,6 +108,7 @@ export class Connection {
   /** Sends a final error frame and closes. */
   fail(code: ErrorCode, message: string = ERROR_CODES[code]): void {
     if (this.closed) return;
+    this.closeReason = code;
     this.send(encodeFrame({ id: null, ok: false, code, message }));
     this.flush();
     this.closed = true;

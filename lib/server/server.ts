@@ -91,6 +91,7 @@ export class ChatServer {
       (line) => queue.onLine(line),
       () => {
         this.connections.delete(conn);
+        if (conn.closeReason) log.warn({ session: id, user: conn.user?.name, reason: conn.closeReason }, 'connection dropped');
         ctx.signOut().catch((err) => log.warn({ err }, 'sign-out after close failed'));
       },
     );

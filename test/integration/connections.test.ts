@@ -1,0 +1,91 @@
+// test-timeout: 120
+// Connection hygiene: a reader that stops reading is dropped without slowing anyone else,
+// silent connections are closed by the idle timeout, and pinging clients are kept.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ChatClient } from '../../lib/client/client.ts';
+import type { PushFrame } from '../../lib/protocol/messages.ts';
+import { RawPeer } from '../helpers/raw.ts';
+import { befriend, connectAs, startServer, waitFor } from '../helpers/server.ts';
+
+const conns = suite('connections');
+
+conns('a slow reader is dropped once its output passes the bound; others get everything; nothing is lost', async () => {
+  const server = await startServer({ args: ['--max-output-bytes', String(256 * 1024)] });
+  try {
+    const alice = await connectAs(server, 'alice');
+    const carol = await connectAs(server, 'carol');
+    const bobSetup = await connectAs(server, 'bob');
+    await befriend(alice, 'alice', bobSetup, 'bob');
+    await befriend(alice, 'alice', carol, 'carol');
+    bobSetup.destroy();
+
+    const slow = await RawPeer.open(server.port);
+    assert.is((await slow.request({ id: 1, type: 'login', user: 'bob', password: 'bob-s3cret-pw' })).ok, true);
+    slow.socket.pause(); // bob stops reading
+
+    const carolGot: PushFrame[] = [];
+    carol.onPush((f) => f.type === 'message' && carolGot.push(f));
+    const text = 'z'.repeat(8000);
+    const total = 1500; // 12 MB for bob: far past kernel buffers plus the 256 KiB bound
+    for (let i = 0; i < total; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) =>
+          Promise.all([alice.request('send', { to: 'bob', text: `${i + j} ${text}` }), alice.request('send', { to: 'carol', text: `${i + j}` })]),
+        ),
+      );
+    }
+    await waitFor(() => carolGot.length === total, 20_000, 'carol receives every message');
+    assert.equal(carolGot.map((f: any) => Number(f.text)), Array.from({ length: total }, (_, i) => i));
+
+    await waitFor(() => server.logs.some((l) => l.includes('CHAT_ERR_SLOW_CONSUMER')), 10_000, 'the slow reader to be dropped');
+    slow.socket.resume();
+    await slow.waitClosed();
+    const pushedToSlow = slow.frames.filter((f) => f.type === 'message').length;
+    assert.ok(pushedToSlow < total, `the slow reader got only part (${pushedToSlow}) before the drop`);
+
+    // Nothing was lost: bob's next session syncs all of it from storage.
+    const bob = await connectAs(server, 'bob', undefined, false);
+    const { conversations } = await bob.request('conversations', {});
+    const direct = conversations.find((c) => c.with === 'alice')!;
+    assert.is(direct.last_seq, total);
+    assert.is(direct.unread, total);
+    for (const c of [alice, carol, bob]) c.destroy();
+  } finally {
+    await server.stop();
+  }
+});
+
+conns('a silent connection is closed by the idle timeout; a pinging client stays', async () => {
+  const server = await startServer({ args: ['--idle-timeout-ms', '600'] });
+  try {
+    const silent = await RawPeer.open(server.port);
+    const reply = await silent.next(() => true, 5000);
+    assert.is(reply.code, 'CHAT_ERR_IDLE_TIMEOUT');
+    await silent.waitClosed();
+    const pinging = await ChatClient.connect({ host: server.host, port: server.port, pingIntervalMs: 150 });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.is(pinging.closed, false);
+    assert.ok((await pinging.request('ping', {})).ts);
+    pinging.destroy();
+  } finally {
+    await server.stop();
+  }
+});
+
+conns('a client whose server vanishes sees its pending request fail with CHAT_ERR_DISCONNECTED', async () => {
+  const server = await startServer();
+  const client = await connectAs(server, 'dora');
+  const closed = new Promise<void>((r) => client.onClose(() => r()));
+  server.proc.kill('SIGKILL');
+  await server.stop();
+  await closed;
+  try {
+    await client.request('ping', {});
+    assert.unreachable();
+  } catch (err: any) {
+    assert.is(err.code, 'CHAT_ERR_DISCONNECTED');
+  }
+});
+
+conns.run();
