@@ -58,6 +58,8 @@ export class MessageStream {
     if (message.seq === state.last + 1) {
       state.last = message.seq;
       this.emit(message);
+      // Pushes still held from a fill that failed may follow on from this one.
+      if (state.held.length > 0) void this.fill(message.conversation).catch(this.onError);
       return;
     }
     state.held.push(message);
@@ -86,13 +88,14 @@ export class MessageStream {
         // Without a known position the server starts from our delivered cursor.
         const body = state.last === undefined ? { conversation } : { conversation, after: state.last };
         const { messages, more } = await this.source.request('sync', body);
+        const before = state.last;
         for (const m of messages) {
           if (state.last === undefined || m.seq > state.last) {
             state.last = m.seq;
             this.emit(m);
           }
         }
-        if (more) continue;
+        if (more && state.last !== before) continue;
         // Held pushes that the sync did not cover are at or below the delivered cursor.
         const held = state.held.sort((a, b) => a.seq - b.seq);
         state.held = [];
@@ -108,7 +111,10 @@ export class MessageStream {
             gap = true;
           }
         }
-        if (!gap) break;
+        // A page that moved nothing forward will not be followed by one that does: the server
+        // does not have what the held pushes skip over. Keep them held for the next fill
+        // instead of asking again up to MAX_FILL_PAGES times.
+        if (!gap || state.last === before) break;
       }
     } finally {
       state.filling = false;
