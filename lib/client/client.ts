@@ -37,7 +37,6 @@ export class ChatClient {
   ) {
     const decoder = new LineDecoder(MAX_INCOMING_LINE);
     socket.on('data', (chunk: Buffer) => {
-      this.pingTimer?.refresh();
       const fatal = decoder.push(chunk, (line) => this.onLine(line));
       if (fatal) socket.destroy(new ChatError(fatal));
     });
@@ -86,6 +85,8 @@ export class ChatClient {
       }, this.options.requestTimeoutMs);
       this.waiting.set(id, { resolve, reject, timer });
       this.socket.write(encodeFrame({ ...body, id, type }));
+      // The server's idle timer counts only what we send, so the ping clock restarts on writes.
+      this.pingTimer?.refresh();
     });
   }
 

@@ -144,8 +144,8 @@ function prepareStatements(db: Db) {
     conversationOf: p<[number, number], ConversationRecord>(
       `${CONVERSATION_SELECT} WHERE m.user_id = ? AND m.conversation_id = ?`),
 
-    byClientMsgId: p<[number, string], { seq: number; ts: number }>(
-      'SELECT seq, created_at AS ts FROM messages WHERE sender_id = ? AND client_msg_id = ?'),
+    byClientMsgId: p<[number, string], { conversationId: number; seq: number; ts: number }>(
+      'SELECT conversation_id AS conversationId, seq, created_at AS ts FROM messages WHERE sender_id = ? AND client_msg_id = ?'),
     isMember: p<[number, number], { one: number }>(
       'SELECT 1 AS one FROM members WHERE conversation_id = ? AND user_id = ?'),
     nextSeq: p<[number], { seq: number }>(
@@ -227,6 +227,10 @@ export class SqliteStore implements Store {
       if (m.clientMsgId !== null) {
         // Also sees rows inserted earlier in this same batch: same transaction.
         const prior = q.byClientMsgId.get(m.senderId, m.clientMsgId);
+        if (prior && prior.conversationId !== m.conversationId) {
+          // Answering "duplicate" here would ack a message that was never stored.
+          return { ok: false, error: new ChatError('CHAT_ERR_CLIENT_MSG_ID_REUSED') };
+        }
         if (prior) return { ok: true, seq: prior.seq, ts: prior.ts, duplicate: true };
       }
       if (!q.isMember.get(m.conversationId, m.senderId)) {

@@ -113,7 +113,8 @@ export interface Store {
   conversationsOf(userId: number): Promise<ConversationRow[]>;
   /**
    * Stores a batch in one transaction, in order. A (senderId, clientMsgId) seen before is
-   * reported as duplicate with its original seq and ts, and takes no new seq.
+   * reported as duplicate with its original seq and ts, and takes no new seq. The same pair in
+   * another conversation is an error (CHAT_ERR_CLIENT_MSG_ID_REUSED), never a silent duplicate.
    * Sending moves the sender's read cursor to the new seq.
    */
   appendMessages(batch: NewMessage[]): Promise<AppendResult[]>;

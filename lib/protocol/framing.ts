@@ -83,16 +83,12 @@ export class LineDecoder {
   }
 }
 
-// Line breaks JSON.stringify leaves raw: NEL (U+0085), LINE and PARAGRAPH SEPARATOR.
-const UNICODE_LINE_BREAKS = /[\u0085\u2028\u2029]/g;
-const escapeBreak = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
 /**
- * One frame, one line. JSON.stringify escapes \n, \r and every other C0 control, so a frame
- * never contains a raw newline byte. It leaves NEL, U+2028 and U+2029 raw (JSON allows them),
- * but line readers such as Python's str.splitlines() break on them, so they are escaped too;
- * JSON.parse reads them back unchanged.
+ * One frame, one line. JSON.stringify escapes every C0 control character, so a frame never
+ * contains a raw \n or \r byte. NEL, U+2028 and U+2029 stay raw (JSON allows them): they are not
+ * frame separators, and escaping them would let a client inflate a stored message up to 3×
+ * on the way out.
  */
 export function encodeFrame(frame: object): string {
-  return JSON.stringify(frame).replace(UNICODE_LINE_BREAKS, escapeBreak) + '\n';
+  return JSON.stringify(frame) + '\n';
 }

@@ -94,7 +94,7 @@ export interface Results {
     friends: { name: string; online: boolean }[];
     requests: { name: string; direction: 'in' | 'out' }[];
   };
-  friend_add: { user: string; status: 'pending' | 'accepted' };
+  friend_add: { user: string; status: 'pending' | 'accepted'; conversation?: string };
   friend_accept: { user: string; conversation: string };
   friend_decline: { user: string };
   friend_remove: { user: string };

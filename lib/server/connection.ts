@@ -117,9 +117,10 @@ export class Connection {
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
-  /** Flushes what is queued, then closes the socket. */
-  end(): void {
+  /** Flushes what is queued (plus an optional last frame), then closes the socket. */
+  end(lastFrame?: object): void {
     if (this.closed) return;
+    if (lastFrame) this.send(encodeFrame(lastFrame));
     this.flush();
     this.closed = true;
     this.socket.end();

@@ -15,6 +15,7 @@ export class RequestQueue {
   private queue: ParsedRequest[] = [];
   private running = false;
   private outstanding = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly conn: Connection,
@@ -36,9 +37,17 @@ export class RequestQueue {
     if (!this.running) void this.run();
   }
 
-  /** Requests accepted but not yet answered. */
-  get pending(): number {
-    return this.queue.length + this.outstanding + (this.running ? 1 : 0);
+  /** Calls `fn` once every accepted request has been answered. */
+  whenIdle(fn: () => void): void {
+    this.idleWaiters.push(fn);
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (this.queue.length > 0 || this.outstanding > 0 || this.running) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const fn of waiters) fn();
   }
 
   private async run(): Promise<void> {
@@ -56,6 +65,7 @@ export class RequestQueue {
           ).finally(() => {
             this.outstanding--;
             this.maybeResume();
+            this.checkIdle();
           });
         } else {
           this.reply(request.id, result);
@@ -67,6 +77,7 @@ export class RequestQueue {
     }
     this.queue = [];
     this.running = false;
+    this.checkIdle();
   }
 
   private invoke(request: ParsedRequest): Promise<unknown> {

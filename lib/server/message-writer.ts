@@ -56,8 +56,9 @@ export class MessageWriter {
     this.batches++;
     this.messages += batch.length;
     for (let i = 0; i < batch.length; i++) {
-      const r = results[i]!;
-      if (r.ok) batch[i]!.resolve({ seq: r.seq, ts: r.ts, duplicate: r.duplicate });
+      const r = results[i];
+      if (!r) batch[i]!.reject(new Error(`store returned ${results.length} results for ${batch.length} messages`));
+      else if (r.ok) batch[i]!.resolve({ seq: r.seq, ts: r.ts, duplicate: r.duplicate });
       else batch[i]!.reject(r.error);
     }
   }

@@ -3,6 +3,7 @@ import type { Bus } from '../bus/bus.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
+import { ERROR_CODES } from '../protocol/errors.ts';
 import { encodeFrame } from '../protocol/framing.ts';
 import { Connection, type SessionUser } from './connection.ts';
 import type { HandlerContext } from './context.ts';
@@ -29,7 +30,9 @@ export class ChatServer {
 
   constructor(private readonly deps: ServerDeps) {
     this.writer = new MessageWriter(deps.store);
-    this.net = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // allowHalfOpen: a client may send its requests and shut its side (`nc -N`); it still gets
+    // every reply before we close ours.
+    this.net = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
     deps.bus.subscribe((event) => this.sessions.deliver(event));
   }
 
@@ -96,6 +99,7 @@ export class ChatServer {
       },
     );
     const queue = new RequestQueue(conn, ctx, handlers, log, config.maxQueuedRequests);
+    socket.once('end', () => queue.whenIdle(() => conn.end()));
     this.connections.add(conn);
   }
 
@@ -120,7 +124,7 @@ export class ChatServer {
       await new Promise((r) => setImmediate(r)); // handlers already running queue their messages
       await this.writer.drain();
       await new Promise((r) => setImmediate(r)); // let the acks of the last batch reach the sockets
-      for (const conn of this.connections) conn.end();
+      for (const conn of this.connections) conn.end({ id: null, ok: false, code: 'CHAT_ERR_SHUTTING_DOWN', message: ERROR_CODES.CHAT_ERR_SHUTTING_DOWN });
       await closed;
       await this.deps.bus.close();
       await this.deps.store.close();

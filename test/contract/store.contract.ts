@@ -291,6 +291,19 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal(stored.map((m) => m.text), ['first', 'two', 'same id, other sender', 'no id', 'no id', 'next']);
   });
 
+  test('a clientMsgId reused for another conversation is refused, never reported as a duplicate', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    const g = await store.createGroup('G', 'g', '', a.id);
+    assert.equal(await send(msg(g.conversationId, a.id, 'to the group', 'k')), [1]);
+    const [reused] = await store.appendMessages([msg(conv, a.id, 'to bob', 'k')]);
+    assert.is(reused!.ok, false);
+    assert.is(!reused!.ok && (reused!.error as { code?: string }).code, 'CHAT_ERR_CLIENT_MSG_ID_REUSED');
+    assert.equal(await store.messagesAfter(conv, 0, 10), []);
+    assert.equal(await send(msg(conv, a.id, 'to bob', 'k2')), [1], 'no seq was consumed');
+  });
+
   test('a failing item does not sink the rest of its batch', async () => {
     const a = await user('Ann');
     const outsider = await user('Out');

@@ -88,4 +88,92 @@ conns('a client whose server vanishes sees its pending request fail with CHAT_ER
   }
 });
 
+conns('a client that shuts its side after its requests still gets every reply (nc -N style)', async () => {
+  const server = await startServer();
+  try {
+    await connectAs(server, 'erin').then((c) => c.destroy());
+    const peer = await RawPeer.open(server.port);
+    peer.write(
+      [
+        { id: 1, type: 'hello', version: 1 },
+        { id: 2, type: 'login', user: 'erin', password: 'erin-s3cret-pw' },
+        { id: 3, type: 'friends' },
+        { id: 4, type: 'unread' },
+      ].map((f) => JSON.stringify(f) + '\n').join(''),
+    );
+    peer.socket.end();
+    await peer.waitClosed();
+    assert.equal(peer.frames.map((f) => [f.id, f.ok]), [[1, true], [2, true], [3, true], [4, true]]);
+  } finally {
+    await server.stop();
+  }
+});
+
+conns('a stopping server tells its clients CHAT_ERR_SHUTTING_DOWN before it closes', async () => {
+  const server = await startServer();
+  const peer = await RawPeer.open(server.port);
+  assert.is((await peer.request({ id: 1, type: 'ping' })).ok, true);
+  await server.stop();
+  await peer.waitClosed();
+  assert.is(peer.frames.at(-1)?.code, 'CHAT_ERR_SHUTTING_DOWN');
+});
+
+conns('a client that only receives keeps pinging, so the idle timeout does not drop it', async () => {
+  const server = await startServer({ args: ['--idle-timeout-ms', '1500'] });
+  try {
+    const sender = await connectAs(server, 'fred');
+    const receiver = await ChatClient.connect({ host: server.host, port: server.port, pingIntervalMs: 500 });
+    await receiver.request('register', { user: 'gina', password: 'gina-s3cret-pw' });
+    await receiver.request('login', { user: 'gina', password: 'gina-s3cret-pw' });
+    await befriend(sender, 'fred', receiver, 'gina');
+    let got = 0;
+    receiver.onPush((f) => f.type === 'message' && got++);
+    for (let i = 0; i < 20; i++) {
+      await sender.request('send', { to: 'gina', text: `tick ${i}` });
+      await new Promise((r) => setTimeout(r, 200)); // 4 s of pushes, well past the idle timeout
+    }
+    await waitFor(() => got === 20, 5000, 'all pushes');
+    assert.is(receiver.closed, false);
+    sender.destroy();
+    receiver.destroy();
+  } finally {
+    await server.stop();
+  }
+});
+
+conns('sync and history pages stay bounded in bytes however long the texts are', async () => {
+  const server = await startServer();
+  try {
+    const a = await connectAs(server, 'hank');
+    const b = await connectAs(server, 'iris');
+    await befriend(a, 'hank', b, 'iris');
+    const big = '漢'.repeat(15_990); // ~48 KB of UTF-8 each
+    for (let i = 0; i < 60; i += 20) {
+      await Promise.all(Array.from({ length: 20 }, (_, j) => a.request('send', { to: 'iris', text: `${i + j}:${big}` })));
+    }
+    const { conversations } = await b.request('conversations', {});
+    const conversation = conversations[0]!.conversation;
+    const page = await b.request('sync', { conversation, limit: 200 });
+    assert.ok(page.more, 'a byte-bounded page says there is more');
+    assert.ok(page.messages.length >= 1 && page.messages.length < 60);
+    assert.ok(Buffer.byteLength(JSON.stringify(page)) < 2 * 1024 * 1024);
+    // Paging on from the last seq reaches every message exactly once.
+    const seqs = page.messages.map((m) => m.seq);
+    for (let after = seqs.at(-1)!, more: boolean = page.more; more; ) {
+      const next = await b.request('sync', { conversation, after, limit: 200 });
+      seqs.push(...next.messages.map((m) => m.seq));
+      after = seqs.at(-1)!;
+      more = next.more;
+    }
+    assert.equal(seqs, Array.from({ length: 60 }, (_, i) => i + 1));
+    const history = await b.request('history', { conversation, limit: 500 });
+    assert.is(history.messages.at(-1)!.seq, 60, 'history keeps the newest end');
+    assert.ok(history.messages.length < 60);
+    a.destroy();
+    b.destroy();
+  } finally {
+    await server.stop();
+  }
+});
+
 conns.run();

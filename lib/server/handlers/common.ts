@@ -75,6 +75,23 @@ export function messageView(m: StoredMessage, row: ConversationRow, viewer: Sess
   return view;
 }
 
+/**
+ * Replies stay well under the output bound and the client's line limit however long the texts
+ * are: a page stops once its texts pass this many bytes (it always holds at least one message).
+ */
+export const PAGE_BYTES = 1024 * 1024;
+
+/** How many messages, counted from the start of `messages`, fit in one page. */
+export function fitPage(messages: StoredMessage[], fromEnd = false): number {
+  let bytes = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[fromEnd ? messages.length - 1 - i : i]!;
+    bytes += Buffer.byteLength(JSON.stringify(m.text)) + 200; // + the envelope of a message view
+    if (bytes > PAGE_BYTES && i > 0) return i;
+  }
+  return messages.length;
+}
+
 export function push(ctx: HandlerContext, users: number[], frame: PushFrame, includeSelf = false): void {
   if (users.length === 0) return;
   ctx.bus.publish({ users, frame: encodeFrame(frame), ...(includeSelf ? {} : { exceptConn: ctx.session.id }) });

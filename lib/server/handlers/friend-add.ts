@@ -1,6 +1,6 @@
 import { ChatError } from '../../protocol/errors.ts';
 import type { Handler } from '../context.ts';
-import { findUser, me, push } from './common.ts';
+import { conversationId, findUser, me, push } from './common.ts';
 
 export const friendAdd: Handler<'friend_add'> = async (ctx, body) => {
   const user = me(ctx);
@@ -11,9 +11,9 @@ export const friendAdd: Handler<'friend_add'> = async (ctx, body) => {
   if (relation === 'out') throw new ChatError('CHAT_ERR_REQUEST_PENDING');
   if (relation === 'in') {
     // Both asked: that is consent from both sides.
-    await ctx.store.acceptFriendRequest(user.id, other.id);
+    const conversation = await ctx.store.acceptFriendRequest(user.id, other.id);
     push(ctx, [other.id], { type: 'friend_update', user: user.name, status: 'accepted' });
-    return { user: other.name, status: 'accepted' };
+    return { user: other.name, status: 'accepted', conversation: conversationId(conversation) };
   }
   await ctx.store.createFriendRequest(user.id, other.id);
   push(ctx, [other.id], { type: 'friend_request', from: user.name });

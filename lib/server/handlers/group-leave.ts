@@ -5,8 +5,11 @@ export const groupLeave: Handler<'group_leave'> = async (ctx, body) => {
   const user = me(ctx);
   const group = await findGroup(ctx, body.group);
   const { deleted, newCreatorId } = await ctx.store.leaveGroup(group.id, user.id);
-  if (!deleted) {
-    const members = await ctx.store.memberIds(group.conversationId);
+  if (deleted) {
+    push(ctx, [user.id], { type: 'group_event', group: group.name, user: user.name, event: 'deleted' });
+  } else {
+    // The leaver's other sessions hear it too, so their group lists stay true.
+    const members = [...(await ctx.store.memberIds(group.conversationId)), user.id];
     push(ctx, members, { type: 'group_event', group: group.name, user: user.name, event: 'left' });
     if (newCreatorId !== null) {
       const creator = (await ctx.store.groupMembers(group.id)).find((m) => m.id === newCreatorId);

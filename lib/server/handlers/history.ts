@@ -1,13 +1,15 @@
 import type { Handler } from '../context.ts';
-import { conversationId, me, messageView, resolveConversation } from './common.ts';
+import { conversationId, fitPage, me, messageView, resolveConversation } from './common.ts';
 
 const DEFAULT_LIMIT = 50;
 
-/** Pages backwards: the newest `limit` messages before `before` (default: the end). Cursors do not move. */
+/** Pages backwards: the newest `limit` messages before `before` (default: the end), oldest first. Cursors do not move. */
 export const history: Handler<'history'> = async (ctx, body) => {
   const user = me(ctx);
   const row = await resolveConversation(ctx, body);
   const before = body.before ?? row.lastSeq + 1;
-  const messages = await ctx.store.messagesBefore(row.conversationId, before, body.limit ?? DEFAULT_LIMIT);
+  const fetched = await ctx.store.messagesBefore(row.conversationId, before, body.limit ?? DEFAULT_LIMIT);
+  // Long texts may shorten the page from its old end; the client pages on with `before`.
+  const messages = fetched.slice(fetched.length - fitPage(fetched, true));
   return { conversation: conversationId(row.conversationId), messages: messages.map((m) => messageView(m, row, user)) };
 };

@@ -1,5 +1,5 @@
 import type { Handler } from '../context.ts';
-import { conversationId, me, messageView, resolveConversation } from './common.ts';
+import { conversationId, fitPage, me, messageView, resolveConversation } from './common.ts';
 
 const DEFAULT_LIMIT = 200;
 
@@ -8,8 +8,8 @@ export const sync: Handler<'sync'> = async (ctx, body) => {
   const user = me(ctx);
   const row = await resolveConversation(ctx, { conversation: body.conversation });
   const limit = body.limit ?? DEFAULT_LIMIT;
-  const messages = await ctx.store.messagesAfter(row.conversationId, body.after ?? row.delivered, limit + 1);
-  const more = messages.length > limit;
-  if (more) messages.pop();
+  const fetched = await ctx.store.messagesAfter(row.conversationId, body.after ?? row.delivered, limit + 1);
+  const messages = fetched.slice(0, fitPage(fetched.slice(0, limit)));
+  const more = fetched.length > messages.length;
   return { conversation: conversationId(row.conversationId), messages: messages.map((m) => messageView(m, row, user)), more };
 };
