@@ -71,13 +71,21 @@ const cli = yargs(hideBin(process.argv))
         .option('max-line-bytes', { type: 'number', describe: 'largest accepted frame (default 65536)' })
         .option('max-text-length', { type: 'number', describe: 'longest message text (default 16000)' })
         .option('max-output-bytes', { type: 'number', describe: 'unsent output at which a slow reader is dropped (default 4 MiB)' })
-        .option('idle-timeout-ms', { type: 'number', describe: 'close connections silent this long (default 90000)' }),
+        .option('idle-timeout-ms', { type: 'number', describe: 'close connections silent this long (default 90000)' })
+        .option('login-fail-limit', { type: 'number', describe: 'failed logins per account per window before CHAT_ERR_LOGIN_THROTTLED (default 10)' })
+        .option('login-fail-limit-per-address', { type: 'number', describe: 'failed logins per client address per window (default 100)' })
+        .option('login-fail-window-ms', { type: 'number', describe: 'the failed-login window (default 60000)' })
+        .option('login-timeout-ms', { type: 'number', describe: 'close connections not logged in after this long (default 60000)' })
+        .option('max-connections-per-address', { type: 'number', describe: 'open connections per client address, 0 = no limit (default 4096)' }),
     run((a) =>
       serve(
         resolveServerConfig({
           host: a.host, port: a.port, db: a.db, nodeId: a['node-id'], logLevel: a['log-level'],
           maxLineBytes: a['max-line-bytes'], maxTextLength: a['max-text-length'],
           maxOutputBytes: a['max-output-bytes'], idleTimeoutMs: a['idle-timeout-ms'],
+          loginFailLimit: a['login-fail-limit'], loginFailLimitPerAddress: a['login-fail-limit-per-address'],
+          loginFailWindowMs: a['login-fail-window-ms'], loginTimeoutMs: a['login-timeout-ms'],
+          maxConnectionsPerAddress: a['max-connections-per-address'],
         }),
       ),
     ),

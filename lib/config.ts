@@ -21,6 +21,14 @@ export interface ServerConfig {
   tokenTtlMs: number;
   /** most requests queued per connection before the socket stops being read */
   maxQueuedRequests: number;
+  /** failed logins allowed per account, and per client address, within loginFailWindowMs */
+  loginFailLimit: number;
+  loginFailLimitPerAddress: number;
+  loginFailWindowMs: number;
+  /** a connection that has not logged in after this long is closed */
+  loginTimeoutMs: number;
+  /** open connections per client address; 0 = no limit (behind a proxy every client shares its address) */
+  maxConnectionsPerAddress: number;
 }
 
 export const SERVER_DEFAULTS: Omit<ServerConfig, 'db'> = {
@@ -34,6 +42,11 @@ export const SERVER_DEFAULTS: Omit<ServerConfig, 'db'> = {
   idleTimeoutMs: 90_000,
   tokenTtlMs: 30 * 24 * 3600 * 1000,
   maxQueuedRequests: 256,
+  loginFailLimit: 10,
+  loginFailLimitPerAddress: 100,
+  loginFailWindowMs: 60_000,
+  loginTimeoutMs: 60_000,
+  maxConnectionsPerAddress: 4096,
 };
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -47,6 +60,11 @@ export function resolveServerConfig(partial: Partial<ServerConfig> & { db: strin
   checkInt('idleTimeoutMs', config.idleTimeoutMs, 100, 24 * 3600 * 1000);
   checkInt('tokenTtlMs', config.tokenTtlMs, 1000, 10 * 365 * 24 * 3600 * 1000);
   checkInt('maxQueuedRequests', config.maxQueuedRequests, 1, 1_000_000);
+  checkInt('loginFailLimit', config.loginFailLimit, 1, 1_000_000);
+  checkInt('loginFailLimitPerAddress', config.loginFailLimitPerAddress, 1, 1_000_000);
+  checkInt('loginFailWindowMs', config.loginFailWindowMs, 1, 24 * 3600 * 1000);
+  checkInt('loginTimeoutMs', config.loginTimeoutMs, 100, 24 * 3600 * 1000);
+  checkInt('maxConnectionsPerAddress', config.maxConnectionsPerAddress, 0, 10_000_000);
   if (!LOG_LEVELS.has(config.logLevel)) throw configError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}`);
   if (!/^(sqlite:|mysql:\/\/)/.test(config.db)) throw configError('db', 'must start with sqlite: or mysql://');
   if (!/^[\w.-]{1,64}$/.test(config.nodeId)) throw configError('nodeId', 'must be 1-64 letters, digits, dot, dash or underscore');

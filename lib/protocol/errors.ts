@@ -16,9 +16,12 @@ export const ERROR_CODES = {
   CHAT_ERR_NOT_LOGGED_IN: 'the request needs a logged-in session',
   CHAT_ERR_ALREADY_LOGGED_IN: 'this connection is already logged in',
   CHAT_ERR_AUTH_FAILED: 'unknown user or wrong password',
+  CHAT_ERR_LOGIN_THROTTLED: 'too many failed logins for this account or address; wait and try again',
   CHAT_ERR_TOKEN_INVALID: 'the resume token is unknown, expired or revoked',
   CHAT_ERR_SLOW_CONSUMER: 'the peer stopped reading; its output buffer passed the bound and the connection is closed',
   CHAT_ERR_IDLE_TIMEOUT: 'nothing was received within the idle timeout; the connection is closed',
+  CHAT_ERR_LOGIN_TIMEOUT: 'the connection did not log in in time; it is closed',
+  CHAT_ERR_TOO_MANY_CONNECTIONS: 'this address has too many open connections; the new one is closed',
   CHAT_ERR_SHUTTING_DOWN: 'the server is stopping',
   // users and friends
   CHAT_ERR_NAME_TAKEN: 'that name is already registered (names are unique regardless of case)',

@@ -4,11 +4,20 @@ import type { NewMessage, Store } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestOf, RequestType, Results } from '../protocol/messages.ts';
 import type { SessionUser } from './connection.ts';
+import type { FailureThrottle } from './throttle.ts';
 
 export interface SessionHandle {
   /** `node:conn`, unique across the cluster */
   readonly id: string;
   readonly user: SessionUser | null;
+  /** the peer's IP address, for per-address limits */
+  readonly remote: string;
+}
+
+/** Failed-login counters, shared by every connection of a node. */
+export interface LoginThrottle {
+  byAccount: FailureThrottle;
+  byAddress: FailureThrottle;
 }
 
 /** What a handler may touch: a narrow surface, so unit tests can hand in fakes. */
@@ -18,6 +27,7 @@ export interface HandlerContext {
   bus: Bus;
   config: Pick<ServerConfig, 'nodeId' | 'maxLineBytes' | 'maxTextLength' | 'tokenTtlMs'>;
   log: Logger;
+  loginThrottle: LoginThrottle;
   /** Queues a message for the next group commit; resolves once it is stored. */
   append(message: NewMessage): Promise<{ seq: number; ts: number; duplicate: boolean }>;
   signIn(user: SessionUser): Promise<void>;

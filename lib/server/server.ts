@@ -5,12 +5,14 @@ import type { Store } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
 import { ERROR_CODES } from '../protocol/errors.ts';
 import { encodeFrame } from '../protocol/framing.ts';
+import { AddressLimit } from './address-limit.ts';
 import { Connection, type SessionUser } from './connection.ts';
-import type { HandlerContext } from './context.ts';
+import type { HandlerContext, LoginThrottle } from './context.ts';
 import { RequestQueue } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';
 import { MessageWriter } from './message-writer.ts';
 import { Sessions } from './sessions.ts';
+import { FailureThrottle } from './throttle.ts';
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -26,10 +28,18 @@ export class ChatServer {
   private readonly connections = new Set<Connection>();
   private readonly writer: MessageWriter;
   private nextConn = 1;
+  private readonly loginThrottle: LoginThrottle;
+  private readonly perAddress: AddressLimit;
   private stopping: Promise<void> | null = null;
 
   constructor(private readonly deps: ServerDeps) {
     this.writer = new MessageWriter(deps.store);
+    this.perAddress = new AddressLimit(deps.config.maxConnectionsPerAddress);
+    const { loginFailLimit, loginFailLimitPerAddress, loginFailWindowMs } = deps.config;
+    this.loginThrottle = {
+      byAccount: new FailureThrottle(loginFailLimit, loginFailWindowMs),
+      byAddress: new FailureThrottle(loginFailLimitPerAddress, loginFailWindowMs),
+    };
     // allowHalfOpen: a client may send its requests and shut its side (`nc -N`); it still gets
     // every reply before we close ours.
     this.net = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
@@ -58,21 +68,37 @@ export class ChatServer {
       socket.destroy();
       return;
     }
+    const remote = socket.remoteAddress ?? 'unknown';
+    if (!this.perAddress.tryAdd(remote)) {
+      const { CHAT_ERR_TOO_MANY_CONNECTIONS: message } = ERROR_CODES;
+      socket.end(encodeFrame({ id: null, ok: false, code: 'CHAT_ERR_TOO_MANY_CONNECTIONS', message }));
+      setTimeout(() => socket.destroy(), 2000).unref();
+      return;
+    }
     const id = `${config.nodeId}:${this.nextConn++}`;
     let user: SessionUser | null = null;
+    // A connection that has not logged in is dropped after loginTimeoutMs, pinging or not:
+    // anonymous sockets (and slowloris trickles) cannot pile up.
+    let loginTimer: NodeJS.Timeout | null = null;
+    const armLoginTimer = () => {
+      loginTimer = setTimeout(() => conn.fail('CHAT_ERR_LOGIN_TIMEOUT'), config.loginTimeoutMs);
+    };
     const ctx: HandlerContext = {
       session: {
         id,
+        remote,
         get user() {
           return user;
         },
       },
+      loginThrottle: this.loginThrottle,
       store,
       bus,
       config,
       log,
       append: (message) => this.writer.append(message),
       signIn: async (u) => {
+        if (loginTimer) clearTimeout(loginTimer);
         user = u;
         conn.user = u;
         this.sessions.add(u.id, conn);
@@ -83,6 +109,7 @@ export class ChatServer {
         if (!u) return;
         user = null;
         conn.user = null;
+        if (!conn.closed) armLoginTimer();
         this.sessions.remove(u.id, conn);
         if (await bus.sessionClosed(u.id)) await this.announcePresence(u, false);
       },
@@ -94,6 +121,8 @@ export class ChatServer {
       (line) => queue.onLine(line),
       () => {
         this.connections.delete(conn);
+        this.perAddress.remove(remote);
+        if (loginTimer) clearTimeout(loginTimer);
         if (conn.closeReason) log.warn({ session: id, user: conn.user?.name, reason: conn.closeReason }, 'connection dropped');
         ctx.signOut().catch((err) => log.warn({ err }, 'sign-out after close failed'));
       },
@@ -101,6 +130,7 @@ export class ChatServer {
     const queue = new RequestQueue(conn, ctx, handlers, log, config.maxQueuedRequests);
     socket.once('end', () => queue.whenIdle(() => conn.end()));
     this.connections.add(conn);
+    armLoginTimer();
   }
 
   private async announcePresence(user: SessionUser, online: boolean): Promise<void> {

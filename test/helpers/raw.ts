@@ -18,9 +18,9 @@ export class RawPeer {
     socket.on('close', () => (this.closed = true));
   }
 
-  static open(port: number, host = '127.0.0.1'): Promise<RawPeer> {
+  static open(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawPeer> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port }, () => resolve(new RawPeer(socket)));
+      const socket = connect({ host, port, ...(localAddress ? { localAddress } : {}) }, () => resolve(new RawPeer(socket)));
       socket.once('error', reject);
     });
   }

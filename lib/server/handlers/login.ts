@@ -1,12 +1,24 @@
 import type { UserRow } from '../../db/store.ts';
 import { ChatError } from '../../protocol/errors.ts';
-import { checkName } from '../../protocol/names.ts';
+import { checkName, nameKey } from '../../protocol/names.ts';
 import { decoy, hashToken, newToken, verifyPassword } from '../credentials.ts';
 import type { Handler } from '../context.ts';
 
 export const login: Handler<'login'> = async (ctx, body) => {
   if (ctx.session.user) throw new ChatError('CHAT_ERR_ALREADY_LOGGED_IN');
   const now = Date.now();
+  const { byAccount, byAddress } = ctx.loginThrottle;
+  const address = ctx.session.remote;
+  const account = 'user' in body ? nameKey(body.user) : null;
+  // Refused before any hashing, so a guesser pays with time and the server with nothing.
+  const wait = Math.max(byAddress.retryAfter(address, now), account === null ? 0 : byAccount.retryAfter(account, now));
+  if (wait > 0) throw new ChatError('CHAT_ERR_LOGIN_THROTTLED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
+  const failed = (code: 'CHAT_ERR_TOKEN_INVALID' | 'CHAT_ERR_AUTH_FAILED') => {
+    byAddress.fail(address, now);
+    if (account !== null) byAccount.fail(account, now);
+    ctx.log.info({ session: ctx.session.id, remote: address, code }, 'login failed');
+    return new ChatError(code);
+  };
   const expires = now + ctx.config.tokenTtlMs;
   let user: UserRow | null;
   let token: string;
@@ -15,14 +27,15 @@ export const login: Handler<'login'> = async (ctx, body) => {
     // Resuming skips the password hash: the token is a 256-bit secret, one SHA-256 checks it.
     tokenHash = hashToken(body.token);
     user = await ctx.store.userByToken(tokenHash, now);
-    if (!user) throw new ChatError('CHAT_ERR_TOKEN_INVALID');
+    if (!user) throw failed('CHAT_ERR_TOKEN_INVALID');
     token = body.token;
   } else {
     const check = checkName(body.user);
     user = check.ok ? await ctx.store.userByKey(check.key) : null;
     // Verify against a decoy when the user is unknown, so timing does not reveal which names exist.
     const ok = await verifyPassword(body.password, user?.passwordHash ?? (await decoy()));
-    if (!user || !ok) throw new ChatError('CHAT_ERR_AUTH_FAILED');
+    if (!user || !ok) throw failed('CHAT_ERR_AUTH_FAILED');
+    byAccount.reset(account!);
     ({ token, hash: tokenHash } = newToken());
   }
   await ctx.store.saveToken(tokenHash, user.id, expires); // a resumed token's expiry slides forward

@@ -15,6 +15,7 @@ import type { SessionUser } from '../../../lib/server/connection.ts';
 import { Deferred, type HandlerContext } from '../../../lib/server/context.ts';
 import { hashPassword } from '../../../lib/server/credentials.ts';
 import { handlers } from '../../../lib/server/handlers/index.ts';
+import { FailureThrottle } from '../../../lib/server/throttle.ts';
 
 class RecordingBus implements Bus {
   events: BusEvent[] = [];
@@ -47,14 +48,16 @@ const PASSWORD = 'correct horse battery';
 
 interface Client {
   ctx: HandlerContext;
-  session: { id: string; user: SessionUser | null };
+  session: { id: string; remote: string; user: SessionUser | null };
   appended: NewMessage[];
   /** replaces what append answers; default: store the message */
   appendWith: ((m: NewMessage) => Promise<Stored>) | null;
 }
 
+const loginThrottle = { byAccount: new FailureThrottle(1000, 60_000), byAddress: new FailureThrottle(1000, 60_000) };
+
 function client(user: UserRow | null = null): Client {
-  const session = { id: `n1:${nextConn++}`, user: user && { id: user.id, name: user.name, tokenHash: 'test' } };
+  const session = { id: `n1:${nextConn++}`, remote: '127.0.0.1', user: user && { id: user.id, name: user.name, tokenHash: 'test' } };
   const c: Client = {
     session,
     appended: [],
@@ -65,6 +68,7 @@ function client(user: UserRow | null = null): Client {
       bus,
       log,
       config: { nodeId: 'n1', maxLineBytes: 64 * 1024, maxTextLength: MAX_TEXT, tokenTtlMs: 3_600_000 },
+      loginThrottle,
       append: async (m) => {
         c.appended.push(m);
         if (c.appendWith) return c.appendWith(m);
