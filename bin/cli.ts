@@ -24,11 +24,16 @@ async function readStdinPassword(): Promise<string> {
   return text.replace(/\r?\n$/, '');
 }
 
-type Globals = { server: string; user?: string | undefined; password?: string | undefined; 'password-stdin'?: boolean; json: boolean };
+type Globals = {
+  server: string; user?: string | undefined; password?: string | undefined; 'password-stdin'?: boolean; json: boolean;
+  tls?: boolean; ca?: string | undefined;
+};
 
 async function commandEnv(argv: Globals): Promise<commands.CommandEnv> {
   const password = argv['password-stdin'] ? await readStdinPassword() : argv.password;
-  return { target: parseServerAddress(argv.server), creds: { user: argv.user, password }, out: new Output(argv.json) };
+  const address = parseServerAddress(argv.server);
+  const target = argv.tls || argv.ca ? { ...address, tls: { ca: argv.ca } } : address;
+  return { target, creds: { user: argv.user, password }, out: new Output(argv.json) };
 }
 
 /** TEXT is everything after the name, joined by spaces; arguments after `--` are text too, never options. */
@@ -58,6 +63,8 @@ const cli = yargs(hideBin(process.argv))
   .option('password', { type: 'string', default: env.CHAT_PASSWORD, defaultDescription: '$CHAT_PASSWORD', describe: 'password (env CHAT_PASSWORD)', global: true })
   .option('password-stdin', { type: 'boolean', describe: 'read the password from standard input', global: true })
   .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line', global: true })
+  .option('tls', { type: 'boolean', default: env.CHAT_TLS === '1', describe: 'connect with TLS and verify the server (env CHAT_TLS=1)', global: true })
+  .option('ca', { type: 'string', default: env.CHAT_CA, defaultDescription: '$CHAT_CA', describe: 'PEM file of the CA that signed the server\'s certificate (implies --tls) (env CHAT_CA)', global: true })
   .command(
     'serve',
     'run a chat server',
@@ -75,6 +82,8 @@ const cli = yargs(hideBin(process.argv))
         .option('login-fail-limit', { type: 'number', describe: 'failed logins per account per window before CHAT_ERR_LOGIN_THROTTLED (default 10)' })
         .option('login-fail-limit-per-address', { type: 'number', describe: 'failed logins per client address per window (default 100)' })
         .option('login-fail-window-ms', { type: 'number', describe: 'the failed-login window (default 60000)' })
+        .option('tls-cert', { type: 'string', default: env.CHAT_TLS_CERT, describe: 'PEM certificate chain: serve TLS (with --tls-key) (env CHAT_TLS_CERT)' })
+        .option('tls-key', { type: 'string', default: env.CHAT_TLS_KEY, describe: 'PEM private key (env CHAT_TLS_KEY)' })
         .option('login-timeout-ms', { type: 'number', describe: 'close connections not logged in after this long (default 60000)' })
         .option('max-connections-per-address', { type: 'number', describe: 'open connections per client address, 0 = no limit (default 4096)' }),
     run((a) =>
@@ -85,7 +94,7 @@ const cli = yargs(hideBin(process.argv))
           maxOutputBytes: a['max-output-bytes'], idleTimeoutMs: a['idle-timeout-ms'],
           loginFailLimit: a['login-fail-limit'], loginFailLimitPerAddress: a['login-fail-limit-per-address'],
           loginFailWindowMs: a['login-fail-window-ms'], loginTimeoutMs: a['login-timeout-ms'],
-          maxConnectionsPerAddress: a['max-connections-per-address'],
+          maxConnectionsPerAddress: a['max-connections-per-address'], tlsCert: a['tls-cert'], tlsKey: a['tls-key'],
         }),
       ),
     ),

@@ -29,6 +29,9 @@ export interface ServerConfig {
   loginTimeoutMs: number;
   /** open connections per client address; 0 = no limit (behind a proxy every client shares its address) */
   maxConnectionsPerAddress: number;
+  /** PEM files: serve TLS when both are set */
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
 }
 
 export const SERVER_DEFAULTS: Omit<ServerConfig, 'db'> = {
@@ -66,6 +69,7 @@ export function resolveServerConfig(partial: Partial<ServerConfig> & { db: strin
   checkInt('loginTimeoutMs', config.loginTimeoutMs, 100, 24 * 3600 * 1000);
   checkInt('maxConnectionsPerAddress', config.maxConnectionsPerAddress, 0, 10_000_000);
   if (!LOG_LEVELS.has(config.logLevel)) throw configError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}`);
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw configError('tls', '--tls-cert and --tls-key go together');
   if (!/^(sqlite:|mysql:\/\/)/.test(config.db)) throw configError('db', 'must start with sqlite: or mysql://');
   if (!/^[\w.-]{1,64}$/.test(config.nodeId)) throw configError('nodeId', 'must be 1-64 letters, digits, dot, dash or underscore');
   return config;

@@ -1,6 +1,5 @@
-import { ChatClient } from '../client/client.ts';
 import { Output, safe } from './output.ts';
-import { newClientMsgId, requireCredentials, withSession, type Credentials, type Target } from './session.ts';
+import { connectTo, newClientMsgId, requireCredentials, withSession, type Credentials, type Target } from './session.ts';
 import { UsageError } from './errors.ts';
 
 export interface CommandEnv {
@@ -11,7 +10,7 @@ export interface CommandEnv {
 
 export async function register({ target, creds, out }: CommandEnv): Promise<void> {
   const { user, password } = requireCredentials(creds);
-  const client = await ChatClient.connect(target);
+  const client = await connectTo(target);
   try {
     const r = await client.request('register', { user, password });
     out.emit({ type: 'user', user: r.user, user_id: r.user_id }, String(r.user_id));

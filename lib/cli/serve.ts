@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { LocalBus } from '../bus/local-bus.ts';
 import type { ServerConfig } from '../config.ts';
 import { openStore } from '../db/open.ts';
@@ -10,9 +11,10 @@ const STOP_TIMEOUT_MS = 10_000;
 export async function serve(config: ServerConfig): Promise<void> {
   const log = createLogger(config.logLevel, config.nodeId);
   const store = await openStore(config.db);
-  const server = new ChatServer({ config, store, bus: new LocalBus(), log });
+  const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
+  const server = new ChatServer({ config, store, bus: new LocalBus(), log, tls });
   const address = await server.listen();
-  log.info({ host: address.address, port: address.port, db: redactDb(config.db) }, 'listening');
+  log.info({ host: address.address, port: address.port, tls: Boolean(tls), db: redactDb(config.db) }, 'listening');
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ChatClient } from '../client/client.ts';
 import type { Results } from '../protocol/messages.ts';
 import { UsageError } from './errors.ts';
@@ -6,6 +7,13 @@ import { UsageError } from './errors.ts';
 export interface Target {
   host: string;
   port: number;
+  /** speak TLS; `ca` is a PEM file to verify the server with (default: the system's roots) */
+  tls?: { ca?: string | undefined } | undefined;
+}
+
+export function connectTo(target: Target): Promise<ChatClient> {
+  const tls = target.tls && { ca: target.tls.ca === undefined ? undefined : readFileSync(target.tls.ca) };
+  return ChatClient.connect({ host: target.host, port: target.port, tls });
 }
 
 export interface Credentials {
@@ -29,7 +37,7 @@ export async function withSession<T>(
   fn: (client: ChatClient, me: Results['login']) => Promise<T>,
 ): Promise<T> {
   const { user, password } = requireCredentials(creds);
-  const client = await ChatClient.connect(target);
+  const client = await connectTo(target);
   try {
     const me = await client.request('login', { user, password });
     const result = await fn(client, me);

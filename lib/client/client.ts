@@ -1,4 +1,5 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { ChatError, isErrorCode } from '../protocol/errors.ts';
 import { encodeFrame, LineDecoder } from '../protocol/framing.ts';
 import { PROTOCOL_VERSION, type PushFrame, type RequestOf, type RequestType, type Results } from '../protocol/messages.ts';
@@ -10,7 +11,17 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** a ping goes out after this much silence; a missing pong closes the connection */
   pingIntervalMs?: number;
+  /** speak TLS; the server's certificate is verified against `ca` (default: the system's roots) */
+  tls?: ClientTls | undefined;
 }
+
+export interface ClientTls {
+  ca?: string | Buffer | undefined;
+  /** the name to verify; defaults to the host when it is a name rather than an address */
+  servername?: string | undefined;
+}
+
+type ResolvedOptions = Required<Omit<ClientOptions, 'tls'>> & Pick<ClientOptions, 'tls'>;
 
 interface Waiting {
   resolve: (value: any) => void;
@@ -33,7 +44,7 @@ export class ChatClient {
 
   private constructor(
     private readonly socket: Socket,
-    private readonly options: Required<ClientOptions>,
+    private readonly options: ResolvedOptions,
   ) {
     const decoder = new LineDecoder(MAX_INCOMING_LINE);
     socket.on('data', (chunk: Buffer) => {
@@ -52,11 +63,17 @@ export class ChatClient {
 
   /** Connects and says hello. Throws CHAT_ERR_CONNECT when the server cannot be reached. */
   static async connect(options: ClientOptions): Promise<ChatClient> {
-    const full: Required<ClientOptions> = { connectTimeoutMs: 5000, requestTimeoutMs: 30_000, pingIntervalMs: 30_000, ...options };
+    const full: ResolvedOptions = { connectTimeoutMs: 5000, requestTimeoutMs: 30_000, pingIntervalMs: 30_000, ...options };
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = netConnect({ host: full.host, port: full.port, noDelay: true });
+      const tls = full.tls;
+      const s = tls
+        ? tlsConnect({
+            host: full.host, port: full.port, ca: tls.ca,
+            servername: tls.servername ?? (isIP(full.host) ? undefined : full.host),
+          })
+        : netConnect({ host: full.host, port: full.port, noDelay: true });
       const timer = setTimeout(() => s.destroy(new Error('connect timed out')), full.connectTimeoutMs);
-      s.once('connect', () => {
+      s.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         s.removeAllListeners('error');
         resolve(s);
@@ -67,6 +84,7 @@ export class ChatClient {
       });
     });
     socket.setKeepAlive(true, 30_000);
+    socket.setNoDelay(true);
     const client = new ChatClient(socket, full);
     const hello = await client.request('hello', { version: PROTOCOL_VERSION, client: 'chat-cli' });
     client.node = hello.node;

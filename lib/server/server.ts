@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Bus } from '../bus/bus.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
@@ -19,7 +20,12 @@ export interface ServerDeps {
   store: Store;
   bus: Bus;
   log: Logger;
+  /** PEM certificate chain and key: serve TLS instead of plain TCP */
+  tls?: { cert: Buffer; key: Buffer } | undefined;
 }
+
+// A peer that opens a TLS connection and never finishes the handshake is dropped after this.
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** A chat node: accepts connections, runs their requests, and delivers bus events to its sessions. */
 export class ChatServer {
@@ -42,7 +48,12 @@ export class ChatServer {
     };
     // allowHalfOpen: a client may send its requests and shut its side (`nc -N`); it still gets
     // every reply before we close ours.
-    this.net = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
+    const accept = (socket: Socket) => this.accept(socket);
+    this.net = deps.tls
+      ? createTlsServer({ ...deps.tls, noDelay: true, allowHalfOpen: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, accept)
+      : createServer({ noDelay: true, allowHalfOpen: true }, accept);
+    // A failed handshake only concerns that peer; the socket is already destroyed.
+    this.net.on('tlsClientError', (err: Error) => deps.log.debug({ err: err.message }, 'TLS handshake failed'));
     deps.bus.subscribe((event) => this.sessions.deliver(event));
   }
 

@@ -1,0 +1,59 @@
+// test-timeout: 120
+// TLS end to end: `chat serve --tls-cert/--tls-key`, and clients that verify the server by
+// default. Certificates are made on the fly.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ChatClient } from '../../lib/client/client.ts';
+import { makeCerts, type TestCerts } from '../helpers/certs.ts';
+import { jsonLines, runCli, startServer, type RunningServer } from '../helpers/server.ts';
+
+const tls = suite('tls');
+let certs: TestCerts;
+let server: RunningServer;
+
+tls.before(async () => {
+  certs = makeCerts();
+  server = await startServer({ args: ['--tls-cert', certs.cert, '--tls-key', certs.key] });
+});
+tls.after(async () => {
+  await server?.stop();
+});
+
+tls('the CLI over TLS with --ca: register, befriend, send, listen', async () => {
+  const base = ['--server', server.address, '--ca', certs.ca];
+  for (const user of ['tom', 'uma']) {
+    const r = await runCli([...base, 'register', '--user', user, '--password', `${user}-pass-123`]);
+    assert.is(r.code, 0, r.stderr);
+  }
+  const as = (u: string, ...args: string[]) => runCli([...base, '--user', u, '--password', `${u}-pass-123`, ...args]);
+  assert.is((await as('tom', 'friend', 'add', 'uma')).code, 0);
+  assert.is((await as('uma', 'friend', 'accept', 'tom')).code, 0);
+  assert.is((await as('tom', 'send', 'uma', 'over tls')).code, 0);
+  const heard = await as('uma', 'listen', '--count', '1', '--timeout', '5', '--json');
+  assert.is(heard.code, 0, heard.stderr);
+  assert.is(jsonLines(heard.stdout)[0].text, 'over tls');
+});
+
+tls('the server is verified by default: an unknown CA or a plain client gets nowhere', async () => {
+  const noCa = await runCli(['--server', server.address, '--tls', '--user', 'tom', '--password', 'tom-pass-123', 'friends']);
+  assert.is(noCa.code, 3, 'not trusted means not connected');
+  assert.match(noCa.stderr, /^CHAT_ERR_CONNECT: .*(certificate|self-signed|issuer)/i);
+  try {
+    await ChatClient.connect({ host: server.host, port: server.port, connectTimeoutMs: 3000, requestTimeoutMs: 3000 });
+    assert.unreachable('a plaintext client must not get a hello from a TLS server');
+  } catch (err: any) {
+    assert.ok(['CHAT_ERR_DISCONNECTED', 'CHAT_ERR_TIMEOUT'].includes(err.code), err.code);
+  }
+});
+
+tls('a server with a certificate from no trusted CA is refused even with --ca', async () => {
+  const stray = await startServer({ args: ['--tls-cert', certs.strayCert, '--tls-key', certs.strayKey] });
+  try {
+    const r = await runCli(['--server', stray.address, '--ca', certs.ca, '--user', 'x', '--password', 'whatever-1', 'friends']);
+    assert.is(r.code, 3);
+  } finally {
+    await stray.stop();
+  }
+});
+
+tls.run();
