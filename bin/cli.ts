@@ -82,6 +82,8 @@ const cli = yargs(hideBin(process.argv))
         .option('login-fail-limit', { type: 'number', describe: 'failed logins per account per window before CHAT_ERR_LOGIN_THROTTLED (default 10)' })
         .option('login-fail-limit-per-address', { type: 'number', describe: 'failed logins per client address per window (default 100)' })
         .option('login-fail-window-ms', { type: 'number', describe: 'the failed-login window (default 60000)' })
+        .option('rate-limit', { type: 'number', describe: 'requests per second per connection, 0 = no limit; over it requests wait (default 2000)' })
+        .option('rate-burst', { type: 'number', describe: 'requests allowed at once above the rate (default 4000)' })
         .option('tls-cert', { type: 'string', default: env.CHAT_TLS_CERT, describe: 'PEM certificate chain: serve TLS (with --tls-key) (env CHAT_TLS_CERT)' })
         .option('tls-key', { type: 'string', default: env.CHAT_TLS_KEY, describe: 'PEM private key (env CHAT_TLS_KEY)' })
         .option('login-timeout-ms', { type: 'number', describe: 'close connections not logged in after this long (default 60000)' })
@@ -95,6 +97,7 @@ const cli = yargs(hideBin(process.argv))
           loginFailLimit: a['login-fail-limit'], loginFailLimitPerAddress: a['login-fail-limit-per-address'],
           loginFailWindowMs: a['login-fail-window-ms'], loginTimeoutMs: a['login-timeout-ms'],
           maxConnectionsPerAddress: a['max-connections-per-address'], tlsCert: a['tls-cert'], tlsKey: a['tls-key'],
+          rateLimit: a['rate-limit'], rateBurst: a['rate-burst'],
         }),
       ),
     ),

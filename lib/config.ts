@@ -29,6 +29,9 @@ export interface ServerConfig {
   loginTimeoutMs: number;
   /** open connections per client address; 0 = no limit (behind a proxy every client shares its address) */
   maxConnectionsPerAddress: number;
+  /** requests per second per connection (0 = no limit), and the burst allowed above it */
+  rateLimit: number;
+  rateBurst: number;
   /** PEM files: serve TLS when both are set */
   tlsCert?: string | undefined;
   tlsKey?: string | undefined;
@@ -50,6 +53,8 @@ export const SERVER_DEFAULTS: Omit<ServerConfig, 'db'> = {
   loginFailWindowMs: 60_000,
   loginTimeoutMs: 60_000,
   maxConnectionsPerAddress: 4096,
+  rateLimit: 2000,
+  rateBurst: 4000,
 };
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -68,6 +73,8 @@ export function resolveServerConfig(partial: Partial<ServerConfig> & { db: strin
   checkInt('loginFailWindowMs', config.loginFailWindowMs, 1, 24 * 3600 * 1000);
   checkInt('loginTimeoutMs', config.loginTimeoutMs, 100, 24 * 3600 * 1000);
   checkInt('maxConnectionsPerAddress', config.maxConnectionsPerAddress, 0, 10_000_000);
+  checkInt('rateLimit', config.rateLimit, 0, 10_000_000);
+  checkInt('rateBurst', config.rateBurst, 1, 10_000_000);
   if (!LOG_LEVELS.has(config.logLevel)) throw configError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}`);
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw configError('tls', '--tls-cert and --tls-key go together');
   if (!/^(sqlite:|mysql:\/\/)/.test(config.db)) throw configError('db', 'must start with sqlite: or mysql://');

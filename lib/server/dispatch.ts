@@ -5,6 +5,7 @@ import { ANONYMOUS_TYPES } from '../protocol/messages.ts';
 import { parseRequest, type ParsedRequest, type RequestId } from '../protocol/validate.ts';
 import type { Connection } from './connection.ts';
 import { Deferred, type HandlerContext, type HandlerTable } from './context.ts';
+import type { TokenBucket } from './token-bucket.ts';
 
 /**
  * Runs one connection's requests in arrival order, each to completion before the next starts
@@ -23,6 +24,8 @@ export class RequestQueue {
     private readonly handlers: HandlerTable,
     private readonly log: Logger,
     private readonly maxQueued: number,
+    /** null: no rate limit */
+    private readonly bucket: TokenBucket | null = null,
   ) {}
 
   onLine(line: string): void {
@@ -54,6 +57,12 @@ export class RequestQueue {
     this.running = true;
     for (let request = this.queue.shift(); request; request = this.queue.shift()) {
       if (this.conn.closed) break;
+      const wait = this.bucket?.take(Date.now()) ?? 0;
+      if (wait > 0) {
+        this.conn.pauseReading();
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        if (this.conn.closed) break;
+      }
       try {
         const result = await this.invoke(request);
         if (result instanceof Deferred) {

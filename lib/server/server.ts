@@ -14,6 +14,7 @@ import { handlers } from './handlers/index.ts';
 import { MessageWriter } from './message-writer.ts';
 import { Sessions } from './sessions.ts';
 import { FailureThrottle } from './throttle.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -138,7 +139,8 @@ export class ChatServer {
         ctx.signOut().catch((err) => log.warn({ err }, 'sign-out after close failed'));
       },
     );
-    const queue = new RequestQueue(conn, ctx, handlers, log, config.maxQueuedRequests);
+    const bucket = config.rateLimit > 0 ? new TokenBucket(config.rateLimit, config.rateBurst, Date.now()) : null;
+    const queue = new RequestQueue(conn, ctx, handlers, log, config.maxQueuedRequests, bucket);
     socket.once('end', () => queue.whenIdle(() => conn.end()));
     this.connections.add(conn);
     armLoginTimer();

@@ -58,4 +58,24 @@ limits('connections per address are capped; other addresses and freed slots are 
   }
 });
 
+limits('over the request rate a session is slowed, not refused; other sessions are not held up', async () => {
+  const server = await startServer({ args: ['--rate-limit', '40', '--rate-burst', '10'] });
+  try {
+    const flood = await RawPeer.open(server.port);
+    const calm = await RawPeer.open(server.port);
+    const started = Date.now();
+    flood.write(Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: i, type: 'ping' }) + '\n').join(''));
+    const calmReply = await calm.request({ id: 'calm', type: 'ping' });
+    assert.is(calmReply.ok, true);
+    assert.ok(flood.frames.length < 50, 'the calm session was answered while the flood was still queued');
+    for (let i = 0; i < 50; i++) assert.is((await flood.next((f) => f.id === i, 10_000)).ok, true, `request ${i} answered`);
+    // 10 at once, then 40 more at 40/s: at least a second, however fast the machine.
+    assert.ok(Date.now() - started >= 900, 'the rate was enforced');
+    flood.close();
+    calm.close();
+  } finally {
+    await server.stop();
+  }
+});
+
 limits.run();
