@@ -88,6 +88,8 @@ async function main() {
       const name = relative(root, r.file);
       const status = r.failed > 0 ? 'FAIL' : 'ok  ';
       console.log(`${status} ${name} (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, ${r.seconds.toFixed(1)}s)`);
+      // A test may report figures worth seeing in every run (the fuzz size, say) on a REPORT line.
+      for (const line of r.text.split('\n')) if (line.includes('REPORT ')) console.log('     ' + line.slice(line.indexOf('REPORT ')));
       if (r.failed > 0 || process.env.CHAT_TEST_VERBOSE) {
         if (r.timedOut) console.log(`     timed out: killed after its time limit`);
         console.log(r.text.split('\n').map((l) => '     ' + l).join('\n'));

@@ -183,7 +183,7 @@ live('100k fuzzed frames: no crash, every frame answered with a documented code,
   assert.ok((await alice.request('ping', {})).ts);
   await new Promise((res) => setTimeout(res, 500));
   const rssEnd = rssKiB(server.proc.pid!);
-  console.log(`  fuzz: ${sent} frames (${answered} answered, ${fatal} framing faults), crashes 0, internal errors ${internal}, RSS ${Math.round(rssWarm / 1024)} MiB after 10k → ${Math.round(rssEnd / 1024)} MiB at the end`);
+  console.log(`REPORT live fuzz: ${sent} frames (${answered} answered, ${fatal} framing faults), crashes 0, internal errors ${internal}, RSS ${Math.round(rssWarm / 1024)} MiB after 10k → ${Math.round(rssEnd / 1024)} MiB at the end`);
   assert.ok(rssEnd < rssWarm * 1.5 + 64 * 1024, `memory settles (warm ${rssWarm} KiB, end ${rssEnd} KiB)`);
   for (const c of [alice, bob, mallory]) c.destroy();
 });
