@@ -3,21 +3,11 @@
 // releases whatever else open() created (a temp file, a scratch database).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ErrorCode } from '../../lib/protocol/errors.ts';
 import type { NewMessage, Store, UserRow } from '../../lib/db/store.ts';
+import { rejectsWith } from '../helpers/assert.ts';
 
 export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
-async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  let error: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    error = err;
-  }
-  assert.ok(error, `expected a rejection with ${code}`);
-  assert.is((error as { code?: unknown }).code, code);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

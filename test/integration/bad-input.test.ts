@@ -7,6 +7,7 @@ import { ChatClient } from '../../lib/client/client.ts';
 import type { PushFrame } from '../../lib/protocol/messages.ts';
 import { RawPeer } from '../helpers/raw.ts';
 import { befriend, connectAs, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { rejectsWith } from '../helpers/assert.ts';
 
 const bad = suite('bad input');
 let server: RunningServer;
@@ -158,12 +159,7 @@ bad('a message text longer than the limit is refused with CHAT_ERR_TEXT_TOO_LONG
     const a = await connectAs(small, 'alice');
     const b = await connectAs(small, 'bob');
     await befriend(a, 'alice', b, 'bob');
-    try {
-      await a.request('send', { to: 'bob', text: 'x'.repeat(101) });
-      assert.unreachable();
-    } catch (err: any) {
-      assert.is(err.code, 'CHAT_ERR_TEXT_TOO_LONG');
-    }
+    await rejectsWith(a.request('send', { to: 'bob', text: 'x'.repeat(101) }), 'CHAT_ERR_TEXT_TOO_LONG');
     assert.is((await a.request('send', { to: 'bob', text: 'x'.repeat(100) })).seq, 1);
     a.destroy();
     b.destroy();

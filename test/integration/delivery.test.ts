@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { ChatClient } from '../../lib/client/client.ts';
 import { MessageStream } from '../../lib/client/message-stream.ts';
 import type { MessageView, PushFrame } from '../../lib/protocol/messages.ts';
+import { rejectsWith } from '../helpers/assert.ts';
 import { befriend, connectAs, jsonLines, runCli, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
 
 const delivery = suite('delivery');
@@ -82,12 +83,7 @@ delivery('cursors move forward only, and never past the last message', async () 
   const r = await a.request('send', { to: bName, text: 'x' });
   assert.equal(await b.request('ack', { conversation: r.conversation, seq: 1 }), { conversation: r.conversation, delivered: 1 });
   assert.equal(await b.request('ack', { conversation: r.conversation, seq: 0 }), { conversation: r.conversation, delivered: 1 });
-  try {
-    await b.request('ack', { conversation: r.conversation, seq: 2 });
-    assert.unreachable('acked beyond the end');
-  } catch (err: any) {
-    assert.is(err.code, 'CHAT_ERR_BAD_CURSOR');
-  }
+  await rejectsWith(b.request('ack', { conversation: r.conversation, seq: 2 }), 'CHAT_ERR_BAD_CURSOR');
 });
 
 delivery('a retried send with the same client_msg_id is stored once and takes no new seq', async () => {
@@ -150,12 +146,7 @@ delivery('a group joiner starts with an empty backlog but sees older history; me
   await waitFor(() => pushed.some((f) => f.type === 'message') && pushedEarly.some((f) => f.type === 'message'), 5000, 'group pushes');
   const m = pushed.find((f) => f.type === 'message') as MessageView;
   assert.equal([m.group, m.from, m.text, m.seq], [g, `owner${n}`, 'after', 4]);
-  try {
-    await owner.request('group_create', { group: g.toUpperCase() });
-    assert.unreachable('group names are unique regardless of case');
-  } catch (err: any) {
-    assert.is(err.code, 'CHAT_ERR_GROUP_TAKEN');
-  }
+  await rejectsWith(owner.request('group_create', { group: g.toUpperCase() }), 'CHAT_ERR_GROUP_TAKEN');
 });
 
 delivery('group leave: the creator hands over to the earliest member; the last member deletes the group', async () => {
@@ -173,12 +164,7 @@ delivery('group leave: the creator hands over to the earliest member; the last m
   await waitFor(() => events.some((e) => e.type === 'group_event' && e.event === 'creator'), 5000, 'creator event');
   const members = await m1.request('group_members', { group: g });
   assert.equal(members.members.map((m) => [m.name, m.role]), [[`m1_${n}`, 'creator'], [`m2_${n}`, 'member']]);
-  try {
-    await c.request('send', { group: g, text: 'gone' });
-    assert.unreachable();
-  } catch (err: any) {
-    assert.is(err.code, 'CHAT_ERR_NOT_MEMBER');
-  }
+  await rejectsWith(c.request('send', { group: g, text: 'gone' }), 'CHAT_ERR_NOT_MEMBER');
   await m1.request('group_leave', { group: g });
   await m2.request('group_leave', { group: g });
   const again = await c.request('group_create', { group: g });
@@ -208,12 +194,7 @@ delivery('friend requests, declines and removals are pushed; presence follows lo
   await waitFor(() => px.some((f) => f.type === 'presence' && f.user === `y${n}` && !f.online), 5000, 'offline presence');
   assert.equal((await x.request('friends', {})).friends, [{ name: `y${n}`, online: false }]);
   await x.request('friend_remove', { user: `y${n}` });
-  try {
-    await x.request('send', { to: `y${n}`, text: 'hi' });
-    assert.unreachable();
-  } catch (err: any) {
-    assert.is(err.code, 'CHAT_ERR_NOT_FRIENDS');
-  }
+  await rejectsWith(x.request('send', { to: `y${n}`, text: 'hi' }), 'CHAT_ERR_NOT_FRIENDS');
 });
 
 delivery('a resume token logs in without the password; logout revokes it', async () => {
@@ -228,18 +209,8 @@ delivery('a resume token logs in without the password; logout revokes it', async
   await first.request('logout', {});
   const revoked = await ChatClient.connect({ host: server.host, port: server.port });
   clients.push(revoked);
-  try {
-    await revoked.request('login', { token: login.token });
-    assert.unreachable('a revoked token still worked');
-  } catch (err: any) {
-    assert.is(err.code, 'CHAT_ERR_TOKEN_INVALID');
-  }
-  try {
-    await revoked.request('friends', {});
-    assert.unreachable();
-  } catch (err: any) {
-    assert.is(err.code, 'CHAT_ERR_NOT_LOGGED_IN');
-  }
+  await rejectsWith(revoked.request('login', { token: login.token }), 'CHAT_ERR_TOKEN_INVALID');
+  await rejectsWith(revoked.request('friends', {}), 'CHAT_ERR_NOT_LOGGED_IN');
 });
 
 delivery('listen --count prints and acks exactly N; the rest stay for the next listen', async () => {

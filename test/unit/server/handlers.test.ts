@@ -7,7 +7,7 @@ import type { Bus, BusEvent } from '../../../lib/bus/bus.ts';
 import { SqliteStore } from '../../../lib/db/sqlite-store.ts';
 import type { NewMessage, UserRow } from '../../../lib/db/store.ts';
 import { createLogger } from '../../../lib/logger.ts';
-import type { ChatError, ErrorCode } from '../../../lib/protocol/errors.ts';
+import type { ChatError } from '../../../lib/protocol/errors.ts';
 import { LineDecoder } from '../../../lib/protocol/framing.ts';
 import { REQUEST_TYPES, type RequestOf, type RequestType, type Results } from '../../../lib/protocol/messages.ts';
 import { nameKey } from '../../../lib/protocol/names.ts';
@@ -16,6 +16,7 @@ import { Deferred, type HandlerContext } from '../../../lib/server/context.ts';
 import { hashPassword } from '../../../lib/server/credentials.ts';
 import { handlers } from '../../../lib/server/handlers/index.ts';
 import { FailureThrottle } from '../../../lib/server/throttle.ts';
+import { rejectsWith } from '../../helpers/assert.ts';
 
 class RecordingBus implements Bus {
   events: BusEvent[] = [];
@@ -94,16 +95,6 @@ async function call<T extends RequestType>(c: Client, type: T, body: RequestOf<T
   return r instanceof Deferred ? r.promise : r;
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  let error: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    error = err;
-  }
-  assert.ok(error, `expected a rejection with ${code}`);
-  assert.is((error as { code?: unknown }).code, code, String(error));
-}
 
 const user = (name: string) => store.createUser(name, nameKey(name), passwordHash);
 
