@@ -1,0 +1,51 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseServerAddress, resolveServerConfig, SERVER_DEFAULTS } from '../../lib/config.ts';
+
+test('defaults fill what is not given; given values win', () => {
+  const c = resolveServerConfig({ db: 'sqlite:/tmp/x.db', port: 7000, host: undefined });
+  assert.is(c.port, 7000);
+  assert.is(c.host, SERVER_DEFAULTS.host);
+  assert.is(c.maxLineBytes, 64 * 1024);
+  assert.is(c.db, 'sqlite:/tmp/x.db');
+});
+
+test('a bad value throws CHAT_ERR_CONFIG naming the key', () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ port: 70000 }, /config port:/],
+    [{ port: 1.5 }, /config port:/],
+    [{ logLevel: 'loud' }, /config logLevel:/],
+    [{ db: 'postgres://x' }, /config db:/],
+    [{ nodeId: 'has space' }, /config nodeId:/],
+    [{ maxLineBytes: 10 }, /config maxLineBytes:/],
+    [{ tlsCert: '/x.pem' }, /config tls:/],
+    [{ rateLimit: -1 }, /config rateLimit:/],
+  ];
+  for (const [partial, where] of cases) {
+    let error: any;
+    try {
+      resolveServerConfig({ db: 'sqlite:/tmp/x.db', ...partial } as never);
+    } catch (err) {
+      error = err;
+    }
+    assert.is(error?.code, 'CHAT_ERR_CONFIG', JSON.stringify(partial));
+    assert.match(error.message, where);
+  }
+});
+
+test('server addresses: HOST:PORT, [v6]:PORT, bare host', () => {
+  assert.equal(parseServerAddress('127.0.0.1:6001'), { host: '127.0.0.1', port: 6001 });
+  assert.equal(parseServerAddress('[::1]:6002'), { host: '::1', port: 6002 });
+  assert.equal(parseServerAddress('chat.example.org'), { host: 'chat.example.org', port: 6000 });
+  for (const bad of ['host:0', 'host:99999', 'a:b:c', '']) {
+    let code: unknown;
+    try {
+      parseServerAddress(bad);
+    } catch (err: any) {
+      code = err.code;
+    }
+    assert.is(code, 'CHAT_ERR_CONFIG', bad);
+  }
+});
+
+test.run();
