@@ -10,12 +10,19 @@ import { describe, EXIT, exitCodeFor, UsageError } from '../lib/cli/errors.ts';
 import { listen } from '../lib/cli/listen.ts';
 import { Output } from '../lib/cli/output.ts';
 import { serve } from '../lib/cli/serve.ts';
+import { migrateStore } from '../lib/db/open.ts';
 
 const env = process.env;
 
 function defaultDb(): string {
   const dataHome = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
   return `sqlite:${join(dataHome, 'chat', 'chat.db')}`;
+}
+
+/** A numeric env var, left to the config check (which names the key) when it is not a number. */
+function envNumber(name: string): number | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : Number(value);
 }
 
 async function readStdinPassword(): Promise<string> {
@@ -87,7 +94,12 @@ const cli = yargs(hideBin(process.argv))
         .option('tls-cert', { type: 'string', default: env.CHAT_TLS_CERT, describe: 'PEM certificate chain: serve TLS (with --tls-key) (env CHAT_TLS_CERT)' })
         .option('tls-key', { type: 'string', default: env.CHAT_TLS_KEY, describe: 'PEM private key (env CHAT_TLS_KEY)' })
         .option('login-timeout-ms', { type: 'number', describe: 'close connections not logged in after this long (default 60000)' })
-        .option('max-connections-per-address', { type: 'number', describe: 'open connections per client address, 0 = no limit (default 4096)' }),
+        .option('max-connections-per-address', { type: 'number', describe: 'open connections per client address, 0 = no limit (default 4096)' })
+        .option('db-pool-min', { type: 'number', default: envNumber('CHAT_DB_POOL_MIN'), describe: 'MySQL: connections opened at start and kept (default 4) (env CHAT_DB_POOL_MIN)' })
+        .option('db-pool-max', { type: 'number', default: envNumber('CHAT_DB_POOL_MAX'), describe: 'MySQL: most connections (default 32) (env CHAT_DB_POOL_MAX)' })
+        .option('db-pool-idle-ms', { type: 'number', default: envNumber('CHAT_DB_POOL_IDLE_MS'), describe: 'MySQL: close idle connections above the minimum after this long (default 30000) (env CHAT_DB_POOL_IDLE_MS)' })
+        .option('db-pool-acquire-timeout-ms', { type: 'number', default: envNumber('CHAT_DB_POOL_ACQUIRE_TIMEOUT_MS'), describe: 'MySQL: a request waiting this long for a connection gets CHAT_ERR_DB_BUSY (default 2000) (env CHAT_DB_POOL_ACQUIRE_TIMEOUT_MS)' })
+        .option('db-pool-log-ms', { type: 'number', default: envNumber('CHAT_DB_POOL_LOG_MS'), describe: 'MySQL: log pool figures this often, 0 = never (default 60000) (env CHAT_DB_POOL_LOG_MS)' }),
     run((a) =>
       serve(
         resolveServerConfig({
@@ -98,9 +110,28 @@ const cli = yargs(hideBin(process.argv))
           loginFailWindowMs: a['login-fail-window-ms'], loginTimeoutMs: a['login-timeout-ms'],
           maxConnectionsPerAddress: a['max-connections-per-address'], tlsCert: a['tls-cert'], tlsKey: a['tls-key'],
           rateLimit: a['rate-limit'], rateBurst: a['rate-burst'],
+          dbPool: {
+            min: a['db-pool-min'], max: a['db-pool-max'], idleMs: a['db-pool-idle-ms'],
+            acquireTimeoutMs: a['db-pool-acquire-timeout-ms'], logIntervalMs: a['db-pool-log-ms'],
+          },
         }),
       ),
     ),
+  )
+  .command(
+    'db <action>',
+    'database maintenance: `db migrate` creates (MySQL) and migrates the database, then exits',
+    (y: Argv) =>
+      y
+        .positional('action', { choices: ['migrate'] as const })
+        .option('db', { type: 'string', default: env.CHAT_DB ?? defaultDb(), describe: 'sqlite:PATH or mysql://… (env CHAT_DB)' }),
+    run(async (a) => {
+      const { version, applied } = await migrateStore(a.db);
+      new Output(a.json).emit(
+        { type: 'schema', version, applied },
+        `schema version ${version}${applied.length ? ` (applied ${applied.join(', ')})` : ' (up to date)'}`,
+      );
+    }),
   )
   .command('register', 'create the account named by --user', {}, run(async (a) => commands.register(await commandEnv(a))))
   .command('friends', 'list friends (with online state) and pending requests', {}, run(async (a) => commands.friends(await commandEnv(a))))
@@ -171,10 +202,18 @@ const cli = yargs(hideBin(process.argv))
     ),
   )
   .command('unread', 'unread counts per conversation', {}, run(async (a) => commands.unread(await commandEnv(a))))
-  .command(['chat', '$0'], 'open the terminal UI', {}, async () => {
-    // The terminal UI is not built yet; until then bare `chat` explains what there is.
-    cli.showHelp('log');
-  })
+  .command(['chat', '$0'], 'open the terminal UI (--server and --user prefill its login screen)', {}, run(async (a) => {
+    // Without a terminal (a pipe, a script) there is nothing to draw on: print the help instead.
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      cli.showHelp('log');
+      return;
+    }
+    // Loaded on demand: the scriptable commands never need blessed.
+    const { runTui } = await import('../lib/tui/app.ts');
+    const { readFileSync } = await import('node:fs');
+    const tls = a.tls || a.ca ? { ca: a.ca ? readFileSync(a.ca) : undefined } : undefined;
+    return runTui({ server: a.server, user: a.user, tls });
+  }))
   .strict()
   .help()
   .alias('h', 'help')

@@ -21,6 +21,8 @@ export interface ServerConfig {
   tokenTtlMs: number;
   /** most requests queued per connection before the socket stops being read */
   maxQueuedRequests: number;
+  /** the MySQL connection pool (ignored for sqlite:) */
+  dbPool: DbPoolConfig;
   /** failed logins allowed per account, and per client address, within loginFailWindowMs */
   loginFailLimit: number;
   loginFailLimitPerAddress: number;
@@ -37,7 +39,40 @@ export interface ServerConfig {
   tlsKey?: string | undefined;
 }
 
-export const SERVER_DEFAULTS: Omit<ServerConfig, 'db'> = {
+/** The four knobs of the MySQL pool, plus how often its figures are logged. README "MySQL". */
+export interface DbPoolConfig {
+  /** connections opened at start and kept open however idle */
+  min: number;
+  /** the pool never holds more */
+  max: number;
+  /** an idle connection above `min` is closed after this long */
+  idleMs: number;
+  /** a caller waiting this long for a connection gets CHAT_ERR_DB_BUSY */
+  acquireTimeoutMs: number;
+  /** pool figures are logged this often; 0 turns the log line off */
+  logIntervalMs: number;
+}
+
+export const DB_POOL_DEFAULTS: DbPoolConfig = {
+  min: 4,
+  max: 32,
+  idleMs: 30_000,
+  acquireTimeoutMs: 2_000,
+  logIntervalMs: 60_000,
+};
+
+/** Defaults filled in and every value checked; throws CHAT_ERR_CONFIG naming the bad key. */
+export function resolveDbPoolConfig(partial: Partial<DbPoolConfig> = {}): DbPoolConfig {
+  const pool: DbPoolConfig = { ...DB_POOL_DEFAULTS, ...dropUndefined(partial) };
+  checkInt('dbPool.max', pool.max, 1, 10_000);
+  checkInt('dbPool.min', pool.min, 0, pool.max);
+  checkInt('dbPool.idleMs', pool.idleMs, 100, 24 * 3600 * 1000);
+  checkInt('dbPool.acquireTimeoutMs', pool.acquireTimeoutMs, 1, 10 * 60 * 1000);
+  checkInt('dbPool.logIntervalMs', pool.logIntervalMs, 0, 24 * 3600 * 1000);
+  return pool;
+}
+
+export const SERVER_DEFAULTS: Omit<ServerConfig, 'db' | 'dbPool'> = {
   host: '127.0.0.1',
   port: 6000,
   nodeId: 'n1',
@@ -59,8 +94,11 @@ export const SERVER_DEFAULTS: Omit<ServerConfig, 'db'> = {
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
-export function resolveServerConfig(partial: Partial<ServerConfig> & { db: string }): ServerConfig {
-  const config: ServerConfig = { ...SERVER_DEFAULTS, ...dropUndefined(partial), db: partial.db };
+export function resolveServerConfig(
+  partial: Partial<Omit<ServerConfig, 'dbPool'>> & { db: string; dbPool?: Partial<DbPoolConfig> },
+): ServerConfig {
+  const { dbPool, ...rest } = partial;
+  const config: ServerConfig = { ...SERVER_DEFAULTS, ...dropUndefined(rest), db: partial.db, dbPool: resolveDbPoolConfig(dbPool) };
   checkInt('port', config.port, 0, 65535);
   checkInt('maxLineBytes', config.maxLineBytes, 256, 64 * 1024 * 1024);
   checkInt('maxTextLength', config.maxTextLength, 1, 64 * 1024 * 1024);

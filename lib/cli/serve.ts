@@ -10,7 +10,7 @@ const STOP_TIMEOUT_MS = 10_000;
 /** Runs a node until SIGINT/SIGTERM, then stops gracefully (see ChatServer.stop). */
 export async function serve(config: ServerConfig): Promise<void> {
   const log = createLogger(config.logLevel, config.nodeId);
-  const store = await openStore(config.db);
+  const store = await openStore(config.db, { pool: config.dbPool, log });
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const server = new ChatServer({ config, store, bus: new LocalBus(), log, tls });
   const address = await server.listen();

@@ -1,5 +1,5 @@
 import { ChatError, type ErrorCode } from './errors.ts';
-import { requestSchemas, type RequestOf, type RequestType } from './messages.ts';
+import { CLIENT_MSG_ID_MAX, requestSchemas, type RequestOf, type RequestType } from './messages.ts';
 
 export type RequestId = string | number | null;
 
@@ -46,6 +46,10 @@ export function parseRequest(line: string): ParseResult {
   if (!Object.hasOwn(requestSchemas, type)) {
     return { ok: false, id, code: 'CHAT_ERR_UNKNOWN_TYPE', message: `unknown request type ${JSON.stringify(type.slice(0, 40))}` };
   }
+  if (type === 'send') {
+    const body = fastSend(frame);
+    if (body) return { ok: true, request: { id, type, body } };
+  }
   const schema = requestSchemas[type as RequestType];
   const parsed = schema.safeParse(frame);
   if (!parsed.success) {
@@ -54,6 +58,28 @@ export function parseRequest(line: string): ParseResult {
     return { ok: false, id, code: 'CHAT_ERR_BAD_FIELD', message: `${type}: ${where}${issue?.message ?? 'invalid'}` };
   }
   return { ok: true, request: { id, type, body: parsed.data } as ParsedRequest };
+}
+
+// Read from the schema itself, so the fast path cannot drift from it.
+const NAME_MAX = requestSchemas.send.shape.to.unwrap().maxLength ?? 0;
+const optionalString = (v: unknown, min: number, max: number) =>
+  v === undefined || (typeof v === 'string' && v.length >= min && v.length <= max);
+
+/**
+ * `send` is most of the traffic, so a well-formed one skips the schema walk. It accepts exactly
+ * what requestSchemas.send accepts and builds the same body (known fields only); anything it
+ * does not accept goes through the schema, which also words the error.
+ */
+function fastSend(frame: Record<string, unknown>): RequestOf<'send'> | null {
+  const { to, group, text, client_msg_id } = frame;
+  if (typeof text !== 'string' || text.length < 1) return null;
+  if (!optionalString(to, 1, NAME_MAX) || !optionalString(group, 1, NAME_MAX)) return null;
+  if (!optionalString(client_msg_id, 1, CLIENT_MSG_ID_MAX)) return null;
+  const body: RequestOf<'send'> = { text };
+  if (to !== undefined) body.to = to as string;
+  if (group !== undefined) body.group = group as string;
+  if (client_msg_id !== undefined) body.client_msg_id = client_msg_id as string;
+  return body;
 }
 
 export function errorReply(id: RequestId, err: ChatError): { id: RequestId; ok: false; code: string; message: string } {

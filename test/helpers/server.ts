@@ -34,8 +34,12 @@ export interface RunningServer {
 
 export interface StartOptions {
   dbPath?: string;
+  /** a whole --db URL (e.g. mysql://…) instead of a SQLite file at dbPath */
+  db?: string;
   args?: string[];
   env?: Record<string, string>;
+  /** listen on this port instead of a free one (to restart a server where its clients expect it) */
+  port?: number;
 }
 
 /**
@@ -46,7 +50,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const dbPath = options.dbPath ?? join(tempDir().dir, 'chat.db');
   const proc = spawn(
     process.execPath,
-    [CHAT_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--db', `sqlite:${dbPath}`, ...(options.args ?? [])],
+    [CHAT_BIN, 'serve', '--host', '127.0.0.1', '--port', String(options.port ?? 0), '--db', options.db ?? `sqlite:${dbPath}`, ...(options.args ?? [])],
     { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const logs: string[] = [];

@@ -131,7 +131,7 @@ cli('exit codes: 1 refused, 2 usage, 3 unreachable', async () => {
   assert.match(unreachable.stderr, /^CHAT_ERR_CONNECT: /);
 });
 
-cli('bare chat prints help until the TUI exists', async () => {
+cli('bare chat without a terminal (a pipe, a script) prints help', async () => {
   const bare = await runCli([]);
   assert.is(bare.code, 0);
   assert.match(bare.stdout + bare.stderr, /chat send/);

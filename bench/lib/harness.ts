@@ -1,0 +1,458 @@
+// The pieces every scenario uses: start the real `chat serve` or the raw relay as child
+// processes, seed a database through the Store, fork load-generator workers, and run traffic.
+// Everything started here is registered and stopped on exit, on error and on SIGINT.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hashPassword, hashToken } from '../../lib/server/credentials.ts';
+import { SqliteStore } from '../../lib/db/sqlite-store.ts';
+import { nameKey } from '../../lib/protocol/names.ts';
+import { merge, percentiles, type Hist, type Percentiles } from './hist.ts';
+import type { Account, FlowSpec, FromWorker, ReceiverSpec, Target, ToWorker } from './ipc.ts';
+import { cpuSeconds, rssKiB } from './proc.ts';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHAT_BIN = join(ROOT, 'bin', 'chat.js');
+const RELAY = join(ROOT, 'bench', 'relay.ts');
+const WORKER = join(ROOT, 'bench', 'worker.ts');
+export const PASSWORD = 'bench-password-1';
+
+// ---- process bookkeeping ----
+
+const live = new Set<ChildProcess>();
+const tempDirs: string[] = [];
+
+function track(child: ChildProcess): ChildProcess {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+export function killAll(): void {
+  for (const child of live) {
+    try {
+      child.kill('SIGKILL');
+    } catch {}
+  }
+  live.clear();
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', killAll);
+
+export function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
+  tempDirs.push(dir);
+  return join(dir, 'chat.db');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function waitExit(child: ChildProcess, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+// ---- servers ----
+
+export interface Running {
+  kind: 'chat' | 'relay';
+  pid: number;
+  port: number;
+  spawnedAt: number;
+  listeningAt: number;
+  /** warn/error log lines the server wrote */
+  problems: string[];
+  stop(): Promise<void>;
+}
+
+export interface ChatOptions {
+  port?: number;
+  env?: Record<string, string>;
+  /** write a V8 CPU profile into this directory when the server exits */
+  profileDir?: string;
+  /** another checkout whose bin/chat.js to run (before/after comparisons); default this one */
+  root?: string;
+  /** more `chat serve` flags */
+  args?: string[];
+}
+
+export async function startChat(dbPath: string, options: ChatOptions = {}): Promise<Running> {
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...options.env };
+  const nodeFlags: string[] = [];
+  if (options.profileDir) {
+    // Node refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line of the same binary.
+    mkdirSync(options.profileDir, { recursive: true });
+    nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
+  }
+  const spawnedAt = Date.now();
+  const bin = options.root ? join(options.root, 'bin', 'chat.js') : CHAT_BIN;
+  const proc = track(spawn(process.execPath, [...nodeFlags, bin, 'serve', '--host', '127.0.0.1', '--port', String(options.port ?? 0), '--db', `sqlite:${dbPath}`, ...(options.args ?? [])], {
+    cwd: options.root ?? ROOT, env, stdio: ['ignore', 'ignore', 'pipe'],
+  }));
+  const problems: string[] = [];
+  let buffered = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('chat serve did not start within 30 s')), 30_000);
+    proc.stderr!.setEncoding('utf8');
+    proc.stderr!.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        let entry: { msg?: string; level?: number; port?: number };
+        try {
+          entry = JSON.parse(line);
+        } catch {
+          if (line.trim() && problems.length < 50) problems.push(line);
+          continue;
+        }
+        if (entry.msg === 'listening') {
+          clearTimeout(timer);
+          resolve(entry.port!);
+        } else if ((entry.level ?? 0) >= 40 && problems.length < 50) {
+          problems.push(line);
+        }
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`chat serve exited with ${code} before listening: ${problems.join('\n')}`));
+    });
+  });
+  return {
+    kind: 'chat', pid: proc.pid!, port, spawnedAt, listeningAt: Date.now(), problems,
+    async stop() {
+      proc.kill('SIGTERM');
+      await waitExit(proc, 15_000);
+    },
+  };
+}
+
+/** `fault` is for tests of the checker only: "drop:N", "dup:N", or both comma-separated. */
+export async function startRelay(port = 0, fault?: string): Promise<Running> {
+  const spawnedAt = Date.now();
+  const proc = track(spawn(process.execPath, ['--import', 'tsx', RELAY, String(port), '127.0.0.1', ...(fault ? [fault] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const listening = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('relay did not start within 30 s')), 30_000);
+    proc.stdout!.setEncoding('utf8');
+    proc.stdout!.once('data', (d: string) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(d.split('\n')[0]!).listening);
+    });
+    proc.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
+  });
+  return {
+    kind: 'relay', pid: proc.pid!, port: listening, spawnedAt, listeningAt: Date.now(), problems: [],
+    async stop() {
+      proc.kill('SIGTERM');
+      await waitExit(proc, 5000);
+    },
+  };
+}
+
+// ---- workers ----
+
+export class Worker {
+  private readonly proc: ChildProcess;
+  private inbox: FromWorker[] = [];
+  private waiter: (() => void) | null = null;
+  private exited = false;
+
+  constructor() {
+    this.proc = track(fork(WORKER, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    this.proc.on('message', (m: FromWorker) => {
+      this.inbox.push(m);
+      this.waiter?.();
+    });
+    this.proc.once('exit', () => {
+      this.exited = true;
+      this.waiter?.();
+    });
+  }
+
+  send(msg: ToWorker): void {
+    this.proc.send(msg);
+  }
+
+  /** The next message of the given kind; a worker crash or a timeout is an error. */
+  async next<E extends FromWorker['ev']>(ev: E, timeoutMs: number): Promise<Extract<FromWorker, { ev: E }>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const fatal = this.inbox.find((m) => m.ev === 'fatal');
+      if (fatal) throw new Error(`worker failed: ${(fatal as { error: string }).error}`);
+      const i = this.inbox.findIndex((m) => m.ev === ev);
+      if (i >= 0) return this.inbox.splice(i, 1)[0] as Extract<FromWorker, { ev: E }>;
+      if (this.exited) throw new Error('worker exited');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`worker: no ${ev} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = null;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.exited) {
+      this.proc.kill('SIGTERM');
+      await waitExit(this.proc, 3000);
+    }
+  }
+}
+
+// ---- seeding through the Store ----
+
+export interface Seeded {
+  accounts: Account[];
+  /** group name, when one was made */
+  group?: string;
+}
+
+let sharedHash: Promise<string> | undefined;
+
+/**
+ * Users u1…uN with one precomputed scrypt hash and a resume token each; pairs (u1,u2), (u3,u4)…
+ * made friends when `pairs` is set; a group of the first `group` users when set.
+ */
+export async function seed(dbPath: string, spec: { users: number; pairs?: boolean; group?: number }): Promise<Seeded> {
+  sharedHash ??= hashPassword(PASSWORD);
+  const hash = await sharedHash;
+  const store = SqliteStore.open(dbPath);
+  try {
+    const accounts: Account[] = [];
+    const ids: number[] = [];
+    const expires = Date.now() + 24 * 3600_000;
+    for (let i = 1; i <= spec.users; i++) {
+      const name = `u${i}`;
+      const user = await store.createUser(name, nameKey(name), hash);
+      const token = `bench-token-${i}-${user.id}-${Math.random().toString(36).slice(2)}`;
+      await store.saveToken(hashToken(token), user.id, expires);
+      accounts.push({ name, token, password: PASSWORD });
+      ids.push(user.id);
+    }
+    if (spec.pairs) {
+      for (let i = 0; i + 1 < ids.length; i += 2) {
+        await store.createFriendRequest(ids[i]!, ids[i + 1]!);
+        await store.acceptFriendRequest(ids[i + 1]!, ids[i]!);
+      }
+    }
+    let group: string | undefined;
+    if (spec.group) {
+      group = 'benchgroup';
+      const g = await store.createGroup(group, nameKey(group), 'fan-out', ids[0]!);
+      for (let i = 1; i < spec.group; i++) await store.joinGroup(g.id, ids[i]!);
+    }
+    return { accounts, ...(group ? { group } : {}) };
+  } finally {
+    await store.close();
+  }
+}
+
+// ---- traffic ----
+
+export interface Layout {
+  flows: FlowSpec[];
+  receivers: ReceiverSpec[];
+  /** worker index of each flow and receiver */
+  flowWorker: number[];
+  receiverWorker: number[];
+}
+
+/** n pairs: sender u(2i+1) → receiver u(2i+2), pair i on worker i % workers. */
+export function pairLayout(accounts: Account[], n: number, workers: number): Layout {
+  const layout: Layout = { flows: [], receivers: [], flowWorker: [], receiverWorker: [] };
+  for (let i = 0; i < n; i++) {
+    const s = accounts[2 * i]!;
+    const r = accounts[2 * i + 1]!;
+    layout.flows.push({ index: i, sender: s, to: { to: r.name }, probe: r.name });
+    layout.receivers.push({ account: r, relayTarget: s.name, from: [i] });
+    layout.flowWorker.push(i % workers);
+    layout.receiverWorker.push(i % workers);
+  }
+  return layout;
+}
+
+/** One sender (the first account) to a group of `members`; the second member paces it. */
+export function groupLayout(accounts: Account[], members: number, group: string, workers: number): Layout {
+  const layout: Layout = { flows: [], receivers: [], flowWorker: [], receiverWorker: [] };
+  layout.flows.push({ index: 0, sender: accounts[0]!, to: { group }, probe: accounts[1]!.name });
+  layout.flowWorker.push(0);
+  for (let i = 1; i < members; i++) {
+    layout.receivers.push({ account: accounts[i]!, relayTarget: `#${group}`, from: [0] });
+    layout.receiverWorker.push(i === 1 ? 0 : i % workers);
+  }
+  return layout;
+}
+
+export interface TrafficOptions {
+  window: number;
+  warmMs: number;
+  measureMs: number;
+  workers: number;
+  textBytes: number;
+  /** how long stragglers may take after the senders stop (default 10 s) */
+  drainMs?: number;
+  localAddresses?: string[];
+  progress?: (line: string) => void;
+}
+
+export interface TrafficResult {
+  deliveries: number;
+  seconds: number;
+  rate: number;
+  latency: Percentiles;
+  cpuUsPerMsg: number;
+  rssKiB: number;
+  sent: number;
+  lost: number;
+  duplicated: number;
+  reordered: number;
+  unacked: number;
+  errors: string[];
+  drained: boolean;
+}
+
+export async function traffic(server: Running, layout: Layout, options: TrafficOptions): Promise<TrafficResult> {
+  const target: Target = { kind: server.kind, host: '127.0.0.1', port: server.port };
+  const workers = Array.from({ length: options.workers }, () => new Worker());
+  try {
+    workers.forEach((w, wi) => w.send({
+      cmd: 'setup', target, textBytes: options.textBytes, localAddresses: options.localAddresses ?? [],
+      flows: layout.flows.filter((_, i) => layout.flowWorker[i] === wi),
+      receivers: layout.receivers.filter((_, i) => layout.receiverWorker[i] === wi),
+    }));
+    for (const w of workers) {
+      const ready = await w.next('ready', 60_000);
+      if (ready.failed) throw new Error(`${ready.failed} connections failed: ${ready.error}`);
+    }
+    const receiversOf = new Map<number, number>();
+    for (const r of layout.receivers) for (const f of r.from) receiversOf.set(f, (receiversOf.get(f) ?? 0) + 1);
+
+    const errors: string[] = [];
+    const phase = async (runId: number, durationMs: number) => {
+      const startedAt = Date.now();
+      const cpu0 = cpuSeconds(server.pid);
+      const drainMs = options.drainMs ?? 10_000;
+      for (const w of workers) w.send({ cmd: 'run', runId, durationMs, window: options.window, drainMs });
+      const sent: Record<number, number> = {};
+      const acked: Record<number, number> = {};
+      for (const w of workers) {
+        const s = await w.next('stopped', durationMs + 30_000);
+        Object.assign(sent, s.sent);
+        Object.assign(acked, s.acked);
+        errors.push(...s.errors);
+      }
+      for (const w of workers) w.send({ cmd: 'collect', runId, expected: sent, timeoutMs: drainMs });
+      const collected = [];
+      for (const w of workers) collected.push(await w.next('collected', 30_000));
+      const cpu1 = cpuSeconds(server.pid);
+      return { startedAt, cpu: cpu1 - cpu0, sent, acked, collected };
+    };
+    if (options.warmMs > 0) {
+      options.progress?.(`warming up ${(options.warmMs / 1000).toFixed(0)} s`);
+      await phase(1, options.warmMs);
+    }
+    options.progress?.(`measuring ${(options.measureMs / 1000).toFixed(0)} s`);
+    const m = await phase(2, options.measureMs);
+    const rss = rssKiB(server.pid);
+
+    const hist: Hist = {};
+    let deliveries = 0;
+    let last = 0;
+    let maxUs = 0;
+    let duplicated = 0;
+    let reordered = 0;
+    const distinct: Record<number, number> = {};
+    for (const c of m.collected) {
+      deliveries += c.stats.deliveries;
+      last = Math.max(last, c.stats.lastDeliveryAt);
+      maxUs = Math.max(maxUs, c.stats.maxUs);
+      duplicated += c.stats.duplicated;
+      reordered += c.stats.reordered;
+      merge(hist, c.stats.hist);
+      for (const [k, v] of Object.entries(c.stats.distinct)) distinct[Number(k)] = (distinct[Number(k)] ?? 0) + v;
+    }
+    let lost = 0;
+    let sentTotal = 0;
+    let unacked = 0;
+    for (const [k, v] of Object.entries(m.sent)) {
+      const index = Number(k);
+      sentTotal += v;
+      lost += v * (receiversOf.get(index) ?? 0) - (distinct[index] ?? 0);
+      if (server.kind === 'chat') unacked += v - (m.acked[index] ?? 0);
+    }
+    const seconds = Math.max(0.001, (last - m.startedAt) / 1000);
+    return {
+      deliveries, seconds, rate: deliveries / seconds, latency: percentiles(hist, maxUs),
+      cpuUsPerMsg: deliveries ? (m.cpu * 1e6) / deliveries : 0, rssKiB: rss, sent: sentTotal,
+      lost, duplicated, reordered, unacked, errors: errors.slice(0, 10), drained: m.collected.every((c) => c.drained),
+    };
+  } finally {
+    for (const w of workers) w.send({ cmd: 'close' });
+    await Promise.all(workers.map((w) => w.close()));
+  }
+}
+
+// ---- many sessions ----
+
+export interface SessionPool {
+  workers: Worker[];
+  /** resolves once every worker process is up, so its start-up is not timed */
+  ready(): Promise<void>;
+  /** connects (and logs in) every account, split over the workers; returns epoch ms of the last login */
+  connect(target: Target, accounts: Account[], auth: 'token' | 'password' | 'relay', concurrency: number): Promise<{ ok: number; failed: number; lastAt: number; errors: string[] }>;
+  close(): Promise<void>;
+}
+
+export function sessionPool(workerCount: number, localAddresses: string[]): SessionPool {
+  const workers = Array.from({ length: workerCount }, () => new Worker());
+  const pool: SessionPool = {
+    workers,
+    async ready() {
+      for (const w of workers) w.send({ cmd: 'connect', target: { kind: 'relay', host: '127.0.0.1', port: 1 }, accounts: [], localAddresses: [], concurrency: 1, auth: 'relay' });
+      for (const w of workers) await w.next('connected', 60_000);
+    },
+    async connect(target, accounts, auth, concurrency) {
+      workers.forEach((w, wi) => {
+        const mine = accounts.filter((_, i) => i % workerCount === wi);
+        // each worker gets its own slice of source addresses
+        const addrs = localAddresses.filter((_, i) => i % workerCount === wi);
+        w.send({ cmd: 'connect', target, accounts: mine, localAddresses: addrs.length ? addrs : localAddresses, concurrency, auth });
+      });
+      let ok = 0;
+      let failed = 0;
+      let lastAt = 0;
+      const errors: string[] = [];
+      for (const w of workers) {
+        const r = await w.next('connected', 300_000);
+        ok += r.ok;
+        failed += r.failed;
+        lastAt = Math.max(lastAt, r.lastAt);
+        errors.push(...r.errors);
+      }
+      return { ok, failed, lastAt, errors };
+    },
+    async close() {
+      for (const w of workers) w.send({ cmd: 'close' });
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+  return pool;
+}
+
+export { sleep };

@@ -1,0 +1,62 @@
+// Messages between the bench runner and its load-generator workers (child_process IPC).
+
+export type TargetKind = 'chat' | 'relay';
+
+export interface Target {
+  kind: TargetKind;
+  host: string;
+  port: number;
+}
+
+export interface Account {
+  name: string;
+  token: string;
+  password?: string;
+}
+
+/** One sender, where it sends, and the receiver in the same worker that paces it. */
+export interface FlowSpec {
+  /** global sender index, carried in every message text */
+  index: number;
+  sender: Account;
+  /** chat: "to" a user or a "group"; relay: the peer name or #group */
+  to: { to: string } | { group: string };
+  /** the account, in this worker, whose receipts open the window */
+  probe: string;
+}
+
+export interface ReceiverSpec {
+  account: Account;
+  /** relay only: where this connection's (unused) lines would go */
+  relayTarget: string;
+  /** sender indices whose every message this receiver must get */
+  from: number[];
+}
+
+export type ToWorker =
+  | { cmd: 'setup'; target: Target; flows: FlowSpec[]; receivers: ReceiverSpec[]; localAddresses: string[]; textBytes: number }
+  | { cmd: 'run'; runId: number; durationMs: number; window: number; drainMs: number }
+  | { cmd: 'collect'; runId: number; expected: Record<number, number>; timeoutMs: number }
+  | { cmd: 'connect'; target: Target; accounts: Account[]; localAddresses: string[]; concurrency: number; auth: 'token' | 'password' | 'relay' }
+  | { cmd: 'close' };
+
+export interface ReceiveStats {
+  /** deliveries counted this run, over every receiver in the worker */
+  deliveries: number;
+  /** distinct messages per sender index, summed over receivers, since setup */
+  distinct: Record<number, number>;
+  duplicated: number;
+  reordered: number;
+  /** epoch ms of the last delivery this run */
+  lastDeliveryAt: number;
+  hist: Record<number, number>;
+  maxUs: number;
+}
+
+export type FromWorker =
+  | { ev: 'ready'; connected: number; failed: number; error?: string }
+  | { ev: 'stopped'; runId: number; sent: Record<number, number>; acked: Record<number, number>; errors: string[] }
+  | { ev: 'collected'; runId: number; stats: ReceiveStats; drained: boolean }
+  | { ev: 'connected'; ok: number; failed: number; firstAt: number; lastAt: number; errors: string[] }
+  | { ev: 'closed' }
+  | { ev: 'fatal'; error: string };

@@ -1,0 +1,81 @@
+// Creates the database if missing and applies sql/mysql/NNN_*.sql newer than schema_version.
+// Runs at `chat serve` start and as `chat db migrate`. Two nodes starting at once are
+// serialized by a named lock (GET_LOCK), so each migration runs once.
+import { readdirSync, readFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import { ChatError } from '../protocol/errors.ts';
+import { isConnectionError } from './mysql-errors.ts';
+import type { MysqlTarget } from './mysql-url.ts';
+
+const SQL_DIR = new URL('../../sql/mysql/', import.meta.url);
+const LOCK_WAIT_S = 60;
+
+export interface MigrationResult {
+  version: number;
+  applied: string[];
+}
+
+export function migrationFiles(): { version: number; name: string }[] {
+  const files = readdirSync(SQL_DIR)
+    .map((name) => /^(\d+)_.*\.sql$/.exec(name))
+    .filter((m) => m !== null)
+    .map((m) => ({ version: Number(m[1]), name: m[0] }))
+    .sort((a, b) => a.version - b.version);
+  files.forEach((f, i) => {
+    if (i > 0 && files[i - 1]!.version === f.version) throw new Error(`two migrations numbered ${f.version}`);
+  });
+  return files;
+}
+
+export async function migrate(target: MysqlTarget): Promise<MigrationResult> {
+  let conn: mysql.Connection;
+  try {
+    // No database yet: it may not exist. multipleStatements only on this private connection,
+    // so a migration file runs as written; the pool's connections never allow it.
+    conn = await mysql.createConnection({
+      host: target.host, port: target.port, user: target.user, password: target.password,
+      charset: 'utf8mb4_bin', multipleStatements: true, connectTimeout: 10_000,
+    });
+  } catch (err) {
+    throw unreachable(target, err);
+  }
+  conn.on('error', () => {}); // reported by the failing query instead
+  try {
+    // The name is restricted to [A-Za-z0-9_] by parseMysqlUrl, so it is safe to splice.
+    const db = `\`${target.database}\``;
+    await conn.query(`CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    await conn.query(`USE ${db}`);
+    const lock = `chat_migrate:${target.database}`.slice(0, 64);
+    const [[got]] = (await conn.query('SELECT GET_LOCK(?, ?) AS got', [lock, LOCK_WAIT_S])) as unknown as [{ got: number | null }[]];
+    if (got?.got !== 1) throw new ChatError('CHAT_ERR_DB_BUSY', `another process held the migration lock for ${LOCK_WAIT_S} s`);
+    try {
+      await conn.query(`CREATE TABLE IF NOT EXISTS schema_version (
+        version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+      const current = async () => {
+        const [[row]] = (await conn.query('SELECT MAX(version) AS v FROM schema_version')) as unknown as [{ v: number | null }[]];
+        return row?.v ?? 0;
+      };
+      const applied: string[] = [];
+      for (const f of migrationFiles()) {
+        if ((await current()) >= f.version) continue;
+        await conn.query(readFileSync(new URL(f.name, SQL_DIR), 'utf8'));
+        await conn.query('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)', [f.version, f.name, Date.now()]);
+        applied.push(f.name);
+      }
+      return { version: await current(), applied };
+    } finally {
+      await conn.query('DO RELEASE_LOCK(?)', [lock]).catch(() => {});
+    }
+  } catch (err) {
+    if (isConnectionError(err)) throw unreachable(target, err);
+    throw err;
+  } finally {
+    await conn.end().catch(() => conn.destroy());
+  }
+}
+
+function unreachable(target: MysqlTarget, err: unknown): ChatError {
+  const why = (err as { code?: string; message?: string })?.code ?? (err as Error)?.message ?? String(err);
+  return new ChatError('CHAT_ERR_DB_UNAVAILABLE', `cannot reach MySQL at ${target.host}:${target.port} (${why})`);
+}

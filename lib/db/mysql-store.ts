@@ -1,0 +1,489 @@
+// The production Store: MySQL/MariaDB through MysqlPool, every statement prepared (`execute`).
+// Semantics match SqliteStore exactly; test/contract/store.contract.ts runs on both.
+// Where SQLite gets isolation for free (one writer at a time), this store takes row locks:
+// appendMessages and the group transactions lock the conversation row first, so two nodes
+// writing one conversation are serialized on that row and nothing else. docs/mysql.md.
+import type { ResultSetHeader } from 'mysql2';
+import type { DbPoolConfig } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { ChatError } from '../protocol/errors.ts';
+import { isConnectionError, isDuplicateKey, isLockConflict, toStoreError } from './mysql-errors.ts';
+import { migrate } from './mysql-migrate.ts';
+import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
+import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
+import type {
+  AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
+  StoredMessage, UserRow,
+} from './store.ts';
+
+type Param = string | number | null;
+
+async function all<T>(conn: Connection, sql: string, params: Param[] = []): Promise<T[]> {
+  const [rows] = await conn.execute(sql, params);
+  return rows as T[];
+}
+
+async function first<T>(conn: Connection, sql: string, params: Param[] = []): Promise<T | null> {
+  return (await all<T>(conn, sql, params))[0] ?? null;
+}
+
+async function run(conn: Connection, sql: string, params: Param[] = []): Promise<ResultSetHeader> {
+  const [header] = await conn.execute(sql, params);
+  return header as ResultSetHeader;
+}
+
+/** `(?, ?, …)` with n placeholders, or a repeated row shape joined by a separator. */
+const repeat = (shape: string, n: number, sep = ', ') => Array.from({ length: n }, () => shape).join(sep);
+
+const GROUP_COLUMNS = 'id, name, description AS `desc`, creator_id AS creatorId, conversation_id AS conversationId';
+
+// Keys are VARBINARY (sql/mysql/001_init.sql), so client_msg_id comes back as a Buffer.
+const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
+  COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId`;
+
+const CONVERSATION_SELECT = `
+  SELECT c.id AS conversationId, c.kind, c.last_seq AS lastSeq,
+    m.delivered_seq AS delivered, m.read_seq AS \`read\`,
+    CASE WHEN c.kind = 'direct' THEN (
+      SELECT u.name FROM members o JOIN users u ON u.id = o.user_id
+      WHERE o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) END AS peerName,
+    g.name AS groupName,
+    (SELECT COUNT(*) FROM messages x
+      WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.user_id) AS unread
+  FROM members m
+  JOIN conversations c ON c.id = m.conversation_id
+  LEFT JOIN chat_groups g ON g.conversation_id = c.id`;
+
+interface ConversationRecord extends Omit<ConversationRow, 'peerName' | 'groupName'> {
+  peerName: string | null;
+  groupName: string | null;
+}
+
+function toConversation({ peerName, groupName, ...row }: ConversationRecord): ConversationRow {
+  return row.kind === 'direct' ? { ...row, peerName: peerName ?? '' } : { ...row, groupName: groupName ?? '' };
+}
+
+type MessageRecord = Omit<StoredMessage, 'clientMsgId'> & { clientMsgId: Buffer | string | null };
+
+function toMessage(row: MessageRecord): StoredMessage {
+  return { ...row, clientMsgId: row.clientMsgId === null ? null : row.clientMsgId.toString() };
+}
+
+/** What one appendMessages attempt decided, kept in case its COMMIT is lost in transit. */
+interface AppendPlan {
+  results: AppendResult[];
+  /** the first new row, by which a retry tells whether the lost COMMIT landed */
+  marker: { conversationId: number; seq: number; senderId: number; ts: number } | null;
+}
+
+const MAX_LOCK_RETRIES = 3;
+
+export class MysqlStore implements Store {
+  private constructor(private readonly pool: MysqlPool) {}
+
+  /** Creates the database if missing, migrates it, and opens the pool's `min` connections. */
+  static async open(url: string, settings: DbPoolConfig, log?: Logger): Promise<MysqlStore> {
+    const target: MysqlTarget = parseMysqlUrl(url);
+    const migrated = await migrate(target);
+    log?.info({ schemaVersion: migrated.version, applied: migrated.applied }, 'mysql schema ready');
+    const pool = new MysqlPool(target, settings, log);
+    await pool.start();
+    return new MysqlStore(pool);
+  }
+
+  /** Pool figures, for the log line and a metrics endpoint. */
+  poolStats(): PoolStats {
+    return this.pool.stats();
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  async createUser(name: string, key: string, passwordHash: string): Promise<UserRow> {
+    return this.pool.run('write', async (conn) => {
+      try {
+        const { insertId } = await run(conn,
+          'INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?)', [name, key, passwordHash, Date.now()]);
+        return { id: insertId, name, passwordHash };
+      } catch (err) {
+        throw isDuplicateKey(err) ? new ChatError('CHAT_ERR_NAME_TAKEN') : err;
+      }
+    });
+  }
+
+  userByKey(key: string): Promise<UserRow | null> {
+    return this.pool.run('read', (conn) =>
+      first<UserRow>(conn, 'SELECT id, name, password_hash AS passwordHash FROM users WHERE name_key = ?', [key]));
+  }
+
+  async saveToken(tokenHash: string, userId: number, expiresAt: number): Promise<void> {
+    await this.pool.run('idempotent', (conn) => run(conn, `
+      INSERT INTO tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
+      ON DUPLICATE KEY UPDATE user_id = VALUES(user_id), expires_at = VALUES(expires_at)`,
+      [tokenHash, userId, expiresAt, Date.now()]));
+  }
+
+  userByToken(tokenHash: string, now: number): Promise<UserRow | null> {
+    return this.pool.run('read', (conn) => first<UserRow>(conn, `
+      SELECT u.id, u.name, u.password_hash AS passwordHash
+      FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`, [tokenHash, now]));
+  }
+
+  async deleteToken(tokenHash: string): Promise<void> {
+    await this.pool.run('idempotent', (conn) => run(conn, 'DELETE FROM tokens WHERE token_hash = ?', [tokenHash]));
+  }
+
+  relation(userId: number, otherId: number): Promise<Relation> {
+    return this.pool.run('read', async (conn) => {
+      const row = (await first<{ f: number; o: number; i: number }>(conn, `
+        SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?) AS f,
+               EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS o,
+               EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS i`,
+        [userId, otherId, userId, otherId, otherId, userId]))!;
+      return row.f ? 'friends' : row.o ? 'out' : row.i ? 'in' : 'none';
+    });
+  }
+
+  async createFriendRequest(fromId: number, toId: number): Promise<void> {
+    await this.pool.run('write', async (conn) => {
+      try {
+        await run(conn, 'INSERT INTO friend_requests (from_id, to_id, created_at) VALUES (?, ?, ?)', [fromId, toId, Date.now()]);
+      } catch (err) {
+        throw isDuplicateKey(err) ? new ChatError('CHAT_ERR_REQUEST_PENDING') : err;
+      }
+    });
+  }
+
+  deleteFriendRequest(fromId: number, toId: number): Promise<boolean> {
+    return this.pool.run('write', async (conn) =>
+      (await run(conn, 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [fromId, toId])).affectedRows > 0);
+  }
+
+  acceptFriendRequest(userId: number, fromId: number): Promise<number> {
+    return this.pool.transaction('write', async (conn) => {
+      // The delete locks the request row, so two accepts of one request cannot both succeed.
+      const taken = await run(conn, 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [fromId, userId]);
+      if (taken.affectedRows === 0) throw new ChatError('CHAT_ERR_NO_REQUEST');
+      await run(conn, 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [userId, fromId]);
+      const now = Date.now();
+      const key = `${Math.min(userId, fromId)}:${Math.max(userId, fromId)}`;
+      const existing = await first<{ id: number; lastSeq: number }>(conn,
+        'SELECT id, last_seq AS lastSeq FROM conversations WHERE direct_key = ? FOR UPDATE', [key]);
+      const conv = existing?.id
+        ?? (await run(conn, "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('direct', ?, ?)", [key, now])).insertId;
+      const last = existing?.lastSeq ?? 0;
+      // A no-op for a reused conversation: existing member rows keep their cursors.
+      const member = `INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at)
+        VALUES (?, ?, 'member', ?, ?, ?) ON DUPLICATE KEY UPDATE user_id = user_id`;
+      await run(conn, member, [conv, userId, last, last, now]);
+      await run(conn, member, [conv, fromId, last, last, now]);
+      const friendship = `INSERT INTO friendships (user_id, friend_id, conversation_id, created_at)
+        VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE user_id = user_id`;
+      await run(conn, friendship, [userId, fromId, conv, now]);
+      await run(conn, friendship, [fromId, userId, conv, now]);
+      return conv;
+    });
+  }
+
+  removeFriendship(userId: number, otherId: number): Promise<boolean> {
+    // The conversation and its member rows stay, so a re-friend finds them again.
+    return this.pool.run('write', async (conn) => (await run(conn,
+      'DELETE FROM friendships WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)',
+      [userId, otherId, otherId, userId])).affectedRows > 0);
+  }
+
+  directConversation(userId: number, otherId: number): Promise<number | null> {
+    return this.pool.run('read', async (conn) => (await first<{ id: number }>(conn,
+      'SELECT conversation_id AS id FROM friendships WHERE user_id = ? AND friend_id = ?', [userId, otherId]))?.id ?? null);
+  }
+
+  friendsOf(userId: number): Promise<{ id: number; name: string }[]> {
+    return this.pool.run('read', (conn) => all(conn, `
+      SELECT u.id, u.name FROM friendships f JOIN users u ON u.id = f.friend_id
+      WHERE f.user_id = ? ORDER BY u.name_key`, [userId]));
+  }
+
+  requestsOf(userId: number): Promise<{ id: number; name: string; direction: 'in' | 'out' }[]> {
+    return this.pool.run('read', async (conn) => {
+      const rows = await all<{ id: number; name: string; direction: 'in' | 'out' }>(conn, `
+        SELECT u.id, u.name, 'in' AS direction, r.created_at AS at
+          FROM friend_requests r JOIN users u ON u.id = r.from_id WHERE r.to_id = ?
+        UNION ALL
+        SELECT u.id, u.name, 'out', r.created_at
+          FROM friend_requests r JOIN users u ON u.id = r.to_id WHERE r.from_id = ?
+        ORDER BY at, id`, [userId, userId]);
+      return rows.map(({ id, name, direction }) => ({ id, name, direction }));
+    });
+  }
+
+  createGroup(name: string, key: string, desc: string, creatorId: number): Promise<GroupRow> {
+    return this.pool.transaction('write', async (conn) => {
+      const now = Date.now();
+      const conversationId = (await run(conn,
+        "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('group', NULL, ?)", [now])).insertId;
+      let id: number;
+      try {
+        id = (await run(conn, `
+          INSERT INTO chat_groups (name, name_key, description, creator_id, conversation_id, created_at)
+          VALUES (?, ?, ?, ?, ?, ?)`, [name, key, desc, creatorId, conversationId, now])).insertId;
+      } catch (err) {
+        throw isDuplicateKey(err) ? new ChatError('CHAT_ERR_GROUP_TAKEN') : err;
+      }
+      await run(conn, `INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at)
+        VALUES (?, ?, 'creator', 0, 0, ?)`, [conversationId, creatorId, now]);
+      return { id, name, desc, creatorId, conversationId };
+    });
+  }
+
+  groupByKey(key: string): Promise<GroupRow | null> {
+    return this.pool.run('read', (conn) => first<GroupRow>(conn, `SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE name_key = ?`, [key]));
+  }
+
+  joinGroup(groupId: number, userId: number): Promise<number> {
+    return this.pool.transaction('write', async (conn) => {
+      const group = await first<{ conversationId: number }>(conn,
+        'SELECT conversation_id AS conversationId FROM chat_groups WHERE id = ?', [groupId]);
+      if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
+      // Locked so no message commits between reading last_seq and starting the cursors there.
+      const conv = await first<{ lastSeq: number }>(conn,
+        'SELECT last_seq AS lastSeq FROM conversations WHERE id = ? FOR UPDATE', [group.conversationId]);
+      if (!conv) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
+      if (await first(conn, 'SELECT 1 AS one FROM members WHERE conversation_id = ? AND user_id = ?', [group.conversationId, userId])) {
+        throw new ChatError('CHAT_ERR_ALREADY_MEMBER');
+      }
+      await run(conn, `INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at)
+        VALUES (?, ?, 'member', ?, ?, ?)`, [group.conversationId, userId, conv.lastSeq, conv.lastSeq, Date.now()]);
+      return conv.lastSeq;
+    });
+  }
+
+  leaveGroup(groupId: number, userId: number): Promise<{ deleted: boolean; newCreatorId: number | null }> {
+    return this.pool.transaction('write', async (conn) => {
+      const group = await first<{ conv: number }>(conn,
+        'SELECT conversation_id AS conv FROM chat_groups WHERE id = ? FOR UPDATE', [groupId]);
+      if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
+      const { conv } = group;
+      // Conversation row first, as appendMessages and joinGroup lock it: no deadlock between them.
+      await run(conn, 'SELECT id FROM conversations WHERE id = ? FOR UPDATE', [conv]);
+      const member = await first<{ role: Role }>(conn,
+        'SELECT role FROM members WHERE conversation_id = ? AND user_id = ?', [conv, userId]);
+      if (!member) throw new ChatError('CHAT_ERR_NOT_MEMBER');
+      await run(conn, 'DELETE FROM members WHERE conversation_id = ? AND user_id = ?', [conv, userId]);
+      const next = await first<{ userId: number }>(conn,
+        'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1', [conv]);
+      if (!next) {
+        await run(conn, 'DELETE FROM chat_groups WHERE id = ?', [groupId]);
+        await run(conn, 'DELETE FROM messages WHERE conversation_id = ?', [conv]);
+        await run(conn, 'DELETE FROM conversations WHERE id = ?', [conv]);
+        return { deleted: true, newCreatorId: null };
+      }
+      if (member.role !== 'creator') return { deleted: false, newCreatorId: null };
+      await run(conn, "UPDATE members SET role = 'creator' WHERE conversation_id = ? AND user_id = ?", [conv, next.userId]);
+      await run(conn, 'UPDATE chat_groups SET creator_id = ? WHERE id = ?', [next.userId, groupId]);
+      return { deleted: false, newCreatorId: next.userId };
+    });
+  }
+
+  groupMembers(groupId: number): Promise<{ id: number; name: string; role: Role }[]> {
+    return this.pool.run('read', (conn) => all(conn, `
+      SELECT u.id, u.name, m.role FROM chat_groups g
+      JOIN members m ON m.conversation_id = g.conversation_id JOIN users u ON u.id = m.user_id
+      WHERE g.id = ? ORDER BY m.joined_at, m.user_id`, [groupId]));
+  }
+
+  groupsOf(userId: number): Promise<GroupSummary[]> {
+    return this.pool.run('read', (conn) => all(conn, `
+      SELECT g.name, g.description AS \`desc\`, m.role,
+        (SELECT COUNT(*) FROM members x WHERE x.conversation_id = g.conversation_id) AS members
+      FROM members m JOIN chat_groups g ON g.conversation_id = m.conversation_id
+      WHERE m.user_id = ? ORDER BY g.name_key`, [userId]));
+  }
+
+  memberIds(conversationId: number): Promise<number[]> {
+    return this.pool.run('read', async (conn) => (await all<{ userId: number }>(conn,
+      'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY user_id', [conversationId])).map((r) => r.userId));
+  }
+
+  conversationOf(userId: number, conversationId: number): Promise<ConversationRow | null> {
+    return this.pool.run('read', async (conn) => {
+      const row = await first<ConversationRecord>(conn, `${CONVERSATION_SELECT} WHERE m.user_id = ? AND m.conversation_id = ?`, [userId, conversationId]);
+      return row ? toConversation(row) : null;
+    });
+  }
+
+  conversationsOf(userId: number): Promise<ConversationRow[]> {
+    return this.pool.run('read', async (conn) =>
+      (await all<ConversationRecord>(conn, `${CONVERSATION_SELECT} WHERE m.user_id = ? ORDER BY c.id`, [userId])).map(toConversation));
+  }
+
+  /**
+   * One transaction per batch (group commit). Retries: anything that failed before COMMIT was
+   * sent rolled back entirely, so the batch is simply run again (once for a lost connection,
+   * up to 3 times for a deadlock). If the connection is lost during COMMIT itself, the outcome
+   * is unknown; the retry locks the same conversation rows (which waits out the old
+   * transaction) and looks for the first row the lost attempt planned. Commits are atomic, so
+   * that one row says whether the whole batch landed: if so, the planned results are returned;
+   * if not, the batch runs again. Either way every message is stored exactly once, whether
+   * it carries a client_msg_id or not.
+   */
+  async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
+    if (batch.length === 0) return [];
+    let lost: AppendPlan | null = null;
+    let connectionRetries = 0;
+    let lockRetries = 0;
+    let duplicateRetries = 0;
+    for (;;) {
+      const attempt: { plan: AppendPlan | null; committing: boolean } = { plan: null, committing: false };
+      try {
+        const previous = lost;
+        return await this.pool.use((conn) => this.appendOnce(conn, batch, attempt, previous));
+      } catch (err) {
+        if (!(err instanceof ChatError)) {
+          if (isLockConflict(err) && lockRetries++ < MAX_LOCK_RETRIES) continue;
+          // Another node stored the same (sender, client_msg_id) between our check and our
+          // insert; the rerun sees its row and answers duplicate (or CLIENT_MSG_ID_REUSED).
+          if (isDuplicateKey(err) && duplicateRetries++ === 0) continue;
+          if (isConnectionError(err) && connectionRetries++ === 0) {
+            if (attempt.committing) lost = attempt.plan;
+            continue;
+          }
+        }
+        const error = toStoreError(err);
+        return batch.map(() => ({ ok: false, error }));
+      }
+    }
+  }
+
+  private async appendOnce(
+    conn: Connection,
+    batch: NewMessage[],
+    attempt: { plan: AppendPlan | null; committing: boolean },
+    lost: AppendPlan | null,
+  ): Promise<AppendResult[]> {
+    return inTransaction(conn, async () => {
+      // 1. Lock every conversation of the batch, in id order (a fixed order: no deadlock
+      //    between batches). Only these rows are locked; other conversations go on in parallel.
+      const convIds = [...new Set(batch.map((m) => m.conversationId))].sort((a, b) => a - b);
+      const lastSeq = new Map<number, number>();
+      for (const row of await all<{ id: number; lastSeq: number }>(conn,
+        `SELECT id, last_seq AS lastSeq FROM conversations WHERE id IN (${repeat('?', convIds.length)}) ORDER BY id FOR UPDATE`, convIds)) {
+        lastSeq.set(row.id, row.lastSeq);
+      }
+
+      // 2. Did a previous attempt's lost COMMIT land? The lock above waited for it to finish.
+      if (lost?.marker) {
+        const { conversationId, seq, senderId, ts } = lost.marker;
+        if (await first(conn, 'SELECT 1 AS one FROM messages WHERE conversation_id = ? AND seq = ? AND sender_id = ? AND created_at = ?',
+          [conversationId, seq, senderId, ts])) {
+          return lost.results;
+        }
+      }
+
+      // 3. Earlier rows with the batch's client ids, and the senders' memberships.
+      const withId = batch.filter((m) => m.clientMsgId !== null);
+      const prior = new Map<string, { conversationId: number; seq: number; ts: number }>();
+      if (withId.length > 0) {
+        const rows = await all<{ senderId: number; clientMsgId: Buffer; conversationId: number; seq: number; ts: number }>(conn, `
+          SELECT sender_id AS senderId, client_msg_id AS clientMsgId, conversation_id AS conversationId, seq, created_at AS ts
+          FROM messages WHERE ${repeat('(sender_id = ? AND client_msg_id = ?)', withId.length, ' OR ')}`,
+          withId.flatMap((m) => [m.senderId, m.clientMsgId]));
+        for (const r of rows) prior.set(idKey(r.senderId, r.clientMsgId.toString()), r);
+      }
+      const pairs = [...new Map(batch.map((m) => [`${m.conversationId}:${m.senderId}`, m])).values()];
+      const members = new Set((await all<{ c: number; u: number }>(conn, `
+        SELECT conversation_id AS c, user_id AS u FROM members WHERE ${repeat('(conversation_id = ? AND user_id = ?)', pairs.length, ' OR ')}`,
+        pairs.flatMap((m) => [m.conversationId, m.senderId]))).map((r) => `${r.c}:${r.u}`));
+
+      // 4. Decide each item in batch order, exactly as SqliteStore does one by one.
+      const results: AppendResult[] = [];
+      const rows: Param[] = [];
+      const readTo = new Map<string, { c: number; u: number; seq: number }>();
+      let marker: AppendPlan['marker'] = null;
+      for (const m of batch) {
+        if (m.clientMsgId !== null) {
+          const p = prior.get(idKey(m.senderId, m.clientMsgId));
+          if (p && p.conversationId !== m.conversationId) {
+            results.push({ ok: false, error: new ChatError('CHAT_ERR_CLIENT_MSG_ID_REUSED') });
+            continue;
+          }
+          if (p) {
+            results.push({ ok: true, seq: p.seq, ts: p.ts, duplicate: true });
+            continue;
+          }
+        }
+        if (!lastSeq.has(m.conversationId) || !members.has(`${m.conversationId}:${m.senderId}`)) {
+          results.push({ ok: false, error: new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION') });
+          continue;
+        }
+        const seq = lastSeq.get(m.conversationId)! + 1;
+        lastSeq.set(m.conversationId, seq);
+        rows.push(m.conversationId, seq, m.senderId, m.text, m.clientMsgId, m.ts);
+        readTo.set(`${m.conversationId}:${m.senderId}`, { c: m.conversationId, u: m.senderId, seq });
+        // Later items of this batch with the same client id are its duplicates.
+        if (m.clientMsgId !== null) prior.set(idKey(m.senderId, m.clientMsgId), { conversationId: m.conversationId, seq, ts: m.ts });
+        marker ??= { conversationId: m.conversationId, seq, senderId: m.senderId, ts: m.ts };
+        results.push({ ok: true, seq, ts: m.ts, duplicate: false });
+      }
+
+      // 5. Three statements whatever the batch size: counters, messages, senders' read cursors.
+      if (rows.length > 0) {
+        const counters = convIds.filter((id) => lastSeq.has(id)).map((id) => [id, lastSeq.get(id)!] as const);
+        await run(conn, `UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last', counters.length, ' UNION ALL ')}) v
+          ON c.id = v.id SET c.last_seq = v.last`, counters.flat());
+        await run(conn, `INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at)
+          VALUES ${repeat('(?, ?, ?, ?, ?, ?)', rows.length / 6)}`, rows);
+        const cursors = [...readTo.values()];
+        await run(conn, `UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS s', cursors.length, ' UNION ALL ')}) v
+          ON m.conversation_id = v.c AND m.user_id = v.u SET m.read_seq = GREATEST(m.read_seq, v.s)`,
+        cursors.flatMap((r) => [r.c, r.u, r.seq]));
+      }
+      attempt.plan = { results, marker };
+      attempt.committing = true;
+      return results;
+    });
+  }
+
+  messagesAfter(conversationId: number, after: number, limit: number): Promise<StoredMessage[]> {
+    return this.pool.run('read', async (conn) => (await all<MessageRecord>(conn, `
+      SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
+      WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`, [conversationId, after, String(limit)])).map(toMessage));
+  }
+
+  messagesBefore(conversationId: number, before: number, limit: number): Promise<StoredMessage[]> {
+    return this.pool.run('read', async (conn) => (await all<MessageRecord>(conn, `
+      SELECT * FROM (
+        SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
+        WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?
+      ) page ORDER BY seq`, [conversationId, before, String(limit)])).map(toMessage));
+  }
+
+  moveDelivered(conversationId: number, userId: number, seq: number): Promise<number> {
+    return this.moveCursor('delivered_seq', conversationId, userId, seq);
+  }
+
+  moveRead(conversationId: number, userId: number, seq: number): Promise<number> {
+    return this.moveCursor('read_seq', conversationId, userId, seq);
+  }
+
+  /** Idempotent (GREATEST), so it is retried after a lost connection. last_seq only grows, so a passed check stays true. */
+  private moveCursor(column: 'delivered_seq' | 'read_seq', conversationId: number, userId: number, seq: number): Promise<number> {
+    return this.pool.run('idempotent', async (conn) => {
+      const member = await first<{ lastSeq: number }>(conn, `
+        SELECT c.last_seq AS lastSeq FROM members m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.conversation_id = ? AND m.user_id = ?`, [conversationId, userId]);
+      if (!member) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
+      if (seq > member.lastSeq) throw new ChatError('CHAT_ERR_BAD_CURSOR');
+      // LAST_INSERT_ID(expr) hands back the cursor's value after the update in the same reply.
+      const moved = await run(conn,
+        `UPDATE members SET ${column} = LAST_INSERT_ID(GREATEST(${column}, ?)) WHERE conversation_id = ? AND user_id = ?`,
+        [seq, conversationId, userId]);
+      if (moved.affectedRows === 0) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
+      return moved.insertId;
+    });
+  }
+}
+
+function idKey(senderId: number, clientMsgId: string): string {
+  return `${senderId}\u0000${clientMsgId}`;
+}

@@ -1,0 +1,35 @@
+// `chat` with no command: the terminal UI. Wires the controller (network, state) to the view.
+import type { ClientTls } from '../client/client.ts';
+import { Controller } from './controller.ts';
+import { View } from './views/view.ts';
+
+export interface TuiOptions {
+  server: string;
+  user?: string | undefined;
+  /** connect with TLS (from --tls / --ca) */
+  tls?: ClientTls | undefined;
+}
+
+export function runTui(options: TuiOptions): Promise<number> {
+  return new Promise((resolve) => {
+    let view: View | null = null;
+    const controller = new Controller({
+      server: options.server,
+      user: options.user,
+      ...(options.tls ? { session: { clientOptions: { tls: options.tls } } } : {}),
+      render: (state) => view?.render(state),
+      exit: (code) => {
+        view?.destroy();
+        view = null;
+        // blessed leaves stdin flowing; let the process end
+        process.stdin.pause();
+        if (process.stdin.isTTY) process.stdin.setRawMode(false);
+        resolve(code);
+      },
+    });
+    view = new View(controller);
+    process.once('SIGTERM', () => controller.quit());
+    process.once('SIGHUP', () => controller.quit());
+    view.render(controller.state);
+  });
+}

@@ -1,0 +1,342 @@
+// Owns the network side of the TUI. Session events (the receive loop) and the views' intents
+// become actions in one queue; the queue is drained into the reducer, effects that need the
+// network run after, and the views are asked to render at most once per tick.
+import { randomUUID } from 'node:crypto';
+import { Session, type SessionOptions, type StateInfo } from '../client/session.ts';
+import { parseServerAddress } from '../config.ts';
+import { ChatError } from '../protocol/errors.ts';
+import type { MessageView } from '../protocol/messages.ts';
+import { HELP, parseInput } from './commands.ts';
+import { directKey, groupKey, initialState, reduce, type Action, type State } from './state.ts';
+
+/** What a view may ask for. Views hold no socket and no session: only this. */
+export interface Intents {
+  /** the newest state (keys must act on it, not on the last one drawn: several keys can arrive in one read) */
+  readonly state: State;
+  dispatch(action: Action): void;
+  login(mode: 'login' | 'register'): void;
+  submit(): void;
+  open(key: string): void;
+  retryNow(): void;
+  quit(): void;
+}
+
+export interface ControllerOptions {
+  server: string;
+  user?: string | undefined;
+  /** called once per tick at most, with the newest state */
+  render: (state: State) => void;
+  /** called after the session is closed */
+  exit: (code: number) => void;
+  session?: Partial<Omit<SessionOptions, 'host' | 'port'>>;
+}
+
+const FRIENDLY: Partial<Record<string, string>> = {
+  CHAT_ERR_AUTH_FAILED: 'Wrong user name or password.',
+  CHAT_ERR_NAME_TAKEN: 'That name is already taken.',
+  CHAT_ERR_CONNECT: 'The server cannot be reached.',
+  CHAT_ERR_BAD_PASSWORD: 'Passwords are 8 to 1024 characters.',
+};
+
+export function describeError(err: unknown): string {
+  if (err instanceof ChatError) return FRIENDLY[err.code] ?? err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class Controller implements Intents {
+  state: State;
+  private queue: Action[] = [];
+  private draining = false;
+  private renderScheduled: NodeJS.Immediate | null = null;
+  private session: Session | null = null;
+  private readSent = new Map<string, number>();
+  private historyRequested = new Set<string>();
+  private rosterPending = false;
+  private rosterAgain = false;
+  private quitting = false;
+
+  constructor(private readonly options: ControllerOptions) {
+    this.state = initialState({ server: options.server, user: options.user });
+  }
+
+  // ---- the queue ----
+
+  dispatch(action: Action): void {
+    this.queue.push(action);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const a = this.queue.shift()!;
+        const before = this.state;
+        this.state = reduce(this.state, a);
+        this.effects(a, before);
+      }
+    } finally {
+      this.draining = false;
+    }
+    this.requestRender();
+  }
+
+  requestRender(): void {
+    this.renderScheduled ??= setImmediate(() => {
+      this.renderScheduled = null;
+      this.options.render(this.state);
+    });
+  }
+
+  /** Network work that follows from a state change. */
+  private effects(a: Action, before: State): void {
+    if (a.t === 'open' || a.t === 'roster' || a.t === 'history' || (a.t === 'message' && this.state.open)) {
+      const key = this.state.open;
+      if (key) this.syncOpen(key);
+    }
+    if (a.t === 'open' && before.open !== a.key) this.readSent.delete(a.key);
+  }
+
+  /** Loads the open conversation's history once, and moves its read cursor to the newest message. */
+  private syncOpen(key: string): void {
+    const conv = this.state.conversations[key];
+    if (!conv || !this.session || this.session.state !== 'connected') return;
+    if (!conv.historyLoaded && !this.historyRequested.has(key)) {
+      this.historyRequested.add(key);
+      const target = conv.kind === 'group' ? { group: conv.name } : { with: conv.name };
+      this.session
+        .request('history', { ...target, limit: 200 })
+        .then((r) => this.dispatch({ t: 'history', key, messages: r.messages }))
+        .catch((err) => {
+          this.historyRequested.delete(key);
+          this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true });
+        });
+    }
+    if (conv.id && conv.lastSeq > (this.readSent.get(key) ?? 0)) {
+      this.readSent.set(key, conv.lastSeq);
+      this.session.request('read', { conversation: conv.id, seq: conv.lastSeq }).catch(() => this.readSent.delete(key));
+    }
+  }
+
+  // ---- intents ----
+
+  login(mode: 'login' | 'register'): void {
+    if (this.state.login.busy || this.session) return;
+    const [serverField, userField, passwordField] = this.state.login.fields;
+    const server = serverField.value.trim();
+    const user = userField.value.trim();
+    const password = passwordField.value;
+    if (!user) return this.dispatch({ t: 'login_failed', error: 'Enter a user name.' });
+    if (!password) return this.dispatch({ t: 'login_failed', error: 'Enter a password.' });
+    let target: { host: string; port: number };
+    try {
+      target = parseServerAddress(server);
+    } catch (err) {
+      return this.dispatch({ t: 'login_failed', error: describeError(err) });
+    }
+    this.dispatch({ t: 'login_busy' });
+    const session = new Session({ ...this.options.session, ...target });
+    this.wire(session);
+    (mode === 'register' ? session.register(user, password) : session.login(user, password)).then(
+      (me) => {
+        this.session = session;
+        this.dispatch({ t: 'logged_in', user: me.user, server });
+        this.dispatch({ t: 'connection', state: 'connected' });
+        this.refreshRoster();
+        if (mode === 'register') this.dispatch({ t: 'notice', text: `Welcome, ${me.user}! /add NAME to add a friend, /help for more.` });
+      },
+      (err) => {
+        this.session = null;
+        this.dispatch({ t: 'login_failed', error: `${describeError(err)}${err instanceof ChatError && err.code === 'CHAT_ERR_CONNECT' ? ` (${server})` : ''}` });
+      },
+    );
+  }
+
+  /** The receive loop: every session event becomes an action in the queue. */
+  private wire(session: Session): void {
+    session.on('message', (message: MessageView) => this.dispatch({ t: 'message', message }));
+    session.on('push', (frame) => {
+      this.dispatch({ t: 'push', frame });
+      if (frame.type !== 'presence') this.refreshRoster();
+    });
+    session.on('state', (info: StateInfo) => {
+      if (!this.session) return; // the login screen reports its own errors
+      this.dispatch({ t: 'connection', state: info.state, detail: stateDetail(info) });
+    });
+    session.on('ready', (resumed) => {
+      if (!resumed) return;
+      this.historyRequested.clear();
+      this.refreshRoster();
+    });
+    session.on('error', (err) => this.dispatch({ t: 'notice', text: describeError(err), error: true }));
+  }
+
+  /** friends + groups + conversations, one at a time (a request arriving meanwhile runs once more after). */
+  refreshRoster(): void {
+    const session = this.session;
+    if (!session || session.state !== 'connected') return;
+    if (this.rosterPending) {
+      this.rosterAgain = true;
+      return;
+    }
+    this.rosterPending = true;
+    Promise.all([session.request('friends', {}), session.request('groups', {}), session.request('conversations', {})])
+      .then(([friends, groups, { conversations }]) => this.dispatch({ t: 'roster', friends, groups, conversations }))
+      .catch(() => {}) // a dropped connection refreshes again once it is back
+      .finally(() => {
+        this.rosterPending = false;
+        if (this.rosterAgain) {
+          this.rosterAgain = false;
+          this.refreshRoster();
+        }
+      });
+  }
+
+  open(key: string): void {
+    if (key.startsWith('?')) {
+      const name = key.slice(1);
+      const r = this.state.requests.find((x) => x.name === name);
+      this.dispatch({
+        t: 'notice',
+        text: r?.direction === 'out' ? `Waiting for ${name} to accept.` : `${name} wants to be friends: /accept ${name} or /decline ${name}`,
+      });
+      return;
+    }
+    this.dispatch({ t: 'open', key });
+    this.dispatch({ t: 'focus', pane: 'input' });
+  }
+
+  submit(): void {
+    const text = this.state.input.value;
+    if (text.trim() === '') return;
+    this.dispatch({ t: 'edit', target: 'input', op: 'clear' });
+    const command = parseInput(text);
+    const restore = () => {
+      if (this.state.input.value === '') this.dispatch({ t: 'edit', target: 'input', op: { insert: text } });
+    };
+    switch (command.cmd) {
+      case 'error':
+        return this.dispatch({ t: 'notice', text: command.message, error: true });
+      case 'help':
+        return this.dispatch({ t: 'overlay', title: 'Help', lines: HELP });
+      case 'quit':
+        return this.quit();
+      case 'send':
+        return this.send(command.text, restore);
+    }
+    const run = <T>(p: Promise<T>, ok: (r: T) => string) =>
+      p.then(
+        (r) => {
+          this.dispatch({ t: 'notice', text: ok(r) });
+          this.refreshRoster();
+        },
+        (err) => {
+          this.dispatch({ t: 'notice', text: `/${command.cmd}: ${describeError(err)}`, error: true });
+          restore();
+        },
+      );
+    const s = this.sessionOrNotice();
+    if (!s) return restore();
+    const openGroup = this.state.open?.startsWith('#') ? this.state.open.slice(1) : undefined;
+    switch (command.cmd) {
+      case 'add':
+        return void run(s.request('friend_add', { user: command.name }), (r) =>
+          r.status === 'accepted' ? `${r.user} and you are now friends.` : `Friend request sent to ${r.user}.`);
+      case 'accept':
+        return void run(s.request('friend_accept', { user: command.name }), (r) => {
+          this.open(directKey(r.user));
+          return `${r.user} and you are now friends.`;
+        });
+      case 'decline':
+        return void run(s.request('friend_decline', { user: command.name }), (r) => `Declined ${r.user}.`);
+      case 'remove':
+        return void run(s.request('friend_remove', { user: command.name }), (r) => `Removed ${r.user}.`);
+      case 'create':
+        return void run(s.request('group_create', { group: command.name, ...(command.desc ? { desc: command.desc } : {}) }), (r) => {
+          this.open(groupKey(r.group));
+          return `Created #${r.group}.`;
+        });
+      case 'join':
+        return void run(s.request('group_join', { group: command.name }), (r) => {
+          this.open(groupKey(r.group));
+          return `Joined #${r.group}.`;
+        });
+      case 'leave': {
+        const group = command.name ?? openGroup;
+        if (!group) return this.dispatch({ t: 'notice', text: '/leave: open a group first, or /leave GROUP', error: true });
+        return void run(s.request('group_leave', { group }), (r) => {
+          if (this.state.open === groupKey(r.group)) this.dispatch({ t: 'close_conversation' });
+          return `Left #${r.group}.`;
+        });
+      }
+      case 'members': {
+        const group = command.name ?? openGroup;
+        if (!group) return this.dispatch({ t: 'notice', text: '/members: open a group first, or /members GROUP', error: true });
+        s.request('group_members', { group }).then(
+          (r) => {
+            const desc = this.state.groups.find((g) => g.name === r.group)?.desc;
+            const lines = r.members.map((m) => `${m.online ? '●' : '○'} ${m.name}${m.role === 'creator' ? '  (creator)' : ''}`);
+            this.dispatch({ t: 'overlay', title: `#${r.group} · ${r.members.length} members`, lines: desc ? [desc, '', ...lines] : lines });
+          },
+          (err) => this.dispatch({ t: 'notice', text: `/members: ${describeError(err)}`, error: true }),
+        );
+        return;
+      }
+    }
+  }
+
+  private sessionOrNotice(): Session | null {
+    if (this.session && this.session.state === 'connected') return this.session;
+    this.dispatch({ t: 'notice', text: 'Not connected: wait for the connection to come back (Ctrl-R retries now).', error: true });
+    return null;
+  }
+
+  private send(text: string, restore: () => void): void {
+    const key = this.state.open;
+    if (!key) {
+      this.dispatch({ t: 'notice', text: 'Open a conversation first: Tab to the list, pick one, Enter.', error: true });
+      return restore();
+    }
+    const s = this.sessionOrNotice();
+    if (!s) return restore();
+    const conv = this.state.conversations[key];
+    const name = key.slice(1);
+    const target = key.startsWith('#') ? { group: name } : { to: name };
+    s.request('send', { ...target, text, client_msg_id: randomUUID() }).then(
+      (r) => {
+        const message: MessageView = { conversation: r.conversation, seq: r.seq, from: this.state.me, ...target, text, ts: r.ts };
+        if (!key.startsWith('#')) message.to = conv?.name ?? name;
+        this.dispatch({ t: 'message', message });
+        if (this.state.scroll !== null && this.state.open === key) this.dispatch({ t: 'scroll', to: null });
+      },
+      (err) => {
+        this.dispatch({ t: 'notice', text: `Not sent: ${describeError(err)}`, error: true });
+        restore();
+      },
+    );
+  }
+
+  retryNow(): void {
+    this.session?.retryNow();
+  }
+
+  quit(): void {
+    if (this.quitting) return;
+    this.quitting = true;
+    const session = this.session;
+    const done = () => this.options.exit(0);
+    if (!session) return done();
+    // Logging out revokes the token; a hung server must not keep the terminal.
+    const timer = setTimeout(done, 2000);
+    session.close().finally(() => {
+      clearTimeout(timer);
+      done();
+    });
+  }
+}
+
+function stateDetail(info: StateInfo): string {
+  if (info.state === 'reconnecting') {
+    const secs = Math.max(1, Math.round((info.retryInMs ?? 0) / 1000));
+    return info.attempt === 0 ? 'retrying' : `attempt ${info.attempt + 1}, next in ${secs}s`;
+  }
+  if (info.state === 'offline' && info.error) return describeError(info.error);
+  return '';
+}

@@ -1,0 +1,280 @@
+// The TUI's state and the one function that changes it. Pure: no blessed, no sockets, no timers.
+// The controller feeds it actions from a queue; the views draw whatever it holds.
+import type { ConnectionState } from '../client/session.ts';
+import type { ConversationView, MessageView, PushFrame, Results } from '../protocol/messages.ts';
+import * as ed from './editor.ts';
+import type { Editor } from './editor.ts';
+
+export type Pane = 'list' | 'input';
+
+export interface Conversation {
+  /** `@name` for a friend, `#name` for a group */
+  key: string;
+  kind: 'direct' | 'group';
+  name: string;
+  /** the server's opaque id, once known */
+  id?: string;
+  /** oldest first, one per seq */
+  messages: MessageView[];
+  read: number;
+  lastSeq: number;
+  unread: number;
+  /** while open: the first seq that arrived unread, marked as new */
+  newFrom?: number | undefined;
+  historyLoaded: boolean;
+}
+
+export interface Entry {
+  key: string;
+  kind: 'request' | 'friend' | 'group';
+  name: string;
+  unread: number;
+  online?: boolean;
+  direction?: 'in' | 'out';
+}
+
+export type EditOp = { insert: string } | 'backspace' | 'delete' | 'left' | 'right' | 'home' | 'end' | 'word' | 'clear';
+
+export interface State {
+  screen: 'login' | 'chat';
+  login: {
+    /** server, user, password */
+    fields: [Editor, Editor, Editor];
+    /** 0-2 the fields, 3 the Login button, 4 the Register button */
+    focus: number;
+    busy: boolean;
+    error: string | null;
+  };
+  me: string;
+  server: string;
+  connection: { state: ConnectionState; detail: string };
+  friends: Results['friends']['friends'];
+  requests: Results['friends']['requests'];
+  groups: Results['groups']['groups'];
+  conversations: Record<string, Conversation>;
+  open: string | null;
+  selected: string | null;
+  focus: Pane;
+  input: Editor;
+  /** null follows the newest message; a number is the last visible line of the conversation */
+  scroll: number | null;
+  newBelow: boolean;
+  notice: { text: string; error: boolean } | null;
+  overlay: { title: string; lines: string[] } | null;
+}
+
+export type Action =
+  | { t: 'edit'; target: 'input' | 0 | 1 | 2; op: EditOp }
+  | { t: 'login_focus'; focus: number }
+  | { t: 'login_busy' }
+  | { t: 'login_failed'; error: string }
+  | { t: 'logged_in'; user: string; server: string }
+  | { t: 'connection'; state: ConnectionState; detail?: string }
+  | { t: 'roster'; friends: Results['friends']; groups: Results['groups']; conversations: ConversationView[] }
+  | { t: 'message'; message: MessageView }
+  | { t: 'history'; key: string; messages: MessageView[] }
+  | { t: 'open'; key: string }
+  | { t: 'close_conversation' }
+  | { t: 'select'; delta: number }
+  | { t: 'focus'; pane: Pane }
+  | { t: 'scroll'; to: number | null }
+  | { t: 'push'; frame: Exclude<PushFrame, { type: 'message' }> }
+  | { t: 'notice'; text: string; error?: boolean }
+  | { t: 'overlay'; title: string; lines: string[] }
+  | { t: 'close_overlay' };
+
+export function initialState(prefill: { server: string; user?: string | undefined }): State {
+  const field = (value: string): Editor => ({ value, cursor: value.length });
+  return {
+    screen: 'login',
+    login: { fields: [field(prefill.server), field(prefill.user ?? ''), field('')], focus: prefill.user ? 2 : 1, busy: false, error: null },
+    me: '',
+    server: prefill.server,
+    connection: { state: 'offline', detail: '' },
+    friends: [],
+    requests: [],
+    groups: [],
+    conversations: {},
+    open: null,
+    selected: null,
+    focus: 'input',
+    input: ed.emptyEditor,
+    scroll: null,
+    newBelow: false,
+    notice: null,
+    overlay: null,
+  };
+}
+
+export const directKey = (name: string) => `@${name}`;
+export const groupKey = (name: string) => `#${name}`;
+
+/** The conversation a message belongs to, from `me`'s side. */
+export function keyOfMessage(m: MessageView, me: string): string {
+  if (m.group !== undefined) return groupKey(m.group);
+  return directKey(m.from === me ? (m.to ?? m.from) : m.from);
+}
+
+function emptyConversation(key: string): Conversation {
+  const kind = key.startsWith('#') ? 'group' : 'direct';
+  return { key, kind, name: key.slice(1), messages: [], read: 0, lastSeq: 0, unread: 0, historyLoaded: false };
+}
+
+function applyEdit(e: Editor, op: EditOp): Editor {
+  if (typeof op === 'object') return ed.insert(e, op.insert);
+  switch (op) {
+    case 'backspace': return ed.backspace(e);
+    case 'delete': return ed.del(e);
+    case 'left': return ed.left(e);
+    case 'right': return ed.right(e);
+    case 'home': return ed.home(e);
+    case 'end': return ed.end(e);
+    case 'word': return ed.deleteWord(e);
+    case 'clear': return ed.emptyEditor;
+  }
+}
+
+/** Inserts messages into a seq-ordered list, dropping seqs already there. */
+function mergeMessages(list: MessageView[], incoming: MessageView[]): MessageView[] {
+  const seen = new Set(list.map((m) => m.seq));
+  const fresh = incoming.filter((m) => !seen.has(m.seq) && (seen.add(m.seq), true));
+  if (fresh.length === 0) return list;
+  const last = list.at(-1);
+  if (fresh.length === 1 && (!last || fresh[0]!.seq > last.seq)) return [...list, fresh[0]!];
+  return [...list, ...fresh].sort((a, b) => a.seq - b.seq);
+}
+
+/** The conversation list: anything unread first, then requests, friends (online first) and groups. */
+export function entries(s: State): Entry[] {
+  const out: Entry[] = [];
+  for (const r of s.requests) out.push({ key: `?${r.name}`, kind: 'request', name: r.name, unread: 0, direction: r.direction });
+  for (const f of s.friends) {
+    const key = directKey(f.name);
+    out.push({ key, kind: 'friend', name: f.name, unread: s.conversations[key]?.unread ?? 0, online: f.online });
+  }
+  for (const g of s.groups) {
+    const key = groupKey(g.name);
+    out.push({ key, kind: 'group', name: g.name, unread: s.conversations[key]?.unread ?? 0 });
+  }
+  const rank = (e: Entry) => (e.unread > 0 ? 0 : e.kind === 'request' ? (e.direction === 'in' ? 1 : 2) : e.kind === 'friend' ? 3 : 4);
+  return out
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => rank(a.e) - rank(b.e) || (a.e.unread > 0 ? b.e.unread - a.e.unread : 0) || Number(b.e.online ?? 0) - Number(a.e.online ?? 0) || a.e.name.localeCompare(b.e.name) || a.i - b.i)
+    .map(({ e }) => e);
+}
+
+function withConversation(s: State, key: string, f: (c: Conversation) => Conversation): State {
+  const c = s.conversations[key] ?? emptyConversation(key);
+  return { ...s, conversations: { ...s.conversations, [key]: f(c) } };
+}
+
+export function reduce(s: State, a: Action): State {
+  switch (a.t) {
+    case 'edit': {
+      if (a.target === 'input') return { ...s, input: applyEdit(s.input, a.op) };
+      const fields = [...s.login.fields] as State['login']['fields'];
+      fields[a.target] = applyEdit(fields[a.target], a.op);
+      return { ...s, login: { ...s.login, fields } };
+    }
+    case 'login_focus':
+      return { ...s, login: { ...s.login, focus: ((a.focus % 5) + 5) % 5 } };
+    case 'login_busy':
+      return { ...s, login: { ...s.login, busy: true, error: null } };
+    case 'login_failed':
+      return { ...s, login: { ...s.login, busy: false, error: a.error } };
+    case 'logged_in': {
+      const fields = [...s.login.fields] as State['login']['fields'];
+      fields[2] = ed.emptyEditor; // the password is not kept in the state once used
+      return { ...s, screen: 'chat', me: a.user, server: a.server, login: { ...s.login, fields, busy: false, error: null }, focus: 'input' };
+    }
+    case 'connection':
+      return { ...s, connection: { state: a.state, detail: a.detail ?? '' } };
+    case 'roster': {
+      let next: State = { ...s, friends: a.friends.friends, requests: a.friends.requests, groups: a.groups.groups };
+      for (const c of a.conversations) {
+        const key = c.group !== undefined ? groupKey(c.group) : directKey(c.with ?? '?');
+        next = withConversation(next, key, (conv) => {
+          const open = next.open === key;
+          const lastSeq = Math.max(conv.lastSeq, c.last_seq);
+          return { ...conv, id: c.conversation, lastSeq, read: open ? lastSeq : Math.max(conv.read, c.read), unread: open ? 0 : c.unread };
+        });
+      }
+      if (next.open?.startsWith('#') && !next.groups.some((g) => groupKey(g.name) === next.open)) next = { ...next, open: null, scroll: null, newBelow: false };
+      return next;
+    }
+    case 'message': {
+      const m = a.message;
+      const key = keyOfMessage(m, s.me);
+      const mine = m.from === s.me;
+      const open = s.open === key;
+      const before = s.conversations[key];
+      if (before?.messages.some((x) => x.seq === m.seq)) return s;
+      let next = withConversation(s, key, (c) => {
+        const conv = { ...c, id: m.conversation, messages: mergeMessages(c.messages, [m]) };
+        if (m.seq > c.lastSeq) {
+          conv.lastSeq = m.seq;
+          if (mine || open) {
+            // the server moves the sender's read cursor to their message: everything before is read
+            conv.read = Math.max(c.read, m.seq);
+            conv.unread = 0;
+          } else if (m.seq > c.read) {
+            conv.unread = c.unread + 1;
+          }
+        }
+        return conv;
+      });
+      if (open && s.scroll !== null && !mine) next = { ...next, newBelow: true };
+      return next;
+    }
+    case 'history':
+      return withConversation(s, a.key, (c) => {
+        const lastSeq = Math.max(c.lastSeq, ...a.messages.map((m) => m.seq));
+        const id = a.messages[0]?.conversation ?? c.id;
+        return { ...c, ...(id ? { id } : {}), messages: mergeMessages(c.messages, a.messages), historyLoaded: true, lastSeq, read: s.open === a.key ? lastSeq : c.read };
+      });
+    case 'open': {
+      const next = withConversation(s, a.key, (c) => ({
+        ...c,
+        newFrom: c.unread > 0 ? c.read + 1 : undefined,
+        read: c.lastSeq,
+        unread: 0,
+      }));
+      return { ...next, open: a.key, selected: a.key, scroll: null, newBelow: false, overlay: null };
+    }
+    case 'close_conversation':
+      return { ...s, open: null, scroll: null, newBelow: false };
+    case 'select': {
+      const list = entries(s);
+      if (list.length === 0) return s;
+      const i = list.findIndex((e) => e.key === (s.selected ?? s.open));
+      const j = i === -1 ? (a.delta > 0 ? 0 : list.length - 1) : Math.min(list.length - 1, Math.max(0, i + a.delta));
+      return { ...s, selected: list[j]!.key };
+    }
+    case 'focus':
+      return { ...s, focus: a.pane, selected: a.pane === 'list' ? (s.selected ?? s.open ?? entries(s)[0]?.key ?? null) : s.selected };
+    case 'scroll':
+      return { ...s, scroll: a.to, newBelow: a.to === null ? false : s.newBelow };
+    case 'push': {
+      const f = a.frame;
+      if (f.type === 'presence') return { ...s, friends: s.friends.map((x) => (x.name === f.user ? { ...x, online: f.online } : x)) };
+      if (f.type === 'friend_request') {
+        const requests = s.requests.some((r) => r.name === f.from) ? s.requests : [...s.requests, { name: f.from, direction: 'in' as const }];
+        return { ...s, requests, notice: { text: `${f.from} wants to be friends: /accept ${f.from} or /decline ${f.from}`, error: false } };
+      }
+      if (f.type === 'friend_update') {
+        const requests = s.requests.filter((r) => r.name !== f.user);
+        let friends = s.friends.filter((x) => x.name !== f.user);
+        if (f.status === 'accepted') friends = [...friends, { name: f.user, online: true }];
+        return { ...s, requests, friends, notice: { text: `${f.user}: friend request ${f.status}`, error: false } };
+      }
+      const what = { joined: 'joined', left: 'left', creator: 'is now the creator of', deleted: 'deleted' }[f.event];
+      return { ...s, notice: { text: `${f.user} ${what} #${f.group}`, error: false } };
+    }
+    case 'notice':
+      return { ...s, notice: { text: a.text, error: a.error ?? false } };
+    case 'overlay':
+      return { ...s, overlay: { title: a.title, lines: a.lines } };
+    case 'close_overlay':
+      return { ...s, overlay: null };
+  }
+}

@@ -1,0 +1,51 @@
+// test-timeout: 60
+// The bench's own correctness, never its timing: a tiny run of the real load generator against
+// the real `chat serve` must see every message exactly once and in order, 1:1 and in a group,
+// and the checker must notice when a (deliberately faulty) relay drops or doubles lines.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { groupLayout, killAll, pairLayout, seed, startChat, startRelay, tempDb, traffic, type TrafficResult } from '../../bench/lib/harness.ts';
+
+const small = { warmMs: 0, measureMs: 400, workers: 2, textBytes: 120 };
+
+function clean(r: TrafficResult, what: string): void {
+  assert.ok(r.deliveries > 0, `${what}: something was delivered`);
+  assert.is(r.lost, 0, `${what}: lost`);
+  assert.is(r.duplicated, 0, `${what}: duplicated`);
+  assert.is(r.reordered, 0, `${what}: reordered`);
+  assert.is(r.unacked, 0, `${what}: unacked`);
+  assert.equal(r.errors, [], `${what}: errors`);
+  assert.ok(r.drained, `${what}: drained`);
+}
+
+test('chat serve: 1:1 closed loop and windowed, and group fan-out: nothing lost, doubled or reordered', async () => {
+  // u1…u12: pairs (u1,u2)…(u11,u12) are friends, and all twelve are in one group
+  const db = tempDb();
+  const seeded = await seed(db, { users: 12, pairs: true, group: 12 });
+  const server = await startChat(db);
+  try {
+    const pairs = pairLayout(seeded.accounts, 4, 2);
+    clean(await traffic(server, pairs, { ...small, window: 1 }), 'closed loop');
+    clean(await traffic(server, pairs, { ...small, window: 16 }), 'window 16');
+    const r = await traffic(server, groupLayout(seeded.accounts, 12, seeded.group!, 2), { ...small, window: 8 });
+    clean(r, 'fan-out');
+    assert.is(r.deliveries, r.sent * 11, 'each group message reached the 11 other members');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('the checker notices dropped and doubled lines', async () => {
+  const seeded = await seed(tempDb(), { users: 4, pairs: true });
+  const faulty = await startRelay(0, 'drop:7,dup:5');
+  try {
+    const r = await traffic(faulty, pairLayout(seeded.accounts, 2, 1), { ...small, workers: 1, window: 4, measureMs: 300, drainMs: 300 });
+    assert.ok(r.lost > 0, `lost ${r.lost}`);
+    assert.ok(r.duplicated > 0, `duplicated ${r.duplicated}`);
+  } finally {
+    await faulty.stop();
+  }
+});
+
+test.after(() => killAll());
+test.run();

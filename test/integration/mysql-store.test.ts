@@ -1,0 +1,187 @@
+// test-timeout: 120
+// MysqlStore against the real MariaDB: the whole Store contract, two "nodes" (two stores, two
+// pools) writing one conversation, and what only MySQL has: migrations, byte-exact keys, and
+// a COMMIT whose answer is lost.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { resolveDbPoolConfig } from '../../lib/config.ts';
+import { migrate, migrationFiles } from '../../lib/db/mysql-migrate.ts';
+import { parseMysqlUrl } from '../../lib/db/mysql-url.ts';
+import type { Connection, MysqlPool } from '../../lib/db/mysql-pool.ts';
+import { MysqlStore } from '../../lib/db/mysql-store.ts';
+import type { NewMessage } from '../../lib/db/store.ts';
+import { storeContract } from '../contract/store.contract.ts';
+import { adminQuery, emptyTables, requireMariadb, scratchDb } from '../helpers/mariadb.ts';
+
+const POOL = resolveDbPoolConfig({ min: 1, max: 6, logIntervalMs: 0 });
+
+if (await requireMariadb('test/integration/mysql-store.test.ts')) {
+  const db = scratchDb();
+  // Migrated once; each contract test then starts from empty tables.
+  await (await MysqlStore.open(db.url, POOL)).close();
+
+  storeContract('MysqlStore', async () => {
+    await emptyTables(db.name);
+    return { store: await MysqlStore.open(db.url, POOL), cleanup: async () => {} };
+  });
+
+  const msg = (conversationId: number, senderId: number, text: string, clientMsgId: string | null = null, ts = Date.now()): NewMessage =>
+    ({ conversationId, senderId, text, clientMsgId, ts });
+
+  const test = suite('MysqlStore specifics');
+  let store: MysqlStore;
+  test.before.each(async () => {
+    await emptyTables(db.name);
+    store = await MysqlStore.open(db.url, POOL);
+  });
+  test.after.each(async () => {
+    await store.close();
+  });
+  test.after(async () => {
+    await db.drop();
+  });
+
+  test('the database is created, and every migration is recorded once', async () => {
+    const fresh = scratchDb();
+    try {
+      await (await MysqlStore.open(fresh.url, POOL)).close();
+      await (await MysqlStore.open(fresh.url, POOL)).close();
+      const rows = await adminQuery<{ version: number; name: string }>(`SELECT version, name FROM \`${fresh.name}\`.schema_version ORDER BY version`);
+      assert.equal(rows.map((r) => [r.version, r.name]), migrationFiles().map((f) => [f.version, f.name]));
+      const [schema] = await adminQuery<{ cs: string; co: string }>(
+        'SELECT default_character_set_name AS cs, default_collation_name AS co FROM information_schema.schemata WHERE schema_name = ?', [fresh.name]);
+      assert.equal([schema?.cs, schema?.co], ['utf8mb4', 'utf8mb4_bin']);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  test('nodes starting at once on a new database migrate it exactly once', async () => {
+    const fresh = scratchDb();
+    try {
+      const results = await Promise.all([1, 2, 3].map(() => migrate(parseMysqlUrl(fresh.url))));
+      assert.equal(results.map((r) => r.applied.length).sort(), [0, 0, migrationFiles().length], 'one of them applied everything');
+      assert.ok(results.every((r) => r.version === migrationFiles().at(-1)!.version));
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  test('keys are bytes: no case folding, no trailing-space padding, no accent folding', async () => {
+    const plain = await store.createUser('k', 'k', 'h');
+    const spaced = await store.createUser('k ', 'k ', 'h');
+    const upper = await store.createUser('K', 'K', 'h');
+    const accented = await store.createUser('é', 'é', 'h');
+    const decomposed = await store.createUser('é', 'e\u0301', 'h');
+    assert.is(new Set([plain.id, spaced.id, upper.id, accented.id, decomposed.id]).size, 5);
+    assert.is((await store.userByKey('k '))?.id, spaced.id);
+    assert.is((await store.userByKey('k'))?.id, plain.id);
+    const g = await store.createGroup('G', 'g', '', plain.id);
+    const results = await store.appendMessages([msg(g.conversationId, plain.id, 'a', 'id'), msg(g.conversationId, plain.id, 'b', 'id ')]);
+    assert.equal(results.map((r) => r.ok && r.duplicate), [false, false], "'id' and 'id ' are two client ids");
+  });
+
+  test('two nodes (two stores, two pools) writing one conversation get exactly 1..N', async () => {
+    const other = await MysqlStore.open(db.url, POOL);
+    try {
+      const a = await store.createUser('Ann', 'ann', 'h');
+      const b = await store.createUser('Bob', 'bob', 'h');
+      const g = await store.createGroup('G', 'g', '', a.id);
+      await store.joinGroup(g.id, b.id);
+      const conv = g.conversationId;
+      // Each node runs several batches at once (its pool has 6 connections), like a busy server.
+      const node = (s: MysqlStore, sender: number, tag: string) =>
+        Promise.all(Array.from({ length: 6 }, async (_, lane) => {
+          const seqs: number[] = [];
+          for (let i = 0; i < 15; i++) {
+            const batch = Array.from({ length: 1 + ((i + lane) % 4) }, (_, j) => msg(conv, sender, `${tag}${lane}.${i}.${j}`, `${tag}-${lane}-${i}-${j}`));
+            for (const r of await s.appendMessages(batch)) {
+              if (!r.ok) throw r.error;
+              seqs.push(r.seq);
+            }
+          }
+          return seqs;
+        }));
+      const [fromA, fromB] = await Promise.all([node(store, a.id, 'a'), node(other, b.id, 'b')]);
+      const all = [...fromA.flat(), ...fromB.flat()].sort((x, y) => x - y);
+      assert.equal(all, Array.from({ length: all.length }, (_, i) => i + 1), 'no duplicate, no gap');
+      const stored = await other.messagesAfter(conv, 0, 100_000);
+      assert.equal(stored.map((m) => m.seq), all);
+      assert.is((await store.conversationOf(a.id, conv))?.lastSeq, all.length);
+      // Every lane awaited its own batches, so its seqs ascend.
+      for (const lane of [...fromA, ...fromB]) assert.equal(lane, [...lane].sort((x, y) => x - y));
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('the same client id sent through two nodes at once is stored once', async () => {
+    const other = await MysqlStore.open(db.url, POOL);
+    try {
+      const a = await store.createUser('Ann', 'ann', 'h');
+      const g = await store.createGroup('G', 'g', '', a.id);
+      const rounds = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+        Promise.all([store, other].map((s) => s.appendMessages([msg(g.conversationId, a.id, `m${i}`, `same-${i}`)])))));
+      for (const pair of rounds) {
+        const [x, y] = pair.map((r) => r[0]!);
+        assert.ok(x.ok && y.ok);
+        assert.is(x.ok && y.ok && x.seq === y.seq, true, 'both answers carry the one stored seq');
+        assert.equal([x.ok && x.duplicate, y.ok && y.duplicate].sort(), [false, true]);
+      }
+      assert.is((await store.messagesAfter(g.conversationId, 0, 1000)).length, 20);
+    } finally {
+      await other.close();
+    }
+  });
+
+  /** Makes the next COMMIT on this store's pool look lost: it runs (or not), then the connection dies. */
+  function loseNextCommit(s: MysqlStore, commitFirst: boolean): { fired: () => boolean } {
+    const pool = (s as unknown as { pool: MysqlPool }).pool;
+    const use = pool.use.bind(pool);
+    let fired = false;
+    pool.use = <T>(fn: (conn: Connection) => Promise<T>) =>
+      use((conn) => {
+        if (fired) return fn(conn);
+        const query = conn.query.bind(conn);
+        const wrapped = new Proxy(conn, {
+          get(target, prop, receiver) {
+            if (prop !== 'query') return Reflect.get(target, prop, receiver);
+            return async (sql: string, ...rest: unknown[]) => {
+              if (sql !== 'COMMIT' || fired) return (query as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
+              fired = true;
+              if (commitFirst) await query('COMMIT');
+              target.destroy();
+              throw Object.assign(new Error('Connection lost: The server closed the connection.'), { fatal: true, code: 'PROTOCOL_CONNECTION_LOST' });
+            };
+          },
+        });
+        return fn(wrapped);
+      });
+    return { fired: () => fired };
+  }
+
+  for (const landed of [true, false]) {
+    test(`a lost COMMIT that ${landed ? 'landed' : 'did not land'} stores every message exactly once, with or without client ids`, async () => {
+      const a = await store.createUser('Ann', 'ann', 'h');
+      const g = await store.createGroup('G', 'g', '', a.id);
+      await store.appendMessages([msg(g.conversationId, a.id, 'before', null, 1)]);
+      const lost = loseNextCommit(store, landed);
+      const results = await store.appendMessages([
+        msg(g.conversationId, a.id, 'no id', null, 10),
+        msg(g.conversationId, a.id, 'with id', 'c1', 11),
+        msg(g.conversationId, a.id, 'with id again', 'c1', 12),
+      ]);
+      assert.ok(lost.fired(), 'the fault was injected');
+      assert.equal(results, [
+        { ok: true, seq: 2, ts: 10, duplicate: false },
+        { ok: true, seq: 3, ts: 11, duplicate: false },
+        { ok: true, seq: 3, ts: 11, duplicate: true },
+      ]);
+      const stored = await store.messagesAfter(g.conversationId, 0, 10);
+      assert.equal(stored.map((m) => [m.seq, m.text]), [[1, 'before'], [2, 'no id'], [3, 'with id']]);
+      assert.is(store.poolStats().borrowed, 0);
+    });
+  }
+
+  test.run();
+}

@@ -1,0 +1,99 @@
+// The controller without a network: the queue applies actions in order, renders at most once
+// per tick, and input that cannot be sent comes back to the input line. Command parsing too.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseInput } from '../../../lib/tui/commands.ts';
+import { Controller } from '../../../lib/tui/controller.ts';
+import type { State } from '../../../lib/tui/state.ts';
+
+const test = suite('controller');
+const tick = () => new Promise((r) => setImmediate(r));
+
+function make() {
+  const renders: State[] = [];
+  const exits: number[] = [];
+  const c = new Controller({ server: '127.0.0.1:1', user: 'me', render: (s) => renders.push(s), exit: (code) => exits.push(code) });
+  return { c, renders, exits };
+}
+
+test('a burst of actions renders once, with the state after all of them', async () => {
+  const { c, renders } = make();
+  for (let i = 0; i < 100; i++) c.dispatch({ t: 'edit', target: 'input', op: { insert: 'x' } });
+  assert.is(renders.length, 0, 'nothing is drawn inside the tick');
+  await tick();
+  assert.is(renders.length, 1);
+  assert.is(renders[0]!.input.value, 'x'.repeat(100));
+  c.dispatch({ t: 'notice', text: 'later' });
+  await tick();
+  assert.is(renders.length, 2, 'the next tick renders again');
+});
+
+test('an action dispatched while the queue drains (from an effect) is applied in order, not lost', async () => {
+  const { c, renders } = make();
+  c.dispatch({ t: 'logged_in', user: 'me', server: 'x' });
+  // /help dispatches clear, then overlay, from inside submit
+  c.dispatch({ t: 'edit', target: 'input', op: { insert: '/help' } });
+  c.submit();
+  await tick();
+  assert.is(renders.at(-1)!.overlay?.title, 'Help');
+  assert.is(renders.at(-1)!.input.value, '');
+});
+
+test('text with no conversation open is not lost: a notice, and the text back in the input', async () => {
+  const { c } = make();
+  c.dispatch({ t: 'logged_in', user: 'me', server: 'x' });
+  c.dispatch({ t: 'edit', target: 'input', op: { insert: 'hello there' } });
+  c.submit();
+  assert.match(c.state.notice!.text, /Open a conversation first/);
+  assert.is(c.state.input.value, 'hello there');
+});
+
+test('commands while not connected say so and keep the text', async () => {
+  const { c } = make();
+  c.dispatch({ t: 'logged_in', user: 'me', server: 'x' });
+  c.dispatch({ t: 'edit', target: 'input', op: { insert: '/add bob' } });
+  c.submit();
+  assert.ok(c.state.notice!.error);
+  assert.match(c.state.notice!.text, /Not connected/);
+  assert.is(c.state.input.value, '/add bob');
+});
+
+test('login checks the fields before connecting', async () => {
+  const { c } = make();
+  c.login('login');
+  assert.is(c.state.login.error, 'Enter a password.');
+  c.dispatch({ t: 'edit', target: 2, op: { insert: 'pw-123456' } });
+  c.dispatch({ t: 'edit', target: 0, op: 'clear' });
+  c.dispatch({ t: 'edit', target: 0, op: { insert: 'no-port-here:99999' } });
+  c.login('login');
+  assert.match(c.state.login.error!, /server/);
+  assert.is(c.state.screen, 'login');
+});
+
+test('quit before logging in exits at once with 0', () => {
+  const { c, exits } = make();
+  c.quit();
+  c.quit();
+  assert.equal(exits, [0]);
+});
+
+const commands = suite('commands');
+
+commands('slash commands parse, anything else is text to send', () => {
+  assert.equal(parseInput('hello'), { cmd: 'send', text: 'hello' });
+  assert.equal(parseInput('//shrug'), { cmd: 'send', text: '/shrug' });
+  assert.equal(parseInput('/add bob'), { cmd: 'add', name: 'bob' });
+  assert.equal(parseInput('/ACCEPT bob'), { cmd: 'accept', name: 'bob' });
+  assert.equal(parseInput('/create dev  the dev team '), { cmd: 'create', name: 'dev', desc: 'the dev team' });
+  assert.equal(parseInput('/create dev'), { cmd: 'create', name: 'dev', desc: '' });
+  assert.equal(parseInput('/leave'), { cmd: 'leave' });
+  assert.equal(parseInput('/members dev'), { cmd: 'members', name: 'dev' });
+  assert.equal(parseInput('/quit'), { cmd: 'quit' });
+  assert.is(parseInput('/add').cmd, 'error');
+  assert.is(parseInput('/add bob carol').cmd, 'error');
+  assert.is(parseInput('/nope').cmd, 'error');
+  assert.equal(parseInput('/join 中文组'), { cmd: 'join', name: '中文组' });
+});
+
+test.run();
+commands.run();
