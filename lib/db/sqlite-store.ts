@@ -4,10 +4,9 @@
 // process; `immediate` transactions keep read-then-write safe against other processes too.
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { ChatError } from '../protocol/errors.ts';
+import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer } from './sqlite-checkpointer.ts';
 import type {
   AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
   StoredMessage, UserRow,
@@ -177,59 +176,7 @@ function storeError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-// SQLite's automatic checkpoint runs inside whichever COMMIT crosses the threshold (1000 pages by
-// default), on the event loop: it copies the WAL back into the database and fsyncs, and that
-// stall set the p99 (20 ms, with single 100+ ms outliers). Here a worker thread with its own
-// connection runs PASSIVE checkpoints on a timer and does the bulk of the copying off the loop.
-// PASSIVE never takes the write lock, so it does not hold up commits.
-//
-// A PASSIVE pass cannot finish while the writer keeps appending, and the WAL only starts over
-// from the top after a pass that backfilled everything, so under steady load the WAL would grow
-// without bound (measured: 14 KiB per 1-message batch, 200 MiB in 4 s). The backstop is SQLite's
-// own automatic checkpoint at a higher threshold: on the writer's thread, between transactions,
-// so it always completes, and it only has to copy what the thread has not copied yet.
-// What an ack promises is unchanged: the transaction is in the WAL (synchronous=NORMAL).
-const CHECKPOINT_INTERVAL_MS = 500;
-const BACKSTOP_CHECKPOINT_PAGES = 4000;
 const CACHE_LIMIT = 100_000;
-const CHECKPOINT_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path, { fileMustExist: true });
-parentPort.postMessage('ready');
-let timer = null;
-const tick = () => {
-  try {
-    // A few rounds catch up with what the writer added during the previous one.
-    for (let i = 0; i < 4; i++) {
-      const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-      if (!r || r.busy || r.log <= r.checkpointed) break;
-    }
-  } catch {}
-  timer = setTimeout(tick, workerData.intervalMs);
-};
-timer = setTimeout(tick, workerData.intervalMs);
-parentPort.on('message', () => {
-  clearTimeout(timer);
-  try { db.close(); } catch {}
-  parentPort.close();
-});
-`;
-
-const readyWorkers = new WeakSet<Worker>();
-
-function startCheckpointer(path: string): Worker | null {
-  try {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { driver, path: resolve(path), intervalMs: CHECKPOINT_INTERVAL_MS } });
-    worker.on('error', () => {}); // checkpointing is an optimisation; SQLite checkpoints at close anyway
-    worker.once('message', () => readyWorkers.add(worker));
-    worker.unref();
-    return worker;
-  } catch {
-    return null;
-  }
-}
 
 function toConversation({ peerName, groupName, ...row }: ConversationRecord): ConversationRow {
   return row.kind === 'direct' ? { ...row, peerName: peerName ?? '' } : { ...row, groupName: groupName ?? '' };
@@ -239,7 +186,7 @@ export class SqliteStore implements Store {
   private readonly db: Db;
   private readonly q: Statements;
   private readonly txAppend: (batch: NewMessage[]) => AppendResult[];
-  private checkpointer: Worker | null = null;
+  private checkpointer: Checkpointer | null = null;
   /** set for on-disk databases; the checkpoint thread starts with the first message batch */
   private checkpointPath: string | null = null;
   private readonly txAccept: (userId: number, fromId: number) => number;
@@ -433,18 +380,10 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    const worker = this.checkpointer;
     this.checkpointPath = null;
-    if (worker) {
-      this.checkpointer = null;
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      // A thread still starting up has no connection worth closing cleanly.
-      if (readyWorkers.has(worker)) worker.postMessage('stop');
-      else void worker.terminate();
-      const timer = setTimeout(() => void worker.terminate(), 2000);
-      await exited;
-      clearTimeout(timer);
-    }
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    await checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 
@@ -616,7 +555,7 @@ export class SqliteStore implements Store {
   async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
     if (this.checkpointPath !== null && this.checkpointer === null) {
-      this.checkpointer = startCheckpointer(this.checkpointPath);
+      this.checkpointer = Checkpointer.start(this.checkpointPath);
       this.checkpointPath = null;
       if (this.checkpointer) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     }
