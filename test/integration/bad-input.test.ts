@@ -153,6 +153,27 @@ bad('hostile text is stored and returned byte for byte', async () => {
   assert.equal(h.messages.map((m) => m.text), texts);
 });
 
+bad('hostile but printable names are stored and returned byte for byte; unsafe ones are refused', async () => {
+  const names = [`O'Brien "the" \\ one`, "x'; DROP TABLE users; --", '🦊 狐狸 ключ', '{red-fg}tag{/red-fg}'];
+  const fox = await connectAs(server, 'fox-owner');
+  for (const name of names) {
+    const c = await ChatClient.connect({ host: server.host, port: server.port });
+    assert.is((await c.request('register', { user: name, password: 'hostile-pw-1' })).user, name);
+    await c.request('login', { user: name, password: 'hostile-pw-1' });
+    await c.request('friend_add', { user: 'fox-owner' });
+    c.destroy();
+  }
+  const { requests } = await fox.request('friends', {});
+  assert.equal(requests.map((r) => r.name).sort(), [...names].sort());
+  const group = `'; DROP TABLE chat_groups; -- 🎉`;
+  assert.is((await fox.request('group_create', { group, desc: 'desc with \u0000 NUL and \x1b[2J' })).group, group);
+  assert.equal((await fox.request('groups', {})).groups.map((g) => [g.name, g.desc]), [[group, 'desc with \u0000 NUL and \x1b[2J']]);
+  for (const unsafe of ['nul\u0000name', 'esc\x1b[2Jname', 'rtl\u202ename', 'zero\u200bwidth']) {
+    await rejectsWith(fox.request('group_create', { group: unsafe }), 'CHAT_ERR_BAD_NAME');
+  }
+  fox.destroy();
+});
+
 bad('a message text longer than the limit is refused with CHAT_ERR_TEXT_TOO_LONG', async () => {
   const small = await startServer({ args: ['--max-text-length', '100'] });
   try {
