@@ -10,6 +10,7 @@ import { describe, EXIT, exitCodeFor, UsageError } from '../lib/cli/errors.ts';
 import { listen } from '../lib/cli/listen.ts';
 import { Output } from '../lib/cli/output.ts';
 import { serve } from '../lib/cli/serve.ts';
+import { clusterAdd, clusterDown, clusterStatus, clusterUp, defaultStateDir } from '../lib/cli/cluster.ts';
 import { migrateStore } from '../lib/db/open.ts';
 
 const env = process.env;
@@ -99,7 +100,11 @@ const cli = yargs(hideBin(process.argv))
         .option('db-pool-max', { type: 'number', default: envNumber('CHAT_DB_POOL_MAX'), describe: 'MySQL: most connections (default 32) (env CHAT_DB_POOL_MAX)' })
         .option('db-pool-idle-ms', { type: 'number', default: envNumber('CHAT_DB_POOL_IDLE_MS'), describe: 'MySQL: close idle connections above the minimum after this long (default 30000) (env CHAT_DB_POOL_IDLE_MS)' })
         .option('db-pool-acquire-timeout-ms', { type: 'number', default: envNumber('CHAT_DB_POOL_ACQUIRE_TIMEOUT_MS'), describe: 'MySQL: a request waiting this long for a connection gets CHAT_ERR_DB_BUSY (default 2000) (env CHAT_DB_POOL_ACQUIRE_TIMEOUT_MS)' })
-        .option('db-pool-log-ms', { type: 'number', default: envNumber('CHAT_DB_POOL_LOG_MS'), describe: 'MySQL: log pool figures this often, 0 = never (default 60000) (env CHAT_DB_POOL_LOG_MS)' }),
+        .option('db-pool-log-ms', { type: 'number', default: envNumber('CHAT_DB_POOL_LOG_MS'), describe: 'MySQL: log pool figures this often, 0 = never (default 60000) (env CHAT_DB_POOL_LOG_MS)' })
+        .option('redis', { type: 'string', default: env.CHAT_REDIS || undefined, describe: 'cluster mode: redis://HOST:PORT, or redis+cluster://HOST:PORT[,…] for a Redis Cluster (env CHAT_REDIS)' })
+        .option('redis-cluster', { type: 'boolean', default: env.CHAT_REDIS_CLUSTER === '1', describe: 'the --redis URL is a Redis Cluster node: sharded pub/sub (env CHAT_REDIS_CLUSTER=1)' })
+        .option('redis-prefix', { type: 'string', default: env.CHAT_REDIS_PREFIX, describe: 'prefix of the cluster\'s Redis keys and channels (default chat) (env CHAT_REDIS_PREFIX)' })
+        .option('presence-ttl-ms', { type: 'number', default: envNumber('CHAT_PRESENCE_TTL_MS'), describe: 'a dead node\'s users show offline after this long (default 15000) (env CHAT_PRESENCE_TTL_MS)' }),
     run((a) =>
       serve(
         resolveServerConfig({
@@ -110,6 +115,7 @@ const cli = yargs(hideBin(process.argv))
           loginFailWindowMs: a['login-fail-window-ms'], loginTimeoutMs: a['login-timeout-ms'],
           maxConnectionsPerAddress: a['max-connections-per-address'], tlsCert: a['tls-cert'], tlsKey: a['tls-key'],
           rateLimit: a['rate-limit'], rateBurst: a['rate-burst'],
+          redis: a.redis, redisCluster: a['redis-cluster'], redisPrefix: a['redis-prefix'], presenceTtlMs: a['presence-ttl-ms'],
           dbPool: {
             min: a['db-pool-min'], max: a['db-pool-max'], idleMs: a['db-pool-idle-ms'],
             acquireTimeoutMs: a['db-pool-acquire-timeout-ms'], logIntervalMs: a['db-pool-log-ms'],
@@ -131,6 +137,34 @@ const cli = yargs(hideBin(process.argv))
         { type: 'schema', version, applied },
         `schema version ${version}${applied.length ? ` (applied ${applied.join(', ')})` : ' (up to date)'}`,
       );
+    }),
+  )
+  .command(
+    'cluster <action>',
+    'a local cluster: `up` starts N nodes + nginx, `add` starts one more node, `status`, `down` stops them',
+    (y: Argv) =>
+      y
+        .positional('action', { choices: ['up', 'add', 'down', 'status'] as const })
+        .option('nodes', { type: 'number', default: 3, describe: 'how many nodes (up)' })
+        .option('base-port', { type: 'number', default: 6000, describe: 'first node\'s port; the next ones are +2, +4, …' })
+        .option('lb-port', { type: 'number', default: 8000, describe: 'where nginx listens: clients connect here' })
+        .option('db', { type: 'string', default: env.CHAT_DB?.startsWith('mysql://') ? env.CHAT_DB : 'mysql://root@127.0.0.1:3306/chat', describe: 'the shared store (mysql://…)' })
+        .option('redis', { type: 'string', default: env.CHAT_REDIS || 'redis://127.0.0.1:6379', describe: 'redis://… or redis+cluster://…' })
+        .option('redis-prefix', { type: 'string', describe: 'prefix of the cluster\'s Redis keys and channels (default chat)' })
+        .option('presence-ttl-ms', { type: 'number', describe: 'passed to every node (default 15000)' })
+        .option('log-level', { type: 'string', default: 'info', describe: 'the nodes\' log level' })
+        .option('state-dir', { type: 'string', default: defaultStateDir(), describe: 'where logs, the nginx config and cluster.json go' }),
+    run(async (a) => {
+      const out = new Output(a.json);
+      if (a.action === 'down') return clusterDown(a['state-dir'], out);
+      if (a.action === 'status') return clusterStatus(a['state-dir'], out);
+      if (a.action === 'add') return void (await clusterAdd(a['state-dir'], out));
+      if (!Number.isInteger(a.nodes) || a.nodes < 1 || a.nodes > 100) throw new UsageError('--nodes must be 1 to 100');
+      for (const k of ['base-port', 'lb-port'] as const) if (!Number.isInteger(a[k]) || a[k] < 1 || a[k] > 65535) throw new UsageError(`--${k} must be a port`);
+      await clusterUp({
+        stateDir: a['state-dir'], nodes: a.nodes, basePort: a['base-port'], lbPort: a['lb-port'], db: a.db, redis: a.redis,
+        redisPrefix: a['redis-prefix'], presenceTtlMs: a['presence-ttl-ms'], logLevel: a['log-level'],
+      }, out);
     }),
   )
   .command('register', 'create the account named by --user', {}, run(async (a) => commands.register(await commandEnv(a))))

@@ -37,6 +37,14 @@ export interface ServerConfig {
   /** PEM files: serve TLS when both are set */
   tlsCert?: string | undefined;
   tlsKey?: string | undefined;
+  /** cluster mode: redis://HOST:PORT or redis+cluster://HOST:PORT[,…] (RedisBus); unset = LocalBus */
+  redis?: string | undefined;
+  /** the --redis URL names a Redis Cluster: sharded pub/sub (SSUBSCRIBE/SPUBLISH) */
+  redisCluster: boolean;
+  /** prefix of this cluster's Redis keys and channels */
+  redisPrefix: string;
+  /** a node's users show offline elsewhere this long after it stops refreshing (cluster mode) */
+  presenceTtlMs: number;
 }
 
 /** The four knobs of the MySQL pool, plus how often its figures are logged. README "MySQL". */
@@ -90,6 +98,9 @@ export const SERVER_DEFAULTS: Omit<ServerConfig, 'db' | 'dbPool'> = {
   maxConnectionsPerAddress: 4096,
   rateLimit: 2000,
   rateBurst: 4000,
+  redisCluster: false,
+  redisPrefix: 'chat',
+  presenceTtlMs: 15_000,
 };
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -113,6 +124,9 @@ export function resolveServerConfig(
   checkInt('maxConnectionsPerAddress', config.maxConnectionsPerAddress, 0, 10_000_000);
   checkInt('rateLimit', config.rateLimit, 0, 10_000_000);
   checkInt('rateBurst', config.rateBurst, 1, 10_000_000);
+  checkInt('presenceTtlMs', config.presenceTtlMs, 300, 24 * 3600 * 1000);
+  if (config.redis !== undefined && !/^rediss?(\+cluster)?:\/\/[^/]/.test(config.redis)) throw configError('redis', 'must be redis://HOST:PORT or redis+cluster://HOST:PORT[,HOST:PORT…]');
+  if (!/^[\w.:-]{1,64}$/.test(config.redisPrefix)) throw configError('redisPrefix', 'must be 1-64 letters, digits, dot, colon, dash or underscore');
   if (!LOG_LEVELS.has(config.logLevel)) throw configError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}`);
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw configError('tls', '--tls-cert and --tls-key go together');
   if (!/^(sqlite:|mysql:\/\/)/.test(config.db)) throw configError('db', 'must start with sqlite: or mysql://');

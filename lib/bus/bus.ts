@@ -18,5 +18,10 @@ export interface Bus {
   /** Uncounts a session; true when the user just went offline. */
   sessionClosed(userId: number): Promise<boolean>;
   onlineAmong(userIds: number[]): Promise<Set<number>>;
+  /**
+   * Called when wake-ups may have been lost (a cluster bus reconnected to Redis, or another node
+   * did): the server then re-syncs its sessions from storage. Optional: LocalBus never loses any.
+   */
+  onResync?(handler: () => void | Promise<void>): void;
   close(): Promise<void>;
 }

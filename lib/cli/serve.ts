@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { Bus } from '../bus/bus.ts';
 import { LocalBus } from '../bus/local-bus.ts';
+import { RedisBus } from '../bus/redis-bus.ts';
+import { parseRedisUrl } from '../bus/redis-transport.ts';
 import type { ServerConfig } from '../config.ts';
 import { openStore } from '../db/open.ts';
 import { createLogger } from '../logger.ts';
@@ -12,9 +15,22 @@ export async function serve(config: ServerConfig): Promise<void> {
   const log = createLogger(config.logLevel, config.nodeId);
   const store = await openStore(config.db, { pool: config.dbPool, log });
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
-  const server = new ChatServer({ config, store, bus: new LocalBus(), log, tls });
+  const redis = config.redis === undefined ? undefined : parseRedisUrl(config.redis, config.redisCluster);
+  let bus: Bus;
+  try {
+    bus = redis === undefined ? new LocalBus() : await RedisBus.connect(redis, {
+      nodeId: config.nodeId, prefix: config.redisPrefix, presenceTtlMs: config.presenceTtlMs, log,
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const server = new ChatServer({ config, store, bus, log, tls });
   const address = await server.listen();
-  log.info({ host: address.address, port: address.port, tls: Boolean(tls), db: redactDb(config.db) }, 'listening');
+  log.info({
+    host: address.address, port: address.port, tls: Boolean(tls), db: redactDb(config.db),
+    bus: config.redis === undefined ? 'local' : redactDb(config.redis), ...(redis ? { sharded: redis.cluster } : {}),
+  }, 'listening');
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Bus } from '../bus/bus.ts';
+import { resyncSessions, type ResyncSession } from '../bus/resync.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
@@ -56,6 +57,13 @@ export class ChatServer {
     // A failed handshake only concerns that peer; the socket is already destroyed.
     this.net.on('tlsClientError', (err: Error) => deps.log.debug({ err: err.message }, 'TLS handshake failed'));
     deps.bus.subscribe((event) => this.sessions.deliver(event));
+    // The bus lost wake-ups (Redis reconnected): push every session what storage has after its cursor.
+    deps.bus.onResync?.(async () => {
+      const sessions: ResyncSession[] = [];
+      for (const conn of this.connections) if (conn.user && !conn.closed) sessions.push({ user: conn.user, send: (f) => conn.send(f) });
+      const frames = await resyncSessions(deps.store, sessions);
+      deps.log.info({ sessions: sessions.length, frames }, 're-synced sessions after a bus reconnect');
+    });
   }
 
   async listen(): Promise<AddressInfo> {

@@ -1,0 +1,428 @@
+// The cluster bus: wake-ups between `chat serve` nodes over Redis pub/sub, and presence as
+// Redis keys that every node refreshes on a heartbeat. Storage stays the truth: a wake-up lost
+// here (a node died, Redis restarted) is repaired by a re-sync from the store. docs/cluster.md.
+//
+// Channel layout ("node", the default): one channel per node. A publisher looks up on which
+// nodes the recipients have sessions (one small script call per recipient, pipelined) and sends
+// ONE message per such node, carrying only that node's recipients. A 500-member group costs at
+// most (number of nodes - 1) publishes per message, never 500. The "broadcast" layout (one
+// channel every node hears) skips the look-up; it is kept for the measurements in docs/cluster.md.
+//
+// Presence: a hash per user, field = node id, value = deadline (ms, Redis's clock). A node
+// rewrites its users' deadlines every ttl/3. A killed node stops doing so, and its fields count
+// as offline once their deadline passes: nobody has to clean up after it, and no node ever
+// touches another node's users.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from '../logger.ts';
+import type { Bus, BusEvent } from './bus.ts';
+import { connectTransport, type RedisTarget, type Transport } from './redis-transport.ts';
+
+export type BusLayout = 'node' | 'broadcast';
+
+export interface RedisBusOptions {
+  nodeId: string;
+  /** prefix of every key and channel, so several clusters (or tests) can share one Redis */
+  prefix?: string;
+  /** a node's presence lapses this long after its last heartbeat (default 15 s) */
+  presenceTtlMs?: number;
+  layout?: BusLayout;
+  log?: Logger;
+  /** presence calls give up after this long and answer from this node's own knowledge */
+  commandTimeoutMs?: number;
+}
+
+export const PRESENCE_TTL_DEFAULT_MS = 15_000;
+
+/** Counters for tests, benchmarks and logs. */
+export interface RedisBusStats {
+  /** PUBLISH/SPUBLISH commands sent (events and control) */
+  publishes: number;
+  /** presence look-ups made to route events */
+  lookups: number;
+  /** envelopes received from other nodes */
+  received: number;
+  /** re-syncs run on this node */
+  resyncs: number;
+  /** Redis errors seen (publish failures, timeouts) */
+  errors: number;
+}
+
+// Every script touches one key (a user's presence hash), so it runs on a Redis Cluster as well.
+// TIME is Redis's clock: deadlines never depend on the nodes' clocks agreeing.
+const NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+/** Prunes lapsed fields; returns the live node ids other than ARGV[1]. */
+const LIVE_OTHERS = `
+local live = {}
+local f = redis.call('HGETALL', KEYS[1])
+for i = 1, #f, 2 do
+  if tonumber(f[i + 1]) > now then
+    if f[i] ~= ARGV[1] then live[#live + 1] = f[i] end
+  else
+    redis.call('HDEL', KEYS[1], f[i])
+  end
+end`;
+/** ARGV: node, ttl. Marks the node live for ttl ms; returns the other live nodes. */
+const TOUCH = `${NOW}${LIVE_OTHERS}
+local ttl = tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[1], now + ttl)
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return live`;
+/** ARGV: node. Withdraws the node; returns the other live nodes. */
+const WITHDRAW = `${NOW}
+redis.call('HDEL', KEYS[1], ARGV[1])${LIVE_OTHERS}
+return live`;
+/** ARGV: "" (no exception). Returns every live node. */
+const LIVE = `${NOW}${LIVE_OTHERS}
+return live`;
+
+interface Script {
+  text: string;
+  sha: string;
+}
+
+const script = (text: string): Script => ({ text, sha: createHash('sha1').update(text).digest('hex') });
+
+interface Envelope {
+  /** origin node */
+  o: string;
+  /** event: users, frame, exceptConn */
+  u?: number[];
+  f?: string;
+  x?: string;
+  /** control: 'resync' (every node re-syncs its sessions) or 'probe' (a node testing its subscription) */
+  c?: 'resync' | 'probe';
+  id?: string;
+}
+
+export class RedisBus implements Bus {
+  readonly stats: RedisBusStats = { publishes: 0, lookups: 0, received: 0, resyncs: 0, errors: 0 };
+  readonly nodeId: string;
+  readonly layout: BusLayout;
+  readonly presenceTtlMs: number;
+  private readonly prefix: string;
+  private readonly commandTimeoutMs: number;
+  private readonly log: Logger | undefined;
+  private handlers: ((event: BusEvent) => void)[] = [];
+  private resyncHandlers: (() => void | Promise<void>)[] = [];
+  /** local sessions per user */
+  private readonly local = new Map<number, number>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** publishes leave in the order publish() was called, whatever order their look-ups finish in */
+  private tail: Promise<void> = Promise.resolve();
+  private readonly scripts: Record<'touch' | 'withdraw' | 'live', Script> = {
+    touch: script(TOUCH),
+    withdraw: script(WITHDRAW),
+    live: script(LIVE),
+  };
+  private probes = new Map<string, () => void>();
+  private resyncRunning: Promise<void> | null = null;
+  private resyncAgain = false;
+
+  /** Connects to Redis (or a Redis Cluster), subscribes, and starts the heartbeat. */
+  static async connect(target: RedisTarget, options: RedisBusOptions): Promise<RedisBus> {
+    const transport = await connectTransport(target);
+    const bus = new RedisBus(transport, options);
+    try {
+      await bus.start();
+    } catch (err) {
+      transport.destroy();
+      throw err;
+    }
+    return bus;
+  }
+
+  constructor(
+    private readonly transport: Transport,
+    options: RedisBusOptions,
+  ) {
+    this.nodeId = options.nodeId;
+    this.prefix = options.prefix ?? 'chat';
+    this.layout = options.layout ?? 'broadcast';
+    this.presenceTtlMs = options.presenceTtlMs ?? PRESENCE_TTL_DEFAULT_MS;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
+    this.log = options.log;
+    transport.onError((err) => this.log?.debug({ err: err.message }, 'redis error'));
+    transport.onReconnect(() => {
+      if (this.closed) return;
+      this.log?.warn('redis connection is back: re-syncing sessions');
+      void this.afterReconnect();
+    });
+  }
+
+  private channel(node: string): string {
+    return `${this.prefix}:n:${node}`;
+  }
+
+  private get allChannel(): string {
+    return `${this.prefix}:all`;
+  }
+
+  /** The presence hash of a user; the braces keep it in one slot of a Redis Cluster. */
+  presenceKey(userId: number): string {
+    return `${this.prefix}:p:{${userId}}`;
+  }
+
+  async start(): Promise<void> {
+    // Scripts are loaded up front, so a burst of first calls does not each fall back to EVAL.
+    // (On a Redis Cluster this reaches one shard; the others load each script on first use.)
+    await Promise.all(Object.values(this.scripts).map((sc) => this.transport.call(this.presenceKey(0), ['SCRIPT', 'LOAD', sc.text]).catch(() => {})));
+    const onMessage = (text: string) => this.onEnvelope(text);
+    await this.transport.subscribe(this.channel(this.nodeId), onMessage);
+    await this.transport.subscribe(this.allChannel, onMessage);
+    const every = Math.max(50, Math.floor(this.presenceTtlMs / 3));
+    this.heartbeat = setInterval(() => void this.refreshAll(), every);
+    this.heartbeat.unref();
+  }
+
+  publish(event: BusEvent): void {
+    if (this.closed) return;
+    // This node's own sessions are woken in-process: no round trip, and no dependence on Redis.
+    for (const handler of this.handlers) handler(event);
+    if (event.users.length === 0) return;
+    const envelope = (users: number[]): string =>
+      JSON.stringify({ o: this.nodeId, u: users, f: event.frame, ...(event.exceptConn ? { x: event.exceptConn } : {}) } satisfies Envelope);
+    if (this.layout === 'broadcast') {
+      this.enqueue(Promise.resolve([[this.allChannel, envelope(event.users)]]));
+      return;
+    }
+    this.stats.lookups++;
+    const routed = this.nodesOf(event.users).then((byNode) => {
+      const out: [string, string][] = [];
+      for (const [node, users] of byNode) if (node !== this.nodeId) out.push([this.channel(node), envelope(users)]);
+      return out;
+    });
+    this.enqueue(routed);
+  }
+
+  private enqueue(messages: Promise<[string, string][]>): void {
+    messages.catch(() => {}); // handled below, in order
+    this.tail = this.tail.then(async () => {
+      let list: [string, string][];
+      try {
+        list = await messages;
+      } catch (err) {
+        this.failed(err, 'presence look-up for a publish failed');
+        return;
+      }
+      await Promise.all(list.map(([channel, text]) => this.send(channel, text)));
+    });
+  }
+
+  private async send(channel: string, text: string): Promise<void> {
+    this.stats.publishes++;
+    try {
+      await this.transport.publish(channel, text);
+    } catch (err) {
+      // Lost wake-up: the recipients' next sync (at the latest the re-sync after Redis is back) repairs it.
+      this.failed(err, 'publish failed');
+    }
+  }
+
+  private failed(err: unknown, what: string): void {
+    this.stats.errors++;
+    this.log?.warn({ err: (err as Error)?.message }, what);
+  }
+
+  /** users grouped by the nodes where they have live sessions */
+  private async nodesOf(users: number[]): Promise<Map<string, number[]>> {
+    const unique = [...new Set(users)];
+    const lists = await Promise.all(unique.map((u) => this.script('live', u, [''])));
+    const byNode = new Map<string, number[]>();
+    lists.forEach((nodes, i) => {
+      const user = unique[i]!;
+      for (const node of nodes) {
+        let list = byNode.get(node);
+        if (!list) byNode.set(node, (list = []));
+        list.push(user);
+      }
+    });
+    return byNode;
+  }
+
+  subscribe(handler: (event: BusEvent) => void): void {
+    this.handlers.push(handler);
+  }
+
+  onResync(handler: () => void | Promise<void>): void {
+    this.resyncHandlers.push(handler);
+  }
+
+  private onEnvelope(text: string): void {
+    if (this.closed) return;
+    let env: Envelope;
+    try {
+      env = JSON.parse(text) as Envelope;
+    } catch {
+      return;
+    }
+    if (env.c === 'probe') {
+      if (env.o === this.nodeId && env.id) this.probes.get(env.id)?.();
+      return;
+    }
+    if (env.c === 'resync') {
+      if (env.o !== this.nodeId) void this.resync();
+      return;
+    }
+    if (env.o === this.nodeId || !env.u || typeof env.f !== 'string') return; // our own broadcast was delivered locally
+    this.stats.received++;
+    const event: BusEvent = { users: env.u, frame: env.f, ...(env.x ? { exceptConn: env.x } : {}) };
+    for (const handler of this.handlers) handler(event);
+  }
+
+  async sessionOpened(userId: number): Promise<boolean> {
+    const count = (this.local.get(userId) ?? 0) + 1;
+    this.local.set(userId, count);
+    if (count > 1) return false;
+    try {
+      const others = await this.withTimeout(this.script('touch', userId, [this.nodeId, String(this.presenceTtlMs)]));
+      return others.length === 0;
+    } catch (err) {
+      // Redis cannot tell whether the user is online elsewhere: announce nothing. The heartbeat
+      // writes this node's users again once Redis is back.
+      this.failed(err, 'presence update failed');
+      return false;
+    }
+  }
+
+  async sessionClosed(userId: number): Promise<boolean> {
+    const count = (this.local.get(userId) ?? 0) - 1;
+    if (count > 0) {
+      this.local.set(userId, count);
+      return false;
+    }
+    if (!this.local.delete(userId)) return false;
+    try {
+      const others = await this.withTimeout(this.script('withdraw', userId, [this.nodeId]));
+      return others.length === 0;
+    } catch (err) {
+      this.failed(err, 'presence update failed');
+      return false;
+    }
+  }
+
+  async onlineAmong(userIds: number[]): Promise<Set<number>> {
+    const unique = [...new Set(userIds)];
+    try {
+      const lists = await this.withTimeout(Promise.all(unique.map((u) => this.script('live', u, ['']))));
+      return new Set(unique.filter((u, i) => lists[i]!.length > 0 || this.local.has(u)));
+    } catch (err) {
+      this.failed(err, 'presence read failed; answering from this node only');
+      return new Set(unique.filter((u) => this.local.has(u)));
+    }
+  }
+
+  /** Users with a session on this node. */
+  localUsers(): number[] {
+    return [...this.local.keys()];
+  }
+
+  /** Rewrites the deadline of every local user (the heartbeat). */
+  private async refreshAll(): Promise<void> {
+    if (this.closed) return;
+    const ttl = String(this.presenceTtlMs);
+    const results = await Promise.allSettled([...this.local.keys()].map((u) => this.script('touch', u, [this.nodeId, ttl])));
+    const failures = results.filter((r) => r.status === 'rejected').length;
+    if (failures > 0) this.failed(new Error(`${failures} of ${results.length} refreshes failed`), 'presence heartbeat failed');
+  }
+
+  private async script(name: keyof RedisBus['scripts'], userId: number, args: string[]): Promise<string[]> {
+    const s = this.scripts[name];
+    const key = this.presenceKey(userId);
+    try {
+      return (await this.transport.call(key, ['EVALSHA', s.sha, '1', key, ...args])) as string[];
+    } catch (err) {
+      if (!String((err as Error)?.message).startsWith('NOSCRIPT')) throw err;
+    }
+    // Not in that Redis's script cache yet (first use, or Redis restarted): EVAL loads it.
+    return (await this.transport.call(key, ['EVAL', s.text, '1', key, ...args])) as string[];
+  }
+
+  private withTimeout<T>(p: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      p,
+      new Promise<T>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`redis did not answer within ${this.commandTimeoutMs} ms`)), this.commandTimeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * Redis is back. Our subscription may have missed events, and our publishes during the outage
+   * were lost, so: wait until our own channel carries messages again, write our presence again,
+   * ask every node to re-sync its sessions, and re-sync ours.
+   */
+  private async afterReconnect(): Promise<void> {
+    await this.probe(5000);
+    await this.refreshAll();
+    await this.send(this.allChannel, JSON.stringify({ o: this.nodeId, c: 'resync' } satisfies Envelope));
+    await this.resync();
+  }
+
+  /** Publishes to our own channel until it comes back to us (bounded); true when it did. */
+  private async probe(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!this.closed && Date.now() < deadline) {
+      const id = randomUUID();
+      const heard = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 200);
+        this.probes.set(id, () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      await this.transport.publish(this.channel(this.nodeId), JSON.stringify({ o: this.nodeId, c: 'probe', id } satisfies Envelope)).catch(() => {});
+      const ok = await heard;
+      this.probes.delete(id);
+      if (ok) return true;
+    }
+    return false;
+  }
+
+  /** Runs the resync handlers; requests that arrive meanwhile are folded into one more run. */
+  resync(): Promise<void> {
+    if (this.resyncRunning) {
+      this.resyncAgain = true;
+      return this.resyncRunning;
+    }
+    this.resyncRunning = (async () => {
+      do {
+        this.resyncAgain = false;
+        this.stats.resyncs++;
+        for (const handler of this.resyncHandlers) {
+          try {
+            await handler();
+          } catch (err) {
+            this.failed(err, 're-sync failed');
+          }
+        }
+      } while (this.resyncAgain && !this.closed);
+    })().finally(() => {
+      this.resyncRunning = null;
+    });
+    return this.resyncRunning;
+  }
+
+  /** Withdraws this node's presence (its users only), then disconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.handlers = [];
+    this.resyncHandlers = [];
+    await this.tail.catch(() => {});
+    const users = [...this.local.keys()];
+    this.local.clear();
+    await this.withTimeout(Promise.allSettled(users.map((u) => this.script('withdraw', u, [this.nodeId])))).catch(() => {});
+    await this.transport.close();
+  }
+
+  /** Stops without a goodbye, as kill -9 would: presence is left to lapse. For tests. */
+  abandon(): void {
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.handlers = [];
+    this.transport.destroy();
+  }
+}
