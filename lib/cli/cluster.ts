@@ -5,7 +5,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Output } from './output.ts';
@@ -41,11 +40,6 @@ export interface ClusterState {
   nginxPid: string;
   nodes: NodeRecord[];
   args: ClusterArgs;
-}
-
-export function defaultStateDir(): string {
-  const base = process.env.XDG_RUNTIME_DIR || tmpdir();
-  return join(base, `chat-cluster-${process.getuid?.() ?? 'user'}`);
 }
 
 function statePath(dir: string): string {
