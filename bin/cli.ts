@@ -102,6 +102,8 @@ const cli = yargs(hideBin(process.argv))
         .option('login-fail-window-ms', { type: 'number', describe: 'the failed-login window (default 60000)' })
         .option('rate-limit', { type: 'number', describe: 'requests per second per connection, 0 = no limit; over it requests wait (default 2000)' })
         .option('rate-burst', { type: 'number', describe: 'requests allowed at once above the rate (default 4000)' })
+        .option('metrics-port', { type: 'number', default: envNumber('CHAT_METRICS_PORT'), describe: 'serve GET /metrics (Prometheus) and /healthz on this port; off when unset (env CHAT_METRICS_PORT)' })
+        .option('metrics-host', { type: 'string', default: env.CHAT_METRICS_HOST, describe: 'address of the metrics port (default 127.0.0.1) (env CHAT_METRICS_HOST)' })
         .option('tls-cert', { type: 'string', default: env.CHAT_TLS_CERT, describe: 'PEM certificate chain: serve TLS (with --tls-key) (env CHAT_TLS_CERT)' })
         .option('tls-key', { type: 'string', default: env.CHAT_TLS_KEY, describe: 'PEM private key (env CHAT_TLS_KEY)' })
         .option('login-timeout-ms', { type: 'number', describe: 'close connections not logged in after this long (default 60000)' })
@@ -124,7 +126,7 @@ const cli = yargs(hideBin(process.argv))
           loginFailLimit: a['login-fail-limit'], loginFailLimitPerAddress: a['login-fail-limit-per-address'],
           loginFailWindowMs: a['login-fail-window-ms'], loginTimeoutMs: a['login-timeout-ms'],
           maxConnectionsPerAddress: a['max-connections-per-address'], tlsCert: a['tls-cert'], tlsKey: a['tls-key'],
-          rateLimit: a['rate-limit'], rateBurst: a['rate-burst'],
+          rateLimit: a['rate-limit'], rateBurst: a['rate-burst'], metricsPort: a['metrics-port'], metricsHost: a['metrics-host'],
           redis: a.redis, redisCluster: a['redis-cluster'], redisPrefix: a['redis-prefix'], presenceTtlMs: a['presence-ttl-ms'],
           dbPool: {
             min: a['db-pool-min'], max: a['db-pool-max'], idleMs: a['db-pool-idle-ms'],

@@ -34,6 +34,9 @@ export interface ServerConfig {
   /** requests per second per connection (0 = no limit), and the burst allowed above it */
   rateLimit: number;
   rateBurst: number;
+  /** serve GET /metrics and /healthz on this port (unset: no metrics endpoint) */
+  metricsPort?: number | undefined;
+  metricsHost: string;
   /** PEM files: serve TLS when both are set */
   tlsCert?: string | undefined;
   tlsKey?: string | undefined;
@@ -98,6 +101,7 @@ export const SERVER_DEFAULTS: Omit<ServerConfig, 'db' | 'dbPool'> = {
   maxConnectionsPerAddress: 4096,
   rateLimit: 2000,
   rateBurst: 4000,
+  metricsHost: '127.0.0.1',
   redisCluster: false,
   redisPrefix: 'chat',
   presenceTtlMs: 15_000,
@@ -124,6 +128,7 @@ export function resolveServerConfig(
   checkInt('maxConnectionsPerAddress', config.maxConnectionsPerAddress, 0, 10_000_000);
   checkInt('rateLimit', config.rateLimit, 0, 10_000_000);
   checkInt('rateBurst', config.rateBurst, 1, 10_000_000);
+  if (config.metricsPort !== undefined) checkInt('metricsPort', config.metricsPort, 0, 65535);
   checkInt('presenceTtlMs', config.presenceTtlMs, 300, 24 * 3600 * 1000);
   if (config.redis !== undefined && !/^rediss?(\+cluster)?:\/\/[^/]/.test(config.redis)) throw configError('redis', 'must be redis://HOST:PORT or redis+cluster://HOST:PORT[,HOST:PORT…]');
   if (!/^[\w.:-]{1,64}$/.test(config.redisPrefix)) throw configError('redisPrefix', 'must be 1-64 letters, digits, dot, colon, dash or underscore');

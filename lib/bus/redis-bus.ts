@@ -29,6 +29,8 @@ export interface RedisBusOptions {
   log?: Logger;
   /** presence calls give up after this long and answer from this node's own knowledge */
   commandTimeoutMs?: number;
+  /** called for each event from another node with its lag in ms, by the publisher's clock (metrics) */
+  onDelivery?: ((lagMs: number) => void) | undefined;
 }
 
 export const PRESENCE_TTL_DEFAULT_MS = 15_000;
@@ -89,6 +91,8 @@ interface Envelope {
   u?: number[];
   f?: string;
   x?: string;
+  /** when the publisher sent it (ms since epoch), for the lag figure */
+  t?: number;
   /** control: 'resync' (every node re-syncs its sessions) or 'probe' (a node testing its subscription) */
   c?: 'resync' | 'probe';
   id?: string;
@@ -99,6 +103,7 @@ export class RedisBus implements Bus {
   readonly nodeId: string;
   readonly layout: BusLayout;
   readonly presenceTtlMs: number;
+  private readonly onDelivery: ((lagMs: number) => void) | undefined;
   private readonly prefix: string;
   private readonly commandTimeoutMs: number;
   private readonly log: Logger | undefined;
@@ -142,6 +147,7 @@ export class RedisBus implements Bus {
     this.presenceTtlMs = options.presenceTtlMs ?? PRESENCE_TTL_DEFAULT_MS;
     this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.log = options.log;
+    this.onDelivery = options.onDelivery;
     transport.onError((err) => this.log?.debug({ err: err.message }, 'redis error'));
     transport.onReconnect(() => {
       if (this.closed) return;
@@ -181,7 +187,7 @@ export class RedisBus implements Bus {
     for (const handler of this.handlers) handler(event);
     if (event.users.length === 0) return;
     const envelope = (users: number[]): string =>
-      JSON.stringify({ o: this.nodeId, u: users, f: event.frame, ...(event.exceptConn ? { x: event.exceptConn } : {}) } satisfies Envelope);
+      JSON.stringify({ o: this.nodeId, u: users, f: event.frame, t: Date.now(), ...(event.exceptConn ? { x: event.exceptConn } : {}) } satisfies Envelope);
     if (this.layout === 'broadcast') {
       this.enqueue(Promise.resolve([[this.allChannel, envelope(event.users)]]));
       return;
@@ -266,6 +272,7 @@ export class RedisBus implements Bus {
     }
     if (env.o === this.nodeId || !env.u || typeof env.f !== 'string') return; // our own broadcast was delivered locally
     this.stats.received++;
+    if (env.t !== undefined) this.onDelivery?.(Date.now() - env.t);
     const event: BusEvent = { users: env.u, frame: env.f, ...(env.x ? { exceptConn: env.x } : {}) };
     for (const handler of this.handlers) handler(event);
   }

@@ -22,7 +22,11 @@ export class MessageWriter {
   batches = 0;
   messages = 0;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** called once per committed batch with its size (metrics) */
+    private readonly onBatch: (size: number) => void = () => {},
+  ) {}
 
   append(message: NewMessage): Promise<Stored> {
     return new Promise((resolve, reject) => {
@@ -55,6 +59,7 @@ export class MessageWriter {
     }
     this.batches++;
     this.messages += batch.length;
+    this.onBatch(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const r = results[i];
       if (!r) batch[i]!.reject(new Error(`store returned ${results.length} results for ${batch.length} messages`));

@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Bus } from '../bus/bus.ts';
+import { countingBus } from '../bus/counting-bus.ts';
 import { resyncSessions, type ResyncSession } from '../bus/resync.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
@@ -13,6 +14,7 @@ import type { HandlerContext, LoginThrottle } from './context.ts';
 import { RequestQueue } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';
 import { MessageWriter } from './message-writer.ts';
+import type { ServerMetrics } from './metrics.ts';
 import { Sessions } from './sessions.ts';
 import { FailureThrottle } from './throttle.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -24,6 +26,7 @@ export interface ServerDeps {
   log: Logger;
   /** PEM certificate chain and key: serve TLS instead of plain TCP */
   tls?: { cert: Buffer; key: Buffer } | undefined;
+  metrics?: ServerMetrics | undefined;
 }
 
 // A peer that opens a TLS connection and never finishes the handshake is dropped after this.
@@ -38,10 +41,17 @@ export class ChatServer {
   private nextConn = 1;
   private readonly loginThrottle: LoginThrottle;
   private readonly perAddress: AddressLimit;
+  /** what handlers publish on: the deps' bus, counted when metrics are on */
+  private readonly bus: Bus;
   private stopping: Promise<void> | null = null;
 
   constructor(private readonly deps: ServerDeps) {
-    this.writer = new MessageWriter(deps.store);
+    const metrics = deps.metrics;
+    this.bus = metrics ? countingBus(deps.bus, () => metrics.busPublished.inc()) : deps.bus;
+    this.writer = new MessageWriter(deps.store, metrics && ((size) => {
+      metrics.messagesStored.inc(size);
+      metrics.batchSize.observe(size);
+    }));
     this.perAddress = new AddressLimit(deps.config.maxConnectionsPerAddress);
     const { loginFailLimit, loginFailLimitPerAddress, loginFailWindowMs } = deps.config;
     this.loginThrottle = {
@@ -56,7 +66,13 @@ export class ChatServer {
       : createServer({ noDelay: true, allowHalfOpen: true }, accept);
     // A failed handshake only concerns that peer; the socket is already destroyed.
     this.net.on('tlsClientError', (err: Error) => deps.log.debug({ err: err.message }, 'TLS handshake failed'));
-    deps.bus.subscribe((event) => this.sessions.deliver(event));
+    deps.bus.subscribe((event) => {
+      const sent = this.sessions.deliver(event);
+      if (metrics) {
+        metrics.busDelivered.inc();
+        metrics.framesPushed.inc(sent);
+      }
+    });
     // The bus lost wake-ups (Redis reconnected): push every session what storage has after its cursor.
     deps.bus.onResync?.(async () => {
       const sessions: ResyncSession[] = [];
@@ -78,12 +94,29 @@ export class ChatServer {
     return this.net.address() as AddressInfo;
   }
 
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** logged-in connections */
+  get sessionCount(): number {
+    let n = 0;
+    for (const conn of this.connections) if (conn.user) n++;
+    return n;
+  }
+
+  /** false once stop() has begun */
+  get accepting(): boolean {
+    return this.stopping === null;
+  }
+
   get address(): AddressInfo {
     return this.net.address() as AddressInfo;
   }
 
   private accept(socket: Socket): void {
-    const { config, store, bus, log } = this.deps;
+    const { config, store, log } = this.deps;
+    const bus = this.bus;
     if (this.stopping) {
       socket.destroy();
       return;
@@ -157,7 +190,7 @@ export class ChatServer {
   private async announcePresence(user: SessionUser, online: boolean): Promise<void> {
     const friends = await this.deps.store.friendsOf(user.id);
     if (friends.length === 0) return;
-    this.deps.bus.publish({
+    this.bus.publish({
       users: friends.map((f) => f.id),
       frame: encodeFrame({ type: 'presence', user: user.name, online }),
     });

@@ -18,13 +18,19 @@ export class Sessions {
     if (set.size === 0) this.byUser.delete(userId);
   }
 
-  /** Writes a bus event's frame to every local session of its users. */
-  deliver(event: BusEvent): void {
+  /** Writes a bus event's frame to every local session of its users; returns how many. */
+  deliver(event: BusEvent): number {
+    let sent = 0;
     for (const userId of event.users) {
       const set = this.byUser.get(userId);
       if (!set) continue;
-      for (const conn of set) if (conn.id !== event.exceptConn) conn.send(event.frame);
+      for (const conn of set) {
+        if (conn.id === event.exceptConn) continue;
+        conn.send(event.frame);
+        sent++;
+      }
     }
+    return sent;
   }
 
   get userCount(): number {
