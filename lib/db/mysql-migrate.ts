@@ -1,13 +1,19 @@
 // Creates the database if missing and applies sql/mysql/NNN_*.sql newer than schema_version.
 // Runs at `chat serve` start and as `chat db migrate`. Two nodes starting at once are
 // serialized by a named lock (GET_LOCK), so each migration runs once.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { ChatError } from '../protocol/errors.ts';
 import { isConnectionError } from './mysql-errors.ts';
 import type { MysqlTarget } from './mysql-url.ts';
+import { listMigrations } from './shared-sql.ts';
 
 const SQL_DIR = new URL('../../sql/mysql/', import.meta.url);
+
+/** The MySQL migrations, in order. */
+export function migrationFiles(): { version: number; name: string }[] {
+  return listMigrations(SQL_DIR);
+}
 const LOCK_WAIT_S = 60;
 
 export interface MigrationResult {
@@ -15,17 +21,6 @@ export interface MigrationResult {
   applied: string[];
 }
 
-export function migrationFiles(): { version: number; name: string }[] {
-  const files = readdirSync(SQL_DIR)
-    .map((name) => /^(\d+)_.*\.sql$/.exec(name))
-    .filter((m) => m !== null)
-    .map((m) => ({ version: Number(m[1]), name: m[0] }))
-    .sort((a, b) => a.version - b.version);
-  files.forEach((f, i) => {
-    if (i > 0 && files[i - 1]!.version === f.version) throw new Error(`two migrations numbered ${f.version}`);
-  });
-  return files;
-}
 
 export async function migrate(target: MysqlTarget): Promise<MigrationResult> {
   let conn: mysql.Connection;

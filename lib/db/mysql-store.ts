@@ -15,6 +15,7 @@ import type {
   AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
   StoredMessage, UserRow,
 } from './store.ts';
+import { CONVERSATION_SELECT, toConversation, type ConversationRecord } from './shared-sql.ts';
 
 type Param = string | number | null;
 
@@ -41,27 +42,8 @@ const GROUP_COLUMNS = 'id, name, description AS `desc`, creator_id AS creatorId,
 const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
   COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId`;
 
-const CONVERSATION_SELECT = `
-  SELECT c.id AS conversationId, c.kind, c.last_seq AS lastSeq,
-    m.delivered_seq AS delivered, m.read_seq AS \`read\`,
-    CASE WHEN c.kind = 'direct' THEN (
-      SELECT u.name FROM members o JOIN users u ON u.id = o.user_id
-      WHERE o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) END AS peerName,
-    g.name AS groupName,
-    (SELECT COUNT(*) FROM messages x
-      WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.user_id) AS unread
-  FROM members m
-  JOIN conversations c ON c.id = m.conversation_id
-  LEFT JOIN chat_groups g ON g.conversation_id = c.id`;
 
-interface ConversationRecord extends Omit<ConversationRow, 'peerName' | 'groupName'> {
-  peerName: string | null;
-  groupName: string | null;
-}
 
-function toConversation({ peerName, groupName, ...row }: ConversationRecord): ConversationRow {
-  return row.kind === 'direct' ? { ...row, peerName: peerName ?? '' } : { ...row, groupName: groupName ?? '' };
-}
 
 type MessageRecord = Omit<StoredMessage, 'clientMsgId'> & { clientMsgId: Buffer | string | null };
 

@@ -3,7 +3,7 @@
 // interface. Since JS runs one call at a time, each transaction sees no interleaving from this
 // process; `immediate` transactions keep read-then-write safe against other processes too.
 import Database from 'better-sqlite3';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ChatError } from '../protocol/errors.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer } from './sqlite-checkpointer.ts';
@@ -11,6 +11,7 @@ import type {
   AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
   StoredMessage, UserRow,
 } from './store.ts';
+import { CONVERSATION_SELECT, listMigrations, toConversation, type ConversationRecord } from './shared-sql.ts';
 
 type Db = Database.Database;
 
@@ -20,14 +21,7 @@ const SQL_DIR = new URL('../../sql/sqlite/', import.meta.url);
 function migrate(db: Db): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const files = readdirSync(SQL_DIR)
-    .map((name) => /^(\d+)_.*\.sql$/.exec(name))
-    .filter((m) => m !== null)
-    .map((m) => ({ version: Number(m[1]), name: m[0] }))
-    .sort((a, b) => a.version - b.version);
-  files.forEach((f, i) => {
-    if (i > 0 && files[i - 1]!.version === f.version) throw new Error(`two migrations numbered ${f.version}`);
-  });
+  const files = listMigrations(SQL_DIR);
   const current = db.prepare<[], { v: number | null }>('SELECT MAX(version) AS v FROM schema_version');
   const record = db.prepare<[number, string, number]>('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
   for (const f of files) {
@@ -45,23 +39,7 @@ const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id
 
 const GROUP_COLUMNS = `id, name, description AS "desc", creator_id AS creatorId, conversation_id AS conversationId`;
 
-const CONVERSATION_SELECT = `
-  SELECT c.id AS conversationId, c.kind, c.last_seq AS lastSeq,
-    m.delivered_seq AS delivered, m.read_seq AS read,
-    CASE WHEN c.kind = 'direct' THEN (
-      SELECT u.name FROM members o JOIN users u ON u.id = o.user_id
-      WHERE o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) END AS peerName,
-    g.name AS groupName,
-    (SELECT COUNT(*) FROM messages x
-      WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.user_id) AS unread
-  FROM members m
-  JOIN conversations c ON c.id = m.conversation_id
-  LEFT JOIN chat_groups g ON g.conversation_id = c.id`;
 
-interface ConversationRecord extends Omit<ConversationRow, 'peerName' | 'groupName'> {
-  peerName: string | null;
-  groupName: string | null;
-}
 
 function prepareStatements(db: Db) {
   const p = db.prepare.bind(db);
@@ -178,9 +156,6 @@ function storeError(err: unknown): Error {
 
 const CACHE_LIMIT = 100_000;
 
-function toConversation({ peerName, groupName, ...row }: ConversationRecord): ConversationRow {
-  return row.kind === 'direct' ? { ...row, peerName: peerName ?? '' } : { ...row, groupName: groupName ?? '' };
-}
 
 export class SqliteStore implements Store {
   private readonly db: Db;

@@ -4,10 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { suite } from 'uvu';
 import { ChatClient } from '../../lib/client/client.ts';
 import { readState, type ClusterState, type NodeRecord } from '../../lib/cli/cluster.ts';
 import { jsonLines, runCli, tempDir } from './server.ts';
+import { missingService } from './assert.ts';
 
 export function haveNginx(): boolean {
   const ok = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).status === 0;
@@ -17,14 +17,7 @@ export function haveNginx(): boolean {
 /** Like requireMariadb: missing nginx fails under CI=true, and is skipped loudly elsewhere. */
 export function requireNginx(file: string): boolean {
   if (haveNginx()) return true;
-  const what = 'nginx with the stream module is not installed';
-  if (process.env.CI === 'true') throw new Error(`${what}; CI=true, so ${file} fails instead of skipping`);
-  const banner = '!'.repeat(78);
-  console.error(`\n${banner}\n  SKIPPED ${file}: ${what}.\n  Install it with: apt-get install nginx libnginx-mod-stream\n${banner}\n`);
-  const skipped = suite(`${file} (no nginx)`);
-  skipped.skip('needs nginx', () => {});
-  skipped.run();
-  return false;
+  return missingService(file, 'nginx with the stream module is not installed', 'apt-get install nginx libnginx-mod-stream');
 }
 
 function isFree(port: number): Promise<boolean> {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { suite } from 'uvu';
+import { missingService } from './assert.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -46,14 +46,7 @@ export function haveRedisServer(): boolean {
  */
 export function requireRedisServer(file: string): boolean {
   if (haveRedisServer()) return true;
-  const what = 'redis-server is not installed';
-  if (process.env.CI === 'true') throw new Error(`${what}; CI=true, so ${file} fails instead of skipping`);
-  const banner = '!'.repeat(78);
-  console.error(`\n${banner}\n  SKIPPED ${file}: ${what}.\n  Install it with: apt-get install redis-server\n${banner}\n`);
-  const skipped = suite(`${file} (no redis-server)`);
-  skipped.skip('needs redis-server', () => {});
-  skipped.run();
-  return false;
+  return missingService(file, 'redis-server is not installed', 'apt-get install redis-server');
 }
 
 export interface PrivateRedis {

@@ -8,18 +8,9 @@ import { migrate } from '../../lib/db/mysql-migrate.ts';
 import { MysqlPool } from '../../lib/db/mysql-pool.ts';
 import { MysqlStore } from '../../lib/db/mysql-store.ts';
 import { parseMysqlUrl } from '../../lib/db/mysql-url.ts';
+import { rejectsWith } from '../helpers/assert.ts';
 import { adminQuery, emptyTables, eventually, requireMariadb, scratchDb, serverConnections, sleep } from '../helpers/mariadb.ts';
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
-  let error: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    error = err;
-  }
-  assert.ok(error, `expected a rejection with ${code}`);
-  assert.is((error as { code?: unknown }).code, code, String(error));
-}
 
 if (await requireMariadb('test/integration/mysql-pool.test.ts')) {
   const db = scratchDb();

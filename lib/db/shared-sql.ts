@@ -1,0 +1,41 @@
+import { readdirSync } from 'node:fs';
+import type { ConversationRow } from './store.ts';
+
+// What both stores say the same way. Backticks quote `read` in MariaDB/MySQL, where it is a
+// reserved word, and SQLite accepts them too.
+
+/** A member's view of a conversation; callers add their WHERE. */
+export const CONVERSATION_SELECT = `
+  SELECT c.id AS conversationId, c.kind, c.last_seq AS lastSeq,
+    m.delivered_seq AS delivered, m.read_seq AS \`read\`,
+    CASE WHEN c.kind = 'direct' THEN (
+      SELECT u.name FROM members o JOIN users u ON u.id = o.user_id
+      WHERE o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) END AS peerName,
+    g.name AS groupName,
+    (SELECT COUNT(*) FROM messages x
+      WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.user_id) AS unread
+  FROM members m
+  JOIN conversations c ON c.id = m.conversation_id
+  LEFT JOIN chat_groups g ON g.conversation_id = c.id`;
+
+export interface ConversationRecord extends Omit<ConversationRow, 'peerName' | 'groupName'> {
+  peerName: string | null;
+  groupName: string | null;
+}
+
+export function toConversation({ peerName, groupName, ...row }: ConversationRecord): ConversationRow {
+  return row.kind === 'direct' ? { ...row, peerName: peerName ?? '' } : { ...row, groupName: groupName ?? '' };
+}
+
+/** The NNN_name.sql files of a migrations folder, in order; two with one number is an error. */
+export function listMigrations(dir: URL): { version: number; name: string }[] {
+  const files = readdirSync(dir)
+    .map((name) => /^(\d+)_.*\.sql$/.exec(name))
+    .filter((m) => m !== null)
+    .map((m) => ({ version: Number(m[1]), name: m[0] }))
+    .sort((a, b) => a.version - b.version);
+  files.forEach((f, i) => {
+    if (i > 0 && files[i - 1]!.version === f.version) throw new Error(`two migrations numbered ${f.version}`);
+  });
+  return files;
+}
