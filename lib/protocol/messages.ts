@@ -112,10 +112,6 @@ export interface Results {
   conversations: { conversations: ConversationView[] };
 }
 
-export type ReplyFrame =
-  | { id: string | number | null; ok: true; result: object }
-  | { id: string | number | null; ok: false; code: string; message: string };
-
 export type PushFrame =
   | ({ type: 'message' } & MessageView)
   | { type: 'presence'; user: string; online: boolean }

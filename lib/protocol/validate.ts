@@ -1,4 +1,4 @@
-import { ChatError, type ErrorCode } from './errors.ts';
+import type { ErrorCode } from './errors.ts';
 import { CLIENT_MSG_ID_MAX, requestSchemas, type RequestOf, type RequestType } from './messages.ts';
 
 export type RequestId = string | number | null;
@@ -80,8 +80,4 @@ function fastSend(frame: Record<string, unknown>): RequestOf<'send'> | null {
   if (group !== undefined) body.group = group as string;
   if (client_msg_id !== undefined) body.client_msg_id = client_msg_id as string;
   return body;
-}
-
-export function errorReply(id: RequestId, err: ChatError): { id: RequestId; ok: false; code: string; message: string } {
-  return { id, ok: false, code: err.code, message: err.message };
 }
