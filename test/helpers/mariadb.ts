@@ -5,11 +5,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { missingService } from './assert.ts';
+import { freePort } from './ports.ts';
 
 // Debian puts mariadbd in /usr/sbin, which a non-login PATH may lack.
 const binary = (name: string, dirs: string[]) => dirs.map((d) => join(d, name)).find((p) => existsSync(p)) ?? name;
@@ -112,16 +112,7 @@ export async function serverConnections(database: string, server: Server = SHARE
   return rows.map((r) => Number(r.id));
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.ts';
 
 export interface PrivateMariadb extends Server {
   /** mysql://root@127.0.0.1:PORT/NAME */
