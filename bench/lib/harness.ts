@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashPassword, hashToken } from '../../lib/server/credentials.ts';
 import { SqliteStore } from '../../lib/db/sqlite-store.ts';
+import type { Store } from '../../lib/db/store.ts';
 import { nameKey } from '../../lib/protocol/names.ts';
+import { diffHist, scrapeBatches, type BatchHist } from './batches.ts';
 import { merge, percentiles, type Hist, type Percentiles } from './hist.ts';
 import type { Account, FlowSpec, FromWorker, ReceiverSpec, Target, ToWorker } from './ipc.ts';
 import { cpuSeconds, rssKiB } from './proc.ts';
@@ -23,6 +25,12 @@ export const PASSWORD = 'bench-password-1';
 
 const live = new Set<ChildProcess>();
 const tempDirs: string[] = [];
+const cleanups: (() => void)[] = [];
+
+/** Also run by killAll (so on exit, error, SIGINT and the hard limit); must be synchronous. */
+export function onCleanup(fn: () => void): void {
+  cleanups.push(fn);
+}
 
 function track(child: ChildProcess): ChildProcess {
   live.add(child);
@@ -38,6 +46,11 @@ export function killAll(): void {
   }
   live.clear();
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const fn of cleanups) {
+    try {
+      fn();
+    } catch {}
+  }
 }
 process.on('exit', killAll);
 
@@ -73,6 +86,8 @@ export interface Running {
   listeningAt: number;
   /** warn/error log lines the server wrote */
   problems: string[];
+  /** chat serve's /metrics port, when it was started with --metrics-port */
+  metricsPort?: number;
   stop(): Promise<void>;
 }
 
@@ -87,7 +102,9 @@ export interface ChatOptions {
   args?: string[];
 }
 
-export async function startChat(dbPath: string, options: ChatOptions = {}): Promise<Running> {
+/** `db`: a `--db` URL (sqlite:PATH, mysql://…) or a plain SQLite file path. */
+export async function startChat(db: string, options: ChatOptions = {}): Promise<Running> {
+  const dbUrl = db.startsWith('sqlite:') || db.startsWith('mysql://') ? db : `sqlite:${db}`;
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...options.env };
   const nodeFlags: string[] = [];
   if (options.profileDir) {
@@ -97,11 +114,12 @@ export async function startChat(dbPath: string, options: ChatOptions = {}): Prom
   }
   const spawnedAt = Date.now();
   const bin = options.root ? join(options.root, 'bin', 'chat.js') : CHAT_BIN;
-  const proc = track(spawn(process.execPath, [...nodeFlags, bin, 'serve', '--host', '127.0.0.1', '--port', String(options.port ?? 0), '--db', `sqlite:${dbPath}`, ...(options.args ?? [])], {
+  const proc = track(spawn(process.execPath, [...nodeFlags, bin, 'serve', '--host', '127.0.0.1', '--port', String(options.port ?? 0), '--db', dbUrl, ...(options.args ?? [])], {
     cwd: options.root ?? ROOT, env, stdio: ['ignore', 'ignore', 'pipe'],
   }));
   const problems: string[] = [];
   let buffered = '';
+  let metricsPort: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('chat serve did not start within 30 s')), 30_000);
     proc.stderr!.setEncoding('utf8');
@@ -117,7 +135,9 @@ export async function startChat(dbPath: string, options: ChatOptions = {}): Prom
           if (line.trim() && problems.length < 50) problems.push(line);
           continue;
         }
-        if (entry.msg === 'listening') {
+        if (entry.msg === 'metrics listening') {
+          metricsPort = entry.port;
+        } else if (entry.msg === 'listening') {
           clearTimeout(timer);
           resolve(entry.port!);
         } else if ((entry.level ?? 0) >= 40 && problems.length < 50) {
@@ -131,7 +151,7 @@ export async function startChat(dbPath: string, options: ChatOptions = {}): Prom
     });
   });
   return {
-    kind: 'chat', pid: proc.pid!, port, spawnedAt, listeningAt: Date.now(), problems,
+    kind: 'chat', pid: proc.pid!, port, spawnedAt, listeningAt: Date.now(), problems, ...(metricsPort !== undefined ? { metricsPort } : {}),
     async stop() {
       proc.kill('SIGTERM');
       await waitExit(proc, 15_000);
@@ -223,44 +243,56 @@ export interface Seeded {
   group?: string;
 }
 
+export interface SeedSpec {
+  users: number;
+  pairs?: boolean;
+  group?: number;
+}
+
 let sharedHash: Promise<string> | undefined;
 
-/**
- * Users u1…uN with one precomputed scrypt hash and a resume token each; pairs (u1,u2), (u3,u4)…
- * made friends when `pairs` is set; a group of the first `group` users when set.
- */
-export async function seed(dbPath: string, spec: { users: number; pairs?: boolean; group?: number }): Promise<Seeded> {
-  sharedHash ??= hashPassword(PASSWORD);
-  const hash = await sharedHash;
+/** seedStore on a SQLite file (what `chat serve --db sqlite:PATH` then opens). */
+export async function seed(dbPath: string, spec: SeedSpec): Promise<Seeded> {
   const store = SqliteStore.open(dbPath);
   try {
-    const accounts: Account[] = [];
-    const ids: number[] = [];
-    const expires = Date.now() + 24 * 3600_000;
-    for (let i = 1; i <= spec.users; i++) {
-      const name = `u${i}`;
-      const user = await store.createUser(name, nameKey(name), hash);
-      const token = `bench-token-${i}-${user.id}-${Math.random().toString(36).slice(2)}`;
-      await store.saveToken(hashToken(token), user.id, expires);
-      accounts.push({ name, token, password: PASSWORD });
-      ids.push(user.id);
-    }
-    if (spec.pairs) {
-      for (let i = 0; i + 1 < ids.length; i += 2) {
-        await store.createFriendRequest(ids[i]!, ids[i + 1]!);
-        await store.acceptFriendRequest(ids[i + 1]!, ids[i]!);
-      }
-    }
-    let group: string | undefined;
-    if (spec.group) {
-      group = 'benchgroup';
-      const g = await store.createGroup(group, nameKey(group), 'fan-out', ids[0]!);
-      for (let i = 1; i < spec.group; i++) await store.joinGroup(g.id, ids[i]!);
-    }
-    return { accounts, ...(group ? { group } : {}) };
+    return await seedStore(store, spec);
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Users u1…uN with one precomputed scrypt hash and a resume token each; pairs (u1,u2), (u3,u4)…
+ * made friends when `pairs` is set; a group of the first `group` users when set. Any Store
+ * (SQLite here, MySQL in mysql.ts); the caller opens and closes it.
+ */
+export async function seedStore(store: Store, spec: SeedSpec): Promise<Seeded> {
+  sharedHash ??= hashPassword(PASSWORD);
+  const hash = await sharedHash;
+  const accounts: Account[] = [];
+  const ids: number[] = [];
+  const expires = Date.now() + 24 * 3600_000;
+  for (let i = 1; i <= spec.users; i++) {
+    const name = `u${i}`;
+    const user = await store.createUser(name, nameKey(name), hash);
+    const token = `bench-token-${i}-${user.id}-${Math.random().toString(36).slice(2)}`;
+    await store.saveToken(hashToken(token), user.id, expires);
+    accounts.push({ name, token, password: PASSWORD });
+    ids.push(user.id);
+  }
+  if (spec.pairs) {
+    for (let i = 0; i + 1 < ids.length; i += 2) {
+      await store.createFriendRequest(ids[i]!, ids[i + 1]!);
+      await store.acceptFriendRequest(ids[i + 1]!, ids[i]!);
+    }
+  }
+  let group: string | undefined;
+  if (spec.group) {
+    group = 'benchgroup';
+    const g = await store.createGroup(group, nameKey(group), 'fan-out', ids[0]!);
+    for (let i = 1; i < spec.group; i++) await store.joinGroup(g.id, ids[i]!);
+  }
+  return { accounts, ...(group ? { group } : {}) };
 }
 
 // ---- traffic ----
@@ -309,6 +341,8 @@ export interface TrafficOptions {
   drainMs?: number;
   localAddresses?: string[];
   progress?: (line: string) => void;
+  /** another process whose CPU is measured over the same phase (the MySQL server) */
+  dbPid?: number;
 }
 
 export interface TrafficResult {
@@ -317,6 +351,10 @@ export interface TrafficResult {
   rate: number;
   latency: Percentiles;
   cpuUsPerMsg: number;
+  /** CPU of options.dbPid over the same phase, per delivered message */
+  dbCpuUsPerMsg?: number;
+  /** the measured phase's group commits, from chat serve's /metrics (when it has a metrics port) */
+  batches?: BatchHist;
   rssKiB: number;
   sent: number;
   lost: number;
@@ -344,9 +382,13 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
     for (const r of layout.receivers) for (const f of r.from) receiversOf.set(f, (receiversOf.get(f) ?? 0) + 1);
 
     const errors: string[] = [];
-    const phase = async (runId: number, durationMs: number) => {
+    const dbPid = options.dbPid;
+    const phase = async (runId: number, durationMs: number, measured: boolean) => {
+      // the batch histogram is cumulative: read it right before and after the measured phase
+      const batches0 = measured && server.metricsPort !== undefined ? await scrapeBatches(server.metricsPort) : undefined;
       const startedAt = Date.now();
       const cpu0 = cpuSeconds(server.pid);
+      const db0 = dbPid !== undefined ? cpuSeconds(dbPid) : 0;
       const drainMs = options.drainMs ?? 10_000;
       for (const w of workers) w.send({ cmd: 'run', runId, durationMs, window: options.window, drainMs });
       const sent: Record<number, number> = {};
@@ -361,14 +403,17 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
       const collected = [];
       for (const w of workers) collected.push(await w.next('collected', 30_000));
       const cpu1 = cpuSeconds(server.pid);
-      return { startedAt, cpu: cpu1 - cpu0, sent, acked, collected };
+      const db1 = dbPid !== undefined ? cpuSeconds(dbPid) : 0;
+      const batches1 = measured && server.metricsPort !== undefined ? await scrapeBatches(server.metricsPort) : undefined;
+      const batches = batches1 ? diffHist(batches1, batches0) : undefined;
+      return { startedAt, cpu: cpu1 - cpu0, dbCpu: db1 - db0, batches, sent, acked, collected };
     };
     if (options.warmMs > 0) {
       options.progress?.(`warming up ${(options.warmMs / 1000).toFixed(0)} s`);
-      await phase(1, options.warmMs);
+      await phase(1, options.warmMs, false);
     }
     options.progress?.(`measuring ${(options.measureMs / 1000).toFixed(0)} s`);
-    const m = await phase(2, options.measureMs);
+    const m = await phase(2, options.measureMs, true);
     const rss = rssKiB(server.pid);
 
     const hist: Hist = {};
@@ -400,6 +445,8 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
     return {
       deliveries, seconds, rate: deliveries / seconds, latency: percentiles(hist, maxUs),
       cpuUsPerMsg: deliveries ? (m.cpu * 1e6) / deliveries : 0, rssKiB: rss, sent: sentTotal,
+      ...(dbPid !== undefined ? { dbCpuUsPerMsg: deliveries ? (m.dbCpu * 1e6) / deliveries : 0 } : {}),
+      ...(m.batches ? { batches: m.batches } : {}),
       lost, duplicated, reordered, unacked, errors: errors.slice(0, 10), drained: m.collected.every((c) => c.drained),
     };
   } finally {

@@ -27,6 +27,20 @@ export class LineDecoder {
   /** Feeds a chunk; calls onLine for each complete non-empty line. Returns a fatal code, or null. */
   push(chunk: Buffer, onLine: LineSink): ErrorCode | null {
     if (this.failedWith) return this.failedWith;
+    // The common case under load: a read that holds only whole lines, none of them too long.
+    // One UTF-8 check and one decode for the chunk instead of a Buffer view, a check and a decode
+    // per line. Anything else (a partial line, a bad byte) takes the general path below, which
+    // reports errors at the exact line.
+    if (this.pendingBytes === 0 && chunk.length <= this.maxLineBytes && chunk.length > 0 && chunk[chunk.length - 1] === NEWLINE && isUtf8(chunk)) {
+      const text = chunk.toString('utf8');
+      let at = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', at)) {
+        const end = nl > at && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+        if (end > at) onLine(text.slice(at, end));
+        at = nl + 1;
+      }
+      return null;
+    }
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);

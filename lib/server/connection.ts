@@ -29,6 +29,11 @@ function scheduleFlush(conn: Connection): void {
 }
 function flushAll(): void {
   flushScheduled = false;
+  flushConnections();
+}
+
+/** Writes out every connection's queued output now (the scheduled flush then finds nothing). */
+export function flushConnections(): void {
   for (const conn of dirty) conn.flush();
   dirty.clear();
 }

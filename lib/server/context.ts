@@ -6,6 +6,13 @@ import type { RequestOf, RequestType, Results } from '../protocol/messages.ts';
 import type { SessionUser } from './connection.ts';
 import type { FailureThrottle } from './throttle.ts';
 
+export interface Stored {
+  seq: number;
+  ts: number;
+  duplicate: boolean;
+}
+export type AppendDone = (error: Error | null, stored: Stored | null) => void;
+
 export interface SessionHandle {
   /** `node:conn`, unique across the cluster */
   readonly id: string;
@@ -28,8 +35,8 @@ export interface HandlerContext {
   config: Pick<ServerConfig, 'nodeId' | 'maxLineBytes' | 'maxTextLength' | 'tokenTtlMs'>;
   log: Logger;
   loginThrottle: LoginThrottle;
-  /** Queues a message for the next group commit; resolves once it is stored. */
-  append(message: NewMessage): Promise<{ seq: number; ts: number; duplicate: boolean }>;
+  /** Queues a message for the next group commit; `done` is called once it is stored (or not). */
+  append(message: NewMessage, done: AppendDone): void;
   signIn(user: SessionUser): Promise<void>;
   signOut(): Promise<void>;
 }
@@ -40,12 +47,61 @@ export interface HandlerContext {
  * the group commit, so a pipelining client fills a whole batch in one tick.
  */
 export class Deferred<T> {
-  constructor(readonly promise: Promise<T>) {}
+  // A plain callback pair, not a Promise: `send` creates one per message, and the request queue
+  // is its only listener, so the promise machinery (and its microtask hops) would be pure cost.
+  private state: 'pending' | 'resolved' | 'rejected' = 'pending';
+  private value: T | undefined;
+  private error: unknown;
+  private onValue: ((value: T) => void) | null = null;
+  private onError: ((error: unknown) => void) | null = null;
+
+  resolve(value: T): void {
+    if (this.state !== 'pending') return;
+    this.state = 'resolved';
+    this.value = value;
+    this.onValue?.(value);
+  }
+
+  reject(error: unknown): void {
+    if (this.state !== 'pending') return;
+    this.state = 'rejected';
+    this.error = error;
+    this.onError?.(error);
+  }
+
+  /** Sets the one listener; called at once if already settled. */
+  settle(onValue: (value: T) => void, onError: (error: unknown) => void): void {
+    if (this.state === 'resolved') onValue(this.value as T);
+    else if (this.state === 'rejected') onError(this.error);
+    else {
+      this.onValue = onValue;
+      this.onError = onError;
+    }
+  }
+
+  /** For callers that want to await it (tests); takes the listener slot. */
+  get promise(): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.settle(resolve, reject));
+  }
 }
+
+/**
+ * A result already encoded as JSON text. The reply writer splices it in instead of running
+ * JSON.stringify over an object built only to be stringified (the `send` ack, once per message).
+ */
+export class EncodedResult<T> {
+  constructor(
+    readonly value: T,
+    /** exactly JSON.stringify(value) */
+    readonly json: string,
+  ) {}
+}
+
+export type Reply<T> = T | EncodedResult<T>;
 
 export type Handler<T extends RequestType> = (
   ctx: HandlerContext,
   body: RequestOf<T>,
-) => Promise<Results[T] | Deferred<Results[T]>>;
+) => Promise<Reply<Results[T]> | Deferred<Reply<Results[T]>>>;
 
 export type HandlerTable = { [T in RequestType]: Handler<T> };

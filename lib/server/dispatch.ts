@@ -4,7 +4,7 @@ import { encodeFrame } from '../protocol/framing.ts';
 import { ANONYMOUS_TYPES } from '../protocol/messages.ts';
 import { parseRequest, type ParsedRequest, type RequestId } from '../protocol/validate.ts';
 import type { Connection } from './connection.ts';
-import { Deferred, type HandlerContext, type HandlerTable } from './context.ts';
+import { Deferred, EncodedResult, type HandlerContext, type HandlerTable } from './context.ts';
 import type { TokenBucket } from './token-bucket.ts';
 
 /**
@@ -68,14 +68,17 @@ export class RequestQueue {
         if (result instanceof Deferred) {
           this.outstanding++;
           const id = request.id;
-          result.promise.then(
-            (value) => this.reply(id, value),
-            (err) => this.replyError(id, request.type, err),
-          ).finally(() => {
-            this.outstanding--;
-            this.maybeResume();
-            this.checkIdle();
-          });
+          const type = request.type;
+          result.settle(
+            (value) => {
+              this.reply(id, value);
+              this.settled();
+            },
+            (err) => {
+              this.replyError(id, type, err);
+              this.settled();
+            },
+          );
         } else {
           this.reply(request.id, result);
         }
@@ -97,11 +100,21 @@ export class RequestQueue {
     return handler(this.ctx, request.body);
   }
 
+  private settled(): void {
+    this.outstanding--;
+    this.maybeResume();
+    this.checkIdle();
+  }
+
   private maybeResume(): void {
     if (this.queue.length + this.outstanding < this.maxQueued / 2) this.conn.resumeReading();
   }
 
   private reply(id: RequestId, result: unknown): void {
+    if (result instanceof EncodedResult) {
+      this.conn.send(`{"id":${JSON.stringify(id)},"ok":true,"result":${result.json}}\n`);
+      return;
+    }
     this.conn.send(encodeFrame({ id, ok: true, result }));
   }
 

@@ -1,17 +1,28 @@
 import type { AppendResult, NewMessage, Store } from '../db/store.ts';
+import type { AppendDone, Stored } from './context.ts';
 
-type Stored = { seq: number; ts: number; duplicate: boolean };
 interface Pending {
   message: NewMessage;
-  resolve: (r: Stored) => void;
-  reject: (e: Error) => void;
+  done: AppendDone;
 }
 
 const MAX_BATCH = 1000;
 
+export interface MessageWriterHooks {
+  /** called once per committed batch with its size (metrics) */
+  onBatch?: (size: number) => void;
+  /**
+   * Called after every `done` of a batch has run. The server flushes its sockets here, so the
+   * acks and pushes of a batch leave in this tick instead of one event-loop turn later.
+   */
+  afterBatch?: () => void;
+  /** a `done` callback threw: a bug, reported rather than lost */
+  onCallbackError?: (error: unknown) => void;
+}
+
 /**
  * Group commit: every message queued within one tick goes to the store as one batch (one
- * transaction), and each sender is acked once its batch commits. One batch is in flight at
+ * transaction), and each sender is told once its batch commits. One batch is in flight at
  * a time; what arrives meanwhile forms the next one.
  */
 export class MessageWriter {
@@ -24,14 +35,18 @@ export class MessageWriter {
 
   constructor(
     private readonly store: Store,
-    /** called once per committed batch with its size (metrics) */
-    private readonly onBatch: (size: number) => void = () => {},
+    private readonly hooks: MessageWriterHooks = {},
   ) {}
+
+  /** Queues a message; `done` runs once its batch has committed or failed. */
+  enqueue(message: NewMessage, done: AppendDone): void {
+    this.queue.push({ message, done });
+    this.schedule();
+  }
 
   append(message: NewMessage): Promise<Stored> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ message, resolve, reject });
-      this.schedule();
+      this.enqueue(message, (err, stored) => (err ? reject(err) : resolve(stored!)));
     });
   }
 
@@ -50,22 +65,37 @@ export class MessageWriter {
   private async commit(): Promise<void> {
     const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
     this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
-    let results: AppendResult[];
+    const messages = new Array<NewMessage>(batch.length);
+    for (let i = 0; i < batch.length; i++) messages[i] = batch[i]!.message;
+    let results: AppendResult[] | null = null;
+    let failure: Error | null = null;
     try {
-      results = await this.store.appendMessages(batch.map((p) => p.message));
+      results = await this.store.appendMessages(messages);
     } catch (err) {
-      for (const p of batch) p.reject(err as Error);
-      return;
+      failure = err as Error;
     }
-    this.batches++;
-    this.messages += batch.length;
-    this.onBatch(batch.length);
+    if (results !== null) {
+      this.batches++;
+      this.messages += batch.length;
+      this.hooks.onBatch?.(batch.length);
+    }
     for (let i = 0; i < batch.length; i++) {
-      const r = results[i];
-      if (!r) batch[i]!.reject(new Error(`store returned ${results.length} results for ${batch.length} messages`));
-      else if (r.ok) batch[i]!.resolve({ seq: r.seq, ts: r.ts, duplicate: r.duplicate });
-      else batch[i]!.reject(r.error);
+      const p = batch[i]!;
+      // One caller's failing callback must not keep the rest of the batch from its answer.
+      try {
+        if (results === null) {
+          p.done(failure, null);
+          continue;
+        }
+        const r = results[i];
+        if (!r) p.done(new Error(`store returned ${results.length} results for ${batch.length} messages`), null);
+        else if (r.ok) p.done(null, { seq: r.seq, ts: r.ts, duplicate: r.duplicate });
+        else p.done(r.error, null);
+      } catch (err) {
+        this.hooks.onCallbackError?.(err);
+      }
     }
+    this.hooks.afterBatch?.();
   }
 
   /** Resolves when everything queued so far is committed. */

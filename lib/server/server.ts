@@ -9,7 +9,7 @@ import type { Logger } from '../logger.ts';
 import { ERROR_CODES } from '../protocol/errors.ts';
 import { encodeFrame } from '../protocol/framing.ts';
 import { AddressLimit } from './address-limit.ts';
-import { Connection, type SessionUser } from './connection.ts';
+import { Connection, flushConnections, type SessionUser } from './connection.ts';
 import type { HandlerContext, LoginThrottle } from './context.ts';
 import { RequestQueue } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';
@@ -48,10 +48,16 @@ export class ChatServer {
   constructor(private readonly deps: ServerDeps) {
     const metrics = deps.metrics;
     this.bus = metrics ? countingBus(deps.bus, () => metrics.busPublished.inc()) : deps.bus;
-    this.writer = new MessageWriter(deps.store, metrics && ((size) => {
-      metrics.messagesStored.inc(size);
-      metrics.batchSize.observe(size);
-    }));
+    this.writer = new MessageWriter(deps.store, {
+      ...(metrics && {
+        onBatch: (size: number) => {
+          metrics.messagesStored.inc(size);
+          metrics.batchSize.observe(size);
+        },
+      }),
+      afterBatch: flushConnections,
+      onCallbackError: (err) => deps.log.error({ err }, 'message callback failed'),
+    });
     this.perAddress = new AddressLimit(deps.config.maxConnectionsPerAddress);
     const { loginFailLimit, loginFailLimitPerAddress, loginFailWindowMs } = deps.config;
     this.loginThrottle = {
@@ -149,7 +155,7 @@ export class ChatServer {
       bus,
       config,
       log,
-      append: (message) => this.writer.append(message),
+      append: (message, done) => this.writer.enqueue(message, done),
       signIn: async (u) => {
         if (loginTimer) clearTimeout(loginTimer);
         user = u;

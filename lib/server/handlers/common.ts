@@ -2,7 +2,7 @@ import type { ConversationRow, GroupRow, StoredMessage, UserRow } from '../../db
 import { ChatError } from '../../protocol/errors.ts';
 import { encodeFrame } from '../../protocol/framing.ts';
 import type { MessageView, PushFrame } from '../../protocol/messages.ts';
-import { checkName } from '../../protocol/names.ts';
+import { checkName, type NameCheck } from '../../protocol/names.ts';
 import type { SessionUser } from '../connection.ts';
 import type { HandlerContext } from '../context.ts';
 
@@ -12,8 +12,24 @@ export function me(ctx: HandlerContext): SessionUser {
   return user;
 }
 
+// checkName is pure and costs an NFC pass, a code-point count and two regex scans. `send` names
+// its peer in every message, so the answers for recent names are kept (bounded: an attacker's
+// stream of distinct names only ever clears the map).
+const checkedNames = new Map<string, NameCheck>();
+const CHECKED_NAMES_MAX = 4096;
+
+function checkNameCached(raw: string): NameCheck {
+  let check = checkedNames.get(raw);
+  if (check === undefined) {
+    check = checkName(raw);
+    if (checkedNames.size >= CHECKED_NAMES_MAX) checkedNames.clear();
+    checkedNames.set(raw, check);
+  }
+  return check;
+}
+
 export function nameOrThrow(raw: string, what: 'user' | 'group'): { name: string; key: string } {
-  const check = checkName(raw);
+  const check = checkNameCached(raw);
   if (!check.ok) throw new ChatError('CHAT_ERR_BAD_NAME', `${what} name ${check.reason}`);
   return check;
 }

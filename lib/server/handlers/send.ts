@@ -1,11 +1,15 @@
 import { ChatError } from '../../protocol/errors.ts';
-import type { MessageView } from '../../protocol/messages.ts';
-import { Deferred, type Handler } from '../context.ts';
-import { conversationId, findGroup, findUser, me, push } from './common.ts';
+import type { Results } from '../../protocol/messages.ts';
+import { Deferred, EncodedResult, type Handler, type Reply } from '../context.ts';
+import { conversationId, findGroup, findUser, me } from './common.ts';
 
 /**
  * Store first, then ack with the stored seq, then wake the recipients: a message the sender
  * saw acked survives a crash, and a lost wake-up is repaired by the recipient's next sync.
+ *
+ * This is the one handler that runs once per chat message, so its frames are written as JSON
+ * text directly (same keys, same order as JSON.stringify of the view objects would give; a unit
+ * test compares the two) and the reply is a callback-driven Deferred, not a promise chain.
  */
 export const send: Handler<'send'> = async (ctx, body) => {
   const user = me(ctx);
@@ -19,36 +23,37 @@ export const send: Handler<'send'> = async (ctx, body) => {
 
   let conversation: number;
   let recipients: number[];
-  const view: Partial<MessageView> = {};
+  let target: string; // `"to":"peer"` or `"group":"name"`
   if (body.to !== undefined) {
     const peer = await findUser(ctx, body.to);
     const direct = peer.id === user.id ? null : await ctx.store.directConversation(user.id, peer.id);
     if (direct === null) throw new ChatError('CHAT_ERR_NOT_FRIENDS');
     conversation = direct;
     recipients = [user.id, peer.id];
-    view.to = peer.name;
+    target = `"to":${JSON.stringify(peer.name)}`;
   } else {
     const group = await findGroup(ctx, body.group!);
     conversation = group.conversationId;
     recipients = await ctx.store.memberIds(conversation);
     if (!recipients.includes(user.id)) throw new ChatError('CHAT_ERR_NOT_MEMBER');
-    view.group = group.name;
+    target = `"group":${JSON.stringify(group.name)}`;
   }
 
   const clientMsgId = body.client_msg_id ?? null;
-  const stored = ctx.append({ conversationId: conversation, senderId: user.id, text: body.text, clientMsgId, ts: Date.now() });
-  return new Deferred(
-    stored.then((r) => {
-      const ts = new Date(r.ts).toISOString();
-      const id = conversationId(conversation);
-      if (!r.duplicate) {
-        // Encoded once, shared by every recipient session; the sender's other sessions get it too.
-        push(ctx, recipients, {
-          type: 'message', conversation: id, seq: r.seq, from: user.name, ...view, text: body.text, ts,
-          ...(clientMsgId === null ? {} : { client_msg_id: clientMsgId }),
-        });
-      }
-      return { conversation: id, seq: r.seq, ts, duplicate: r.duplicate };
-    }),
-  );
+  const text = body.text;
+  const reply = new Deferred<Reply<Results['send']>>();
+  const sessionId = ctx.session.id;
+  ctx.append({ conversationId: conversation, senderId: user.id, text, clientMsgId, ts: Date.now() }, (err, r) => {
+    if (err !== null) return reply.reject(err);
+    const ts = new Date(r!.ts).toISOString();
+    const id = conversationId(conversation);
+    if (!r!.duplicate) {
+      // Encoded once, shared by every recipient session; the sender's other sessions get it too.
+      const frame = `{"type":"message","conversation":"${id}","seq":${r!.seq},"from":${JSON.stringify(user.name)},${target},"text":${JSON.stringify(text)},"ts":"${ts}"${clientMsgId === null ? '' : `,"client_msg_id":${JSON.stringify(clientMsgId)}`}}\n`;
+      ctx.bus.publish({ users: recipients, frame, exceptConn: sessionId });
+    }
+    const result = { conversation: id, seq: r!.seq, ts, duplicate: r!.duplicate };
+    reply.resolve(new EncodedResult(result, `{"conversation":"${id}","seq":${r!.seq},"ts":"${ts}","duplicate":${r!.duplicate}}`));
+  });
+  return reply;
 };

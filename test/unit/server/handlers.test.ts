@@ -12,7 +12,7 @@ import { LineDecoder } from '../../../lib/protocol/framing.ts';
 import { REQUEST_TYPES, type RequestOf, type RequestType, type Results } from '../../../lib/protocol/messages.ts';
 import { nameKey } from '../../../lib/protocol/names.ts';
 import type { SessionUser } from '../../../lib/server/connection.ts';
-import { Deferred, type HandlerContext } from '../../../lib/server/context.ts';
+import { Deferred, EncodedResult, type HandlerContext } from '../../../lib/server/context.ts';
 import { hashPassword } from '../../../lib/server/credentials.ts';
 import { handlers } from '../../../lib/server/handlers/index.ts';
 import { FailureThrottle } from '../../../lib/server/throttle.ts';
@@ -70,12 +70,13 @@ function client(user: UserRow | null = null): Client {
       log,
       config: { nodeId: 'n1', maxLineBytes: 64 * 1024, maxTextLength: MAX_TEXT, tokenTtlMs: 3_600_000 },
       loginThrottle,
-      append: async (m) => {
+      append: (m, done) => {
         c.appended.push(m);
-        if (c.appendWith) return c.appendWith(m);
-        const [r] = await store.appendMessages([m]);
-        if (!r!.ok) throw r!.error;
-        return { seq: r!.seq, ts: r!.ts, duplicate: r!.duplicate };
+        const stored = c.appendWith ? c.appendWith(m) : store.appendMessages([m]).then(([r]) => {
+          if (!r!.ok) throw r!.error;
+          return { seq: r!.seq, ts: r!.ts, duplicate: r!.duplicate };
+        });
+        stored.then((r) => done(null, r), (err: Error) => done(err, null));
       },
       signIn: async (u) => {
         session.user = u;
@@ -92,7 +93,14 @@ function client(user: UserRow | null = null): Client {
 async function call<T extends RequestType>(c: Client, type: T, body: RequestOf<T>): Promise<Results[T]> {
   const handler = handlers[type] as (ctx: HandlerContext, body: RequestOf<T>) => Promise<Results[T] | Deferred<Results[T]>>;
   const r = await handler(c.ctx, body);
-  return r instanceof Deferred ? r.promise : r;
+  return unwrap(r instanceof Deferred ? await r.promise : r);
+}
+
+/** A pre-encoded result must be exactly what JSON.stringify would have written. */
+function unwrap<T>(r: T | EncodedResult<T>): T {
+  if (!(r instanceof EncodedResult)) return r;
+  assert.is(r.json, JSON.stringify(r.value), 'the pre-encoded result matches JSON.stringify');
+  return r.value;
 }
 
 
@@ -229,7 +237,7 @@ send('a group send returns a Deferred and, once stored, publishes one event for 
   );
 
   release();
-  const result = await (returned as Deferred<Results['send']>).promise;
+  const result = unwrap(await (returned as Deferred<Results['send'] | EncodedResult<Results['send']>>).promise);
   assert.is(result.seq, 1);
   assert.is(result.duplicate, false);
   assert.is(result.conversation, `c${group.conversationId}`);
@@ -239,10 +247,12 @@ send('a group send returns a Deferred and, once stored, publishes one event for 
   assert.equal([...event.users].sort(), [alice.id, bob.id, carol.id].sort(), 'every member, the sender included (for her other sessions)');
   assert.is(event.exceptConn, c.session.id);
   const frame = decodeFrame(event.frame);
-  assert.equal(frame, {
+  const expected = {
     type: 'message', conversation: result.conversation, seq: 1, from: 'alice', group: 'Devs',
     text: 'hello 😀\nline two', ts: result.ts, client_msg_id: 'm-1',
-  });
+  };
+  assert.equal(frame, expected);
+  assert.is(event.frame, JSON.stringify(expected) + '\n', 'the hand-written frame is byte for byte what JSON.stringify writes');
 });
 
 send('a direct send publishes to both friends and acks with the stored seq', async () => {
@@ -257,6 +267,9 @@ send('a direct send publishes to both friends and acks with the stored seq', asy
   assert.is(bus.events.length, 2);
   assert.equal([...bus.events[1]!.users].sort(), [alice.id, bob.id].sort());
   const frame = decodeFrame(bus.events[1]!.frame);
+  assert.is(bus.events[1]!.frame, JSON.stringify({
+    type: 'message', conversation: second.conversation, seq: 2, from: 'alice', to: 'bob', text: 'two', ts: second.ts,
+  }) + '\n');
   assert.is(frame.to, 'bob');
   assert.is(frame.from, 'alice');
   assert.is(frame.seq, 2);
