@@ -33,6 +33,21 @@ async function run(conn: Connection, sql: string, params: Param[] = []): Promise
   return header as ResultSetHeader;
 }
 
+// Statements whose text grows with the batch (IN lists, multi-row VALUES) go through the text
+// protocol with the driver's escaping instead: execute() would prepare, and keep, one server-side
+// statement per distinct length on every pooled connection (mysql2 closes them only on LRU
+// eviction), which costs a round trip and a server parse per new shape and can run the server into
+// max_prepared_stmt_count (16382 by default) across a pool.
+async function allText<T>(conn: Connection, sql: string, params: Param[]): Promise<T[]> {
+  const [rows] = await conn.query(sql, params);
+  return rows as T[];
+}
+
+async function runText(conn: Connection, sql: string, params: Param[]): Promise<ResultSetHeader> {
+  const [header] = await conn.query(sql, params);
+  return header as ResultSetHeader;
+}
+
 /** `(?, ?, …)` with n placeholders, or a repeated row shape joined by a separator. */
 const repeat = (shape: string, n: number, sep = ', ') => Array.from({ length: n }, () => shape).join(sep);
 
@@ -59,6 +74,7 @@ interface AppendPlan {
 }
 
 const MAX_LOCK_RETRIES = 3;
+const USER_CACHE_LIMIT = 100_000;
 
 export class MysqlStore implements Store {
   private constructor(private readonly pool: MysqlPool) {}
@@ -94,9 +110,22 @@ export class MysqlStore implements Store {
     });
   }
 
-  userByKey(key: string): Promise<UserRow | null> {
-    return this.pool.run('read', (conn) =>
+  // Every send names its recipient, so without this each message cost a query here. Users are
+  // never renamed or deleted on any node, so a found row stays right cluster-wide; misses are not
+  // kept (the user may be registered on another node a moment later). Bounded: a miss only costs
+  // the query. Friendships are not cached here: another node may end one at any time.
+  private readonly users = new Map<string, UserRow>();
+
+  async userByKey(key: string): Promise<UserRow | null> {
+    const cached = this.users.get(key);
+    if (cached) return cached;
+    const row = await this.pool.run('read', (conn) =>
       first<UserRow>(conn, 'SELECT id, name, password_hash AS passwordHash FROM users WHERE name_key = ?', [key]));
+    if (row) {
+      if (this.users.size >= USER_CACHE_LIMIT) this.users.clear();
+      this.users.set(key, row);
+    }
+    return row;
   }
 
   async saveToken(tokenHash: string, userId: number, expiresAt: number): Promise<void> {
@@ -348,7 +377,7 @@ export class MysqlStore implements Store {
       //    between batches). Only these rows are locked; other conversations go on in parallel.
       const convIds = [...new Set(batch.map((m) => m.conversationId))].sort((a, b) => a - b);
       const lastSeq = new Map<number, number>();
-      for (const row of await all<{ id: number; lastSeq: number }>(conn,
+      for (const row of await allText<{ id: number; lastSeq: number }>(conn,
         `SELECT id, last_seq AS lastSeq FROM conversations WHERE id IN (${repeat('?', convIds.length)}) ORDER BY id FOR UPDATE`, convIds)) {
         lastSeq.set(row.id, row.lastSeq);
       }
@@ -366,14 +395,14 @@ export class MysqlStore implements Store {
       const withId = batch.filter((m) => m.clientMsgId !== null);
       const prior = new Map<string, { conversationId: number; seq: number; ts: number }>();
       if (withId.length > 0) {
-        const rows = await all<{ senderId: number; clientMsgId: Buffer; conversationId: number; seq: number; ts: number }>(conn, `
+        const rows = await allText<{ senderId: number; clientMsgId: Buffer; conversationId: number; seq: number; ts: number }>(conn, `
           SELECT sender_id AS senderId, client_msg_id AS clientMsgId, conversation_id AS conversationId, seq, created_at AS ts
           FROM messages WHERE ${repeat('(sender_id = ? AND client_msg_id = ?)', withId.length, ' OR ')}`,
           withId.flatMap((m) => [m.senderId, m.clientMsgId]));
         for (const r of rows) prior.set(idKey(r.senderId, r.clientMsgId.toString()), r);
       }
       const pairs = [...new Map(batch.map((m) => [`${m.conversationId}:${m.senderId}`, m])).values()];
-      const members = new Set((await all<{ c: number; u: number }>(conn, `
+      const members = new Set((await allText<{ c: number; u: number }>(conn, `
         SELECT conversation_id AS c, user_id AS u FROM members WHERE ${repeat('(conversation_id = ? AND user_id = ?)', pairs.length, ' OR ')}`,
         pairs.flatMap((m) => [m.conversationId, m.senderId]))).map((r) => `${r.c}:${r.u}`));
 
@@ -411,12 +440,12 @@ export class MysqlStore implements Store {
       // 5. Three statements whatever the batch size: counters, messages, senders' read cursors.
       if (rows.length > 0) {
         const counters = convIds.filter((id) => lastSeq.has(id)).map((id) => [id, lastSeq.get(id)!] as const);
-        await run(conn, `UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last', counters.length, ' UNION ALL ')}) v
+        await runText(conn, `UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last', counters.length, ' UNION ALL ')}) v
           ON c.id = v.id SET c.last_seq = v.last`, counters.flat());
-        await run(conn, `INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at)
+        await runText(conn, `INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at)
           VALUES ${repeat('(?, ?, ?, ?, ?, ?)', rows.length / 6)}`, rows);
         const cursors = [...readTo.values()];
-        await run(conn, `UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS s', cursors.length, ' UNION ALL ')}) v
+        await runText(conn, `UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS s', cursors.length, ' UNION ALL ')}) v
           ON m.conversation_id = v.c AND m.user_id = v.u SET m.read_seq = GREATEST(m.read_seq, v.s)`,
         cursors.flatMap((r) => [r.c, r.u, r.seq]));
       }

@@ -56,6 +56,48 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     }
   });
 
+  test('a user looked up and missed on one node is found there once another node registers it', async () => {
+    const other = await MysqlStore.open(db.url, POOL);
+    try {
+      assert.is(await store.userByKey('zed'), null);
+      const created = await other.createUser('Zed', 'zed', 'hash');
+      assert.equal(await store.userByKey('zed'), created, 'a miss is not remembered');
+      assert.equal(await store.userByKey('zed'), created, 'and a hit stays right');
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('a batch of many sizes and awkward texts goes in through the text protocol byte-exact', async () => {
+    const a = await store.createUser('a', 'a', 'h');
+    const b = await store.createUser('b', 'b', 'h');
+    await store.createFriendRequest(a.id, b.id);
+    const conv = await store.acceptFriendRequest(b.id, a.id);
+    const texts = [`it's "quoted" \\ back\\slash`, "'; DROP TABLE messages; --", '😀 ẞ \u0000 nul', 'x'.repeat(5000)];
+    let n = 0;
+    for (const size of [1, 2, 7, 64, 200]) {
+      const batch = Array.from({ length: size }, (_, i) => msg(conv, a.id, texts[(n + i) % texts.length]!, `id-${n + i}'"`));
+      const results = await store.appendMessages(batch);
+      assert.ok(results.every((r) => r.ok && !r.duplicate), `batch of ${size}`);
+      n += size;
+    }
+    const stored = [];
+    for (let after = 0; stored.length < n;) {
+      const page = await store.messagesAfter(conv, after, 100);
+      if (page.length === 0) break;
+      stored.push(...page);
+      after = page[page.length - 1]!.seq;
+    }
+    assert.is(stored.length, n);
+    stored.forEach((m, i) => {
+      assert.is(m.text, texts[i % texts.length], `text ${i}`);
+      assert.is(m.clientMsgId, `id-${i}'"`, `client id ${i}`);
+      assert.is(m.seq, i + 1);
+    });
+    const again = await store.appendMessages([msg(conv, a.id, 'again', `id-3'"`)]);
+    assert.equal(again[0], { ok: true, seq: 4, ts: stored[3]!.ts, duplicate: true }, 'a client id with quotes is found again');
+  });
+
   test('nodes starting at once on a new database migrate it exactly once', async () => {
     const fresh = scratchDb();
     try {
