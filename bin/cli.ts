@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseServerAddress, resolveServerConfig } from '../lib/config.ts';
-import * as commands from '../lib/cli/commands.ts';
+import type { CommandEnv } from '../lib/cli/commands.ts';
 import { describe, EXIT, exitCodeFor, UsageError } from '../lib/cli/errors.ts';
-import { listen } from '../lib/cli/listen.ts';
 import { Output } from '../lib/cli/output.ts';
 
 // The server side (stores, drivers, the bus, the cluster helper) is loaded only by the commands
@@ -17,6 +16,10 @@ const serverSide = {
   db: () => import('../lib/db/open.ts'),
   cluster: () => import('../lib/cli/cluster.ts'),
 };
+// Likewise the client side (the client library and its sessions) is loaded only by the client
+// commands: `chat serve` never uses it, and every module under tsx costs start-up time.
+const clientCommands = () => import('../lib/cli/commands.ts');
+const listenCommand = () => import('../lib/cli/listen.ts');
 
 const env = process.env;
 
@@ -47,7 +50,7 @@ type Globals = {
   tls?: boolean; ca?: string | undefined;
 };
 
-async function commandEnv(argv: Globals): Promise<commands.CommandEnv> {
+async function commandEnv(argv: Globals): Promise<CommandEnv> {
   const password = argv['password-stdin'] ? await readStdinPassword() : argv.password;
   const address = parseServerAddress(argv.server);
   const target = argv.tls || argv.ca ? { ...address, tls: { ca: argv.ca } } : address;
@@ -180,15 +183,15 @@ const cli = yargs(hideBin(process.argv))
       }, out);
     }),
   )
-  .command('register', 'create the account named by --user', {}, run(async (a) => commands.register(await commandEnv(a))))
-  .command('friends', 'list friends (with online state) and pending requests', {}, run(async (a) => commands.friends(await commandEnv(a))))
+  .command('register', 'create the account named by --user', {}, run(async (a) => (await clientCommands()).register(await commandEnv(a))))
+  .command('friends', 'list friends (with online state) and pending requests', {}, run(async (a) => (await clientCommands()).friends(await commandEnv(a))))
   .command(
     'friend <action> <name>',
     'add | accept | decline | remove a friend',
     (y: Argv) => y.positional('action', { choices: ['add', 'accept', 'decline', 'remove'] as const }).positional('name', { type: 'string' }),
-    run(async (a) => commands.friend(await commandEnv(a), a.action, a.name)),
+    run(async (a) => (await clientCommands()).friend(await commandEnv(a), a.action, a.name)),
   )
-  .command('groups', 'list your groups', {}, run(async (a) => commands.groups(await commandEnv(a))))
+  .command('groups', 'list your groups', {}, run(async (a) => (await clientCommands()).groups(await commandEnv(a))))
   .command(
     'group <action> <name>',
     'create | join | leave | members',
@@ -197,9 +200,10 @@ const cli = yargs(hideBin(process.argv))
         .positional('action', { choices: ['create', 'join', 'leave', 'members'] as const })
         .positional('name', { type: 'string' })
         .option('desc', { type: 'string', describe: 'description, with create' }),
-    run(async (a) =>
-      a.action === 'members' ? commands.groupMembers(await commandEnv(a), a.name) : commands.group(await commandEnv(a), a.action, a.name, a.desc),
-    ),
+    run(async (a) => {
+      const client = await clientCommands();
+      return a.action === 'members' ? client.groupMembers(await commandEnv(a), a.name) : client.group(await commandEnv(a), a.action, a.name, a.desc);
+    }),
   )
   .command(
     'send [name] [text..]',
@@ -216,7 +220,7 @@ const cli = yargs(hideBin(process.argv))
           ? { group: a.group, text: textOf([a.name, ...(a.text ?? [])].filter((v) => v !== undefined), a['--']) }
           : { to: a.name, text: textOf(a.text, a['--']) };
       if (!a.group && a.name === undefined) throw new UsageError('send NAME TEXT');
-      return commands.send(await commandEnv(a), { ...args, clientMsgId: a['client-msg-id'] });
+      return (await clientCommands()).send(await commandEnv(a), { ...args, clientMsgId: a['client-msg-id'] });
     }),
   )
   .command(
@@ -229,7 +233,7 @@ const cli = yargs(hideBin(process.argv))
     run(async (a) => {
       const count = positiveInt('count', a.count);
       if (a.timeout !== undefined && !(a.timeout >= 0)) throw new UsageError('--timeout must be a number of seconds');
-      return listen(await commandEnv(a), { count, timeoutSeconds: a.timeout });
+      return (await listenCommand()).listen(await commandEnv(a), { count, timeoutSeconds: a.timeout });
     }),
   )
   .command(
@@ -243,12 +247,12 @@ const cli = yargs(hideBin(process.argv))
         .option('before', { type: 'number', describe: 'only messages with seq below this (paging)' })
         .option('mark-read', { type: 'boolean', describe: 'move the read cursor to the last message shown' }),
     run(async (a) =>
-      commands.history(await commandEnv(a), {
+      (await clientCommands()).history(await commandEnv(a), {
         with: a.name, group: a.group, limit: positiveInt('limit', a.limit), before: positiveInt('before', a.before), markRead: a['mark-read'],
       }),
     ),
   )
-  .command('unread', 'unread counts per conversation', {}, run(async (a) => commands.unread(await commandEnv(a))))
+  .command('unread', 'unread counts per conversation', {}, run(async (a) => (await clientCommands()).unread(await commandEnv(a))))
   .command(['chat', '$0'], 'open the terminal UI (--server and --user prefill its login screen)', {}, run(async (a) => {
     // Without a terminal (a pipe, a script) there is nothing to draw on: print the help instead.
     if (!process.stdin.isTTY || !process.stdout.isTTY) {

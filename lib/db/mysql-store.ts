@@ -13,7 +13,7 @@ import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mys
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import type {
   AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
-  StoredMessage, UserRow,
+  ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
 import { CONVERSATION_SELECT, toConversation, type ConversationRecord } from './shared-sql.ts';
 
@@ -139,6 +139,24 @@ export class MysqlStore implements Store {
     return this.pool.run('read', (conn) => first<UserRow>(conn, `
       SELECT u.id, u.name, u.password_hash AS passwordHash
       FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`, [tokenHash, now]));
+  }
+
+  /**
+   * One read, and a write only when the expiry moves. The UPDATE repeats the validity condition,
+   * so a token revoked or expired since the read (a logout on another node) is neither brought
+   * back nor extended: it matches no row (mysql2 connects with FOUND_ROWS, so affectedRows counts
+   * matched rows, changed or not). Both statements are idempotent.
+   */
+  async resumeToken(tokenHash: string, now: number, newExpiresAt: number, slideIfBefore: number): Promise<ResumedToken | null> {
+    const row = await this.pool.run('read', (conn) => first<UserRow & { expiresAt: number | string }>(conn, `
+      SELECT u.id, u.name, u.password_hash AS passwordHash, t.expires_at AS expiresAt
+      FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`, [tokenHash, now]));
+    if (!row) return null;
+    const { expiresAt, ...user } = row;
+    if (Number(expiresAt) >= slideIfBefore) return { user, expiresAt: Number(expiresAt) };
+    const { affectedRows } = await this.pool.run('idempotent', (conn) => run(conn,
+      'UPDATE tokens SET expires_at = ? WHERE token_hash = ? AND expires_at > ?', [newExpiresAt, tokenHash, now]));
+    return affectedRows === 0 ? null : { user, expiresAt: newExpiresAt };
   }
 
   async deleteToken(tokenHash: string): Promise<void> {

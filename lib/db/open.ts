@@ -3,9 +3,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { DB_POOL_DEFAULTS, type DbPoolConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { ChatError } from '../protocol/errors.ts';
-import { migrate } from './mysql-migrate.ts';
-import { MysqlStore } from './mysql-store.ts';
-import { parseMysqlUrl } from './mysql-url.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { Store } from './store.ts';
 
@@ -15,16 +12,25 @@ export interface OpenOptions {
   log?: Logger;
 }
 
+// The MySQL modules (mysql2, generic-pool and their dependencies, ~100 files) are loaded only for
+// a mysql:// URL: on the SQLite default they would only lengthen the start-up.
+
 /** Opens the store a --db URL names: sqlite:PATH (the embedded default) or mysql://… */
 export async function openStore(url: string, options: OpenOptions = {}): Promise<Store> {
   if (url.startsWith('sqlite:')) return SqliteStore.open(url.slice('sqlite:'.length));
-  if (url.startsWith('mysql://')) return MysqlStore.open(url, options.pool ?? DB_POOL_DEFAULTS, options.log);
+  if (url.startsWith('mysql://')) {
+    const { MysqlStore } = await import('./mysql-store.ts');
+    return MysqlStore.open(url, options.pool ?? DB_POOL_DEFAULTS, options.log);
+  }
   throw new ChatError('CHAT_ERR_CONFIG', `unknown --db scheme in ${JSON.stringify(url)}`);
 }
 
 /** `chat db migrate`: creates (MySQL) and migrates the database, then closes it. */
 export async function migrateStore(url: string): Promise<{ version: number; applied: string[] }> {
-  if (url.startsWith('mysql://')) return migrate(parseMysqlUrl(url));
+  if (url.startsWith('mysql://')) {
+    const [{ migrate }, { parseMysqlUrl }] = await Promise.all([import('./mysql-migrate.ts'), import('./mysql-url.ts')]);
+    return migrate(parseMysqlUrl(url));
+  }
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     const before = sqliteVersion(path);

@@ -9,7 +9,7 @@ import { ChatError } from '../protocol/errors.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer } from './sqlite-checkpointer.ts';
 import type {
   AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
-  StoredMessage, UserRow,
+  ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
 import { CONVERSATION_SELECT, listMigrations, toConversation, type ConversationRecord } from './shared-sql.ts';
 
@@ -55,6 +55,10 @@ function prepareStatements(db: Db) {
       SELECT u.id, u.name, u.password_hash AS passwordHash
       FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`),
     deleteToken: p<[string]>('DELETE FROM tokens WHERE token_hash = ?'),
+    tokenUser: p<[string, number], UserRow & { expiresAt: number }>(`
+      SELECT u.id, u.name, u.password_hash AS passwordHash, t.expires_at AS expiresAt
+      FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`),
+    slideToken: p<[number, string, number]>('UPDATE tokens SET expires_at = ? WHERE token_hash = ? AND expires_at > ?'),
 
     friendship: p<[number, number], { conversationId: number }>(
       'SELECT conversation_id AS conversationId FROM friendships WHERE user_id = ? AND friend_id = ?'),
@@ -391,6 +395,19 @@ export class SqliteStore implements Store {
 
   userByToken(tokenHash: string, now: number): Promise<UserRow | null> {
     return this.call(() => this.q.userByToken.get(tokenHash, now) ?? null);
+  }
+
+  resumeToken(tokenHash: string, now: number, newExpiresAt: number, slideIfBefore: number): Promise<ResumedToken | null> {
+    return this.call(() => {
+      const row = this.q.tokenUser.get(tokenHash, now);
+      if (!row) return null;
+      const { expiresAt, ...user } = row;
+      if (expiresAt >= slideIfBefore) return { user, expiresAt };
+      // Guarded by the same condition: a token revoked or expired since the read (another
+      // process on the file) is neither brought back nor extended.
+      if (this.q.slideToken.run(newExpiresAt, tokenHash, now).changes === 0) return null;
+      return { user, expiresAt: newExpiresAt };
+    });
   }
 
   deleteToken(tokenHash: string): Promise<void> {

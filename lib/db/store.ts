@@ -8,6 +8,12 @@ export interface UserRow {
   passwordHash: string;
 }
 
+export interface ResumedToken {
+  user: UserRow;
+  /** the token's expiry after the call, ms since epoch */
+  expiresAt: number;
+}
+
 export interface GroupRow {
   id: number;
   name: string;
@@ -73,6 +79,14 @@ export interface Store {
   saveToken(tokenHash: string, userId: number, expiresAt: number): Promise<void>;
   /** The token's user if the token exists and expiresAt > now. */
   userByToken(tokenHash: string, now: number): Promise<UserRow | null>;
+  /**
+   * A token login. A token that exists and expires after `now` answers its user and its expiry,
+   * which is first moved to `newExpiresAt` if it is earlier than `slideIfBefore`; a later expiry
+   * is left as it is, and nothing is written. Any other token (unknown, expired, revoked) answers
+   * null, and nothing is written: a token is never re-created, so a logout that commits first
+   * always wins. Callers pass now < slideIfBefore <= newExpiresAt.
+   */
+  resumeToken(tokenHash: string, now: number, newExpiresAt: number, slideIfBefore: number): Promise<ResumedToken | null>;
   deleteToken(tokenHash: string): Promise<void>;
 
   // friends
