@@ -1,0 +1,88 @@
+// `node --import tsx bench/store-pages.ts`: the embedded Store alone, one batch after another,
+// to show what a batch costs by how many conversations it spans. For each shape it prints the
+// process CPU per message (main thread and checkpoint thread), WAL frames (pages) written per
+// message, and how often a batch stalled (the checkpoint backstop). No server, no sockets.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../lib/db/sqlite-store.ts';
+
+const BATCHES = Number(process.env.BATCHES ?? 3000);
+const WARM = 300;
+const FRAME_BYTES = 4096 + 24;
+const text = 'x'.repeat(120);
+
+interface Shape {
+  label: string;
+  perBatch: number;
+  conversations: number;
+  clientIds: boolean;
+}
+const SHAPES: Shape[] = [
+  { label: '22 messages, 1 conversation', perBatch: 22, conversations: 1, clientIds: false },
+  { label: '22 messages, 22 conversations (closed-50)', perBatch: 22, conversations: 22, clientIds: false },
+  { label: '22 messages, 22 conversations, client_msg_id', perBatch: 22, conversations: 22, clientIds: true },
+  { label: '300 messages, 10 conversations (W64)', perBatch: 300, conversations: 10, clientIds: false },
+];
+
+async function measure(shape: Shape, pagesOnly: boolean) {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-store-pages-'));
+  const path = join(dir, 'chat.db');
+  const store = SqliteStore.open(path);
+  try {
+    const convs: { conv: number; sender: number }[] = [];
+    for (let i = 0; i < shape.conversations; i++) {
+      const a = await store.createUser(`a${i}`, `a${i}`, 'x');
+      const b = await store.createUser(`b${i}`, `b${i}`, 'x');
+      await store.createFriendRequest(a.id, b.id);
+      convs.push({ conv: await store.acceptFriendRequest(b.id, a.id), sender: a.id });
+    }
+    if (pagesOnly) {
+      // Frames are counted with checkpoints off, so the WAL only grows.
+      (store as unknown as { checkpointPath: string | null }).checkpointPath = null;
+      (store as unknown as { db: { pragma(s: string): unknown } }).db.pragma('wal_autocheckpoint = 0');
+    }
+    let n = 0;
+    const times: number[] = [];
+    const run = async (batches: number, timed: boolean) => {
+      for (let b = 0; b < batches; b++) {
+        const batch = [];
+        for (let i = 0; i < shape.perBatch; i++, n++) {
+          const c = convs[n % convs.length]!;
+          batch.push({ conversationId: c.conv, senderId: c.sender, text, clientMsgId: shape.clientIds ? `m-${n}` : null, ts: Date.now() });
+        }
+        const t = performance.now();
+        await store.appendMessages(batch);
+        if (timed) times.push(performance.now() - t);
+        if (b % 20 === 0) await new Promise((r) => setImmediate(r));
+      }
+    };
+    await run(WARM, false);
+    const wal0 = statSync(`${path}-wal`).size;
+    const cpu0 = process.cpuUsage();
+    await run(BATCHES, true);
+    const cpu = process.cpuUsage(cpu0);
+    const messages = BATCHES * shape.perBatch;
+    times.sort((x, y) => x - y);
+    return {
+      cpuUs: (cpu.user + cpu.system) / messages,
+      sysUs: cpu.system / messages,
+      frames: (statSync(`${path}-wal`).size - wal0) / FRAME_BYTES / messages,
+      p99: times[Math.floor(0.99 * (times.length - 1))]!,
+      max: times[times.length - 1]!,
+      stalls: times.filter((t) => t > 5).length / times.length,
+    };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(`${BATCHES} batches per shape after ${WARM} warm-up batches; CPU is the whole process (checkpoint thread included)\n`);
+console.log('| batch shape | CPU µs/msg (of it kernel) | WAL pages/msg | batch p99 ms | max ms | batches > 5 ms |');
+console.log('|---|--:|--:|--:|--:|--:|');
+for (const shape of SHAPES) {
+  const pages = await measure(shape, true);
+  const cost = await measure(shape, false);
+  console.log(`| ${shape.label} | ${cost.cpuUs.toFixed(1)} (${cost.sysUs.toFixed(1)}) | ${pages.frames.toFixed(2)} | ${cost.p99.toFixed(2)} | ${cost.max.toFixed(1)} | ${(cost.stalls * 100).toFixed(2)} % |`);
+}
