@@ -179,6 +179,12 @@ async function trafficScenario(name: string, kind: 'pairs' | 'group', size: numb
   log(`${name}: seeding ${users} users through the Store`);
   const seeded = await seed(db, spec);
   const layout = kind === 'pairs' ? pairLayout(seeded.accounts, size, 2) : groupLayout(seeded.accounts, size, seeded.group!, 2);
+  // The --before server gets its own file, seeded by its own Store: same accounts, its own schema.
+  const beforeDb = beforeRoot ? tempDb() : undefined;
+  if (beforeRoot && beforeDb) {
+    const b = await seed(beforeDb, spec, beforeRoot);
+    if (JSON.stringify(b) !== JSON.stringify(seeded)) throw new Error(`${name}: the --before checkout seeded different accounts`);
+  }
   // A MySQL failure (seeding, start-up, a run) fails its *-mysql scenario, not the SQLite one.
   let mysqlLayout: typeof layout | undefined;
   let mysqlError: string | undefined;
@@ -213,7 +219,7 @@ async function trafficScenario(name: string, kind: 'pairs' | 'group', size: numb
     log(`${name} chat${tag}: ${c.rate.toFixed(0)} msg/s, p99 ${ms(c.latency.p99)} ms, ${c.cpuUsPerMsg.toFixed(1)} µs CPU/msg${batchNote(c)}`);
     chatRuns.push(c);
     if (beforeRoot) {
-      const b = await withChat(db, (chat) => traffic(chat, layout, { ...opts, progress: (l) => log(`${name} chat-before${tag}: ${l}`) }), name, beforeRoot, beforeFlags);
+      const b = await withChat(beforeDb!, (chat) => traffic(chat, layout, { ...opts, progress: (l) => log(`${name} chat-before${tag}: ${l}`) }), name, beforeRoot, beforeFlags);
       checkCorrectness(name, 'chat-before', b);
       log(`${name} chat-before${tag}: ${b.rate.toFixed(0)} msg/s, p99 ${ms(b.latency.p99)} ms, ${b.cpuUsPerMsg.toFixed(1)} µs CPU/msg${batchNote(b)}`);
       beforeRuns.push(b);

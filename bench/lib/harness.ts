@@ -5,7 +5,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hashPassword, hashToken } from '../../lib/server/credentials.ts';
 import { SqliteStore } from '../../lib/db/sqlite-store.ts';
 import type { Store } from '../../lib/db/store.ts';
@@ -251,9 +251,20 @@ export interface SeedSpec {
 
 let sharedHash: Promise<string> | undefined;
 
-/** seedStore on a SQLite file (what `chat serve --db sqlite:PATH` then opens). */
-export async function seed(dbPath: string, spec: SeedSpec): Promise<Seeded> {
-  const store = SqliteStore.open(dbPath);
+// Tokens depend only on the user's number and this process, so seeding two files (this checkout's
+// and a --before checkout's) yields the same accounts, and one layout drives both servers.
+const TOKEN_SALT = Math.random().toString(36).slice(2);
+
+/**
+ * seedStore on a SQLite file (what `chat serve --db sqlite:PATH` then opens). With `root`, the
+ * file is created by that checkout's own SqliteStore, so a --before server runs on its own schema
+ * (ours would migrate the file to this checkout's schema version, which an older server skips).
+ */
+export async function seed(dbPath: string, spec: SeedSpec, root?: string): Promise<Seeded> {
+  const Sqlite: typeof SqliteStore = root
+    ? (await import(pathToFileURL(join(root, 'lib', 'db', 'sqlite-store.ts')).href)).SqliteStore
+    : SqliteStore;
+  const store = Sqlite.open(dbPath);
   try {
     return await seedStore(store, spec);
   } finally {
@@ -275,7 +286,7 @@ export async function seedStore(store: Store, spec: SeedSpec): Promise<Seeded> {
   for (let i = 1; i <= spec.users; i++) {
     const name = `u${i}`;
     const user = await store.createUser(name, nameKey(name), hash);
-    const token = `bench-token-${i}-${user.id}-${Math.random().toString(36).slice(2)}`;
+    const token = `bench-token-${i}-${TOKEN_SALT}`;
     await store.saveToken(hashToken(token), user.id, expires);
     accounts.push({ name, token, password: PASSWORD });
     ids.push(user.id);

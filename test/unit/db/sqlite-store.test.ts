@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -66,6 +66,54 @@ test('reopening keeps the data and does not re-run migrations', async () => {
     await second.close();
   }
   assert.equal(schemaVersions(path), before);
+});
+
+test('migration 002 keeps every message of a version-1 file and moves them to arrival order', async () => {
+  // A file as version 1 left it, written without the store: messages clustered by conversation.
+  const path = join(dir, 'chat.db');
+  const v1 = new Database(path);
+  v1.pragma('journal_mode = WAL');
+  v1.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  v1.exec(readFileSync(new URL('../../../sql/sqlite/001_init.sql', import.meta.url), 'utf8'));
+  v1.prepare('INSERT INTO schema_version VALUES (1, ?, 0)').run('001_init.sql');
+  v1.exec(`INSERT INTO users (id, name, name_key, password_hash, created_at) VALUES (1, 'A', 'a', 'h', 0), (2, 'B', 'b', 'h', 0);
+    INSERT INTO conversations (id, kind, direct_key, last_seq, created_at) VALUES (7, 'direct', '1:2', 3, 0), (8, 'group', NULL, 1, 0);
+    INSERT INTO friendships VALUES (1, 2, 7, 0), (2, 1, 7, 0);
+    INSERT INTO chat_groups (id, name, name_key, creator_id, conversation_id, created_at) VALUES (1, 'G', 'g', 1, 8, 0);
+    INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (7, 1, 'member', 0), (7, 2, 'member', 0), (8, 1, 'creator', 0);
+    INSERT INTO messages VALUES (7, 1, 1, 'one', 'c1', 10), (8, 1, 1, 'group', NULL, 11), (7, 2, 2, 'two''s "quoted"', NULL, 12),
+      (7, 3, 1, 'three', 'c3', 13);`);
+  v1.close();
+
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    assert.equal((await store.messagesAfter(7, 0, 10)).map((m) => [m.seq, m.senderName, m.text, m.clientMsgId, m.ts]),
+      [[1, 'A', 'one', 'c1', 10], [2, 'B', 'two\'s "quoted"', null, 12], [3, 'A', 'three', 'c3', 13]]);
+    assert.equal((await store.messagesAfter(8, 0, 10)).map((m) => m.text), ['group']);
+    // seq goes on from where it was; a retried client_msg_id from before the migration is still recognised
+    const [next, retried] = await store.appendMessages([
+      { conversationId: 7, senderId: 2, text: 'four', clientMsgId: 'c4', ts: 20 },
+      { conversationId: 7, senderId: 1, text: 'three again', clientMsgId: 'c3', ts: 21 },
+    ]);
+    assert.equal(next, { ok: true, seq: 4, ts: 20, duplicate: false });
+    assert.equal(retried, { ok: true, seq: 3, ts: 13, duplicate: true });
+  } finally {
+    await store.close();
+  }
+  const db = new Database(path, { readonly: true });
+  try {
+    const table = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'messages'").get()!.sql;
+    assert.not.match(table, /WITHOUT ROWID/i);
+    // arrival order: rowids follow created_at across conversations
+    assert.equal(db.prepare<[], { t: string }>('SELECT text AS t FROM messages ORDER BY rowid').all().map((r) => r.t),
+      ['one', 'group', 'two\'s "quoted"', 'three', 'four']);
+    const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name").all();
+    assert.equal(indexes.map((i) => i.name), ['messages_client_msg', 'messages_conversation_seq']);
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  } finally {
+    db.close();
+  }
 });
 
 test('creates missing parent directories', async () => {
