@@ -303,11 +303,17 @@ async function handle(msg: ToWorker): Promise<void> {
       send({ ev: 'ready', connected: peers.length - failed, failed, ...(failed ? { error: [...recv.errors, ...snd.errors].join('; ') } : {}) });
       return;
     }
-    case 'run': {
+    // A phase's counters are zeroed in every worker before any worker sends: a group message
+    // from another worker's sender must not arrive here and then be wiped by our own 'run'.
+    case 'reset': {
       stats.deliveries = 0;
       stats.hist = {};
       stats.maxUs = 0;
       stats.lastDeliveryAt = 0;
+      send({ ev: 'reset', runId: msg.runId });
+      return;
+    }
+    case 'run': {
       for (const f of flows) {
         f.window = msg.window;
         f.running = true;

@@ -395,6 +395,8 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
     const errors: string[] = [];
     const dbPid = options.dbPid;
     const phase = async (runId: number, durationMs: number, measured: boolean) => {
+      for (const w of workers) w.send({ cmd: 'reset', runId });
+      for (const w of workers) await w.next('reset', 30_000);
       // the batch histogram is cumulative: read it right before and after the measured phase
       const batches0 = measured && server.metricsPort !== undefined ? await scrapeBatches(server.metricsPort) : undefined;
       const startedAt = Date.now();

@@ -35,6 +35,7 @@ export interface ReceiverSpec {
 
 export type ToWorker =
   | { cmd: 'setup'; target: Target; flows: FlowSpec[]; receivers: ReceiverSpec[]; localAddresses: string[]; textBytes: number }
+  | { cmd: 'reset'; runId: number }
   | { cmd: 'run'; runId: number; durationMs: number; window: number; drainMs: number }
   | { cmd: 'collect'; runId: number; expected: Record<number, number>; timeoutMs: number }
   | { cmd: 'connect'; target: Target; accounts: Account[]; localAddresses: string[]; concurrency: number; auth: 'token' | 'password' | 'relay' }
@@ -55,6 +56,7 @@ export interface ReceiveStats {
 
 export type FromWorker =
   | { ev: 'ready'; connected: number; failed: number; error?: string }
+  | { ev: 'reset'; runId: number }
   | { ev: 'stopped'; runId: number; sent: Record<number, number>; acked: Record<number, number>; errors: string[] }
   | { ev: 'collected'; runId: number; stats: ReceiveStats; drained: boolean }
   | { ev: 'connected'; ok: number; failed: number; firstAt: number; lastAt: number; errors: string[] }
