@@ -295,11 +295,19 @@ function mysqlTarget(base: PairBase, chat: Summary, my: Summary): void {
   });
 }
 
+// The issue's 40 µs was set where the same relay took 22–23 µs per message. On a faster box the
+// absolute figure alone would pass a server that is not nearer the floor, so the ratio counts too.
+const CLOSED_CPU_VS_RELAY = 40 / 22.5;
+
 async function closed50(mysql?: ScratchMysql): Promise<void> {
   const { relay, chat, mysql: my } = await trafficScenario('closed-50', 'pairs', 50, 1, mysql);
   if (my) mysqlTarget('closed-50', chat, my);
   results['closed-50']!.targets.push(
-    { name: 'closed-50 CPU', goal: '≤ 40 µs server CPU per delivered message', measured: `${chat.cpu.toFixed(1)} µs (relay ${relay.cpu.toFixed(1)}, ×${(chat.cpu / relay.cpu).toFixed(2)})`, met: chat.cpu <= 40 },
+    {
+      name: 'closed-50 CPU', goal: `≤ 40 µs server CPU per delivered message, and ≤ ×${CLOSED_CPU_VS_RELAY.toFixed(2)} the relay's`,
+      measured: `${chat.cpu.toFixed(1)} µs (relay ${relay.cpu.toFixed(1)}, ×${(chat.cpu / relay.cpu).toFixed(2)})`,
+      met: chat.cpu <= 40 && chat.cpu / relay.cpu <= CLOSED_CPU_VS_RELAY,
+    },
     { name: 'closed-50 p99', goal: 'p99 ≤ 10 ms', measured: `${ms(chat.p99)} ms (relay ${ms(relay.p99)} ms)`, met: chat.p99 <= 10_000 },
   );
 }
