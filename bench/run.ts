@@ -128,6 +128,7 @@ function summarize(rs: TrafficResult[]) {
     p99: median(rs.map((r) => r.latency.p99)),
     max: Math.max(...rs.map((r) => r.latency.max)),
     cpu: median(rs.map((r) => r.cpuUsPerMsg)),
+    generatorCpu: median(rs.map((r) => r.generatorCpuUsPerMsg)),
     rssMiB: median(rs.map((r) => r.rssKiB)) / 1024,
     lost: rs.reduce((a, r) => a + r.lost, 0),
     duplicated: rs.reduce((a, r) => a + r.duplicated, 0),
@@ -212,16 +213,16 @@ async function trafficScenario(name: string, kind: 'pairs' | 'group', size: numb
     const tag = reps > 1 ? ` (run ${rep}/${reps})` : '';
     const r = await withRelay((relay) => traffic(relay, layout, { ...opts, progress: (l) => log(`${name} relay${tag}: ${l}`) }));
     checkCorrectness(name, 'relay', r);
-    log(`${name} relay${tag}: ${r.rate.toFixed(0)} msg/s, p99 ${ms(r.latency.p99)} ms, ${r.cpuUsPerMsg.toFixed(1)} µs CPU/msg`);
+    log(`${name} relay${tag}: ${r.rate.toFixed(0)} msg/s, p99 ${ms(r.latency.p99)} ms, ${r.cpuUsPerMsg.toFixed(1)} µs CPU/msg (generator ${r.generatorCpuUsPerMsg.toFixed(1)})`);
     relayRuns.push(r);
     const c = await withChat(db, (chat) => traffic(chat, layout, { ...opts, progress: (l) => log(`${name} chat${tag}: ${l}`) }), name, undefined, TRAFFIC_FLAGS);
     checkCorrectness(name, 'chat', c);
-    log(`${name} chat${tag}: ${c.rate.toFixed(0)} msg/s, p99 ${ms(c.latency.p99)} ms, ${c.cpuUsPerMsg.toFixed(1)} µs CPU/msg${batchNote(c)}`);
+    log(`${name} chat${tag}: ${c.rate.toFixed(0)} msg/s, p99 ${ms(c.latency.p99)} ms, ${c.cpuUsPerMsg.toFixed(1)} µs CPU/msg (generator ${c.generatorCpuUsPerMsg.toFixed(1)})${batchNote(c)}`);
     chatRuns.push(c);
     if (beforeRoot) {
       const b = await withChat(beforeDb!, (chat) => traffic(chat, layout, { ...opts, progress: (l) => log(`${name} chat-before${tag}: ${l}`) }), name, beforeRoot, beforeFlags);
       checkCorrectness(name, 'chat-before', b);
-      log(`${name} chat-before${tag}: ${b.rate.toFixed(0)} msg/s, p99 ${ms(b.latency.p99)} ms, ${b.cpuUsPerMsg.toFixed(1)} µs CPU/msg${batchNote(b)}`);
+      log(`${name} chat-before${tag}: ${b.rate.toFixed(0)} msg/s, p99 ${ms(b.latency.p99)} ms, ${b.cpuUsPerMsg.toFixed(1)} µs CPU/msg (generator ${b.generatorCpuUsPerMsg.toFixed(1)})${batchNote(b)}`);
       beforeRuns.push(b);
     }
     if (mysql && mysqlLayout) {
@@ -244,7 +245,7 @@ async function trafficScenario(name: string, kind: 'pairs' | 'group', size: numb
     scenario: name, server,
     metric: {
       'msg/s': Math.round(s.rate), 'p50 ms': ms(s.p50), 'p99 ms': ms(s.p99), 'max ms': ms(s.max),
-      'CPU µs/msg': s.cpu.toFixed(1), 'RSS MiB': s.rssMiB.toFixed(0), 'lost/dup/reord': `${s.lost}/${s.duplicated}/${s.reordered}`,
+      'CPU µs/msg': s.cpu.toFixed(1), 'generator CPU µs/msg': s.generatorCpu.toFixed(1), 'RSS MiB': s.rssMiB.toFixed(0), 'lost/dup/reord': `${s.lost}/${s.duplicated}/${s.reordered}`,
       'msg/s vs relay': server === 'relay' ? '1.00' : (s.rate / relay.rate).toFixed(2),
       'CPU vs relay': server === 'relay' ? '1.00' : (s.cpu / relay.cpu).toFixed(2),
       ...(server === 'relay' ? {} : batchCells(s.batches)),

@@ -189,6 +189,10 @@ export class Worker {
   private waiter: (() => void) | null = null;
   private exited = false;
 
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
   constructor() {
     this.proc = track(fork(WORKER, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     this.proc.on('message', (m: FromWorker) => {
@@ -364,6 +368,8 @@ export interface TrafficResult {
   cpuUsPerMsg: number;
   /** CPU of options.dbPid over the same phase, per delivered message */
   dbCpuUsPerMsg?: number;
+  /** the load generator's CPU (every worker process) over the same phase, per delivered message */
+  generatorCpuUsPerMsg: number;
   /** the measured phase's group commits, from chat serve's /metrics (when it has a metrics port) */
   batches?: BatchHist;
   rssKiB: number;
@@ -394,6 +400,7 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
 
     const errors: string[] = [];
     const dbPid = options.dbPid;
+    const generatorCpu = () => workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0);
     const phase = async (runId: number, durationMs: number, measured: boolean) => {
       for (const w of workers) w.send({ cmd: 'reset', runId });
       for (const w of workers) await w.next('reset', 30_000);
@@ -402,6 +409,7 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
       const startedAt = Date.now();
       const cpu0 = cpuSeconds(server.pid);
       const db0 = dbPid !== undefined ? cpuSeconds(dbPid) : 0;
+      const gen0 = generatorCpu();
       const drainMs = options.drainMs ?? 10_000;
       for (const w of workers) w.send({ cmd: 'run', runId, durationMs, window: options.window, drainMs });
       const sent: Record<number, number> = {};
@@ -417,9 +425,10 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
       for (const w of workers) collected.push(await w.next('collected', 30_000));
       const cpu1 = cpuSeconds(server.pid);
       const db1 = dbPid !== undefined ? cpuSeconds(dbPid) : 0;
+      const gen1 = generatorCpu();
       const batches1 = measured && server.metricsPort !== undefined ? await scrapeBatches(server.metricsPort) : undefined;
       const batches = batches1 ? diffHist(batches1, batches0) : undefined;
-      return { startedAt, cpu: cpu1 - cpu0, dbCpu: db1 - db0, batches, sent, acked, collected };
+      return { startedAt, cpu: cpu1 - cpu0, dbCpu: db1 - db0, genCpu: gen1 - gen0, batches, sent, acked, collected };
     };
     if (options.warmMs > 0) {
       options.progress?.(`warming up ${(options.warmMs / 1000).toFixed(0)} s`);
@@ -458,6 +467,7 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
     return {
       deliveries, seconds, rate: deliveries / seconds, latency: percentiles(hist, maxUs),
       cpuUsPerMsg: deliveries ? (m.cpu * 1e6) / deliveries : 0, rssKiB: rss, sent: sentTotal,
+      generatorCpuUsPerMsg: deliveries ? (m.genCpu * 1e6) / deliveries : 0,
       ...(dbPid !== undefined ? { dbCpuUsPerMsg: deliveries ? (m.dbCpu * 1e6) / deliveries : 0 } : {}),
       ...(m.batches ? { batches: m.batches } : {}),
       lost, duplicated, reordered, unacked, errors: errors.slice(0, 10), drained: m.collected.every((c) => c.drained),
