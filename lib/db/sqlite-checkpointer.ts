@@ -33,6 +33,15 @@ parentPort.postMessage('ready');
 let timer = null;
 let lastLog = -1;
 const tick = () => {
+  // Past the backstop the writer's own automatic checkpoint is due, and only it can start the WAL
+  // over. A pass here would hold the checkpoint lock, the writer's attempt would fail (BUSY, and
+  // SQLite just tries again at the next commit), and on a loaded machine the WAL grew on past the
+  // backstop. So stand aside for one interval.
+  if (lastLog >= workerData.backstopPages) {
+    lastLog = -1;
+    timer = setTimeout(tick, workerData.busyMs);
+    return;
+  }
   let moving = false;
   try {
     // A few rounds catch up with what the writer added during the previous one.
@@ -41,7 +50,7 @@ const tick = () => {
       if (!r) break;
       if (r.log !== lastLog) moving = true;
       lastLog = r.log;
-      if (r.busy || r.log <= r.checkpointed) break;
+      if (r.busy || r.log <= r.checkpointed || r.log >= workerData.backstopPages) break;
     }
   } catch {}
   timer = setTimeout(tick, moving ? workerData.busyMs : workerData.idleMs);
@@ -67,7 +76,9 @@ export class Checkpointer {
   static start(path: string): Checkpointer | null {
     try {
       const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-      const workerData = { driver, path: resolve(path), busyMs: BUSY_INTERVAL_MS, idleMs: IDLE_INTERVAL_MS };
+      const workerData = {
+        driver, path: resolve(path), busyMs: BUSY_INTERVAL_MS, idleMs: IDLE_INTERVAL_MS, backstopPages: BACKSTOP_CHECKPOINT_PAGES,
+      };
       return new Checkpointer(new Worker(CHECKPOINT_WORKER, { eval: true, workerData }));
     } catch {
       return null;

