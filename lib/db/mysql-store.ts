@@ -135,9 +135,16 @@ export class MysqlStore implements Store {
       [tokenHash, userId, expiresAt, Date.now()]));
   }
 
-  userByToken(tokenHash: string, now: number): Promise<UserRow | null> {
-    return this.pool.run('read', (conn) => first<UserRow>(conn, `
-      SELECT u.id, u.name, u.password_hash AS passwordHash
+  async userByToken(tokenHash: string, now: number): Promise<UserRow | null> {
+    const row = await this.tokenUser(tokenHash, now);
+    if (!row) return null;
+    const { expiresAt: _, ...user } = row;
+    return user;
+  }
+
+  private tokenUser(tokenHash: string, now: number): Promise<(UserRow & { expiresAt: number | string }) | null> {
+    return this.pool.run('read', (conn) => first<UserRow & { expiresAt: number | string }>(conn, `
+      SELECT u.id, u.name, u.password_hash AS passwordHash, t.expires_at AS expiresAt
       FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`, [tokenHash, now]));
   }
 
@@ -148,9 +155,7 @@ export class MysqlStore implements Store {
    * matched rows, changed or not). Both statements are idempotent.
    */
   async resumeToken(tokenHash: string, now: number, newExpiresAt: number, slideIfBefore: number): Promise<ResumedToken | null> {
-    const row = await this.pool.run('read', (conn) => first<UserRow & { expiresAt: number | string }>(conn, `
-      SELECT u.id, u.name, u.password_hash AS passwordHash, t.expires_at AS expiresAt
-      FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`, [tokenHash, now]));
+    const row = await this.tokenUser(tokenHash, now);
     if (!row) return null;
     const { expiresAt, ...user } = row;
     if (Number(expiresAt) >= slideIfBefore) return { user, expiresAt: Number(expiresAt) };

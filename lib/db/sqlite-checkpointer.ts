@@ -12,7 +12,9 @@ import { Worker } from 'node:worker_threads';
 // from the top after a pass that backfilled everything, so under steady load the WAL would grow
 // without bound (measured: 14 KiB per 1-message batch, 200 MiB in 4 s). The backstop is SQLite's
 // own automatic checkpoint at a higher threshold: on the writer's thread, between transactions,
-// so it always completes, and it only has to copy what the thread has not copied yet.
+// and it only has to copy what the thread has not copied yet. It finds the checkpoint lock taken
+// while the thread is mid-pass (and tries again at the next commit), so the thread stands aside
+// once it sees the WAL past the backstop.
 // What an ack promises is unchanged: the transaction is in the WAL (synchronous=NORMAL).
 //
 // The backstop still stalls the loop: it fsyncs the WAL and the database, and that costs in

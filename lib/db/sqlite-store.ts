@@ -51,9 +51,6 @@ function prepareStatements(db: Db) {
     saveToken: p<[string, number, number, number]>(`
       INSERT INTO tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (token_hash) DO UPDATE SET user_id = excluded.user_id, expires_at = excluded.expires_at`),
-    userByToken: p<[string, number], UserRow>(`
-      SELECT u.id, u.name, u.password_hash AS passwordHash
-      FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`),
     deleteToken: p<[string]>('DELETE FROM tokens WHERE token_hash = ?'),
     tokenUser: p<[string, number], UserRow & { expiresAt: number }>(`
       SELECT u.id, u.name, u.password_hash AS passwordHash, t.expires_at AS expiresAt
@@ -394,7 +391,12 @@ export class SqliteStore implements Store {
   }
 
   userByToken(tokenHash: string, now: number): Promise<UserRow | null> {
-    return this.call(() => this.q.userByToken.get(tokenHash, now) ?? null);
+    return this.call(() => {
+      const row = this.q.tokenUser.get(tokenHash, now);
+      if (!row) return null;
+      const { expiresAt: _, ...user } = row;
+      return user;
+    });
   }
 
   resumeToken(tokenHash: string, now: number, newExpiresAt: number, slideIfBefore: number): Promise<ResumedToken | null> {
