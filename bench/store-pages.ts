@@ -9,7 +9,6 @@ import { SqliteStore } from '../lib/db/sqlite-store.ts';
 
 const BATCHES = Number(process.env.BATCHES ?? 3000);
 const WARM = 300;
-const FRAME_BYTES = 4096 + 24;
 const text = 'x'.repeat(120);
 
 interface Shape {
@@ -37,10 +36,12 @@ async function measure(shape: Shape, pagesOnly: boolean) {
       await store.createFriendRequest(a.id, b.id);
       convs.push({ conv: await store.acceptFriendRequest(b.id, a.id), sender: a.id });
     }
+    const db = (store as unknown as { db: { pragma(s: string, o?: { simple: boolean }): unknown } }).db;
+    const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24;
     if (pagesOnly) {
       // Frames are counted with checkpoints off, so the WAL only grows.
       (store as unknown as { checkpointPath: string | null }).checkpointPath = null;
-      (store as unknown as { db: { pragma(s: string): unknown } }).db.pragma('wal_autocheckpoint = 0');
+      db.pragma('wal_autocheckpoint = 0');
     }
     let n = 0;
     const times: number[] = [];
@@ -67,7 +68,9 @@ async function measure(shape: Shape, pagesOnly: boolean) {
     return {
       cpuUs: (cpu.user + cpu.system) / messages,
       sysUs: cpu.system / messages,
-      frames: (statSync(`${path}-wal`).size - wal0) / FRAME_BYTES / messages,
+      frames: (statSync(`${path}-wal`).size - wal0) / frameBytes / messages,
+      walKiB: (statSync(`${path}-wal`).size - wal0) / 1024 / messages,
+      pageSize: frameBytes - 24,
       p99: times[Math.floor(0.99 * (times.length - 1))]!,
       max: times[times.length - 1]!,
       stalls: times.filter((t) => t > 5).length / times.length,
@@ -79,10 +82,10 @@ async function measure(shape: Shape, pagesOnly: boolean) {
 }
 
 console.log(`${BATCHES} batches per shape after ${WARM} warm-up batches; CPU is the whole process (checkpoint thread included)\n`);
-console.log('| batch shape | CPU µs/msg (of it kernel) | WAL pages/msg | batch p99 ms | max ms | batches > 5 ms |');
-console.log('|---|--:|--:|--:|--:|--:|');
+console.log('| batch shape | CPU µs/msg (of it kernel) | WAL pages/msg (page size) | WAL KiB/msg | batch p99 ms | max ms | batches > 5 ms |');
+console.log('|---|--:|--:|--:|--:|--:|--:|');
 for (const shape of SHAPES) {
   const pages = await measure(shape, true);
   const cost = await measure(shape, false);
-  console.log(`| ${shape.label} | ${cost.cpuUs.toFixed(1)} (${cost.sysUs.toFixed(1)}) | ${pages.frames.toFixed(2)} | ${cost.p99.toFixed(2)} | ${cost.max.toFixed(1)} | ${(cost.stalls * 100).toFixed(2)} % |`);
+  console.log(`| ${shape.label} | ${cost.cpuUs.toFixed(1)} (${cost.sysUs.toFixed(1)}) | ${pages.frames.toFixed(2)} (${pages.pageSize}) | ${pages.walKiB.toFixed(2)} | ${cost.p99.toFixed(2)} | ${cost.max.toFixed(1)} | ${(cost.stalls * 100).toFixed(2)} % |`);
 }

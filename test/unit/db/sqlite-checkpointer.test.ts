@@ -8,10 +8,11 @@ import Database from 'better-sqlite3';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BACKSTOP_CHECKPOINT_PAGES } from '../../../lib/db/sqlite-checkpointer.ts';
-import { SqliteStore } from '../../../lib/db/sqlite-store.ts';
+import { NEW_FILE_PAGE_SIZE, SqliteStore } from '../../../lib/db/sqlite-store.ts';
 import { tempDir } from '../../helpers/server.ts';
 
-const FRAME_BYTES = 4096 + 24;
+/** A WAL frame is one page plus its 24-byte header; the store makes new files with this page size. */
+const FRAME_BYTES = NEW_FILE_PAGE_SIZE + 24;
 
 async function friendsStore(path: string, pairs: number) {
   const store = SqliteStore.open(path);
@@ -29,6 +30,10 @@ test('the thread copies committed pages into the database file long before the b
   const tmp = tempDir();
   const path = join(tmp.dir, 'chat.db');
   const { store, convs } = await friendsStore(path, 22);
+  const reader = new Database(path, { readonly: true });
+  const pageSize = reader.pragma('page_size', { simple: true });
+  reader.close();
+  assert.is(pageSize, NEW_FILE_PAGE_SIZE, 'the frame size below assumes the page size of a new file');
   const text = 'x'.repeat(120);
   const before = statSync(path).size;
   const batches = 100; // a few thousand WAL frames: well under the backstop, so only the thread checkpoints
@@ -50,7 +55,7 @@ test('under a steady writer the thread backfills the WAL, which stays under the 
   const path = join(tmp.dir, 'chat.db');
   const { store, convs } = await friendsStore(path, 22);
   const text = 'x'.repeat(120);
-  const batches = 2500; // ~1.4 pages per message here: several times the backstop's worth of WAL
+  const batches = 2500; // ~1.9 1-KiB pages per message here: several times the backstop's worth of WAL
   let maxWal = 0;
   for (let b = 0; b < batches; b++) {
     const batch = convs.map((c) => ({ conversationId: c.conv, senderId: c.sender, text, clientMsgId: null, ts: Date.now() }));
@@ -64,7 +69,7 @@ test('under a steady writer the thread backfills the WAL, which stays under the 
   // The WAL is reused from the top after a complete checkpoint. It can pass the backstop by what
   // the writer adds while the thread is in the middle of a pass (the writer's checkpoint then
   // finds the lock taken and tries again at its next commit); on a loaded CI machine that was
-  // 5 800 pages over. Without the backstop this run grew the WAL to ~70 000 pages.
+  // 5 800 4-KiB pages over. Without the backstop this run grew the WAL to ~100 000 pages.
   assert.ok(maxWal <= 2 * BACKSTOP_CHECKPOINT_PAGES * FRAME_BYTES, `WAL grew to ${maxWal} bytes`);
 
   await store.close();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SqliteStore } from '../../../lib/db/sqlite-store.ts';
+import { NEW_FILE_PAGE_SIZE, SqliteStore } from '../../../lib/db/sqlite-store.ts';
 import { storeContract } from '../../contract/store.contract.ts';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
@@ -45,6 +45,39 @@ test('records every migration in schema_version, in WAL mode', async () => {
   const db = new Database(path, { readonly: true });
   assert.is(db.pragma('journal_mode', { simple: true }), 'wal');
   db.close();
+});
+
+test('a new file gets 1 KiB pages; a file made with other pages keeps them and works', async () => {
+  const fresh = join(dir, 'fresh.db');
+  await SqliteStore.open(fresh).close();
+  const old = join(dir, 'old.db');
+  const raw = new Database(old);
+  raw.pragma('page_size = 4096');
+  raw.pragma('journal_mode = WAL');
+  raw.exec('CREATE TABLE unrelated (x INTEGER)');
+  raw.close();
+
+  const store = SqliteStore.open(old);
+  try {
+    const alice = await store.createUser('Alice', 'alice', 'h');
+    const g = await store.createGroup('G', 'g', '', alice.id);
+    const [r] = await store.appendMessages([{ conversationId: g.conversationId, senderId: alice.id, text: 'kept', clientMsgId: null, ts: 1 }]);
+    assert.equal(r, { ok: true, seq: 1, ts: 1, duplicate: false });
+    assert.equal((await store.messagesAfter(g.conversationId, 0, 10)).map((m) => m.text), ['kept']);
+  } finally {
+    await store.close();
+  }
+  const pageSize = (path: string) => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db.pragma('page_size', { simple: true });
+    } finally {
+      db.close();
+    }
+  };
+  assert.is(pageSize(fresh), NEW_FILE_PAGE_SIZE);
+  assert.is(NEW_FILE_PAGE_SIZE, 1024);
+  assert.is(pageSize(old), 4096);
 });
 
 test('reopening keeps the data and does not re-run migrations', async () => {
