@@ -56,6 +56,8 @@ function prepareStatements(db: Db) {
     insertUser: p<[string, string, string, number], { id: number }>(
       'INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id'),
     userByKey: p<[string], UserRow>('SELECT id, name, password_hash AS passwordHash FROM users WHERE name_key = ?'),
+    // Prepared once: db.pragma() prepares its statement on every call, and this runs once per tick.
+    dataVersion: p<[], number>('PRAGMA data_version').pluck(),
 
     saveToken: p<[string, number, number, number]>(`
       INSERT INTO tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
@@ -491,7 +493,7 @@ export class SqliteStore implements Store {
     if (this.versionChecked) return;
     this.versionChecked = true;
     setImmediate(() => (this.versionChecked = false));
-    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const version = this.q.dataVersion.get()!;
     if (version !== this.dataVersion) {
       this.dataVersion = version;
       this.users.clear();

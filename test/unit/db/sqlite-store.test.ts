@@ -80,6 +80,26 @@ test('a new file gets 1 KiB pages; a file made with other pages keeps them and w
   assert.is(pageSize(old), 4096);
 });
 
+test('a friendship ended through another connection to the file is seen from the next tick on', async () => {
+  const path = join(dir, 'chat.db');
+  const here = SqliteStore.open(path);
+  const other = SqliteStore.open(path); // e.g. a second `chat serve` on the same file
+  try {
+    const alice = await here.createUser('Alice', 'alice', 'h');
+    const bob = await here.createUser('Bob', 'bob', 'h');
+    await here.createFriendRequest(alice.id, bob.id);
+    const conv = await here.acceptFriendRequest(bob.id, alice.id);
+    assert.is(await here.directConversation(alice.id, bob.id), conv); // now cached here
+    assert.ok(await other.removeFriendship(bob.id, alice.id));
+    await new Promise((r) => setImmediate(r)); // the version is read at most once per tick
+    assert.is(await here.directConversation(alice.id, bob.id), null);
+    assert.is(await here.directConversation(bob.id, alice.id), null);
+  } finally {
+    await here.close();
+    await other.close();
+  }
+});
+
 test('reopening keeps the data and does not re-run migrations', async () => {
   const path = join(dir, 'chat.db');
   const first = SqliteStore.open(path);
