@@ -4,7 +4,15 @@ import type { ConversationRow } from './store.ts';
 // What both stores say the same way. Backticks quote `read` in MariaDB/MySQL, where it is a
 // reserved word, and SQLite accepts them too.
 
-/** A member's view of a conversation; callers add their WHERE. */
+/**
+ * A member's view of a conversation; callers add their WHERE.
+ *
+ * `unread` is the number of others' messages after the read cursor, computed without reading a
+ * message: seqs run 1..last_seq with no gaps, and appending a message moves its sender's read
+ * cursor to it in the same transaction (both stores, since their first version), so no own
+ * message is ever after the cursor. Counting the rows instead took 23 ms per conversation with
+ * 100 000 unread on SQLite, on every `sync`, `history` and `unread` request.
+ */
 export const CONVERSATION_SELECT = `
   SELECT c.id AS conversationId, c.kind, c.last_seq AS lastSeq,
     m.delivered_seq AS delivered, m.read_seq AS \`read\`,
@@ -12,8 +20,7 @@ export const CONVERSATION_SELECT = `
       SELECT u.name FROM members o JOIN users u ON u.id = o.user_id
       WHERE o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) END AS peerName,
     g.name AS groupName,
-    (SELECT COUNT(*) FROM messages x
-      WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.user_id) AS unread
+    CASE WHEN c.last_seq > m.read_seq THEN c.last_seq - m.read_seq ELSE 0 END AS unread
   FROM members m
   JOIN conversations c ON c.id = m.conversation_id
   LEFT JOIN chat_groups g ON g.conversation_id = c.id`;
