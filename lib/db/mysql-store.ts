@@ -113,7 +113,8 @@ export class MysqlStore implements Store {
   // Every send names its recipient, so without this each message cost a query here. Users are
   // never renamed or deleted on any node, so a found row stays right cluster-wide; misses are not
   // kept (the user may be registered on another node a moment later). Bounded: a miss only costs
-  // the query. Friendships are not cached here: another node may end one at any time.
+  // the query. Friendships are not cached here: another node may end one at any time, so a send
+  // checks it inside the batch's transaction (appendMessages, `friendId`).
   private readonly users = new Map<string, UserRow>();
 
   async userByKey(key: string): Promise<UserRow | null> {
@@ -225,6 +226,23 @@ export class MysqlStore implements Store {
     return this.pool.run('write', async (conn) => (await run(conn,
       'DELETE FROM friendships WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)',
       [userId, otherId, otherId, userId])).affectedRows > 0);
+  }
+
+  // Found ids never change anywhere in the cluster (a direct conversation outlives the friendship
+  // and is never deleted); misses are not kept, since another node may create one a moment later.
+  private readonly directIds = new Map<string, number>();
+
+  async directConversationId(userId: number, otherId: number): Promise<number | null> {
+    const key = `${Math.min(userId, otherId)}:${Math.max(userId, otherId)}`;
+    const cached = this.directIds.get(key);
+    if (cached !== undefined) return cached;
+    const id = (await this.pool.run('read', (conn) =>
+      first<{ id: number }>(conn, 'SELECT id FROM conversations WHERE direct_key = ?', [key])))?.id ?? null;
+    if (id !== null) {
+      if (this.directIds.size >= USER_CACHE_LIMIT) this.directIds.clear();
+      this.directIds.set(key, id);
+    }
+    return id;
   }
 
   directConversation(userId: number, otherId: number): Promise<number | null> {
@@ -428,6 +446,13 @@ export class MysqlStore implements Store {
       const members = new Set((await allText<{ c: number; u: number }>(conn, `
         SELECT conversation_id AS c, user_id AS u FROM members WHERE ${repeat('(conversation_id = ? AND user_id = ?)', pairs.length, ' OR ')}`,
         pairs.flatMap((m) => [m.conversationId, m.senderId]))).map((r) => `${r.c}:${r.u}`));
+      // Direct messages need the friendship to stand at commit. The shared lock makes an
+      // unfriending on another node wait for this batch, or this batch see it.
+      const friendPairs = [...new Map(batch.filter((m) => m.friendId !== undefined)
+        .map((m) => [`${m.senderId}:${m.friendId}`, [m.senderId, m.friendId!] as const])).values()];
+      const friends = friendPairs.length === 0 ? new Set<string>() : new Set((await allText<{ u: number; f: number }>(conn, `
+        SELECT user_id AS u, friend_id AS f FROM friendships WHERE ${repeat('(user_id = ? AND friend_id = ?)', friendPairs.length, ' OR ')}
+        LOCK IN SHARE MODE`, friendPairs.flat())).map((r) => `${r.u}:${r.f}`));
 
       // 4. Decide each item in batch order, exactly as SqliteStore does one by one.
       const results: AppendResult[] = [];
@@ -448,6 +473,10 @@ export class MysqlStore implements Store {
         }
         if (!lastSeq.has(m.conversationId) || !members.has(`${m.conversationId}:${m.senderId}`)) {
           results.push({ ok: false, error: new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION') });
+          continue;
+        }
+        if (m.friendId !== undefined && !friends.has(`${m.senderId}:${m.friendId}`)) {
+          results.push({ ok: false, error: new ChatError('CHAT_ERR_NOT_FRIENDS') });
           continue;
         }
         const seq = lastSeq.get(m.conversationId)! + 1;

@@ -235,13 +235,18 @@ export class SqliteStore implements Store {
     const lastSeqIfMember = db.prepare<[number, number], number>(`
       SELECT c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
       WHERE m.conversation_id = ? AND m.user_id = ?`).pluck();
+    // A direct message also needs the friendship; the same statement says whether it still stands.
+    const lastSeqIfMemberAndFriend = db.prepare<[number, number, number, number], { last: number; friends: number }>(`
+      SELECT c.last_seq AS last, EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ? AND f.friend_id = ?) AS friends
+      FROM members m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.conversation_id = ? AND m.user_id = ?`);
     const setLastSeq = db.prepare<[number, number]>('UPDATE conversations SET last_seq = ? WHERE id = ?');
     const moveOwnRead = db.prepare<[number, number, number]>(
       'UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?');
     this.txAppend = immediate((batch: NewMessage[]) => {
       const results: AppendResult[] = new Array(batch.length);
       const seqs = new Map<number, number>(); // conversation → last seq assigned in this batch
-      const members = new Map<string, { conv: number; sender: number; seq: number } | null>();
+      const members = new Map<string, { conv: number; sender: number; seq: number; friends: boolean } | null>();
       const byClientId = new Map<string, { conversationId: number; seq: number; ts: number }>(); // this batch's own ids
       const rows: unknown[] = [];
       for (let i = 0; i < batch.length; i++) {
@@ -260,16 +265,29 @@ export class SqliteStore implements Store {
             continue;
           }
         }
-        const memberKey = `${m.conversationId}:${m.senderId}`;
+        const friendId = m.friendId;
+        const memberKey = friendId === undefined ? `${m.conversationId}:${m.senderId}` : `${m.conversationId}:${m.senderId}:${friendId}`;
         let member = members.get(memberKey);
         if (member === undefined) {
-          const last = lastSeqIfMember.get(m.conversationId, m.senderId);
-          member = last === undefined ? null : { conv: m.conversationId, sender: m.senderId, seq: 0 };
+          let last: number | undefined;
+          let friends = true;
+          if (friendId === undefined) {
+            last = lastSeqIfMember.get(m.conversationId, m.senderId);
+          } else {
+            const row = lastSeqIfMemberAndFriend.get(m.senderId, friendId, m.conversationId, m.senderId);
+            last = row?.last;
+            friends = row?.friends === 1;
+          }
+          member = last === undefined ? null : { conv: m.conversationId, sender: m.senderId, seq: 0, friends };
           members.set(memberKey, member);
           if (last !== undefined && !seqs.has(m.conversationId)) seqs.set(m.conversationId, last);
         }
         if (member === null) {
           results[i] = { ok: false, error: new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION') };
+          continue;
+        }
+        if (!member.friends) {
+          results[i] = { ok: false, error: new ChatError('CHAT_ERR_NOT_FRIENDS') };
           continue;
         }
         const seq = seqs.get(m.conversationId)! + 1;
@@ -478,6 +496,18 @@ export class SqliteStore implements Store {
     });
   }
 
+  directConversationId(userId: number, otherId: number): Promise<number | null> {
+    return this.call(() => {
+      const key = `${Math.min(userId, otherId)}:${Math.max(userId, otherId)}`;
+      const cached = this.directIds.get(key);
+      if (cached !== undefined) return cached;
+      const id = this.q.directByKey.get(key)?.id ?? null;
+      // Found ids never change (a direct conversation outlives the friendship); misses are not kept.
+      if (id !== null) this.remember(this.directIds, key, id);
+      return id;
+    });
+  }
+
   // ---- read caches for the send path ----
   // Every send looks up its recipient by name and checks the friendship: two queries per message,
   // a sixth of the server's CPU in W64. Both change only through this store (createUser,
@@ -486,6 +516,7 @@ export class SqliteStore implements Store {
   // anyone else commits; it is read at most once per event-loop turn, and a change drops both caches.
   private users = new Map<string, UserRow>();
   private friendships = new Map<string, number | null>();
+  private directIds = new Map<string, number>();
   private dataVersion: number | null = null;
   private versionChecked = false;
 

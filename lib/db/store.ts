@@ -32,6 +32,11 @@ export interface NewMessage {
   clientMsgId: string | null;
   /** ms since epoch, chosen by the server when the message entered the batch */
   ts: number;
+  /**
+   * A direct message: stored only if this user is still the sender's friend when the batch
+   * commits (checked in the same transaction), else the item fails with CHAT_ERR_NOT_FRIENDS.
+   */
+  friendId?: number | undefined;
 }
 
 export type AppendResult =
@@ -102,6 +107,11 @@ export interface Store {
   removeFriendship(userId: number, otherId: number): Promise<boolean>;
   /** The direct conversation if the two are friends, else null. */
   directConversation(userId: number, otherId: number): Promise<number | null>;
+  /**
+   * The direct conversation of the two whether or not they are friends now (it outlives the
+   * friendship), or null if they never were friends. It never changes once it exists.
+   */
+  directConversationId(userId: number, otherId: number): Promise<number | null>;
   friendsOf(userId: number): Promise<{ id: number; name: string }[]>;
   requestsOf(userId: number): Promise<{ id: number; name: string; direction: 'in' | 'out' }[]>;
 

@@ -178,6 +178,44 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal(await seqsOf(conv), [1, 2, 3, 4]);
   });
 
+  test('directConversationId: null before the first friendship, then the same id for good', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    assert.is(await store.directConversationId(a.id, b.id), null);
+    const conv = await befriend(a.id, b.id);
+    assert.is(await store.directConversationId(a.id, b.id), conv);
+    assert.is(await store.directConversationId(b.id, a.id), conv);
+    assert.ok(await store.removeFriendship(b.id, a.id));
+    assert.is(await store.directConversationId(a.id, b.id), conv, 'it outlives the friendship');
+    assert.is(await store.directConversation(a.id, b.id), null);
+  });
+
+  test('a direct message with friendId is stored only while the friendship stands at commit', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const conv = await befriend(a.id, b.id);
+    const other = await befriend(a.id, c.id);
+    const direct = (text: string, friendId: number, clientMsgId: string | null = null) =>
+      ({ ...msg(conv, a.id, text, clientMsgId), friendId });
+    assert.equal(await send(direct('one', b.id, 'k1')), [1]);
+
+    assert.ok(await store.removeFriendship(b.id, a.id));
+    const refused = await store.appendMessages([direct('after unfriending', b.id), { ...msg(other, a.id, 'to Cid'), friendId: c.id }]);
+    assert.is(!refused[0]!.ok && (refused[0]!.error as { code?: unknown }).code, 'CHAT_ERR_NOT_FRIENDS');
+    assert.equal(refused[1], { ok: true, seq: 1, ts: (refused[1] as { ts: number }).ts, duplicate: false }, 'the rest of the batch is stored');
+    const [retry] = await store.appendMessages([direct('one', b.id, 'k1')]);
+    assert.is(retry!.ok && retry!.duplicate, true, 'a retry of a message stored before is still its duplicate');
+    assert.equal(await seqsOf(conv), [1], 'nothing stored, no seq taken');
+    assert.is((await store.conversationOf(a.id, conv))?.lastSeq, 1);
+
+    assert.is(await befriend(b.id, a.id), conv);
+    assert.equal(await send(direct('two', b.id)), [2]);
+    // A friendId that is not the sender's friend (here: the sender) is refused even for a member.
+    const [wrong] = await store.appendMessages([direct('three', a.id)]);
+    assert.is(!wrong!.ok && (wrong!.error as { code?: unknown }).code, 'CHAT_ERR_NOT_FRIENDS');
+  });
+
   // groups
 
   test('createGroup and groupByKey; group keys are unique', async () => {

@@ -4,6 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { befriend, connectAs, jsonLines, runCli, startServer, type RunningServer } from '../helpers/server.ts';
+import { rejectsWith } from '../helpers/assert.ts';
 import { adminQuery, eventually, freePort, requireMariadb, scratchDb, serverConnections } from '../helpers/mariadb.ts';
 
 if (await requireMariadb('test/integration/mysql-serve.test.ts')) {
@@ -102,6 +103,29 @@ if (await requireMariadb('test/integration/mysql-serve.test.ts')) {
     assert.equal(got.filter((m) => m.group !== undefined).map((m) => [m.from, m.group, m.seq, m.text]), [['alice', 'dev', 1, 'standup in 5']]);
     const unread = jsonLines((await as('bob', 'unread', '--json')).stdout);
     assert.equal(unread.map((u) => [u.with ?? `#${u.group}`, u.count]).sort(), [['#dev', 1], ['alice', 8]]);
+  });
+
+  test('a friendship ended through one node stops sends through another at once', async () => {
+    // Two nodes on one database and no bus: nothing tells node one about the unfriending, so
+    // only a check inside the send's own transaction can refuse the next message.
+    const one = await serve([]);
+    const two = await serve([]);
+    const dan = await connectAs(one, 'dan');
+    const eve = await connectAs(two, 'eve');
+    try {
+      await befriend(dan, 'dan', eve, 'eve');
+      assert.is((await dan.request('send', { to: 'eve', text: 'before' })).seq, 1);
+      await eve.request('friend_remove', { user: 'dan' });
+      await rejectsWith(dan.request('send', { to: 'eve', text: 'after' }), 'CHAT_ERR_NOT_FRIENDS');
+      await rejectsWith(dan.request('send', { to: 'eve', text: 'after', client_msg_id: 'k-after' }), 'CHAT_ERR_NOT_FRIENDS');
+      await befriend(eve, 'eve', dan, 'dan');
+      assert.is((await dan.request('send', { to: 'eve', text: 'again' })).seq, 2, 'no seq was taken by the refused sends');
+      const history = await eve.request('history', { with: 'dan' });
+      assert.equal(history.messages.map((m: { text: string }) => m.text), ['before', 'again']);
+    } finally {
+      await dan.close();
+      await eve.close();
+    }
   });
 
   test.run();

@@ -23,12 +23,17 @@ export const send: Handler<'send'> = async (ctx, body) => {
 
   let conversation: number;
   let recipients: number[];
+  let friendId: number | undefined;
   let target: string; // `"to":"peer"` or `"group":"name"`
   if (body.to !== undefined) {
     const peer = await findUser(ctx, body.to);
-    const direct = peer.id === user.id ? null : await ctx.store.directConversation(user.id, peer.id);
+    // The conversation id never changes, so it comes from a cache; whether the two are still
+    // friends is decided when the batch commits, in its transaction (another node, or this one a
+    // moment later, may end the friendship).
+    const direct = peer.id === user.id ? null : await ctx.store.directConversationId(user.id, peer.id);
     if (direct === null) throw new ChatError('CHAT_ERR_NOT_FRIENDS');
     conversation = direct;
+    friendId = peer.id;
     recipients = [user.id, peer.id];
     target = `"to":${JSON.stringify(peer.name)}`;
   } else {
@@ -43,7 +48,7 @@ export const send: Handler<'send'> = async (ctx, body) => {
   const text = body.text;
   const reply = new Deferred<Reply<Results['send']>>();
   const sessionId = ctx.session.id;
-  ctx.append({ conversationId: conversation, senderId: user.id, text, clientMsgId, ts: Date.now() }, (err, r) => {
+  ctx.append({ conversationId: conversation, senderId: user.id, text, clientMsgId, ts: Date.now(), friendId }, (err, r) => {
     if (err !== null) return reply.reject(err);
     const ts = new Date(r!.ts).toISOString();
     const id = conversationId(conversation);

@@ -233,7 +233,7 @@ send('a group send returns a Deferred and, once stored, publishes one event for 
   assert.is(c.appended.length, 1);
   assert.equal(
     { ...c.appended[0]!, ts: 0 },
-    { conversationId: group.conversationId, senderId: alice.id, text: 'hello 😀\nline two', clientMsgId: 'm-1', ts: 0 },
+    { conversationId: group.conversationId, senderId: alice.id, text: 'hello 😀\nline two', clientMsgId: 'm-1', ts: 0, friendId: undefined },
   );
 
   release();
@@ -274,6 +274,18 @@ send('a direct send publishes to both friends and acks with the stored seq', asy
   assert.is(frame.from, 'alice');
   assert.is(frame.seq, 2);
   assert.not.ok('client_msg_id' in frame);
+  assert.equal(c.appended.map((m) => m.friendId), [bob.id, bob.id], 'the friendship is checked again when the batch commits');
+});
+
+send('to a former friend: refused when the batch commits, nothing published', async () => {
+  const alice = await user('alice');
+  const bob = await user('bob');
+  await friends(alice, bob);
+  const c = client(alice);
+  await call(c, 'send', { to: 'bob', text: 'one' });
+  await store.removeFriendship(bob.id, alice.id);
+  await rejectsWith(call(c, 'send', { to: 'bob', text: 'two' }), 'CHAT_ERR_NOT_FRIENDS');
+  assert.is(bus.events.length, 1, 'only the first message was published');
 });
 
 send('a duplicate (append answers duplicate: true) publishes nothing and acks the original seq', async () => {
