@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ChatClient } from '../client/client.ts';
 import type { Results } from '../protocol/messages.ts';
@@ -48,6 +47,4 @@ export async function withSession<T>(
   }
 }
 
-export function newClientMsgId(): string {
-  return randomUUID();
-}
+export { newClientMsgId } from '../client/client-msg-id.ts';

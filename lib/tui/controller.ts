@@ -1,7 +1,7 @@
 // Owns the network side of the TUI. Session events (the receive loop) and the views' intents
 // become actions in one queue; the queue is drained into the reducer, effects that need the
 // network run after, and the views are asked to render at most once per tick.
-import { randomUUID } from 'node:crypto';
+import { newClientMsgId } from '../client/client-msg-id.ts';
 import { Session, type SessionOptions, type StateInfo } from '../client/session.ts';
 import { parseServerAddress } from '../config.ts';
 import { ChatError } from '../protocol/errors.ts';
@@ -299,7 +299,7 @@ export class Controller implements Intents {
     const conv = this.state.conversations[key];
     const name = key.slice(1);
     const target = key.startsWith('#') ? { group: name } : { to: name };
-    s.request('send', { ...target, text, client_msg_id: randomUUID() }).then(
+    s.request('send', { ...target, text, client_msg_id: newClientMsgId() }).then(
       (r) => {
         const message: MessageView = { conversation: r.conversation, seq: r.seq, from: this.state.me, ...target, text, ts: r.ts };
         if (!key.startsWith('#')) message.to = conv?.name ?? name;
