@@ -100,6 +100,21 @@ test('a friendship ended through another connection to the file is seen from the
   }
 });
 
+test('the retry lookup searches the client_msg_id index, which leads with the id (migration 003)', async () => {
+  const path = join(dir, 'chat.db');
+  await SqliteStore.open(path).close();
+  const db = new Database(path, { readonly: true });
+  try {
+    const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_index_info('messages_client_msg') ORDER BY seqno").all();
+    assert.equal(columns.map((c) => c.name), ['client_msg_id', 'sender_id']);
+    assert.is(db.prepare<[], { u: number }>("SELECT \"unique\" AS u FROM pragma_index_list('messages') WHERE name = 'messages_client_msg'").get()?.u, 1);
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT seq FROM messages WHERE sender_id = ? AND client_msg_id = ?').all(1, 'k') as { detail: string }[];
+    assert.match(plan.map((p) => p.detail).join('; '), /SEARCH messages USING INDEX messages_client_msg/);
+  } finally {
+    db.close();
+  }
+});
+
 test('reopening keeps the data and does not re-run migrations', async () => {
   const path = join(dir, 'chat.db');
   const first = SqliteStore.open(path);
