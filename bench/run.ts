@@ -1,4 +1,4 @@
-// `npm run bench -- [SCENARIO…] [--quick] [--reps N] [--profile]`
+// `npm run bench -- [SCENARIO…] [--quick] [--reps N] [--profile] [--client-ids]`
 // Runs each scenario against the raw relay (bench/relay.ts) and the real `chat serve` on the
 // embedded SQLite default, in the same invocation, with the same generator and message size,
 // and prints every figure beside the relay's. The *-mysql scenarios add `chat serve` on a scratch
@@ -30,6 +30,9 @@ const MYSQL_OF: Record<PairBase, Scenario> = { 'closed-50': 'closed-50-mysql', '
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const profile = args.includes('--profile');
+// Every send carries a client_msg_id (UUIDv7), as the TUI's and `chat send`'s do. Off by default:
+// the issue's anchors were measured without one. The relay gets the same, longer lines.
+const clientIds = args.includes('--client-ids');
 const repsArg = args.indexOf('--reps');
 const reps = repsArg >= 0 ? Number(args[repsArg + 1]) : quick ? 1 : 3;
 const sessionsArg = args.indexOf('--sessions');
@@ -208,7 +211,7 @@ async function trafficScenario(name: string, kind: 'pairs' | 'group', size: numb
   const chatRuns: TrafficResult[] = [];
   const beforeRuns: TrafficResult[] = [];
   const mysqlRuns: TrafficResult[] = [];
-  const opts = { window, warmMs: WARM_MS, measureMs: MEASURE_MS, workers: 2, textBytes: TEXT_BYTES };
+  const opts = { window, warmMs: WARM_MS, measureMs: MEASURE_MS, workers: 2, textBytes: TEXT_BYTES, clientIds };
   for (let rep = 1; rep <= reps; rep++) {
     const tag = reps > 1 ? ` (run ${rep}/${reps})` : '';
     const r = await withRelay((relay) => traffic(relay, layout, { ...opts, progress: (l) => log(`${name} relay${tag}: ${l}`) }));
@@ -539,6 +542,7 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   log(`bench: ${scenarios.join(', ')}${quick ? ' (quick)' : ''}, ${reps} run(s) each; ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
   if (profile) log(`bench: chat serve writes V8 CPU profiles to ${PROFILE_DIR} when it exits`);
+  if (clientIds) log('bench: every send carries a client_msg_id (UUIDv7), as real clients send');
   const run: Record<Scenario, () => Promise<void>> = {
     'closed-50': () => pairs('closed-50'), 'w64-10': () => pairs('w64-10'), 'fanout-200': fanout, idle: idleScenario,
     'login-storm': loginStorm, durability, 'closed-50-mysql': () => pairs('closed-50'), 'w64-10-mysql': () => pairs('w64-10'),
@@ -557,7 +561,7 @@ async function main(): Promise<void> {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   for (const [name, r] of Object.entries(results)) {
-    writeFileSync(join(dir, `${date}-${name}.json`), JSON.stringify({ scenario: name, date: new Date().toISOString(), quick, reps, machine, textBytes: TEXT_BYTES, ...r }, null, 2) + '\n');
+    writeFileSync(join(dir, `${date}-${name}.json`), JSON.stringify({ scenario: name, date: new Date().toISOString(), quick, reps, machine, textBytes: TEXT_BYTES, clientIds, ...r }, null, 2) + '\n');
   }
   console.log('');
   const traffics = Object.values(results).flatMap((r) => r.rows).filter((r) => 'msg/s' in r.metric);

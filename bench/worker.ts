@@ -7,6 +7,7 @@
 // shared with the sender.
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { newClientMsgId } from '../lib/client/client-msg-id.ts';
 import { record, type Hist } from './lib/hist.ts';
 import type { Account, FlowSpec, FromWorker, ReceiveStats, ReceiverSpec, Target, ToWorker } from './lib/ipc.ts';
 
@@ -193,7 +194,7 @@ class Flow {
   lastSeq = 0;
   private readonly head: string;
   private readonly pad: string;
-  constructor(readonly spec: FlowSpec, readonly peer: Peer, chat: boolean, textBytes: number) {
+  constructor(readonly spec: FlowSpec, readonly peer: Peer, chat: boolean, textBytes: number, private readonly clientIds: boolean) {
     const to = 'to' in spec.to ? `"to":${JSON.stringify(spec.to.to)}` : `"group":${JSON.stringify(spec.to.group)}`;
     this.head = `,"type":"send",${to},"text":"`;
     this.pad = 'x'.repeat(textBytes);
@@ -216,7 +217,8 @@ class Flow {
       const k = this.sent++;
       const prefix = `${this.spec.index} ${k} ${nowUs()} `;
       const text = prefix + this.pad.slice(prefix.length);
-      this.peer.write(`{"id":${k + 1}${this.head}${text}"}\n`);
+      const id = this.clientIds ? `,"client_msg_id":"${newClientMsgId()}"` : '';
+      this.peer.write(`{"id":${k + 1}${this.head}${text}"${id}}\n`);
     }
   }
 }
@@ -289,7 +291,7 @@ async function handle(msg: ToWorker): Promise<void> {
       const byName = new Map(receivers.map((r) => [r.peer.account.name, r]));
       const relayTo = (f: FlowSpec) => ('to' in f.to ? f.to.to : `#${f.to.group}`);
       const snd = await openAll(msg.target, msg.flows.map((f) => ({ account: f.sender, relayTarget: relayTo(f) })), msg.localAddresses, 32, auth);
-      flows = msg.flows.map((f, i) => new Flow(f, snd.peers[i]!, chat, msg.textBytes));
+      flows = msg.flows.map((f, i) => new Flow(f, snd.peers[i]!, chat, msg.textBytes, msg.clientIds));
       for (const f of flows) {
         const probe = byName.get(f.spec.probe);
         if (!probe) throw new Error(`probe ${f.spec.probe} is not in this worker`);

@@ -352,6 +352,8 @@ export interface TrafficOptions {
   measureMs: number;
   workers: number;
   textBytes: number;
+  /** each send carries a client_msg_id (UUIDv7) */
+  clientIds?: boolean;
   /** how long stragglers may take after the senders stop (default 10 s) */
   drainMs?: number;
   localAddresses?: string[];
@@ -387,7 +389,7 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
   const workers = Array.from({ length: options.workers }, () => new Worker());
   try {
     workers.forEach((w, wi) => w.send({
-      cmd: 'setup', target, textBytes: options.textBytes, localAddresses: options.localAddresses ?? [],
+      cmd: 'setup', target, textBytes: options.textBytes, clientIds: options.clientIds ?? false, localAddresses: options.localAddresses ?? [],
       flows: layout.flows.filter((_, i) => layout.flowWorker[i] === wi),
       receivers: layout.receivers.filter((_, i) => layout.receiverWorker[i] === wi),
     }));

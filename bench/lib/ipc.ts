@@ -34,7 +34,7 @@ export interface ReceiverSpec {
 }
 
 export type ToWorker =
-  | { cmd: 'setup'; target: Target; flows: FlowSpec[]; receivers: ReceiverSpec[]; localAddresses: string[]; textBytes: number }
+  | { cmd: 'setup'; target: Target; flows: FlowSpec[]; receivers: ReceiverSpec[]; localAddresses: string[]; textBytes: number; clientIds: boolean }
   | { cmd: 'reset'; runId: number }
   | { cmd: 'run'; runId: number; durationMs: number; window: number; drainMs: number }
   | { cmd: 'collect'; runId: number; expected: Record<number, number>; timeoutMs: number }

@@ -21,11 +21,11 @@ import { Worker } from 'node:worker_threads';
 // proportion to what was written since the thread's last pass, not to the size of the WAL. So
 // the thread passes often while the WAL is moving (every 25 ms), and the backstop is high (16000
 // pages: a WAL of up to ~16 MiB with the 1 KiB pages of a new file, ~64 MiB with 4 KiB pages) so
-// it comes rarely. Counted in pages, not bytes: with 1 KiB pages, 65536 pages (64 MiB) made
-// stalls rarer (0.05 % of batches against 0.2 %) but up to 80 ms long against 30. Measured on the Store alone, 22
-// conversations per batch (bench/README.md): with 500 ms / 4000 pages 1.2 % of batches stalled
-// for 30–45 ms; with 25 ms / 16000 pages 0.3 % stalled for at most ~18 ms. An idle database is
-// looked at every 500 ms.
+// it comes rarely. Measured on the Store alone, 22 conversations per batch (bench/README.md),
+// 4 KiB pages: with 500 ms / 4000 pages 1.2 % of batches stalled for 30–45 ms; with 25 ms /
+// 16000 pages 0.3 % stalled for at most ~18 ms. It is counted in pages, not bytes: with 1 KiB
+// pages, 65536 pages (64 MiB) made stalls rarer (0.05 % of batches against 0.2 %) but up to 80 ms
+// long against 30. An idle database is looked at every 500 ms.
 const BUSY_INTERVAL_MS = 25;
 const IDLE_INTERVAL_MS = 500;
 export const BACKSTOP_CHECKPOINT_PAGES = 16000;

@@ -508,12 +508,15 @@ export class SqliteStore implements Store {
     });
   }
 
-  // ---- read caches for the send path ----
-  // Every send looks up its recipient by name and checks the friendship: two queries per message,
-  // a sixth of the server's CPU in W64. Both change only through this store (createUser,
-  // acceptFriendRequest, removeFriendship), which keeps the caches right. Another connection to
+  // ---- read caches ----
+  // Every send looks up its recipient by name and (direct) the conversation id: two queries per
+  // message, a sixth of the server's CPU in W64 when both were queries. A direct conversation's
+  // id never changes once it exists, so `directIds` is never dropped. Friendships
+  // (`directConversation`, for `history` by friend name) change only through this store
+  // (acceptFriendRequest, removeFriendship), which keeps that cache right. Another connection to
   // the same file (a second process) is noticed through PRAGMA data_version, which moves when
-  // anyone else commits; it is read at most once per event-loop turn, and a change drops both caches.
+  // anyone else commits; it is read at most once per event-loop turn, and a change drops the user
+  // and friendship caches. A send's friendship is checked again inside its batch's transaction.
   private users = new Map<string, UserRow>();
   private friendships = new Map<string, number | null>();
   private directIds = new Map<string, number>();

@@ -27,6 +27,7 @@ test('chat serve: 1:1 closed loop and windowed, and group fan-out: nothing lost,
     const pairs = pairLayout(seeded.accounts, 4, 2);
     clean(await traffic(server, pairs, { ...small, window: 1 }), 'closed loop');
     clean(await traffic(server, pairs, { ...small, window: 16 }), 'window 16');
+    clean(await traffic(server, pairs, { ...small, window: 16, clientIds: true }), 'window 16, every send with a client_msg_id');
     const r = await traffic(server, groupLayout(seeded.accounts, 12, seeded.group!, 2), { ...small, window: 8 });
     clean(r, 'fan-out');
     assert.is(r.deliveries, r.sent * 11, 'each group message reached the 11 other members');
