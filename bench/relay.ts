@@ -7,6 +7,7 @@
 // fault ("drop:N", "dup:N" or both, comma-separated: drop or double every Nth forwarded line) exists only so a test can
 // prove the bench notices loss and duplication; the bench itself never passes it.
 import { createServer, type Socket } from 'node:net';
+import { LISTEN_BACKLOG } from '../lib/server/listen-backlog.ts';
 
 const port = Number(process.argv[2] ?? 0);
 const host = process.argv[3] ?? '127.0.0.1';
@@ -75,7 +76,9 @@ const server = createServer({ noDelay: true }, (socket) => {
   });
 });
 
-server.listen(port, host, () => {
+// The same accept queue as chat serve, so the connect storms compare like for like (at Node's
+// default of 511 this relay dropped SYNs, and each dropped one waited a second).
+server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
   const address = server.address();
   process.stdout.write(JSON.stringify({ listening: typeof address === 'object' && address ? address.port : port }) + '\n');
 });

@@ -16,6 +16,7 @@ import { handlers } from './handlers/index.ts';
 import { MessageWriter } from './message-writer.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { Sessions } from './sessions.ts';
+import { LISTEN_BACKLOG } from './listen-backlog.ts';
 import { FailureThrottle } from './throttle.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -92,7 +93,7 @@ export class ChatServer {
     const { host, port } = this.deps.config;
     await new Promise<void>((resolve, reject) => {
       this.net.once('error', reject);
-      this.net.listen(port, host, () => {
+      this.net.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
         this.net.off('error', reject);
         resolve();
       });
