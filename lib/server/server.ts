@@ -13,10 +13,10 @@ import { Connection, flushConnections, type SessionUser } from './connection.ts'
 import type { HandlerContext, LoginThrottle } from './context.ts';
 import { RequestQueue } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';
+import { LISTEN_BACKLOG } from './listen-backlog.ts';
 import { MessageWriter } from './message-writer.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { Sessions } from './sessions.ts';
-import { LISTEN_BACKLOG } from './listen-backlog.ts';
 import { FailureThrottle } from './throttle.ts';
 import { TokenBucket } from './token-bucket.ts';
 
