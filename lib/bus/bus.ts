@@ -3,7 +3,7 @@
 
 export interface BusEvent {
   /** users whose sessions should receive the frame */
-  users: number[];
+  users: readonly number[];
   /** one encoded push line, shared by every recipient session */
   frame: string;
   /** the connection that caused it (`node:conn`), which already has the result */

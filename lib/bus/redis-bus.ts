@@ -88,7 +88,7 @@ interface Envelope {
   /** origin node */
   o: string;
   /** event: users, frame, exceptConn */
-  u?: number[];
+  u?: readonly number[];
   f?: string;
   x?: string;
   /** when the publisher sent it (ms since epoch), for the lag figure */
@@ -186,7 +186,7 @@ export class RedisBus implements Bus {
     // This node's own sessions are woken in-process: no round trip, and no dependence on Redis.
     for (const handler of this.handlers) handler(event);
     if (event.users.length === 0) return;
-    const envelope = (users: number[]): string =>
+    const envelope = (users: readonly number[]): string =>
       JSON.stringify({ o: this.nodeId, u: users, f: event.frame, t: Date.now(), ...(event.exceptConn ? { x: event.exceptConn } : {}) } satisfies Envelope);
     if (this.layout === 'broadcast') {
       this.enqueue(Promise.resolve([[this.allChannel, envelope(event.users)]]));
@@ -231,7 +231,7 @@ export class RedisBus implements Bus {
   }
 
   /** users grouped by the nodes where they have live sessions */
-  private async nodesOf(users: number[]): Promise<Map<string, number[]>> {
+  private async nodesOf(users: readonly number[]): Promise<Map<string, number[]>> {
     const unique = [...new Set(users)];
     const lists = await Promise.all(unique.map((u) => this.script('live', u, [''])));
     const byNode = new Map<string, number[]>();

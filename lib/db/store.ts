@@ -131,7 +131,7 @@ export interface Store {
   groupsOf(userId: number): Promise<GroupSummary[]>;
 
   // conversations, cursors, messages
-  memberIds(conversationId: number): Promise<number[]>;
+  memberIds(conversationId: number): Promise<readonly number[]>;
   /** The user's view of one conversation, or null when they are not a member. */
   conversationOf(userId: number, conversationId: number): Promise<ConversationRow | null>;
   conversationsOf(userId: number): Promise<ConversationRow[]>;

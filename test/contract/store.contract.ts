@@ -251,6 +251,27 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.is((await store.conversationOf(b.id, g.conversationId))?.unread, 1);
   });
 
+  test('memberIds follows every join and leave at once, also when read in between', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    const conv = g.conversationId;
+    const ids = (...users: UserRow[]) => users.map((u) => u.id).sort((x, y) => x - y);
+    assert.equal(await store.memberIds(conv), ids(a));
+    await store.joinGroup(g.id, b.id);
+    assert.equal(await store.memberIds(conv), ids(a, b));
+    await store.joinGroup(g.id, c.id);
+    assert.equal(await store.memberIds(conv), ids(a, b, c));
+    await store.leaveGroup(g.id, b.id);
+    assert.equal(await store.memberIds(conv), ids(a, c));
+    await store.leaveGroup(g.id, a.id);
+    await store.leaveGroup(g.id, c.id);
+    assert.equal(await store.memberIds(conv), [], 'the group is gone');
+    const direct = await befriend(b.id, c.id);
+    assert.equal(await store.memberIds(direct), ids(b, c));
+  });
+
   test('creator succession by join order, and the last member deletes the group', async () => {
     const a = await user('Ann');
     const late = await user('Cid'); // lower id than Bob, but joins after him

@@ -108,7 +108,7 @@ export function fitPage(messages: StoredMessage[], fromEnd = false): number {
   return messages.length;
 }
 
-export function push(ctx: HandlerContext, users: number[], frame: PushFrame, includeSelf = false): void {
+export function push(ctx: HandlerContext, users: readonly number[], frame: PushFrame, includeSelf = false): void {
   if (users.length === 0) return;
   ctx.bus.publish({ users, frame: encodeFrame(frame), ...(includeSelf ? {} : { exceptConn: ctx.session.id }) });
 }

@@ -22,7 +22,7 @@ export const send: Handler<'send'> = async (ctx, body) => {
   if (!body.text.isWellFormed()) throw new ChatError('CHAT_ERR_BAD_FIELD', 'send: "text" contains a lone surrogate');
 
   let conversation: number;
-  let recipients: number[];
+  let recipients: readonly number[];
   let friendId: number | undefined;
   let target: string; // `"to":"peer"` or `"group":"name"`
   if (body.to !== undefined) {

@@ -115,6 +115,26 @@ test('the retry lookup searches the client_msg_id index, which leads with the id
   }
 });
 
+test('a group join through another connection to the file is in memberIds from the next tick on', async () => {
+  const path = join(dir, 'chat.db');
+  const here = SqliteStore.open(path);
+  const other = SqliteStore.open(path);
+  try {
+    const alice = await here.createUser('Alice', 'alice', 'h');
+    const bob = await here.createUser('Bob', 'bob', 'h');
+    const g = await here.createGroup('G', 'g', '', alice.id);
+    const before = await here.memberIds(g.conversationId); // now cached here
+    assert.equal(before, [alice.id]);
+    assert.ok(Object.isFrozen(before), 'callers share the cached list');
+    await other.joinGroup(g.id, bob.id);
+    await new Promise((r) => setImmediate(r)); // the version is read at most once per tick
+    assert.equal(await here.memberIds(g.conversationId), [alice.id, bob.id]);
+  } finally {
+    await here.close();
+    await other.close();
+  }
+});
+
 test('reopening keeps the data and does not re-run migrations', async () => {
   const path = join(dir, 'chat.db');
   const first = SqliteStore.open(path);
