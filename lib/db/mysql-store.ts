@@ -74,7 +74,7 @@ interface AppendPlan {
 }
 
 const MAX_LOCK_RETRIES = 3;
-const USER_CACHE_LIMIT = 100_000;
+const CACHE_LIMIT = 100_000;
 
 export class MysqlStore implements Store {
   private constructor(private readonly pool: MysqlPool) {}
@@ -123,7 +123,7 @@ export class MysqlStore implements Store {
     const row = await this.pool.run('read', (conn) =>
       first<UserRow>(conn, 'SELECT id, name, password_hash AS passwordHash FROM users WHERE name_key = ?', [key]));
     if (row) {
-      if (this.users.size >= USER_CACHE_LIMIT) this.users.clear();
+      if (this.users.size >= CACHE_LIMIT) this.users.clear();
       this.users.set(key, row);
     }
     return row;
@@ -239,7 +239,7 @@ export class MysqlStore implements Store {
     const id = (await this.pool.run('read', (conn) =>
       first<{ id: number }>(conn, 'SELECT id FROM conversations WHERE direct_key = ?', [key])))?.id ?? null;
     if (id !== null) {
-      if (this.directIds.size >= USER_CACHE_LIMIT) this.directIds.clear();
+      if (this.directIds.size >= CACHE_LIMIT) this.directIds.clear();
       this.directIds.set(key, id);
     }
     return id;

@@ -596,7 +596,8 @@ export class SqliteStore implements Store {
       const cached = this.memberLists.get(conversationId);
       if (cached) return cached;
       const ids = Object.freeze(this.q.memberIds.all(conversationId));
-      this.remember(this.memberLists, conversationId, ids, MEMBER_LISTS_LIMIT);
+      // No members: a conversation that is gone, or not made yet (createGroup does not drop lists).
+      if (ids.length > 0) this.remember(this.memberLists, conversationId, ids, MEMBER_LISTS_LIMIT);
       return ids;
     });
   }

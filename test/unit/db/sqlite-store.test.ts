@@ -135,6 +135,21 @@ test('a group join through another connection to the file is in memberIds from t
   }
 });
 
+test('memberIds of a conversation not made yet is not remembered as empty', async () => {
+  const store = SqliteStore.open(join(dir, 'chat.db'));
+  try {
+    const alice = await store.createUser('Alice', 'alice', 'h');
+    const first = await store.createGroup('A', 'a', '', alice.id);
+    const next = first.conversationId + 1;
+    assert.equal(await store.memberIds(next), []);
+    const second = await store.createGroup('B', 'b', '', alice.id);
+    assert.is(second.conversationId, next, 'ids are handed out in order');
+    assert.equal(await store.memberIds(next), [alice.id]);
+  } finally {
+    await store.close();
+  }
+});
+
 test('reopening keeps the data and does not re-run migrations', async () => {
   const path = join(dir, 'chat.db');
   const first = SqliteStore.open(path);
