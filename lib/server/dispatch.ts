@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.ts';
 import { ChatError, isErrorCode } from '../protocol/errors.ts';
 import { encodeFrame } from '../protocol/framing.ts';
+import { jsonString } from '../protocol/json-text.ts';
 import { ANONYMOUS_TYPES } from '../protocol/messages.ts';
 import { parseRequest, type ParsedRequest, type RequestId } from '../protocol/validate.ts';
 import type { Connection } from './connection.ts';
@@ -112,7 +113,7 @@ export class RequestQueue {
 
   private reply(id: RequestId, result: unknown): void {
     if (result instanceof EncodedResult) {
-      this.conn.send(`{"id":${JSON.stringify(id)},"ok":true,"result":${result.json}}\n`);
+      this.conn.send(`{"id":${typeof id === 'string' ? jsonString(id) : id},"ok":true,"result":${result.json}}\n`);
       return;
     }
     this.conn.send(encodeFrame({ id, ok: true, result }));

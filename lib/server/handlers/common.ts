@@ -1,6 +1,7 @@
 import type { ConversationRow, GroupRow, StoredMessage, UserRow } from '../../db/store.ts';
 import { ChatError } from '../../protocol/errors.ts';
 import { encodeFrame } from '../../protocol/framing.ts';
+import { isoTime } from '../../protocol/json-text.ts';
 import type { MessageView, PushFrame } from '../../protocol/messages.ts';
 import { checkName, type NameCheck } from '../../protocol/names.ts';
 import type { SessionUser } from '../connection.ts';
@@ -84,7 +85,7 @@ export async function resolveConversation(
 }
 
 export function messageView(m: StoredMessage, row: ConversationRow, viewer: SessionUser): MessageView {
-  const view: MessageView = { conversation: conversationId(m.conversationId), seq: m.seq, from: m.senderName, text: m.text, ts: new Date(m.ts).toISOString() };
+  const view: MessageView = { conversation: conversationId(m.conversationId), seq: m.seq, from: m.senderName, text: m.text, ts: isoTime(m.ts) };
   if (row.kind === 'direct') view.to = m.senderId === viewer.id ? row.peerName! : viewer.name;
   else view.group = row.groupName!;
   if (m.clientMsgId !== null) view.client_msg_id = m.clientMsgId;

@@ -1,4 +1,5 @@
 import { ChatError } from '../../protocol/errors.ts';
+import { isoTime, jsonString } from '../../protocol/json-text.ts';
 import type { Results } from '../../protocol/messages.ts';
 import { Deferred, EncodedResult, type Handler, type Reply } from '../context.ts';
 import { conversationId, findGroup, findUser, me } from './common.ts';
@@ -35,13 +36,13 @@ export const send: Handler<'send'> = async (ctx, body) => {
     conversation = direct;
     friendId = peer.id;
     recipients = [user.id, peer.id];
-    target = `"to":${JSON.stringify(peer.name)}`;
+    target = `"to":${jsonString(peer.name)}`;
   } else {
     const group = await findGroup(ctx, body.group!);
     conversation = group.conversationId;
     recipients = await ctx.store.memberIds(conversation);
     if (!recipients.includes(user.id)) throw new ChatError('CHAT_ERR_NOT_MEMBER');
-    target = `"group":${JSON.stringify(group.name)}`;
+    target = `"group":${jsonString(group.name)}`;
   }
 
   const clientMsgId = body.client_msg_id ?? null;
@@ -50,11 +51,11 @@ export const send: Handler<'send'> = async (ctx, body) => {
   const sessionId = ctx.session.id;
   ctx.append({ conversationId: conversation, senderId: user.id, text, clientMsgId, ts: Date.now(), friendId }, (err, r) => {
     if (err !== null) return reply.reject(err);
-    const ts = new Date(r!.ts).toISOString();
+    const ts = isoTime(r!.ts);
     const id = conversationId(conversation);
     if (!r!.duplicate) {
       // Encoded once, shared by every recipient session; the sender's other sessions get it too.
-      const frame = `{"type":"message","conversation":"${id}","seq":${r!.seq},"from":${JSON.stringify(user.name)},${target},"text":${JSON.stringify(text)},"ts":"${ts}"${clientMsgId === null ? '' : `,"client_msg_id":${JSON.stringify(clientMsgId)}`}}\n`;
+      const frame = `{"type":"message","conversation":"${id}","seq":${r!.seq},"from":${jsonString(user.name)},${target},"text":${jsonString(text)},"ts":"${ts}"${clientMsgId === null ? '' : `,"client_msg_id":${jsonString(clientMsgId)}`}}\n`;
       ctx.bus.publish({ users: recipients, frame, exceptConn: sessionId });
     }
     const result = { conversation: id, seq: r!.seq, ts, duplicate: r!.duplicate };
