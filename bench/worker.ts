@@ -286,7 +286,7 @@ async function handle(msg: ToWorker): Promise<void> {
       chatMode = chat;
       expectFrom = new Map(msg.receivers.map((r) => [r.account.name, r.from]));
       const auth = chat ? 'token' : 'relay';
-      const recv = await openAll(msg.target, msg.receivers.map((r) => ({ account: r.account, relayTarget: r.relayTarget })), msg.localAddresses, 32, auth);
+      const recv = await openAll(msg.receiverTarget ?? msg.target, msg.receivers.map((r) => ({ account: r.account, relayTarget: r.relayTarget })), msg.localAddresses, 32, auth);
       receivers = recv.peers.map((p) => new Receiver(p, chat));
       const byName = new Map(receivers.map((r) => [r.peer.account.name, r]));
       const relayTo = (f: FlowSpec) => ('to' in f.to ? f.to.to : `#${f.to.group}`);

@@ -360,6 +360,13 @@ export interface TrafficOptions {
   progress?: (line: string) => void;
   /** another process whose CPU is measured over the same phase (the MySQL server) */
   dbPid?: number;
+  /** the same for the cluster's bus (the Redis server) */
+  busPid?: number;
+  /**
+   * A second chat node (a cluster): the receivers connect to it, the senders to `server`, so every
+   * message crosses the bus. Its CPU and RSS are added to the server's.
+   */
+  receiverServer?: Running;
 }
 
 export interface TrafficResult {
@@ -370,6 +377,8 @@ export interface TrafficResult {
   cpuUsPerMsg: number;
   /** CPU of options.dbPid over the same phase, per delivered message */
   dbCpuUsPerMsg?: number;
+  /** CPU of options.busPid over the same phase, per delivered message */
+  busCpuUsPerMsg?: number;
   /** the load generator's CPU (every worker process) over the same phase, per delivered message */
   generatorCpuUsPerMsg: number;
   /** the measured phase's group commits, from chat serve's /metrics (when it has a metrics port) */
@@ -386,10 +395,14 @@ export interface TrafficResult {
 
 export async function traffic(server: Running, layout: Layout, options: TrafficOptions): Promise<TrafficResult> {
   const target: Target = { kind: server.kind, host: '127.0.0.1', port: server.port };
+  const second = options.receiverServer;
+  const receiverTarget: Target | undefined = second ? { kind: second.kind, host: '127.0.0.1', port: second.port } : undefined;
+  const servers = second ? [server, second] : [server];
+  const serverCpu = () => servers.reduce((sum, s) => sum + cpuSeconds(s.pid), 0);
   const workers = Array.from({ length: options.workers }, () => new Worker());
   try {
     workers.forEach((w, wi) => w.send({
-      cmd: 'setup', target, textBytes: options.textBytes, clientIds: options.clientIds ?? false, localAddresses: options.localAddresses ?? [],
+      cmd: 'setup', target, ...(receiverTarget ? { receiverTarget } : {}), textBytes: options.textBytes, clientIds: options.clientIds ?? false, localAddresses: options.localAddresses ?? [],
       flows: layout.flows.filter((_, i) => layout.flowWorker[i] === wi),
       receivers: layout.receivers.filter((_, i) => layout.receiverWorker[i] === wi),
     }));
@@ -402,6 +415,7 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
 
     const errors: string[] = [];
     const dbPid = options.dbPid;
+    const busPid = options.busPid;
     const generatorCpu = () => workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0);
     const phase = async (runId: number, durationMs: number, measured: boolean) => {
       for (const w of workers) w.send({ cmd: 'reset', runId });
@@ -409,8 +423,9 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
       // the batch histogram is cumulative: read it right before and after the measured phase
       const batches0 = measured && server.metricsPort !== undefined ? await scrapeBatches(server.metricsPort) : undefined;
       const startedAt = Date.now();
-      const cpu0 = cpuSeconds(server.pid);
+      const cpu0 = serverCpu();
       const db0 = dbPid !== undefined ? cpuSeconds(dbPid) : 0;
+      const bus0 = busPid !== undefined ? cpuSeconds(busPid) : 0;
       const gen0 = generatorCpu();
       const drainMs = options.drainMs ?? 10_000;
       for (const w of workers) w.send({ cmd: 'run', runId, durationMs, window: options.window, drainMs });
@@ -425,12 +440,13 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
       for (const w of workers) w.send({ cmd: 'collect', runId, expected: sent, timeoutMs: drainMs });
       const collected = [];
       for (const w of workers) collected.push(await w.next('collected', 30_000));
-      const cpu1 = cpuSeconds(server.pid);
+      const cpu1 = serverCpu();
       const db1 = dbPid !== undefined ? cpuSeconds(dbPid) : 0;
+      const bus1 = busPid !== undefined ? cpuSeconds(busPid) : 0;
       const gen1 = generatorCpu();
       const batches1 = measured && server.metricsPort !== undefined ? await scrapeBatches(server.metricsPort) : undefined;
       const batches = batches1 ? diffHist(batches1, batches0) : undefined;
-      return { startedAt, cpu: cpu1 - cpu0, dbCpu: db1 - db0, genCpu: gen1 - gen0, batches, sent, acked, collected };
+      return { startedAt, cpu: cpu1 - cpu0, dbCpu: db1 - db0, busCpu: bus1 - bus0, genCpu: gen1 - gen0, batches, sent, acked, collected };
     };
     if (options.warmMs > 0) {
       options.progress?.(`warming up ${(options.warmMs / 1000).toFixed(0)} s`);
@@ -438,7 +454,7 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
     }
     options.progress?.(`measuring ${(options.measureMs / 1000).toFixed(0)} s`);
     const m = await phase(2, options.measureMs, true);
-    const rss = rssKiB(server.pid);
+    const rss = servers.reduce((sum, s) => sum + rssKiB(s.pid), 0);
 
     const hist: Hist = {};
     let deliveries = 0;
@@ -471,6 +487,7 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
       cpuUsPerMsg: deliveries ? (m.cpu * 1e6) / deliveries : 0, rssKiB: rss, sent: sentTotal,
       generatorCpuUsPerMsg: deliveries ? (m.genCpu * 1e6) / deliveries : 0,
       ...(dbPid !== undefined ? { dbCpuUsPerMsg: deliveries ? (m.dbCpu * 1e6) / deliveries : 0 } : {}),
+      ...(busPid !== undefined ? { busCpuUsPerMsg: deliveries ? (m.busCpu * 1e6) / deliveries : 0 } : {}),
       ...(m.batches ? { batches: m.batches } : {}),
       lost, duplicated, reordered, unacked, errors: errors.slice(0, 10), drained: m.collected.every((c) => c.drained),
     };

@@ -34,7 +34,8 @@ export interface ReceiverSpec {
 }
 
 export type ToWorker =
-  | { cmd: 'setup'; target: Target; flows: FlowSpec[]; receivers: ReceiverSpec[]; localAddresses: string[]; textBytes: number; clientIds: boolean }
+  /** receiverTarget: where the receivers connect (a cluster's other node); the senders use target */
+  | { cmd: 'setup'; target: Target; receiverTarget?: Target; flows: FlowSpec[]; receivers: ReceiverSpec[]; localAddresses: string[]; textBytes: number; clientIds: boolean }
   | { cmd: 'reset'; runId: number }
   | { cmd: 'run'; runId: number; durationMs: number; window: number; drainMs: number }
   | { cmd: 'collect'; runId: number; expected: Record<number, number>; timeoutMs: number }

@@ -6,12 +6,12 @@
 //
 // The MySQL modules are imported only when a MySQL scenario runs, so a run without one never
 // needs mysql2 to load nor a server to answer.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { DB_POOL_DEFAULTS } from '../../lib/config.ts';
 import { migrateStore } from '../../lib/db/open.ts';
 import { parseMysqlUrl, redactMysqlUrl, type MysqlTarget } from '../../lib/db/mysql-url.ts';
 import { onCleanup, seedStore, type Seeded, type SeedSpec } from './harness.ts';
+import { listeningPid } from './proc.ts';
 
 /** server URL without the database */
 export const MYSQL_BASE = (process.env.CHAT_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
@@ -91,49 +91,7 @@ export async function seedMysql(url: string, spec: SeedSpec): Promise<Seeded> {
   }
 }
 
-/**
- * The pid of the mariadbd (or mysqld) listening on `port` on this host: the process, among
- * `pidof`'s, that holds the listening socket (/proc/net/tcp*; a test suite may be running a
- * private mariadbd beside the shared one). If no candidate's sockets can be read (another user's
- * process) and there is exactly one, that one. Undefined otherwise (e.g. a remote server).
- */
+/** The mariadbd or mysqld listening on `port` on this host (see listeningPid). */
 export function mysqlServerPid(host: string, port: number): number | undefined {
-  if (!/^(127\.|localhost$|::1$)/.test(host)) return undefined; // another host's process is not ours to read
-  let pids: number[] = [];
-  for (const bin of ['mariadbd', 'mysqld']) {
-    try {
-      pids.push(...execFileSync('pidof', [bin], { encoding: 'utf8' }).trim().split(/\s+/).map(Number).filter((n) => n > 0));
-    } catch {} // pidof exits 1 when there is none
-  }
-  pids = [...new Set(pids)];
-  const inodes = new Set<string>();
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      // local_address is HEXIP:HEXPORT; state 0A is LISTEN; field 9 is the socket's inode
-      if (f.length > 9 && f[3] === '0A' && parseInt(f[1]!.split(':')[1]!, 16) === port) inodes.add(`socket:[${f[9]}]`);
-    }
-  }
-  let readable = false;
-  for (const pid of pids) {
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    readable = true;
-    for (const fd of fds) {
-      try {
-        if (inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`))) return pid;
-      } catch {}
-    }
-  }
-  return !readable && pids.length === 1 ? pids[0] : undefined;
+  return listeningPid(['mariadbd', 'mysqld'], host, port);
 }

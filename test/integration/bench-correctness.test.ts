@@ -1,10 +1,17 @@
-// test-timeout: 60
+// test-timeout: 90
 // The bench's own correctness, never its timing: a tiny run of the real load generator against
 // the real `chat serve` must see every message exactly once and in order, 1:1 and in a group,
-// and the checker must notice when a (deliberately faulty) relay drops or doubles lines.
+// and across two nodes (the *-cluster scenarios), and the checker must notice when a
+// (deliberately faulty) relay drops or doubles lines.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { startCluster } from '../../bench/lib/cluster.ts';
 import { groupLayout, killAll, pairLayout, seed, startChat, startRelay, tempDb, traffic, type TrafficResult } from '../../bench/lib/harness.ts';
+import { seedMysql } from '../../bench/lib/mysql.ts';
+import { requireMariadb, scratchDb } from '../helpers/mariadb.ts';
+import { requireRedisServer, startPrivateRedis } from '../helpers/redis.ts';
+
+const FILE = 'test/integration/bench-correctness.test.ts';
 
 const small = { warmMs: 0, measureMs: 400, workers: 2, textBytes: 120 };
 
@@ -33,6 +40,27 @@ test('chat serve: 1:1 closed loop and windowed, and group fan-out: nothing lost,
     assert.is(r.deliveries, r.sent * 11, 'each group message reached the 11 other members');
   } finally {
     await server.stop();
+  }
+});
+
+test('two nodes on MySQL and a Redis bus, senders on one and receivers on the other: nothing lost, doubled or reordered', async () => {
+  if (!(await requireMariadb(FILE)) || !requireRedisServer(FILE)) return;
+  const db = scratchDb();
+  const redis = await startPrivateRedis();
+  try {
+    const seeded = await seedMysql(db.url, { users: 8, pairs: true });
+    const cluster = await startCluster(db.url, { url: redis.url, prefix: 'bench-test', serverPid: undefined }, { args: [] });
+    try {
+      // Every delivery below crossed Redis: the receivers are on node b, and nothing else tells b.
+      const pairs = pairLayout(seeded.accounts, 4, 2);
+      clean(await traffic(cluster.a, pairs, { ...small, window: 1, receiverServer: cluster.b }), 'cluster, closed loop');
+      clean(await traffic(cluster.a, pairs, { ...small, window: 16, receiverServer: cluster.b }), 'cluster, window 16');
+    } finally {
+      await cluster.stop();
+    }
+  } finally {
+    await redis.destroy();
+    await db.drop();
   }
 });
 
