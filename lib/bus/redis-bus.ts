@@ -2,11 +2,14 @@
 // Redis keys that every node refreshes on a heartbeat. Storage stays the truth: a wake-up lost
 // here (a node died, Redis restarted) is repaired by a re-sync from the store. docs/cluster.md.
 //
-// Channel layout ("node", the default): one channel per node. A publisher looks up on which
-// nodes the recipients have sessions (one small script call per recipient, pipelined) and sends
-// ONE message per such node, carrying only that node's recipients. A 500-member group costs at
-// most (number of nodes - 1) publishes per message, never 500. The "broadcast" layout (one
-// channel every node hears) skips the look-up; it is kept for the measurements in docs/cluster.md.
+// Channel layout ("broadcast", the default): one channel every node hears, one publish and no
+// look-up. The "node" layout: one channel per node; a publisher looks up on which nodes the
+// recipients have sessions (one small script call per recipient, pipelined) and sends ONE message
+// per such node, carrying only that node's recipients. docs/cluster.md measures both.
+//
+// Events published in one tick (a group commit's messages) leave as ONE publish per channel, and
+// publishes are not held back waiting for Redis's answer to the previous one: one connection
+// carries commands in the order they were given, so order is kept without the round trips.
 //
 // Presence: a hash per user, field = node id, value = deadline (ms, Redis's clock). A node
 // rewrites its users' deadlines every ttl/3. A killed node stops doing so, and its fields count
@@ -84,13 +87,22 @@ interface Script {
 
 const script = (text: string): Script => ({ text, sha: createHash('sha1').update(text).digest('hex') });
 
+/** One event of a batched envelope. */
+interface EnvelopeEvent {
+  u: readonly number[];
+  f: string;
+  x?: string;
+}
+
 interface Envelope {
   /** origin node */
   o: string;
-  /** event: users, frame, exceptConn */
+  /** one event: users, frame, exceptConn (also what nodes before batching read) */
   u?: readonly number[];
   f?: string;
   x?: string;
+  /** several events, in publish order */
+  b?: EnvelopeEvent[];
   /** when the publisher sent it (ms since epoch), for the lag figure */
   t?: number;
   /** control: 'resync' (every node re-syncs its sessions) or 'probe' (a node testing its subscription) */
@@ -115,6 +127,13 @@ export class RedisBus implements Bus {
   private closed = false;
   /** publishes leave in the order publish() was called, whatever order their look-ups finish in */
   private tail: Promise<void> = Promise.resolve();
+  /** events published this tick, sent together once it ends */
+  private outbox: BusEvent[] = [];
+  private flushQueued = false;
+  /** publishes Redis has not answered yet; close() waits for them */
+  private readonly unanswered = new Set<Promise<void>>();
+  /** how this node's own event envelopes begin; a broadcast brings them back, unparsed */
+  private readonly ownEventPrefix: string;
   private readonly scripts: Record<'touch' | 'withdraw' | 'live', Script> = {
     touch: script(TOUCH),
     withdraw: script(WITHDRAW),
@@ -148,6 +167,7 @@ export class RedisBus implements Bus {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.log = options.log;
     this.onDelivery = options.onDelivery;
+    this.ownEventPrefix = `{"o":${JSON.stringify(this.nodeId)},`;
     transport.onError((err) => this.log?.debug({ err: err.message }, 'redis error'));
     transport.onReconnect(() => {
       if (this.closed) return;
@@ -186,19 +206,51 @@ export class RedisBus implements Bus {
     // This node's own sessions are woken in-process: no round trip, and no dependence on Redis.
     for (const handler of this.handlers) handler(event);
     if (event.users.length === 0) return;
-    const envelope = (users: readonly number[]): string =>
-      JSON.stringify({ o: this.nodeId, u: users, f: event.frame, t: Date.now(), ...(event.exceptConn ? { x: event.exceptConn } : {}) } satisfies Envelope);
+    this.outbox.push(event);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      // A microtask: everything published in this synchronous stretch (a batch's acks and
+      // pushes) goes out together, before any I/O of the next turn.
+      queueMicrotask(() => this.flushOutbox());
+    }
+  }
+
+  private flushOutbox(): void {
+    this.flushQueued = false;
+    const events = this.outbox;
+    this.outbox = [];
+    if (events.length === 0) return;
     if (this.layout === 'broadcast') {
-      this.enqueue(Promise.resolve([[this.allChannel, envelope(event.users)]]));
+      this.issue(this.allChannel, this.envelope(events));
       return;
     }
-    this.stats.lookups++;
-    const routed = this.nodesOf(event.users).then((byNode) => {
+    this.stats.lookups += events.length;
+    const routed = this.nodesOf(events.flatMap((e) => e.users)).then((byNode) => {
       const out: [string, string][] = [];
-      for (const [node, users] of byNode) if (node !== this.nodeId) out.push([this.channel(node), envelope(users)]);
+      for (const [node, users] of byNode) {
+        if (node === this.nodeId) continue;
+        const there = new Set(users);
+        const mine: BusEvent[] = [];
+        for (const e of events) {
+          const recipients = e.users.filter((u) => there.has(u));
+          if (recipients.length > 0) mine.push({ ...e, users: recipients });
+        }
+        out.push([this.channel(node), this.envelope(mine)]);
+      }
       return out;
     });
     this.enqueue(routed);
+  }
+
+  /** One event in the format every node reads; several as a batch. */
+  private envelope(events: BusEvent[]): string {
+    const t = Date.now();
+    if (events.length === 1) {
+      const e = events[0]!;
+      return JSON.stringify({ o: this.nodeId, u: e.users, f: e.frame, t, ...(e.exceptConn ? { x: e.exceptConn } : {}) } satisfies Envelope);
+    }
+    const b = events.map((e): EnvelopeEvent => (e.exceptConn ? { u: e.users, f: e.frame, x: e.exceptConn } : { u: e.users, f: e.frame }));
+    return JSON.stringify({ o: this.nodeId, b, t } satisfies Envelope);
   }
 
   private enqueue(messages: Promise<[string, string][]>): void {
@@ -211,8 +263,14 @@ export class RedisBus implements Bus {
         this.failed(err, 'presence look-up for a publish failed');
         return;
       }
-      await Promise.all(list.map(([channel, text]) => this.send(channel, text)));
+      for (const [channel, text] of list) this.issue(channel, text);
     });
+  }
+
+  /** Sends without waiting for the answer: commands on one connection keep their order. */
+  private issue(channel: string, text: string): void {
+    const sent: Promise<void> = this.send(channel, text).finally(() => this.unanswered.delete(sent));
+    this.unanswered.add(sent);
   }
 
   private async send(channel: string, text: string): Promise<void> {
@@ -256,6 +314,9 @@ export class RedisBus implements Bus {
 
   private onEnvelope(text: string): void {
     if (this.closed) return;
+    // Our own events come back on the broadcast channel; they were delivered locally. Control
+    // envelopes (`"c":` next) are ours to read, a probe in particular.
+    if (text.startsWith(this.ownEventPrefix) && !text.startsWith('"c":', this.ownEventPrefix.length)) return;
     let env: Envelope;
     try {
       env = JSON.parse(text) as Envelope;
@@ -270,11 +331,16 @@ export class RedisBus implements Bus {
       if (env.o !== this.nodeId) void this.resync();
       return;
     }
-    if (env.o === this.nodeId || !env.u || typeof env.f !== 'string') return; // our own broadcast was delivered locally
-    this.stats.received++;
-    if (env.t !== undefined) this.onDelivery?.(Date.now() - env.t);
-    const event: BusEvent = { users: env.u, frame: env.f, ...(env.x ? { exceptConn: env.x } : {}) };
-    for (const handler of this.handlers) handler(event);
+    if (env.o === this.nodeId) return; // our own broadcast was delivered locally
+    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x } as EnvelopeEvent] : [];
+    const lag = env.t !== undefined ? Date.now() - env.t : undefined;
+    for (const e of events) {
+      if (!Array.isArray(e?.u) || typeof e.f !== 'string') continue;
+      this.stats.received++;
+      if (lag !== undefined) this.onDelivery?.(lag);
+      const event: BusEvent = { users: e.u, frame: e.f, ...(e.x ? { exceptConn: e.x } : {}) };
+      for (const handler of this.handlers) handler(event);
+    }
   }
 
   async sessionOpened(userId: number): Promise<boolean> {
@@ -418,7 +484,9 @@ export class RedisBus implements Bus {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.handlers = [];
     this.resyncHandlers = [];
+    this.flushOutbox();
     await this.tail.catch(() => {});
+    await Promise.allSettled([...this.unanswered]);
     const users = [...this.local.keys()];
     this.local.clear();
     await this.withTimeout(Promise.allSettled(users.map((u) => this.script('withdraw', u, [this.nodeId])))).catch(() => {});
@@ -428,6 +496,7 @@ export class RedisBus implements Bus {
   /** Stops without a goodbye, as kill -9 would: presence is left to lapse. For tests. */
   abandon(): void {
     this.closed = true;
+    this.outbox = [];
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.handlers = [];
     this.transport.destroy();

@@ -78,6 +78,25 @@ export function busContract(name: string, makeHarness: () => Promise<BusHarness>
     assert.equal(frames.slice(0, 200), Array.from({ length: 200 }, (_, i) => `f${i}`));
   });
 
+  test('events published in one tick leave together: one publish, not one per event, in order', async () => {
+    if (!h.multiNode) return; // LocalBus has no transport: nothing to batch
+    const a = await h.node('a');
+    const b = await h.node('b');
+    const gotB = record(b);
+    await b.sessionOpened(41);
+    await b.sessionOpened(42);
+    const before = await h.publishes();
+    for (let i = 0; i < 50; i++) a.publish({ users: i % 2 ? [41] : [41, 42], frame: `tick${i}`, ...(i === 7 ? { exceptConn: 'a:9' } : {}) });
+    await eventually(() => gotB.filter((e) => e.frame.startsWith('tick')).length >= 50, 5000, '50 events on b');
+    await sleep(100); // anything still in flight is counted too
+    const used = (await h.publishes()) - before;
+    assert.is(used, 1, `${used} publishes for 50 events published in one tick`);
+    const got = gotB.filter((e) => e.frame.startsWith('tick'));
+    assert.equal(got.map((e) => e.frame), Array.from({ length: 50 }, (_, i) => `tick${i}`));
+    assert.equal(got.map((e) => [...e.users]), Array.from({ length: 50 }, (_, i) => (i % 2 ? [41] : [41, 42])));
+    assert.equal(got.filter((e) => e.exceptConn).map((e) => [e.frame, e.exceptConn]), [['tick7', 'a:9']]);
+  });
+
   test('a 500-member group costs no more publishes per message than a 5-member one (at most one per node)', async () => {
     const nodes = [await h.node('a'), await h.node('b'), await h.node('c')];
     const [a, b, c] = nodes as [Bus, Bus, Bus];
