@@ -38,6 +38,37 @@ export interface RedisBusOptions {
 
 export const PRESENCE_TTL_DEFAULT_MS = 15_000;
 
+// Redis disconnects a pub/sub subscriber whose output buffer passes 32 MB (the default hard
+// `client-output-buffer-limit pubsub`), and one message is never split. A tick's events therefore
+// go in envelopes of about this size at most; a big group's user list is split across them.
+export const MAX_ENVELOPE_BYTES = 256 * 1024;
+const BYTES_PER_USER_ID = 8;
+const BYTES_PER_EVENT = 64;
+
+/** The events in publish order, in chunks that each fit one envelope (roughly, by size). */
+export function envelopeChunks(events: BusEvent[]): BusEvent[][] {
+  const chunks: BusEvent[][] = [];
+  let chunk: BusEvent[] = [];
+  let bytes = 0;
+  const add = (e: BusEvent) => {
+    const size = e.frame.length + e.users.length * BYTES_PER_USER_ID + BYTES_PER_EVENT;
+    if (chunk.length > 0 && bytes + size > MAX_ENVELOPE_BYTES) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(e);
+    bytes += size;
+  };
+  for (const e of events) {
+    const room = Math.max(1, Math.floor((MAX_ENVELOPE_BYTES - e.frame.length - BYTES_PER_EVENT) / BYTES_PER_USER_ID));
+    if (e.users.length <= room) add(e);
+    else for (let i = 0; i < e.users.length; i += room) add({ ...e, users: e.users.slice(i, i + room) });
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 /** Counters for tests, benchmarks and logs. */
 export interface RedisBusStats {
   /** PUBLISH/SPUBLISH commands sent (events and control) */
@@ -221,7 +252,7 @@ export class RedisBus implements Bus {
     this.outbox = [];
     if (events.length === 0) return;
     if (this.layout === 'broadcast') {
-      this.issue(this.allChannel, this.envelope(events));
+      for (const chunk of envelopeChunks(events)) this.issue(this.allChannel, this.envelope(chunk));
       return;
     }
     this.stats.lookups += events.length;
@@ -235,7 +266,7 @@ export class RedisBus implements Bus {
           const recipients = e.users.filter((u) => there.has(u));
           if (recipients.length > 0) mine.push({ ...e, users: recipients });
         }
-        out.push([this.channel(node), this.envelope(mine)]);
+        for (const chunk of envelopeChunks(mine)) out.push([this.channel(node), this.envelope(chunk)]);
       }
       return out;
     });

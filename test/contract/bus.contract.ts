@@ -97,6 +97,22 @@ export function busContract(name: string, makeHarness: () => Promise<BusHarness>
     assert.equal(got.filter((e) => e.exceptConn).map((e) => [e.frame, e.exceptConn]), [['tick7', 'a:9']]);
   });
 
+  test('a tick of events too big for one envelope goes in several publishes, in order, none lost', async () => {
+    if (!h.multiNode) return; // LocalBus has no transport: nothing to split
+    const a = await h.node('a');
+    const b = await h.node('b');
+    const gotB = record(b);
+    await b.sessionOpened(51);
+    const body = 'x'.repeat(100_000);
+    const before = await h.publishes();
+    for (let i = 0; i < 6; i++) a.publish({ users: [51], frame: `big${i}:${body}` });
+    await eventually(() => gotB.filter((e) => e.frame.startsWith('big')).length >= 6, 5000, 'six big events on b');
+    await sleep(100);
+    const used = (await h.publishes()) - before;
+    assert.is(used, 3, `600 KB of frames in ${used} publishes (two 100 KB frames per envelope of at most 256 KiB)`);
+    assert.equal(gotB.filter((e) => e.frame.startsWith('big')).map((e) => e.frame.slice(0, 4)), ['big0', 'big1', 'big2', 'big3', 'big4', 'big5']);
+  });
+
   test('a 500-member group costs no more publishes per message than a 5-member one (at most one per node)', async () => {
     const nodes = [await h.node('a'), await h.node('b'), await h.node('c')];
     const [a, b, c] = nodes as [Bus, Bus, Bus];
