@@ -78,39 +78,37 @@ export function busContract(name: string, makeHarness: () => Promise<BusHarness>
     assert.equal(frames.slice(0, 200), Array.from({ length: 200 }, (_, i) => `f${i}`));
   });
 
-  test('events published in one tick leave together: one publish, not one per event, in order', async () => {
-    if (!h.multiNode) return; // LocalBus has no transport: nothing to batch
+  /** Publishes `events` on node a in one tick, with `users` online on node b: what b got, and the publishes it took. */
+  async function oneTick(users: number[], events: BusEvent[], prefix: string): Promise<{ got: BusEvent[]; publishes: number }> {
     const a = await h.node('a');
     const b = await h.node('b');
     const gotB = record(b);
-    await b.sessionOpened(41);
-    await b.sessionOpened(42);
+    for (const u of users) await b.sessionOpened(u);
     const before = await h.publishes();
-    for (let i = 0; i < 50; i++) a.publish({ users: i % 2 ? [41] : [41, 42], frame: `tick${i}`, ...(i === 7 ? { exceptConn: 'a:9' } : {}) });
-    await eventually(() => gotB.filter((e) => e.frame.startsWith('tick')).length >= 50, 5000, '50 events on b');
+    for (const e of events) a.publish(e);
+    const mine = () => gotB.filter((e) => e.frame.startsWith(prefix));
+    await eventually(() => mine().length >= events.length, 5000, `${events.length} events on b`);
     await sleep(100); // anything still in flight is counted too
-    const used = (await h.publishes()) - before;
-    assert.is(used, 1, `${used} publishes for 50 events published in one tick`);
-    const got = gotB.filter((e) => e.frame.startsWith('tick'));
-    assert.equal(got.map((e) => e.frame), Array.from({ length: 50 }, (_, i) => `tick${i}`));
-    assert.equal(got.map((e) => [...e.users]), Array.from({ length: 50 }, (_, i) => (i % 2 ? [41] : [41, 42])));
+    return { got: mine(), publishes: (await h.publishes()) - before };
+  }
+
+  test('events published in one tick leave together: one publish, not one per event, in order', async () => {
+    if (!h.multiNode) return; // LocalBus has no transport: nothing to batch
+    const events = Array.from({ length: 50 }, (_, i): BusEvent => ({ users: i % 2 ? [41] : [41, 42], frame: `tick${i}`, ...(i === 7 ? { exceptConn: 'a:9' } : {}) }));
+    const { got, publishes } = await oneTick([41, 42], events, 'tick');
+    assert.is(publishes, 1, `${publishes} publishes for 50 events published in one tick`);
+    assert.equal(got.map((e) => e.frame), events.map((e) => e.frame));
+    assert.equal(got.map((e) => [...e.users]), events.map((e) => [...e.users]));
     assert.equal(got.filter((e) => e.exceptConn).map((e) => [e.frame, e.exceptConn]), [['tick7', 'a:9']]);
   });
 
   test('a tick of events too big for one envelope goes in several publishes, in order, none lost', async () => {
     if (!h.multiNode) return; // LocalBus has no transport: nothing to split
-    const a = await h.node('a');
-    const b = await h.node('b');
-    const gotB = record(b);
-    await b.sessionOpened(51);
     const body = 'x'.repeat(100_000);
-    const before = await h.publishes();
-    for (let i = 0; i < 6; i++) a.publish({ users: [51], frame: `big${i}:${body}` });
-    await eventually(() => gotB.filter((e) => e.frame.startsWith('big')).length >= 6, 5000, 'six big events on b');
-    await sleep(100);
-    const used = (await h.publishes()) - before;
-    assert.is(used, 3, `600 KB of frames in ${used} publishes (two 100 KB frames per envelope of at most 256 KiB)`);
-    assert.equal(gotB.filter((e) => e.frame.startsWith('big')).map((e) => e.frame.slice(0, 4)), ['big0', 'big1', 'big2', 'big3', 'big4', 'big5']);
+    const events = Array.from({ length: 6 }, (_, i): BusEvent => ({ users: [51], frame: `big${i}:${body}` }));
+    const { got, publishes } = await oneTick([51], events, 'big');
+    assert.is(publishes, 3, `600 KB of frames in ${publishes} publishes (two 100 KB frames per envelope of at most 256 KiB)`);
+    assert.equal(got.map((e) => e.frame.slice(0, 4)), ['big0', 'big1', 'big2', 'big3', 'big4', 'big5']);
   });
 
   test('a 500-member group costs no more publishes per message than a 5-member one (at most one per node)', async () => {
