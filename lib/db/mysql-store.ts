@@ -15,7 +15,7 @@ import type {
   AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
   ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
-import { CONVERSATION_SELECT, toConversation, type ConversationRecord } from './shared-sql.ts';
+import { CONVERSATION_SELECT, directConversationKey, toConversation, type ConversationRecord } from './shared-sql.ts';
 
 type Param = string | number | null;
 
@@ -202,7 +202,7 @@ export class MysqlStore implements Store {
       if (taken.affectedRows === 0) throw new ChatError('CHAT_ERR_NO_REQUEST');
       await run(conn, 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [userId, fromId]);
       const now = Date.now();
-      const key = `${Math.min(userId, fromId)}:${Math.max(userId, fromId)}`;
+      const key = directConversationKey(userId, fromId);
       const existing = await first<{ id: number; lastSeq: number }>(conn,
         'SELECT id, last_seq AS lastSeq FROM conversations WHERE direct_key = ? FOR UPDATE', [key]);
       const conv = existing?.id
@@ -233,7 +233,7 @@ export class MysqlStore implements Store {
   private readonly directIds = new Map<string, number>();
 
   async directConversationId(userId: number, otherId: number): Promise<number | null> {
-    const key = `${Math.min(userId, otherId)}:${Math.max(userId, otherId)}`;
+    const key = directConversationKey(userId, otherId);
     const cached = this.directIds.get(key);
     if (cached !== undefined) return cached;
     const id = (await this.pool.run('read', (conn) =>

@@ -4,6 +4,11 @@ import type { ConversationRow } from './store.ts';
 // What both stores say the same way. Backticks quote `read` in MariaDB/MySQL, where it is a
 // reserved word, and SQLite accepts them too.
 
+/** `conversations.direct_key` of two users' direct conversation: 'minUserId:maxUserId'. */
+export function directConversationKey(userId: number, otherId: number): string {
+  return `${Math.min(userId, otherId)}:${Math.max(userId, otherId)}`;
+}
+
 /**
  * A member's view of a conversation; callers add their WHERE.
  *

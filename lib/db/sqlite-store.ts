@@ -11,7 +11,7 @@ import type {
   AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
   ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
-import { CONVERSATION_SELECT, listMigrations, toConversation, type ConversationRecord } from './shared-sql.ts';
+import { CONVERSATION_SELECT, directConversationKey, listMigrations, toConversation, type ConversationRecord } from './shared-sql.ts';
 
 type Db = Database.Database;
 
@@ -317,7 +317,7 @@ export class SqliteStore implements Store {
       if (q.deleteRequest.run(fromId, userId).changes === 0) throw new ChatError('CHAT_ERR_NO_REQUEST');
       q.deleteRequest.run(userId, fromId);
       const now = Date.now();
-      const key = `${Math.min(userId, fromId)}:${Math.max(userId, fromId)}`;
+      const key = directConversationKey(userId, fromId);
       const conv = q.directByKey.get(key)?.id ?? q.insertConversation.get('direct', key, now)!.id;
       const last = q.lastSeq.get(conv)!.lastSeq;
       // A no-op for a reused conversation: existing member rows keep their cursors.
@@ -500,7 +500,7 @@ export class SqliteStore implements Store {
 
   directConversationId(userId: number, otherId: number): Promise<number | null> {
     return this.call(() => {
-      const key = `${Math.min(userId, otherId)}:${Math.max(userId, otherId)}`;
+      const key = directConversationKey(userId, otherId);
       const cached = this.directIds.get(key);
       if (cached !== undefined) return cached;
       const id = this.q.directByKey.get(key)?.id ?? null;
