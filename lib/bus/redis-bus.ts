@@ -73,9 +73,9 @@ export function envelopeChunks(events: BusEvent[]): BusEvent[][] {
 export interface RedisBusStats {
   /** PUBLISH/SPUBLISH commands sent (events and control) */
   publishes: number;
-  /** presence look-ups made to route events */
+  /** presence look-ups (one script call per user) made to route events */
   lookups: number;
-  /** envelopes received from other nodes */
+  /** events received from other nodes (an envelope may carry many) */
   received: number;
   /** re-syncs run on this node */
   resyncs: number;
@@ -255,7 +255,6 @@ export class RedisBus implements Bus {
       for (const chunk of envelopeChunks(events)) this.issue(this.allChannel, this.envelope(chunk));
       return;
     }
-    this.stats.lookups += events.length;
     const routed = this.nodesOf(events.flatMap((e) => e.users)).then((byNode) => {
       const out: [string, string][] = [];
       for (const [node, users] of byNode) {
@@ -322,6 +321,7 @@ export class RedisBus implements Bus {
   /** users grouped by the nodes where they have live sessions */
   private async nodesOf(users: readonly number[]): Promise<Map<string, number[]>> {
     const unique = [...new Set(users)];
+    this.stats.lookups += unique.length;
     const lists = await Promise.all(unique.map((u) => this.script('live', u, [''])));
     const byNode = new Map<string, number[]>();
     lists.forEach((nodes, i) => {
