@@ -76,8 +76,9 @@ const server = createServer({ noDelay: true }, (socket) => {
   });
 });
 
-// The same accept queue as chat serve, so the connect storms compare like for like (at Node's
-// default of 511 this relay dropped SYNs, and each dropped one waited a second).
+// The same accept queue as chat serve (lib/server/listen-backlog.ts says why), so login-storm's
+// relay connect storm is a fair baseline: with Node's default backlog the queue overflowed and
+// the kernel dropped SYNs, which clients retry only after the SYN timeout.
 server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
   const address = server.address();
   process.stdout.write(JSON.stringify({ listening: typeof address === 'object' && address ? address.port : port }) + '\n');
