@@ -13,8 +13,8 @@ export function jsonString(s: string): string {
   return NEEDS_ESCAPE.test(s) || !s.isWellFormed() ? JSON.stringify(s) : `"${s}"`;
 }
 
-// toISOString cost ~0.6 µs per call on the Xeon bench box, a tenth of the server's CPU per
-// message in W64. The messages of one batch carry timestamps within the same second, so the
+// toISOString is a measurable share of the server's CPU per message in the bench's W64 scenario
+// (docs/performance-notes.md), and it runs once per message. The messages of one batch carry timestamps within the same second, so the
 // part up to the seconds is kept and only the milliseconds are written.
 let cachedSecond = Number.NaN;
 let cachedPrefix = '';

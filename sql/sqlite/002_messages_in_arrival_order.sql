@@ -1,10 +1,10 @@
 -- Messages move from a WITHOUT ROWID table clustered by (conversation_id, seq) to a rowid table in
 -- arrival order, with (conversation_id, seq) as a unique index. Why: a group commit holds messages
--- of many conversations (a closed loop of 50 pairs: ~30 conversations per batch). Clustered by
--- conversation, each message rewrote its own ~180-byte-per-row leaf, and leaf splits in the middle
--- of the tree rewrote siblings and the parent: 2.1 WAL pages per message. In arrival order the
--- rows of a batch share the rightmost leaf, and only the small index entries are scattered: 1.4
--- pages and ~30 % less Store CPU per message (`npm run bench:store`, bench/README.md).
+-- of many conversations (the closed-loop scenario's batches span most of its pairs). Clustered by
+-- conversation, each message rewrote its own leaf, and leaf splits in the middle of the tree
+-- rewrote siblings and the parent. In arrival order the rows of a batch share the rightmost leaf,
+-- and only the small index entries are scattered: fewer WAL pages and less Store CPU per message
+-- (`npm run bench:store`; docs/performance-notes.md).
 CREATE TABLE messages_in_arrival_order (
   id              INTEGER PRIMARY KEY,
   conversation_id INTEGER NOT NULL REFERENCES conversations(id),
