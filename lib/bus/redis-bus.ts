@@ -34,6 +34,11 @@ export interface RedisBusOptions {
   commandTimeoutMs?: number;
   /** called for each event from another node with its lag in ms, by the publisher's clock (metrics) */
   onDelivery?: ((lagMs: number) => void) | undefined;
+  /**
+   * An envelope that could not be read was dropped (a node of another version, a stray publisher
+   * on our channel). Called for each one: the server counts it and logs it, rate-limited.
+   */
+  onMalformed?: ((fields: { reason: string; bytes: number }) => void) | undefined;
 }
 
 export const PRESENCE_TTL_DEFAULT_MS = 15_000;
@@ -81,6 +86,8 @@ export interface RedisBusStats {
   resyncs: number;
   /** Redis errors seen (publish failures, timeouts) */
   errors: number;
+  /** envelopes dropped because they could not be read */
+  malformed: number;
 }
 
 // Every script touches one key (a user's presence hash), so it runs on a Redis Cluster as well.
@@ -142,11 +149,12 @@ interface Envelope {
 }
 
 export class RedisBus implements Bus {
-  readonly stats: RedisBusStats = { publishes: 0, lookups: 0, received: 0, resyncs: 0, errors: 0 };
+  readonly stats: RedisBusStats = { publishes: 0, lookups: 0, received: 0, resyncs: 0, errors: 0, malformed: 0 };
   readonly nodeId: string;
   readonly layout: BusLayout;
   readonly presenceTtlMs: number;
   private readonly onDelivery: ((lagMs: number) => void) | undefined;
+  private readonly onMalformed: RedisBusOptions['onMalformed'];
   private readonly prefix: string;
   private readonly commandTimeoutMs: number;
   private readonly log: Logger | undefined;
@@ -198,6 +206,7 @@ export class RedisBus implements Bus {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.log = options.log;
     this.onDelivery = options.onDelivery;
+    this.onMalformed = options.onMalformed;
     this.ownEventPrefix = `{"o":${JSON.stringify(this.nodeId)},`;
     transport.onError((err) => this.log?.debug({ err: err.message }, 'redis error'));
     transport.onReconnect(() => {
@@ -352,8 +361,9 @@ export class RedisBus implements Bus {
     try {
       env = JSON.parse(text) as Envelope;
     } catch {
-      return;
+      return this.malformed('not JSON', text);
     }
+    if (typeof env !== 'object' || env === null || typeof env.o !== 'string') return this.malformed('not an envelope', text);
     if (env.c === 'probe') {
       if (env.o === this.nodeId && env.id) this.probes.get(env.id)?.();
       return;
@@ -363,15 +373,28 @@ export class RedisBus implements Bus {
       return;
     }
     if (env.o === this.nodeId) return; // our own broadcast was delivered locally
-    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x } as EnvelopeEvent] : [];
+    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x } as EnvelopeEvent] : null;
+    if (events === null) return this.malformed('no events', text);
     const lag = env.t !== undefined ? Date.now() - env.t : undefined;
+    let unreadable = 0;
     for (const e of events) {
-      if (!Array.isArray(e?.u) || typeof e.f !== 'string') continue;
+      if (!Array.isArray(e?.u) || typeof e.f !== 'string') {
+        unreadable++;
+        continue;
+      }
       this.stats.received++;
       if (lag !== undefined) this.onDelivery?.(lag);
       const event: BusEvent = { users: e.u, frame: e.f, ...(e.x ? { exceptConn: e.x } : {}) };
       for (const handler of this.handlers) handler(event);
     }
+    // The envelope's other events were delivered; the count says what was not.
+    if (unreadable > 0) this.malformed(`${unreadable} of ${events.length} events unreadable`, text);
+  }
+
+  /** Counted and reported, never quoted: the text may hold other people's messages. */
+  private malformed(reason: string, text: string): void {
+    this.stats.malformed++;
+    this.onMalformed?.({ reason, bytes: text.length });
   }
 
   async sessionOpened(userId: number): Promise<boolean> {

@@ -24,6 +24,8 @@ export class ServerMetrics {
   readonly batchSize: Histogram;
   readonly batchErrors: Counter<'reason'>;
   readonly internalErrors: Counter<'where'>;
+  readonly busMalformed: Counter;
+  readonly checkpointErrors: Counter;
 
   constructor(nodeId: string, sources: MetricSources) {
     const registers = [this.registry];
@@ -49,6 +51,8 @@ export class ServerMetrics {
       name: 'chat_internal_errors_total', labelNames: ['where'], registers,
       help: 'exceptions caught on the hot path (message_callback: a stored message\'s reply; bus_delivery: writing a bus event to sessions)',
     });
+    this.busMalformed = new Counter({ name: 'chat_bus_malformed_total', help: 'bus envelopes dropped because they could not be read (Redis bus)', registers });
+    this.checkpointErrors = new Counter({ name: 'chat_checkpoint_errors_total', help: 'failures of the SQLite checkpoint thread (SQLite only)', registers });
     // Zero samples from the start, so a rate() over them has a baseline.
     for (const reason of ['store', 'internal']) this.batchErrors.inc({ reason }, 0);
     for (const where of ['message_callback', 'bus_delivery']) this.internalErrors.inc({ where }, 0);
