@@ -2,14 +2,15 @@
 // Redis keys that every node refreshes on a heartbeat. Storage stays the truth: a wake-up lost
 // here (a node died, Redis restarted) is repaired by a re-sync from the store. docs/cluster.md.
 //
-// Channel layout ("broadcast", the default): one channel every node hears, one publish and no
-// look-up. The "node" layout: one channel per node; a publisher looks up on which nodes the
-// recipients have sessions (one small script call per recipient, pipelined) and sends ONE message
-// per such node, carrying only that node's recipients. docs/cluster.md measures both.
+// Wake-ups go on one channel every node hears: one publish and no look-up, whatever the member
+// count; each node writes the events to the sessions it has. docs/cluster.md says why there is
+// no channel per node. Each node also hears its own channel, on which it probes its
+// subscription after a reconnect.
 //
-// Events published in one tick (a group commit's messages) leave as ONE publish per channel, and
-// publishes are not held back waiting for Redis's answer to the previous one: one connection
-// carries commands in the order they were given, so order is kept without the round trips.
+// Events published in one tick (a group commit's messages) leave as ONE publish (several when
+// they pass MAX_ENVELOPE_BYTES), and publishes are not held back waiting for Redis's answer to
+// the previous one: one connection carries commands in the order they were given, so order is
+// kept without the round trips.
 //
 // Presence: a hash per user, field = node id, value = deadline (ms, Redis's clock). A node
 // rewrites its users' deadlines every ttl/3. A killed node stops doing so, and its fields count
@@ -20,15 +21,12 @@ import type { Logger } from '../logger.ts';
 import type { Bus, BusEvent } from './bus.ts';
 import { connectTransport, type RedisTarget, type Transport } from './redis-transport.ts';
 
-export type BusLayout = 'node' | 'broadcast';
-
 export interface RedisBusOptions {
   nodeId: string;
   /** prefix of every key and channel, so several clusters (or tests) can share one Redis */
   prefix?: string;
   /** a node's presence lapses this long after its last heartbeat (default 15 s) */
   presenceTtlMs?: number;
-  layout?: BusLayout;
   log?: Logger;
   /** presence calls give up after this long and answer from this node's own knowledge */
   commandTimeoutMs?: number;
@@ -78,8 +76,6 @@ export function envelopeChunks(events: BusEvent[]): BusEvent[][] {
 export interface RedisBusStats {
   /** PUBLISH/SPUBLISH commands sent (events and control) */
   publishes: number;
-  /** presence look-ups (one script call per user) made to route events */
-  lookups: number;
   /** events received from other nodes (an envelope may carry many) */
   received: number;
   /** re-syncs run on this node */
@@ -149,9 +145,8 @@ interface Envelope {
 }
 
 export class RedisBus implements Bus {
-  readonly stats: RedisBusStats = { publishes: 0, lookups: 0, received: 0, resyncs: 0, errors: 0, malformed: 0 };
+  readonly stats: RedisBusStats = { publishes: 0, received: 0, resyncs: 0, errors: 0, malformed: 0 };
   readonly nodeId: string;
-  readonly layout: BusLayout;
   readonly presenceTtlMs: number;
   private readonly onDelivery: ((lagMs: number) => void) | undefined;
   private readonly onMalformed: RedisBusOptions['onMalformed'];
@@ -164,8 +159,6 @@ export class RedisBus implements Bus {
   private readonly local = new Map<number, number>();
   private heartbeat: NodeJS.Timeout | null = null;
   private closed = false;
-  /** publishes leave in the order publish() was called, whatever order their look-ups finish in */
-  private tail: Promise<void> = Promise.resolve();
   /** events published this tick, sent together once it ends */
   private outbox: BusEvent[] = [];
   private flushQueued = false;
@@ -201,7 +194,6 @@ export class RedisBus implements Bus {
   ) {
     this.nodeId = options.nodeId;
     this.prefix = options.prefix ?? 'chat';
-    this.layout = options.layout ?? 'broadcast';
     this.presenceTtlMs = options.presenceTtlMs ?? PRESENCE_TTL_DEFAULT_MS;
     this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.log = options.log;
@@ -216,8 +208,9 @@ export class RedisBus implements Bus {
     });
   }
 
-  private channel(node: string): string {
-    return `${this.prefix}:n:${node}`;
+  /** this node's own channel: it probes its subscription there (see afterReconnect) */
+  private get ownChannel(): string {
+    return `${this.prefix}:n:${this.nodeId}`;
   }
 
   private get allChannel(): string {
@@ -234,7 +227,7 @@ export class RedisBus implements Bus {
     // (On a Redis Cluster this reaches one shard; the others load each script on first use.)
     await Promise.all(Object.values(this.scripts).map((sc) => this.transport.call(this.presenceKey(0), ['SCRIPT', 'LOAD', sc.text]).catch(() => {})));
     const onMessage = (text: string) => this.onEnvelope(text);
-    await this.transport.subscribe(this.channel(this.nodeId), onMessage);
+    await this.transport.subscribe(this.ownChannel, onMessage);
     await this.transport.subscribe(this.allChannel, onMessage);
     const every = Math.max(50, Math.floor(this.presenceTtlMs / 3));
     this.heartbeat = setInterval(() => void this.refreshAll(), every);
@@ -259,26 +252,7 @@ export class RedisBus implements Bus {
     this.flushQueued = false;
     const events = this.outbox;
     this.outbox = [];
-    if (events.length === 0) return;
-    if (this.layout === 'broadcast') {
-      for (const chunk of envelopeChunks(events)) this.issue(this.allChannel, this.envelope(chunk));
-      return;
-    }
-    const routed = this.nodesOf(events.flatMap((e) => e.users)).then((byNode) => {
-      const out: [string, string][] = [];
-      for (const [node, users] of byNode) {
-        if (node === this.nodeId) continue;
-        const there = new Set(users);
-        const mine: BusEvent[] = [];
-        for (const e of events) {
-          const recipients = e.users.filter((u) => there.has(u));
-          if (recipients.length > 0) mine.push({ ...e, users: recipients });
-        }
-        for (const chunk of envelopeChunks(mine)) out.push([this.channel(node), this.envelope(chunk)]);
-      }
-      return out;
-    });
-    this.enqueue(routed);
+    for (const chunk of envelopeChunks(events)) this.issue(this.allChannel, this.envelope(chunk));
   }
 
   /** One event in the format every node reads; several as a batch. */
@@ -290,20 +264,6 @@ export class RedisBus implements Bus {
     }
     const b = events.map((e): EnvelopeEvent => (e.exceptConn ? { u: e.users, f: e.frame, x: e.exceptConn } : { u: e.users, f: e.frame }));
     return JSON.stringify({ o: this.nodeId, b, t } satisfies Envelope);
-  }
-
-  private enqueue(messages: Promise<[string, string][]>): void {
-    messages.catch(() => {}); // handled below, in order
-    this.tail = this.tail.then(async () => {
-      let list: [string, string][];
-      try {
-        list = await messages;
-      } catch (err) {
-        this.failed(err, 'presence look-up for a publish failed');
-        return;
-      }
-      for (const [channel, text] of list) this.issue(channel, text);
-    });
   }
 
   /** Sends without waiting for the answer: commands on one connection keep their order. */
@@ -325,23 +285,6 @@ export class RedisBus implements Bus {
   private failed(err: unknown, what: string): void {
     this.stats.errors++;
     this.log?.warn({ err: (err as Error)?.message }, what);
-  }
-
-  /** users grouped by the nodes where they have live sessions */
-  private async nodesOf(users: readonly number[]): Promise<Map<string, number[]>> {
-    const unique = [...new Set(users)];
-    this.stats.lookups += unique.length;
-    const lists = await Promise.all(unique.map((u) => this.script('live', u, [''])));
-    const byNode = new Map<string, number[]>();
-    lists.forEach((nodes, i) => {
-      const user = unique[i]!;
-      for (const node of nodes) {
-        let list = byNode.get(node);
-        if (!list) byNode.set(node, (list = []));
-        list.push(user);
-      }
-    });
-    return byNode;
   }
 
   subscribe(handler: (event: BusEvent) => void): void {
@@ -499,7 +442,7 @@ export class RedisBus implements Bus {
           resolve(true);
         });
       });
-      await this.transport.publish(this.channel(this.nodeId), JSON.stringify({ o: this.nodeId, c: 'probe', id } satisfies Envelope)).catch(() => {});
+      await this.transport.publish(this.ownChannel, JSON.stringify({ o: this.nodeId, c: 'probe', id } satisfies Envelope)).catch(() => {});
       const ok = await heard;
       this.probes.delete(id);
       if (ok) return true;
@@ -539,7 +482,6 @@ export class RedisBus implements Bus {
     this.handlers = [];
     this.resyncHandlers = [];
     this.flushOutbox();
-    await this.tail.catch(() => {});
     await Promise.allSettled([...this.unanswered]);
     const users = [...this.local.keys()];
     this.local.clear();
