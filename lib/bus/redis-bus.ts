@@ -2,14 +2,15 @@
 // Redis keys that every node refreshes on a heartbeat. Storage stays the truth: a wake-up lost
 // here (a node died, Redis restarted) is repaired by a re-sync from the store. docs/cluster.md.
 //
-// Channel layout ("broadcast", the default): one channel every node hears, one publish and no
-// look-up. The "node" layout: one channel per node; a publisher looks up on which nodes the
-// recipients have sessions (one small script call per recipient, pipelined) and sends ONE message
-// per such node, carrying only that node's recipients. docs/cluster.md measures both.
+// Wake-ups go on one channel every node hears: one publish and no look-up, whatever the member
+// count; each node writes the events to the sessions it has. docs/cluster.md says why there is
+// no channel per node. Each node also hears its own channel, on which it probes its
+// subscription after a reconnect.
 //
-// Events published in one tick (a group commit's messages) leave as ONE publish per channel, and
-// publishes are not held back waiting for Redis's answer to the previous one: one connection
-// carries commands in the order they were given, so order is kept without the round trips.
+// Events published in one tick (a group commit's messages) leave as ONE publish (several when
+// they pass MAX_ENVELOPE_BYTES), and publishes are not held back waiting for Redis's answer to
+// the previous one: one connection carries commands in the order they were given, so order is
+// kept without the round trips.
 //
 // Presence: a hash per user, field = node id, value = deadline (ms, Redis's clock). A node
 // rewrites its users' deadlines every ttl/3. A killed node stops doing so, and its fields count
@@ -20,20 +21,22 @@ import type { Logger } from '../logger.ts';
 import type { Bus, BusEvent } from './bus.ts';
 import { connectTransport, type RedisTarget, type Transport } from './redis-transport.ts';
 
-export type BusLayout = 'node' | 'broadcast';
-
 export interface RedisBusOptions {
   nodeId: string;
   /** prefix of every key and channel, so several clusters (or tests) can share one Redis */
   prefix?: string;
   /** a node's presence lapses this long after its last heartbeat (default 15 s) */
   presenceTtlMs?: number;
-  layout?: BusLayout;
   log?: Logger;
   /** presence calls give up after this long and answer from this node's own knowledge */
   commandTimeoutMs?: number;
   /** called for each event from another node with its lag in ms, by the publisher's clock (metrics) */
   onDelivery?: ((lagMs: number) => void) | undefined;
+  /**
+   * An envelope that could not be read was dropped (a node of another version, a stray publisher
+   * on our channel). Called for each one: the server counts it and logs it, rate-limited.
+   */
+  onMalformed?: ((fields: { reason: string; bytes: number }) => void) | undefined;
 }
 
 export const PRESENCE_TTL_DEFAULT_MS = 15_000;
@@ -73,14 +76,14 @@ export function envelopeChunks(events: BusEvent[]): BusEvent[][] {
 export interface RedisBusStats {
   /** PUBLISH/SPUBLISH commands sent (events and control) */
   publishes: number;
-  /** presence look-ups (one script call per user) made to route events */
-  lookups: number;
   /** events received from other nodes (an envelope may carry many) */
   received: number;
   /** re-syncs run on this node */
   resyncs: number;
   /** Redis errors seen (publish failures, timeouts) */
   errors: number;
+  /** envelopes dropped because they could not be read */
+  malformed: number;
 }
 
 // Every script touches one key (a user's presence hash), so it runs on a Redis Cluster as well.
@@ -142,11 +145,11 @@ interface Envelope {
 }
 
 export class RedisBus implements Bus {
-  readonly stats: RedisBusStats = { publishes: 0, lookups: 0, received: 0, resyncs: 0, errors: 0 };
+  readonly stats: RedisBusStats = { publishes: 0, received: 0, resyncs: 0, errors: 0, malformed: 0 };
   readonly nodeId: string;
-  readonly layout: BusLayout;
   readonly presenceTtlMs: number;
   private readonly onDelivery: ((lagMs: number) => void) | undefined;
+  private readonly onMalformed: RedisBusOptions['onMalformed'];
   private readonly prefix: string;
   private readonly commandTimeoutMs: number;
   private readonly log: Logger | undefined;
@@ -156,8 +159,6 @@ export class RedisBus implements Bus {
   private readonly local = new Map<number, number>();
   private heartbeat: NodeJS.Timeout | null = null;
   private closed = false;
-  /** publishes leave in the order publish() was called, whatever order their look-ups finish in */
-  private tail: Promise<void> = Promise.resolve();
   /** events published this tick, sent together once it ends */
   private outbox: BusEvent[] = [];
   private flushQueued = false;
@@ -193,11 +194,11 @@ export class RedisBus implements Bus {
   ) {
     this.nodeId = options.nodeId;
     this.prefix = options.prefix ?? 'chat';
-    this.layout = options.layout ?? 'broadcast';
     this.presenceTtlMs = options.presenceTtlMs ?? PRESENCE_TTL_DEFAULT_MS;
     this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.log = options.log;
     this.onDelivery = options.onDelivery;
+    this.onMalformed = options.onMalformed;
     this.ownEventPrefix = `{"o":${JSON.stringify(this.nodeId)},`;
     transport.onError((err) => this.log?.debug({ err: err.message }, 'redis error'));
     transport.onReconnect(() => {
@@ -207,8 +208,9 @@ export class RedisBus implements Bus {
     });
   }
 
-  private channel(node: string): string {
-    return `${this.prefix}:n:${node}`;
+  /** this node's own channel: it probes its subscription there (see afterReconnect) */
+  private get ownChannel(): string {
+    return `${this.prefix}:n:${this.nodeId}`;
   }
 
   private get allChannel(): string {
@@ -225,7 +227,7 @@ export class RedisBus implements Bus {
     // (On a Redis Cluster this reaches one shard; the others load each script on first use.)
     await Promise.all(Object.values(this.scripts).map((sc) => this.transport.call(this.presenceKey(0), ['SCRIPT', 'LOAD', sc.text]).catch(() => {})));
     const onMessage = (text: string) => this.onEnvelope(text);
-    await this.transport.subscribe(this.channel(this.nodeId), onMessage);
+    await this.transport.subscribe(this.ownChannel, onMessage);
     await this.transport.subscribe(this.allChannel, onMessage);
     const every = Math.max(50, Math.floor(this.presenceTtlMs / 3));
     this.heartbeat = setInterval(() => void this.refreshAll(), every);
@@ -250,26 +252,7 @@ export class RedisBus implements Bus {
     this.flushQueued = false;
     const events = this.outbox;
     this.outbox = [];
-    if (events.length === 0) return;
-    if (this.layout === 'broadcast') {
-      for (const chunk of envelopeChunks(events)) this.issue(this.allChannel, this.envelope(chunk));
-      return;
-    }
-    const routed = this.nodesOf(events.flatMap((e) => e.users)).then((byNode) => {
-      const out: [string, string][] = [];
-      for (const [node, users] of byNode) {
-        if (node === this.nodeId) continue;
-        const there = new Set(users);
-        const mine: BusEvent[] = [];
-        for (const e of events) {
-          const recipients = e.users.filter((u) => there.has(u));
-          if (recipients.length > 0) mine.push({ ...e, users: recipients });
-        }
-        for (const chunk of envelopeChunks(mine)) out.push([this.channel(node), this.envelope(chunk)]);
-      }
-      return out;
-    });
-    this.enqueue(routed);
+    for (const chunk of envelopeChunks(events)) this.issue(this.allChannel, this.envelope(chunk));
   }
 
   /** One event in the format every node reads; several as a batch. */
@@ -281,20 +264,6 @@ export class RedisBus implements Bus {
     }
     const b = events.map((e): EnvelopeEvent => (e.exceptConn ? { u: e.users, f: e.frame, x: e.exceptConn } : { u: e.users, f: e.frame }));
     return JSON.stringify({ o: this.nodeId, b, t } satisfies Envelope);
-  }
-
-  private enqueue(messages: Promise<[string, string][]>): void {
-    messages.catch(() => {}); // handled below, in order
-    this.tail = this.tail.then(async () => {
-      let list: [string, string][];
-      try {
-        list = await messages;
-      } catch (err) {
-        this.failed(err, 'presence look-up for a publish failed');
-        return;
-      }
-      for (const [channel, text] of list) this.issue(channel, text);
-    });
   }
 
   /** Sends without waiting for the answer: commands on one connection keep their order. */
@@ -318,23 +287,6 @@ export class RedisBus implements Bus {
     this.log?.warn({ err: (err as Error)?.message }, what);
   }
 
-  /** users grouped by the nodes where they have live sessions */
-  private async nodesOf(users: readonly number[]): Promise<Map<string, number[]>> {
-    const unique = [...new Set(users)];
-    this.stats.lookups += unique.length;
-    const lists = await Promise.all(unique.map((u) => this.script('live', u, [''])));
-    const byNode = new Map<string, number[]>();
-    lists.forEach((nodes, i) => {
-      const user = unique[i]!;
-      for (const node of nodes) {
-        let list = byNode.get(node);
-        if (!list) byNode.set(node, (list = []));
-        list.push(user);
-      }
-    });
-    return byNode;
-  }
-
   subscribe(handler: (event: BusEvent) => void): void {
     this.handlers.push(handler);
   }
@@ -352,8 +304,9 @@ export class RedisBus implements Bus {
     try {
       env = JSON.parse(text) as Envelope;
     } catch {
-      return;
+      return this.malformed('not JSON', text);
     }
+    if (typeof env !== 'object' || env === null || typeof env.o !== 'string') return this.malformed('not an envelope', text);
     if (env.c === 'probe') {
       if (env.o === this.nodeId && env.id) this.probes.get(env.id)?.();
       return;
@@ -363,15 +316,28 @@ export class RedisBus implements Bus {
       return;
     }
     if (env.o === this.nodeId) return; // our own broadcast was delivered locally
-    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x } as EnvelopeEvent] : [];
+    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x } as EnvelopeEvent] : null;
+    if (events === null) return this.malformed('no events', text);
     const lag = env.t !== undefined ? Date.now() - env.t : undefined;
+    let unreadable = 0;
     for (const e of events) {
-      if (!Array.isArray(e?.u) || typeof e.f !== 'string') continue;
+      if (!Array.isArray(e?.u) || typeof e.f !== 'string') {
+        unreadable++;
+        continue;
+      }
       this.stats.received++;
       if (lag !== undefined) this.onDelivery?.(lag);
       const event: BusEvent = { users: e.u, frame: e.f, ...(e.x ? { exceptConn: e.x } : {}) };
       for (const handler of this.handlers) handler(event);
     }
+    // The envelope's other events were delivered; the count says what was not.
+    if (unreadable > 0) this.malformed(`${unreadable} of ${events.length} events unreadable`, text);
+  }
+
+  /** Counted and reported, never quoted: the text may hold other people's messages. */
+  private malformed(reason: string, text: string): void {
+    this.stats.malformed++;
+    this.onMalformed?.({ reason, bytes: text.length });
   }
 
   async sessionOpened(userId: number): Promise<boolean> {
@@ -476,7 +442,7 @@ export class RedisBus implements Bus {
           resolve(true);
         });
       });
-      await this.transport.publish(this.channel(this.nodeId), JSON.stringify({ o: this.nodeId, c: 'probe', id } satisfies Envelope)).catch(() => {});
+      await this.transport.publish(this.ownChannel, JSON.stringify({ o: this.nodeId, c: 'probe', id } satisfies Envelope)).catch(() => {});
       const ok = await heard;
       this.probes.delete(id);
       if (ok) return true;
@@ -516,7 +482,6 @@ export class RedisBus implements Bus {
     this.handlers = [];
     this.resyncHandlers = [];
     this.flushOutbox();
-    await this.tail.catch(() => {});
     await Promise.allSettled([...this.unanswered]);
     const users = [...this.local.keys()];
     this.local.clear();

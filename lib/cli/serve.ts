@@ -6,6 +6,8 @@ import { openStore } from '../db/open.ts';
 import type { Store } from '../db/store.ts';
 import { createLogger } from '../logger.ts';
 import type { PoolStats } from '../db/mysql-pool.ts';
+import { reporter } from '../report.ts';
+import type { ServerMetrics } from '../server/metrics.ts';
 import { ChatServer } from '../server/server.ts';
 
 // Redis (the cluster bus), prom-client (metrics) and the MySQL driver are imported only when the
@@ -18,14 +20,18 @@ const STOP_TIMEOUT_MS = 10_000;
 /** Runs a node until SIGINT/SIGTERM, then stops gracefully (see ChatServer.stop). */
 export async function serve(config: ServerConfig): Promise<void> {
   const log = createLogger(config.logLevel, config.nodeId);
-  const store = await openStore(config.db, { pool: config.dbPool, log });
+  // Set once the store is open (the pool figures read it). The checkpoint thread starts with the
+  // first message batch, so its errors come later still.
+  let metrics: ServerMetrics | undefined;
+  const onCheckpointError = reporter(log, 'warn', 'SQLite checkpoint thread failed', { count: () => metrics?.checkpointErrors.inc() });
+  const store = await openStore(config.db, { pool: config.dbPool, log, onCheckpointError });
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const redis = config.redis === undefined
     ? undefined
     : (await import('../bus/redis-transport.ts')).parseRedisUrl(config.redis, config.redisCluster);
   // The gauges read the server at scrape time; it exists by the time anyone can scrape.
   let server: ChatServer | undefined;
-  const metrics = config.metricsPort === undefined ? undefined : new (await import('../server/metrics.ts')).ServerMetrics(config.nodeId, {
+  metrics = config.metricsPort === undefined ? undefined : new (await import('../server/metrics.ts')).ServerMetrics(config.nodeId, {
     connections: () => server?.connectionCount ?? 0,
     sessions: () => server?.sessionCount ?? 0,
     pool: await poolSource(config.db, store),
@@ -34,7 +40,8 @@ export async function serve(config: ServerConfig): Promise<void> {
   try {
     bus = redis === undefined ? new LocalBus() : await (await import('../bus/redis-bus.ts')).RedisBus.connect(redis, {
       nodeId: config.nodeId, prefix: config.redisPrefix, presenceTtlMs: config.presenceTtlMs, log,
-      onDelivery: metrics && ((lagMs) => metrics.busLag.observe(lagMs / 1000)),
+      onDelivery: metrics && ((lagMs) => metrics?.busLag.observe(lagMs / 1000)),
+      onMalformed: reporter(log, 'warn', 'dropped a bus envelope it cannot read', { count: () => metrics?.busMalformed.inc() }),
     });
   } catch (err) {
     await store.close();

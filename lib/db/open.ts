@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { DB_POOL_DEFAULTS, type DbPoolConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { ChatError } from '../protocol/errors.ts';
+import type { CheckpointErrorReport } from './sqlite-checkpointer.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { Store } from './store.ts';
 
@@ -10,6 +11,8 @@ export interface OpenOptions {
   /** the MySQL pool's knobs; ignored for sqlite: */
   pool?: DbPoolConfig;
   log?: Logger;
+  /** the SQLite checkpoint thread failed; ignored for mysql:// */
+  onCheckpointError?: CheckpointErrorReport | undefined;
 }
 
 // The MySQL modules (mysql2, generic-pool and their dependencies, ~100 files) are loaded only for
@@ -17,7 +20,7 @@ export interface OpenOptions {
 
 /** Opens the store a --db URL names: sqlite:PATH (the embedded default) or mysql://… */
 export async function openStore(url: string, options: OpenOptions = {}): Promise<Store> {
-  if (url.startsWith('sqlite:')) return SqliteStore.open(url.slice('sqlite:'.length));
+  if (url.startsWith('sqlite:')) return SqliteStore.open(url.slice('sqlite:'.length), { onCheckpointError: options.onCheckpointError });
   if (url.startsWith('mysql://')) {
     const { MysqlStore } = await import('./mysql-store.ts');
     return MysqlStore.open(url, options.pool ?? DB_POOL_DEFAULTS, options.log);

@@ -56,7 +56,9 @@ const tick = () => {
       lastLog = r.log;
       if (r.busy || r.log <= r.checkpointed || r.log >= workerData.backstopPages) break;
     }
-  } catch {}
+  } catch (err) {
+    parentPort.postMessage({ error: String((err && err.message) || err) });
+  }
   timer = setTimeout(tick, moving ? workerData.busyMs : workerData.idleMs);
 };
 timer = setTimeout(tick, workerData.idleMs);
@@ -67,36 +69,61 @@ parentPort.on('message', () => {
 });
 `;
 
-/** The checkpoint thread of one database file. */
+/**
+ * A failed pass (the thread goes on trying), or the thread itself failed (`fatal`: it is gone,
+ * and the writer's backstop checkpoint is all that is left). Called for each one.
+ */
+export type CheckpointErrorReport = (fields: { error: string; fatal: boolean }) => void;
+
+/**
+ * The checkpoint thread of one database file. Checkpointing is an optimisation (SQLite
+ * checkpoints at the backstop and at close anyway), so its failures cost no commit: they are
+ * reported, never thrown.
+ */
 export class Checkpointer {
   private ready = false;
+  private readonly exited: Promise<void>;
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('error', () => {}); // checkpointing is an optimisation; SQLite checkpoints at close anyway
-    worker.once('message', () => (this.ready = true));
+  private constructor(
+    private readonly worker: Worker,
+    onError: CheckpointErrorReport | undefined,
+  ) {
+    // Listened for from the start: a thread that dies early has exited before stop() asks.
+    this.exited = new Promise<void>((done) => worker.once('exit', () => done()));
+    worker.on('error', (err) => onError?.({ error: describe(err), fatal: true }));
+    worker.on('message', (m: unknown) => {
+      if (m === 'ready') this.ready = true;
+      else onError?.({ error: String((m as { error?: unknown })?.error), fatal: false });
+    });
     worker.unref();
   }
 
-  static start(path: string): Checkpointer | null {
+  static start(path: string, onError?: CheckpointErrorReport): Checkpointer | null {
     try {
       const driver = createRequire(import.meta.url).resolve('better-sqlite3');
       const workerData = {
         driver, path: resolve(path), busyMs: BUSY_INTERVAL_MS, idleMs: IDLE_INTERVAL_MS, backstopPages: BACKSTOP_CHECKPOINT_PAGES,
       };
-      return new Checkpointer(new Worker(CHECKPOINT_WORKER, { eval: true, workerData }));
-    } catch {
+      return new Checkpointer(new Worker(CHECKPOINT_WORKER, { eval: true, workerData }), onError);
+    } catch (err) {
+      onError?.({ error: describe(err), fatal: true });
       return null;
     }
   }
 
   async stop(): Promise<void> {
     const worker = this.worker;
-    const exited = new Promise<void>((done) => worker.once('exit', () => done()));
     // A thread still starting up has no connection worth closing cleanly.
     if (this.ready) worker.postMessage('stop');
     else void worker.terminate();
     const timer = setTimeout(() => void worker.terminate(), 2000);
-    await exited;
+    await this.exited;
     clearTimeout(timer);
   }
+}
+
+/** A SqliteError thrown in the thread arrives here as a plain object that kept only its code. */
+function describe(err: unknown): string {
+  const e = err as { message?: unknown; code?: unknown } | null;
+  return String(e?.message ?? e?.code ?? err);
 }

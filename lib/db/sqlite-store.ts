@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ChatError } from '../protocol/errors.ts';
-import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer } from './sqlite-checkpointer.ts';
+import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, type CheckpointErrorReport } from './sqlite-checkpointer.ts';
 import type {
   AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
   ResumedToken, StoredMessage, UserRow,
@@ -170,6 +170,11 @@ const CACHE_LIMIT = 100_000;
 const MEMBER_LISTS_LIMIT = 10_000;
 
 
+export interface SqliteStoreOptions {
+  /** the checkpoint thread failed (lib/db/sqlite-checkpointer.ts); the server counts and logs it */
+  onCheckpointError?: CheckpointErrorReport | undefined;
+}
+
 export class SqliteStore implements Store {
   private readonly db: Db;
   private readonly q: Statements;
@@ -183,11 +188,14 @@ export class SqliteStore implements Store {
   private readonly txLeave: (groupId: number, userId: number) => { deleted: boolean; newCreatorId: number | null };
   private readonly txMove: (which: 'moveDelivered' | 'moveRead', conv: number, user: number, seq: number) => number;
 
-  static open(path: string): SqliteStore {
-    return new SqliteStore(path);
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    return new SqliteStore(path, options);
   }
 
-  constructor(path: string) {
+  constructor(
+    path: string,
+    private readonly options: SqliteStoreOptions = {},
+  ) {
     if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) {
       mkdirSync(dirname(resolve(path)), { recursive: true });
     }
@@ -616,7 +624,7 @@ export class SqliteStore implements Store {
   async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
     if (this.checkpointPath !== null && this.checkpointer === null) {
-      this.checkpointer = Checkpointer.start(this.checkpointPath);
+      this.checkpointer = Checkpointer.start(this.checkpointPath, this.options.onCheckpointError);
       this.checkpointPath = null;
       if (this.checkpointer) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     }

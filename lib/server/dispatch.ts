@@ -70,14 +70,24 @@ export class RequestQueue {
           this.outstanding++;
           const id = request.id;
           const type = request.type;
+          // These run inside whoever settles the Deferred (a batch's callbacks): a reply that
+          // cannot be written still answers the request and releases its slot.
           result.settle(
             (value) => {
-              this.reply(id, value);
-              this.settled();
+              try {
+                this.reply(id, value);
+              } catch (err) {
+                this.replyError(id, type, err);
+              } finally {
+                this.settled();
+              }
             },
             (err) => {
-              this.replyError(id, type, err);
-              this.settled();
+              try {
+                this.replyError(id, type, err);
+              } finally {
+                this.settled();
+              }
             },
           );
         } else {

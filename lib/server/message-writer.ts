@@ -1,4 +1,5 @@
 import type { AppendResult, NewMessage, Store } from '../db/store.ts';
+import { ChatError, isErrorCode } from '../protocol/errors.ts';
 import type { AppendDone, Stored } from './context.ts';
 
 interface Pending {
@@ -7,6 +8,9 @@ interface Pending {
 }
 
 const MAX_BATCH = 1000;
+
+/** store: the store threw or rejected; internal: a hook threw, or the store's answer had the wrong shape */
+export type BatchErrorReason = 'store' | 'internal';
 
 export interface MessageWriterHooks {
   /** called once per committed batch with its size (metrics) */
@@ -18,6 +22,11 @@ export interface MessageWriterHooks {
   afterBatch?: () => void;
   /** a `done` callback threw: a bug, reported rather than lost */
   onCallbackError?: (error: unknown) => void;
+  /**
+   * A batch went wrong; the `failed` callers not answered yet got an error reply (0 when the
+   * throw came after every answer). Called once per batch, however many callers it had.
+   */
+  onBatchError?: (error: unknown, reason: BatchErrorReason, failed: number) => void;
 }
 
 /**
@@ -55,47 +64,85 @@ export class MessageWriter {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.inFlight = this.commit().finally(() => {
+      // commit() answers its own failures; the rejection handler is the last line of defence,
+      // because a rejection nobody handles ends the process.
+      const next = () => {
         this.inFlight = null;
         if (this.queue.length > 0) this.schedule();
+      };
+      this.inFlight = this.commit().then(next, (err) => {
+        this.report(err, 'internal', 0);
+        next();
       });
     });
   }
 
+  /**
+   * Every caller of the batch is answered exactly once, whatever throws: `next` is the first
+   * one not answered yet, and a failure answers the rest with an error. A batch that failed
+   * after the store committed it is answered with an error too; the client's retry with the
+   * same client_msg_id then finds the message instead of storing it twice.
+   */
   private async commit(): Promise<void> {
     const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
     this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
-    const messages = new Array<NewMessage>(batch.length);
-    for (let i = 0; i < batch.length; i++) messages[i] = batch[i]!.message;
-    let results: AppendResult[] | null = null;
-    let failure: Error | null = null;
+    let next = 0;
+    let reason: BatchErrorReason = 'store'; // until the store has answered
     try {
-      results = await this.store.appendMessages(messages);
-    } catch (err) {
-      failure = err as Error;
-    }
-    if (results !== null) {
+      const messages = new Array<NewMessage>(batch.length);
+      for (let i = 0; i < batch.length; i++) messages[i] = batch[i]!.message;
+      const results: AppendResult[] = await this.store.appendMessages(messages);
+      reason = 'internal';
+      if (!Array.isArray(results) || results.length !== batch.length) {
+        // With one result missing, none can be trusted to belong to its message.
+        throw new Error(`store returned ${Array.isArray(results) ? results.length : typeof results} results for ${batch.length} messages`);
+      }
       this.batches++;
       this.messages += batch.length;
       this.hooks.onBatch?.(batch.length);
-    }
-    for (let i = 0; i < batch.length; i++) {
-      const p = batch[i]!;
-      // One caller's failing callback must not keep the rest of the batch from its answer.
-      try {
-        if (results === null) {
-          p.done(failure, null);
-          continue;
+      let malformed = 0;
+      for (; next < batch.length; next++) {
+        const r = results[next];
+        if (r?.ok === true) this.answer(batch[next]!, null, { seq: r.seq, ts: r.ts, duplicate: r.duplicate });
+        else if (r?.ok === false && r.error instanceof Error) this.answer(batch[next]!, r.error, null);
+        else {
+          malformed++;
+          this.answer(batch[next]!, internalError(), null);
         }
-        const r = results[i];
-        if (!r) p.done(new Error(`store returned ${results.length} results for ${batch.length} messages`), null);
-        else if (r.ok) p.done(null, { seq: r.seq, ts: r.ts, duplicate: r.duplicate });
-        else p.done(r.error, null);
-      } catch (err) {
-        this.hooks.onCallbackError?.(err);
+      }
+      if (malformed > 0) this.report(new Error(`store returned ${malformed} malformed results`), 'internal', malformed);
+      this.hooks.afterBatch?.();
+    } catch (err) {
+      const failed = batch.length - next;
+      this.report(err, reason, failed);
+      if (failed === 0) return;
+      // A store error with one of our codes (busy, unavailable) is the client's to see; any
+      // other error was just reported, and the client gets CHAT_ERR_INTERNAL.
+      const answer = reason === 'store' && isErrorCode((err as { code?: unknown } | null)?.code) ? (err as Error) : internalError();
+      for (; next < batch.length; next++) this.answer(batch[next]!, answer, null);
+      try {
+        this.hooks.afterBatch?.(); // the error replies leave now, like the acks would have
+      } catch (flushErr) {
+        this.report(flushErr, 'internal', 0);
       }
     }
-    this.hooks.afterBatch?.();
+  }
+
+  /** One caller's failing callback must not keep the rest of the batch from its answer. */
+  private answer(p: Pending, error: Error | null, stored: Stored | null): void {
+    try {
+      p.done(error, stored);
+    } catch (err) {
+      try {
+        this.hooks.onCallbackError?.(err);
+      } catch {}
+    }
+  }
+
+  private report(error: unknown, reason: BatchErrorReason, failed: number): void {
+    try {
+      this.hooks.onBatchError?.(error, reason, failed);
+    } catch {} // a failing reporter must not cost the callers their answers
   }
 
   /** Resolves when everything queued so far is committed. */
@@ -104,4 +151,9 @@ export class MessageWriter {
       await (this.inFlight ?? new Promise((r) => setImmediate(r)));
     }
   }
+}
+
+/** The details went to the batch report; the client gets what dispatch sends for any bug. */
+function internalError(): ChatError {
+  return new ChatError('CHAT_ERR_INTERNAL', 'internal server error');
 }

@@ -22,6 +22,10 @@ export class ServerMetrics {
   readonly busDelivered: Counter;
   readonly busLag: Histogram;
   readonly batchSize: Histogram;
+  readonly batchErrors: Counter<'reason'>;
+  readonly internalErrors: Counter<'where'>;
+  readonly busMalformed: Counter;
+  readonly checkpointErrors: Counter;
 
   constructor(nodeId: string, sources: MetricSources) {
     const registers = [this.registry];
@@ -39,6 +43,19 @@ export class ServerMetrics {
     this.batchSize = new Histogram({
       name: 'chat_store_batch_size', help: 'messages per group commit', registers, buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
     });
+    this.batchErrors = new Counter({
+      name: 'chat_batch_errors_total', labelNames: ['reason'], registers,
+      help: 'group commits that failed; their unanswered messages got an error reply (store: the store failed; internal: a bug)',
+    });
+    this.internalErrors = new Counter({
+      name: 'chat_internal_errors_total', labelNames: ['where'], registers,
+      help: 'exceptions caught on the hot path (message_callback: a stored message\'s reply; bus_delivery: writing a bus event to sessions)',
+    });
+    this.busMalformed = new Counter({ name: 'chat_bus_malformed_total', help: 'bus envelopes dropped because they could not be read (Redis bus)', registers });
+    this.checkpointErrors = new Counter({ name: 'chat_checkpoint_errors_total', help: 'failures of the SQLite checkpoint thread (SQLite only)', registers });
+    // Zero samples from the start, so a rate() over them has a baseline.
+    for (const reason of ['store', 'internal']) this.batchErrors.inc({ reason }, 0);
+    for (const where of ['message_callback', 'bus_delivery']) this.internalErrors.inc({ where }, 0);
     if (sources.pool) {
       const pool = sources.pool;
       const figure = (name: string, help: string, read: (s: PoolStats) => number) =>

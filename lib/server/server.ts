@@ -8,6 +8,7 @@ import type { Store } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
 import { ERROR_CODES } from '../protocol/errors.ts';
 import { encodeFrame } from '../protocol/framing.ts';
+import { reporter } from '../report.ts';
 import { AddressLimit } from './address-limit.ts';
 import { Connection, flushConnections, type SessionUser } from './connection.ts';
 import type { HandlerContext, LoginThrottle } from './context.ts';
@@ -49,6 +50,10 @@ export class ChatServer {
   constructor(private readonly deps: ServerDeps) {
     const metrics = deps.metrics;
     this.bus = metrics ? countingBus(deps.bus, () => metrics.busPublished.inc()) : deps.bus;
+    const batchFailed = reporter(deps.log, 'error', 'message batch failed', { count: metrics && ((f) => metrics.batchErrors.inc({ reason: String(f.reason) })) });
+    const internal = (where: string, msg: string) => reporter(deps.log, 'error', msg, { count: metrics && (() => metrics.internalErrors.inc({ where })) });
+    const callbackFailed = internal('message_callback', 'message callback failed');
+    const deliveryFailed = internal('bus_delivery', 'bus event delivery failed');
     this.writer = new MessageWriter(deps.store, {
       ...(metrics && {
         onBatch: (size: number) => {
@@ -57,7 +62,8 @@ export class ChatServer {
         },
       }),
       afterBatch: flushConnections,
-      onCallbackError: (err) => deps.log.error({ err }, 'message callback failed'),
+      onCallbackError: (err) => callbackFailed({ err }),
+      onBatchError: (err, reason, failed) => batchFailed({ err, reason, failed }),
     });
     this.perAddress = new AddressLimit(deps.config.maxConnectionsPerAddress);
     const { loginFailLimit, loginFailLimitPerAddress, loginFailWindowMs } = deps.config;
@@ -73,8 +79,16 @@ export class ChatServer {
       : createServer({ noDelay: true, allowHalfOpen: true }, accept);
     // A failed handshake only concerns that peer; the socket is already destroyed.
     this.net.on('tlsClientError', (err: Error) => deps.log.debug({ err: err.message }, 'TLS handshake failed'));
+    // A throw here would reach the publisher (a batch's callbacks) or the Redis client's event
+    // handler, and from there the process; one event's bug costs that event only.
     deps.bus.subscribe((event) => {
-      const sent = this.sessions.deliver(event);
+      let sent: number;
+      try {
+        sent = this.sessions.deliver(event);
+      } catch (err) {
+        deliveryFailed({ err });
+        return;
+      }
       if (metrics) {
         metrics.busDelivered.inc();
         metrics.framesPushed.inc(sent);

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Bus } from '../../lib/bus/bus.ts';
-import { RedisBus, type BusLayout } from '../../lib/bus/redis-bus.ts';
+import { RedisBus } from '../../lib/bus/redis-bus.ts';
 import { parseRedisUrl } from '../../lib/bus/redis-transport.ts';
 import { busContract } from '../contract/bus.contract.ts';
 import { commandCalls, requireRedisServer, startPrivateRedis, waitUntil, type PrivateRedis } from '../helpers/redis.ts';
@@ -14,12 +14,12 @@ const TTL = 900;
 
 if (requireRedisServer('test/integration/cluster-bus.test.ts')) {
   const redis = await startPrivateRedis();
-  const harness = (layout: BusLayout) => async () => {
+  busContract('RedisBus (one Redis)', async () => {
     const prefix = `t${randomBytes(4).toString('hex')}`;
     const nodes: RedisBus[] = [];
     return {
       node: async (id: string) => {
-        const bus = await RedisBus.connect(parseRedisUrl(redis.url), { nodeId: id, prefix, presenceTtlMs: TTL, layout });
+        const bus = await RedisBus.connect(parseRedisUrl(redis.url), { nodeId: id, prefix, presenceTtlMs: TTL });
         nodes.push(bus);
         return bus as Bus;
       },
@@ -31,9 +31,7 @@ if (requireRedisServer('test/integration/cluster-bus.test.ts')) {
         for (const n of nodes) await n.close();
       },
     };
-  };
-  busContract('RedisBus (one Redis, broadcast channel: the default)', harness('broadcast'));
-  busContract('RedisBus (one Redis, channel per node)', harness('node'));
+  });
 
   const restart = suite('RedisBus: Redis restarts under running nodes');
   restart('publishes fail fast while Redis is down; when it is back, every node re-syncs and delivery resumes', async () => {

@@ -107,4 +107,27 @@ metrics('two nodes on a Redis bus: deliveries from the other node and their lag'
   }
 });
 
+metrics('a bus envelope the node cannot read is counted on /metrics and logged, not dropped silently', async () => {
+  if (!requireRedisServer('test/integration/metrics.test.ts')) return;
+  const redis = await startPrivateRedis();
+  const server = await startServer({ args: ['--metrics-port', '0', '--redis', redis.url, '--redis-prefix', 'garbled'] });
+  try {
+    const port = metricsPort(server);
+    assert.is(value((await scrape(port)).text, 'chat_bus_malformed_total'), 0);
+    for (const junk of ['not json', '{"o":"elsewhere"}', '[]']) assert.is(redis.cli('publish', 'garbled:all', junk), '1', 'the node hears the channel');
+    let dropped = 0;
+    for (let i = 0; i < 50 && dropped < 3; i++) { // the node reads them a moment later
+      dropped = value((await scrape(port)).text, 'chat_bus_malformed_total');
+      if (dropped < 3) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.is(dropped, 3);
+    const lines = server.logs.filter((l) => l.includes('dropped a bus envelope it cannot read'));
+    assert.ok(lines.length >= 1 && lines.length < 3, `${lines.length} log lines for 3 envelopes: rate-limited`);
+    assert.match(lines[0]!, /"reason":"not JSON"/);
+  } finally {
+    await server.stop();
+    await redis.destroy();
+  }
+});
+
 metrics.run();

@@ -1,15 +1,18 @@
 // test-timeout: 120
 // The checkpoint thread of the embedded store: while one writer keeps committing, the thread
 // copies the WAL back into the database, the WAL file stays bounded by the backstop, and nothing
-// committed is lost. Real SQLite files in a temp directory; no timing is asserted.
-import { existsSync, statSync } from 'node:fs';
+// committed is lost; and when the thread fails, it says so. Real SQLite files in a temp
+// directory; no timing is asserted.
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BACKSTOP_CHECKPOINT_PAGES } from '../../../lib/db/sqlite-checkpointer.ts';
+import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer } from '../../../lib/db/sqlite-checkpointer.ts';
 import { NEW_FILE_PAGE_SIZE, SqliteStore } from '../../../lib/db/sqlite-store.ts';
-import { tempDir } from '../../helpers/server.ts';
+import { reporter } from '../../../lib/report.ts';
+import { fakeLog } from '../../helpers/fake-log.ts';
+import { tempDir, waitFor } from '../../helpers/server.ts';
 
 /** A WAL frame is one page plus its 24-byte header; the store makes new files with this page size. */
 const FRAME_BYTES = NEW_FILE_PAGE_SIZE + 24;
@@ -80,6 +83,44 @@ test('under a steady writer the thread backfills the WAL, which stays under the 
   }
   await reopened.close();
   assert.not.ok(existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0, 'close checkpoints and removes the WAL');
+  tmp.remove();
+});
+
+/** A checkpointer reporting through reporter() (what `chat serve` wires) on a clock that stands still. */
+function reported(path: string) {
+  const { log, lines } = fakeLog();
+  const counted: Record<string, unknown>[] = [];
+  const report = reporter(log, 'warn', 'checkpoint failed', { now: () => 0, count: (f) => void counted.push(f) });
+  return { checkpointer: Checkpointer.start(path, report), lines, counted };
+}
+
+/** stop() settles, or says it hung (it did, for a thread that had died before it was asked). */
+const stopped = (c: Checkpointer) =>
+  Promise.race([c.stop().then(() => 'stopped'), new Promise((r) => setTimeout(() => r('hung'), 10_000).unref())]);
+
+test('a failed pass is counted every time and logged once per interval, and the thread goes on trying', async () => {
+  const tmp = tempDir();
+  const path = join(tmp.dir, 'not-a-database');
+  writeFileSync(path, 'these bytes are not a SQLite header, so every pass fails '.repeat(4));
+  const { checkpointer, lines, counted } = reported(path);
+  assert.ok(checkpointer);
+  await waitFor(() => counted.length >= 3, 20_000, 'three failed passes');
+  assert.equal(counted[0], { error: 'file is not a database', fatal: false });
+  assert.is(lines.length, 1, 'one line for the interval');
+  assert.is(lines[0]!.msg, 'checkpoint failed');
+  assert.is(await stopped(checkpointer!), 'stopped');
+  tmp.remove();
+});
+
+test('a thread that cannot open its database is reported as fatal, and stop() still returns', async () => {
+  const tmp = tempDir();
+  const { checkpointer, lines, counted } = reported(join(tmp.dir, 'missing.db'));
+  assert.ok(checkpointer);
+  await waitFor(() => counted.length >= 1, 20_000, 'the thread reported its death');
+  assert.is(counted[0]!.fatal, true);
+  assert.match(String(counted[0]!.error), /SQLITE_CANTOPEN/);
+  assert.is(lines.length, 1);
+  assert.is(await stopped(checkpointer!), 'stopped');
   tmp.remove();
 });
 

@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AppendResult, NewMessage, Store } from '../../../lib/db/store.ts';
 import { ChatError } from '../../../lib/protocol/errors.ts';
-import { MessageWriter } from '../../../lib/server/message-writer.ts';
+import { MessageWriter, type MessageWriterHooks } from '../../../lib/server/message-writer.ts';
 
 interface Call {
   batch: NewMessage[];
@@ -177,13 +177,196 @@ failures('a per-item failure rejects only that caller', async () => {
   assert.equal(fake.sizes, [3]);
 });
 
-failures('a store that returns too few results rejects the callers it did not answer', async () => {
-  const { fake, writer } = setup();
+// ---------------------------------------------------------------------------------------------
+
+const thrown = suite('MessageWriter: a throw anywhere in a batch');
+
+// A throw the writer lets escape becomes an unhandled rejection, which ends the node.
+const unhandled: unknown[] = [];
+process.on('unhandledRejection', (err) => void unhandled.push(err));
+thrown.after.each(async () => {
+  await tick();
+  assert.equal(unhandled.splice(0), [], 'no unhandled rejection');
+});
+
+interface Reported {
+  reason: string;
+  failed: number;
+  error: unknown;
+}
+
+/** A writer whose hooks record batch errors; `hooks` overrides the rest. */
+function withReports(hooks: MessageWriterHooks = {}) {
+  const fake = new FakeStore();
+  const reported: Reported[] = [];
+  const writer = new MessageWriter(fake as unknown as Store, {
+    onBatchError: (error, reason, failed) => void reported.push({ error, reason, failed }),
+    ...hooks,
+  });
+  return { fake, writer, reported };
+}
+
+/** Enqueues `n` messages; `calls[i]` counts how often the i-th `done` ran, and with what error. */
+function enqueueCounted(writer: MessageWriter, n: number) {
+  const calls: { count: number; error: Error | null }[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = { count: 0, error: null as Error | null };
+    calls.push(c);
+    writer.enqueue(msg(`m${i}`), (err) => {
+      c.count++;
+      c.error = err;
+    });
+  }
+  return calls;
+}
+
+async function idle(writer: MessageWriter): Promise<void> {
+  await writer.drain();
+  await tick();
+}
+
+function everyFailedOnce(calls: { count: number; error: Error | null }[], code: string): void {
+  for (const [i, c] of calls.entries()) {
+    assert.is(c.count, 1, `done ${i} ran once`);
+    assert.is((c.error as ChatError | null)?.code, code, `done ${i} got ${code}`);
+  }
+}
+
+thrown('a store that returns the wrong number of results fails every caller of the batch, and the writer carries on', async () => {
+  const { fake, writer, reported } = withReports();
   const original = fake.appendMessages.bind(fake);
   fake.appendMessages = async (batch) => (await original(batch)).slice(0, 1);
   const [a, b] = await Promise.all([writer.append(msg('a')), writer.append(msg('b'))].map(settled));
-  assert.equal(a!.value, { seq: 1, ts: 1000, duplicate: false });
-  assert.ok(b!.error, 'the unanswered caller is rejected, not left hanging');
+  // With a result missing, no result can be trusted to belong to its message.
+  assert.is((a!.error as ChatError).code, 'CHAT_ERR_INTERNAL');
+  assert.is((b!.error as ChatError).code, 'CHAT_ERR_INTERNAL');
+  assert.equal(reported.map((r) => [r.reason, r.failed]), [['internal', 2]]);
+  fake.appendMessages = original;
+  assert.ok((await writer.append(msg('c'))).seq > 0, 'the next batch commits');
+});
+
+thrown('onBatch throws: every caller gets CHAT_ERR_INTERNAL once, it is reported, and the next batch commits', async () => {
+  let throwing = true;
+  const { fake, writer, reported } = withReports({
+    onBatch: () => {
+      if (throwing) throw new Error('metrics bug');
+    },
+  });
+  const calls = enqueueCounted(writer, 3);
+  await idle(writer);
+  everyFailedOnce(calls, 'CHAT_ERR_INTERNAL');
+  assert.equal(reported.map((r) => [r.reason, r.failed, (r.error as Error).message]), [['internal', 3, 'metrics bug']]);
+  throwing = false;
+  assert.ok((await writer.append(msg('next'))).seq > 0);
+  assert.equal(fake.sizes, [3, 1]);
+});
+
+thrown('afterBatch throws: every caller was answered once already, it is reported, and the next batch commits', async () => {
+  let throwing = true;
+  let flushes = 0;
+  const { fake, writer, reported } = withReports({
+    afterBatch: () => {
+      flushes++;
+      if (throwing) throw new Error('flush bug');
+    },
+  });
+  const calls = enqueueCounted(writer, 2);
+  await idle(writer);
+  for (const c of calls) assert.equal(c, { count: 1, error: null });
+  assert.equal(reported.map((r) => [r.reason, r.failed]), [['internal', 0]]);
+  throwing = false;
+  assert.ok((await writer.append(msg('next'))).seq > 0);
+  assert.equal(fake.sizes, [2, 1]);
+  assert.ok(flushes >= 2);
+});
+
+thrown('the store throws synchronously: every caller gets the error once, it is reported, and the next batch commits', async () => {
+  const { fake, writer, reported } = withReports();
+  const original = fake.appendMessages.bind(fake);
+  fake.appendMessages = () => {
+    throw Object.assign(new Error('pool gone'), { code: 'CHAT_ERR_DB_UNAVAILABLE' });
+  };
+  const calls = enqueueCounted(writer, 3);
+  await idle(writer);
+  everyFailedOnce(calls, 'CHAT_ERR_DB_UNAVAILABLE');
+  assert.equal(reported.map((r) => [r.reason, r.failed]), [['store', 3]]);
+  fake.appendMessages = original;
+  assert.ok((await writer.append(msg('next'))).seq > 0);
+});
+
+thrown('the store rejects with an uncoded error: callers get CHAT_ERR_INTERNAL once, the error is reported once', async () => {
+  const { fake, writer, reported } = withReports();
+  fake.hold = true;
+  const calls = enqueueCounted(writer, 3);
+  await tick();
+  fake.calls[0]!.fail(new Error('disk I/O error'));
+  await idle(writer);
+  everyFailedOnce(calls, 'CHAT_ERR_INTERNAL');
+  assert.equal(reported.map((r) => [r.reason, r.failed, (r.error as Error).message]), [['store', 3, 'disk I/O error']]);
+  fake.hold = false;
+  assert.ok((await writer.append(msg('next'))).seq > 0);
+});
+
+thrown('the store resolves to something that is not a list: every caller gets CHAT_ERR_INTERNAL once', async () => {
+  const { fake, writer, reported } = withReports();
+  const original = fake.appendMessages.bind(fake);
+  fake.appendMessages = async () => undefined as unknown as AppendResult[];
+  const calls = enqueueCounted(writer, 2);
+  await idle(writer);
+  everyFailedOnce(calls, 'CHAT_ERR_INTERNAL');
+  assert.equal(reported.map((r) => [r.reason, r.failed]), [['internal', 2]]);
+  fake.appendMessages = original;
+  assert.ok((await writer.append(msg('next'))).seq > 0);
+});
+
+thrown('a malformed result fails only its own caller, with CHAT_ERR_INTERNAL, and is reported', async () => {
+  const { fake, writer, reported } = withReports();
+  const original = fake.appendMessages.bind(fake);
+  fake.appendMessages = async (batch) => (await original(batch)).map((r, i) => (i === 1 ? (null as unknown as AppendResult) : r));
+  const calls = enqueueCounted(writer, 3);
+  await idle(writer);
+  assert.equal(calls.map((c) => [c.count, (c.error as ChatError | null)?.code ?? null]), [[1, null], [1, 'CHAT_ERR_INTERNAL'], [1, null]]);
+  assert.equal(reported.map((r) => [r.reason, r.failed]), [['internal', 1]]);
+});
+
+thrown('a done that throws is reported, and the rest of the batch still gets its answer', async () => {
+  const callbackErrors: unknown[] = [];
+  const { writer, reported } = withReports({ onCallbackError: (err) => void callbackErrors.push(err) });
+  const answered: string[] = [];
+  writer.enqueue(msg('a'), () => {
+    answered.push('a');
+    throw new Error('handler bug');
+  });
+  writer.enqueue(msg('b'), () => void answered.push('b'));
+  await idle(writer);
+  assert.equal(answered, ['a', 'b'], 'each done ran once');
+  assert.equal(callbackErrors.map((e) => (e as Error).message), ['handler bug']);
+  assert.equal(reported, [], 'a caller\'s bug is not a batch failure');
+});
+
+thrown('without hooks a throwing store still answers every caller and raises nothing', async () => {
+  const fake = new FakeStore();
+  const writer = new MessageWriter(fake as unknown as Store);
+  fake.appendMessages = () => {
+    throw new Error('boom');
+  };
+  const calls = enqueueCounted(writer, 2);
+  await idle(writer);
+  everyFailedOnce(calls, 'CHAT_ERR_INTERNAL');
+});
+
+thrown('a throwing report hook does not stop the callers from getting their answer', async () => {
+  const { writer } = withReports({
+    onBatch: () => {
+      throw new Error('metrics bug');
+    },
+    onBatchError: () => {
+      throw new Error('logger bug');
+    },
+  });
+  const calls = enqueueCounted(writer, 2);
+  await idle(writer);
+  everyFailedOnce(calls, 'CHAT_ERR_INTERNAL');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -233,4 +416,5 @@ drain('also returns after a batch failed', async () => {
 batching.run();
 inflight.run();
 failures.run();
+thrown.run();
 drain.run();
