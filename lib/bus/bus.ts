@@ -13,7 +13,7 @@ export interface BusEvent {
 export interface Bus {
   publish(event: BusEvent): void;
   subscribe(handler: (event: BusEvent) => void): void;
-  /** Counts a session; true when the user just came online. */
+  /** Counts a session; true when the user just came online. A rejection has counted nothing. */
   sessionOpened(userId: number): Promise<boolean>;
   /** Uncounts a session; true when the user just went offline. */
   sessionClosed(userId: number): Promise<boolean>;

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   CHAT_ERR_AUTH_FAILED: 'unknown user or wrong password',
   CHAT_ERR_LOGIN_THROTTLED: 'too many failed logins for this account or address; wait and try again',
   CHAT_ERR_TOKEN_INVALID: 'the resume token is unknown, expired or revoked',
+  CHAT_ERR_CONNECTION_CLOSED: 'the connection closed while the login was under way; nothing was signed in',
   CHAT_ERR_SLOW_CONSUMER: 'the peer stopped reading; its output buffer passed the bound and the connection is closed',
   CHAT_ERR_IDLE_TIMEOUT: 'nothing was received within the idle timeout; the connection is closed',
   CHAT_ERR_LOGIN_TIMEOUT: 'the connection did not log in in time; it is closed',

@@ -40,7 +40,6 @@ export function flushConnections(): void {
 
 /** One client socket: framing, output batching, the slow-reader bound and the idle timeout. */
 export class Connection {
-  user: SessionUser | null = null;
   closed = false;
   /** why the server closed it, if it did */
   closeReason: ErrorCode | null = null;

@@ -13,12 +13,21 @@ export interface Stored {
 }
 export type AppendDone = (error: Error | null, stored: Stored | null) => void;
 
+/** The connection's session (ServerSession in session.ts): who is signed in, and the transitions. */
 export interface SessionHandle {
   /** `node:conn`, unique across the cluster */
   readonly id: string;
   readonly user: SessionUser | null;
   /** the peer's IP address, for per-address limits */
   readonly remote: string;
+  /**
+   * All or nothing: registered, counted on the bus and announced to friends, or else (the
+   * announcement failed, the connection closed meanwhile: CHAT_ERR_CONNECTION_CLOSED) rejected
+   * with nothing left behind.
+   */
+  signIn(user: SessionUser): Promise<void>;
+  /** Back to anonymous; never fails. */
+  signOut(): Promise<void>;
 }
 
 /** Failed-login counters, shared by every connection of a node. */
@@ -37,8 +46,6 @@ export interface HandlerContext {
   loginThrottle: LoginThrottle;
   /** Queues a message for the next group commit; `done` is called once it is stored (or not). */
   append(message: NewMessage, done: AppendDone): void;
-  signIn(user: SessionUser): Promise<void>;
-  signOut(): Promise<void>;
 }
 
 /**

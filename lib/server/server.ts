@@ -10,13 +10,14 @@ import { ERROR_CODES } from '../protocol/errors.ts';
 import { encodeFrame } from '../protocol/framing.ts';
 import { reporter } from '../report.ts';
 import { AddressLimit } from './address-limit.ts';
-import { Connection, flushConnections, type SessionUser } from './connection.ts';
+import { Connection, flushConnections } from './connection.ts';
 import type { HandlerContext, LoginThrottle } from './context.ts';
 import { RequestQueue } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';
 import { LISTEN_BACKLOG } from './listen-backlog.ts';
 import { MessageWriter } from './message-writer.ts';
 import type { ServerMetrics } from './metrics.ts';
+import { Presence, ServerSession, type SessionDeps } from './session.ts';
 import { Sessions } from './sessions.ts';
 import { FailureThrottle } from './throttle.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -42,6 +43,7 @@ export class ChatServer {
   private readonly writer: MessageWriter;
   private nextConn = 1;
   private readonly loginThrottle: LoginThrottle;
+  private readonly sessionDeps: SessionDeps;
   private readonly perAddress: AddressLimit;
   /** what handlers publish on: the deps' bus, counted when metrics are on */
   private readonly bus: Bus;
@@ -65,6 +67,13 @@ export class ChatServer {
       onCallbackError: (err) => callbackFailed({ err }),
       onBatchError: (err, reason, failed) => batchFailed({ err, reason, failed }),
     });
+    this.sessionDeps = {
+      sessions: this.sessions,
+      bus: this.bus,
+      presence: new Presence(deps.store, this.bus),
+      log: deps.log,
+      loginTimeoutMs: deps.config.loginTimeoutMs,
+    };
     this.perAddress = new AddressLimit(deps.config.maxConnectionsPerAddress);
     const { loginFailLimit, loginFailLimitPerAddress, loginFailWindowMs } = deps.config;
     this.loginThrottle = {
@@ -97,7 +106,7 @@ export class ChatServer {
     // The bus lost wake-ups (Redis reconnected): push every session what storage has after its cursor.
     deps.bus.onResync?.(async () => {
       const sessions: ResyncSession[] = [];
-      for (const conn of this.connections) if (conn.user && !conn.closed) sessions.push({ user: conn.user, send: (f) => conn.send(f) });
+      for (const s of this.sessions.all()) if (s.user) sessions.push({ user: s.user, send: (f) => s.send(f) });
       const frames = await resyncSessions(deps.store, sessions);
       deps.log.info({ sessions: sessions.length, frames }, 're-synced sessions after a bus reconnect');
     });
@@ -121,9 +130,7 @@ export class ChatServer {
 
   /** logged-in connections */
   get sessionCount(): number {
-    let n = 0;
-    for (const conn of this.connections) if (conn.user) n++;
-    return n;
+    return this.sessions.size;
   }
 
   /** false once stop() has begun */
@@ -150,44 +157,6 @@ export class ChatServer {
       return;
     }
     const id = `${config.nodeId}:${this.nextConn++}`;
-    let user: SessionUser | null = null;
-    // A connection that has not logged in is dropped after loginTimeoutMs, pinging or not:
-    // anonymous sockets (and slowloris trickles) cannot pile up.
-    let loginTimer: NodeJS.Timeout | null = null;
-    const armLoginTimer = () => {
-      loginTimer = setTimeout(() => conn.fail('CHAT_ERR_LOGIN_TIMEOUT'), config.loginTimeoutMs);
-    };
-    const ctx: HandlerContext = {
-      session: {
-        id,
-        remote,
-        get user() {
-          return user;
-        },
-      },
-      loginThrottle: this.loginThrottle,
-      store,
-      bus,
-      config,
-      log,
-      append: (message, done) => this.writer.enqueue(message, done),
-      signIn: async (u) => {
-        if (loginTimer) clearTimeout(loginTimer);
-        user = u;
-        conn.user = u;
-        this.sessions.add(u.id, conn);
-        if (await bus.sessionOpened(u.id)) await this.announcePresence(u, true);
-      },
-      signOut: async () => {
-        const u = user;
-        if (!u) return;
-        user = null;
-        conn.user = null;
-        if (!conn.closed) armLoginTimer();
-        this.sessions.remove(u.id, conn);
-        if (await bus.sessionClosed(u.id)) await this.announcePresence(u, false);
-      },
-    };
     const conn: Connection = new Connection(
       id,
       socket,
@@ -196,25 +165,24 @@ export class ChatServer {
       () => {
         this.connections.delete(conn);
         this.perAddress.remove(remote);
-        if (loginTimer) clearTimeout(loginTimer);
-        if (conn.closeReason) log.warn({ session: id, user: conn.user?.name, reason: conn.closeReason }, 'connection dropped');
-        ctx.signOut().catch((err) => log.warn({ err }, 'sign-out after close failed'));
+        if (conn.closeReason) log.warn({ session: id, user: session.user?.name, reason: conn.closeReason }, 'connection dropped');
+        void session.close();
       },
     );
+    const session = new ServerSession(id, remote, conn, this.sessionDeps);
+    const ctx: HandlerContext = {
+      session,
+      loginThrottle: this.loginThrottle,
+      store,
+      bus,
+      config,
+      log,
+      append: (message, done) => this.writer.enqueue(message, done),
+    };
     const bucket = config.rateLimit > 0 ? new TokenBucket(config.rateLimit, config.rateBurst, Date.now()) : null;
     const queue = new RequestQueue(conn, ctx, handlers, log, config.maxQueuedRequests, bucket);
     socket.once('end', () => queue.whenIdle(() => conn.end()));
     this.connections.add(conn);
-    armLoginTimer();
-  }
-
-  private async announcePresence(user: SessionUser, online: boolean): Promise<void> {
-    const friends = await this.deps.store.friendsOf(user.id);
-    if (friends.length === 0) return;
-    this.bus.publish({
-      users: friends.map((f) => f.id),
-      frame: encodeFrame({ type: 'presence', user: user.name, online }),
-    });
   }
 
   /**

@@ -1,20 +1,23 @@
 import type { BusEvent } from '../bus/bus.ts';
-import type { Connection } from './connection.ts';
+import type { ServerSession } from './session.ts';
 
 /** Who is logged in on this node: a user may have many sessions, and each gets every push. */
 export class Sessions {
-  private byUser = new Map<number, Set<Connection>>();
+  private byUser = new Map<number, Set<ServerSession>>();
+  private count = 0;
 
-  add(userId: number, conn: Connection): void {
+  add(userId: number, session: ServerSession): void {
     let set = this.byUser.get(userId);
     if (!set) this.byUser.set(userId, (set = new Set()));
-    set.add(conn);
+    if (set.has(session)) return;
+    set.add(session);
+    this.count++;
   }
 
-  remove(userId: number, conn: Connection): void {
+  remove(userId: number, session: ServerSession): void {
     const set = this.byUser.get(userId);
-    if (!set) return;
-    set.delete(conn);
+    if (!set?.delete(session)) return;
+    this.count--;
     if (set.size === 0) this.byUser.delete(userId);
   }
 
@@ -24,16 +27,26 @@ export class Sessions {
     for (const userId of event.users) {
       const set = this.byUser.get(userId);
       if (!set) continue;
-      for (const conn of set) {
-        if (conn.id === event.exceptConn) continue;
-        conn.send(event.frame);
+      for (const session of set) {
+        if (session.id === event.exceptConn) continue;
+        session.send(event.frame);
         sent++;
       }
     }
     return sent;
   }
 
+  /** every signed-in session */
+  *all(): IterableIterator<ServerSession> {
+    for (const set of this.byUser.values()) yield* set;
+  }
+
   get userCount(): number {
     return this.byUser.size;
+  }
+
+  /** signed-in sessions */
+  get size(): number {
+    return this.count;
   }
 }

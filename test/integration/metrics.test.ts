@@ -4,28 +4,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { requireMariadb, scratchDb } from '../helpers/mariadb.ts';
+import { metricsPort, scrape, value } from '../helpers/metrics.ts';
 import { requireRedisServer, startPrivateRedis } from '../helpers/redis.ts';
-import { befriend, connectAs, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { befriend, connectAs, startServer, waitFor } from '../helpers/server.ts';
 
 const metrics = suite('metrics');
-
-function metricsPort(server: RunningServer): number {
-  const line = server.logs.map((l) => { try { return JSON.parse(l); } catch { return {}; } }).find((e) => e.msg === 'metrics listening');
-  assert.ok(line, 'the metrics port is logged');
-  return line.port;
-}
-
-async function scrape(port: number, path = '/metrics'): Promise<{ status: number; text: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
-  return { status: res.status, text: await res.text() };
-}
-
-/** The value of one sample, e.g. value(text, 'chat_sessions'). */
-function value(text: string, name: string): number {
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  assert.ok(m, `${name} is exposed`);
-  return Number(m![1]);
-}
 
 metrics('one node: connections, sessions, messages in and out, bus and batch figures, /healthz', async () => {
   const server = await startServer({ args: ['--metrics-port', '0'] });

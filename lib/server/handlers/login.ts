@@ -50,7 +50,7 @@ export const login: Handler<'login'> = async (ctx, body) => {
     ({ token, hash: tokenHash } = newToken());
     await ctx.store.saveToken(tokenHash, user.id, expires);
   }
-  await ctx.signIn({ id: user.id, name: user.name, tokenHash });
+  await ctx.session.signIn({ id: user.id, name: user.name, tokenHash });
   ctx.log.info({ userId: user.id, session: ctx.session.id, resumed: 'token' in body }, 'login');
   return { user_id: user.id, user: user.name, token, token_expires: new Date(expires).toISOString() };
 };

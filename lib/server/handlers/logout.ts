@@ -4,6 +4,6 @@ import { me } from './common.ts';
 export const logout: Handler<'logout'> = async (ctx) => {
   const user = me(ctx);
   await ctx.store.deleteToken(user.tokenHash);
-  await ctx.signOut();
+  await ctx.session.signOut();
   return {};
 };

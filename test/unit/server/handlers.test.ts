@@ -12,7 +12,7 @@ import { LineDecoder } from '../../../lib/protocol/framing.ts';
 import { REQUEST_TYPES, type RequestOf, type RequestType, type Results } from '../../../lib/protocol/messages.ts';
 import { nameKey } from '../../../lib/protocol/names.ts';
 import type { SessionUser } from '../../../lib/server/connection.ts';
-import { Deferred, EncodedResult, type HandlerContext } from '../../../lib/server/context.ts';
+import { Deferred, EncodedResult, type HandlerContext, type SessionHandle } from '../../../lib/server/context.ts';
 import { hashPassword } from '../../../lib/server/credentials.ts';
 import { handlers } from '../../../lib/server/handlers/index.ts';
 import { FailureThrottle } from '../../../lib/server/throttle.ts';
@@ -49,7 +49,7 @@ const PASSWORD = 'correct horse battery';
 
 interface Client {
   ctx: HandlerContext;
-  session: { id: string; remote: string; user: SessionUser | null };
+  session: SessionHandle & { user: SessionUser | null };
   appended: NewMessage[];
   /** replaces what append answers; default: store the message */
   appendWith: ((m: NewMessage) => Promise<Stored>) | null;
@@ -58,7 +58,17 @@ interface Client {
 const loginThrottle = { byAccount: new FailureThrottle(1000, 60_000), byAddress: new FailureThrottle(1000, 60_000) };
 
 function client(user: UserRow | null = null): Client {
-  const session = { id: `n1:${nextConn++}`, remote: '127.0.0.1', user: user && { id: user.id, name: user.name, tokenHash: 'test' } };
+  const session: Client['session'] = {
+    id: `n1:${nextConn++}`,
+    remote: '127.0.0.1',
+    user: user && { id: user.id, name: user.name, tokenHash: 'test' },
+    signIn: async (u) => {
+      session.user = u;
+    },
+    signOut: async () => {
+      session.user = null;
+    },
+  };
   const c: Client = {
     session,
     appended: [],
@@ -77,12 +87,6 @@ function client(user: UserRow | null = null): Client {
           return { seq: r!.seq, ts: r!.ts, duplicate: r!.duplicate };
         });
         stored.then((r) => done(null, r), (err: Error) => done(err, null));
-      },
-      signIn: async (u) => {
-        session.user = u;
-      },
-      signOut: async () => {
-        session.user = null;
       },
     },
   };

@@ -27,7 +27,17 @@ test.after.each(async () => {
 });
 
 function context(): HandlerContext & { session: { user: SessionUser | null } } {
-  const session = { id: 'n1:1', remote: '127.0.0.1', user: null as SessionUser | null };
+  const session = {
+    id: 'n1:1',
+    remote: '127.0.0.1',
+    user: null as SessionUser | null,
+    signIn: async (u: SessionUser) => {
+      session.user = u;
+    },
+    signOut: async () => {
+      session.user = null;
+    },
+  };
   const bus = { publish() {}, subscribe() {}, sessionOpened: async () => true, sessionClosed: async () => true } as unknown as Bus;
   return {
     session,
@@ -38,12 +48,6 @@ function context(): HandlerContext & { session: { user: SessionUser | null } } {
     loginThrottle: { byAccount: new FailureThrottle(1000, 60_000), byAddress: new FailureThrottle(1000, 60_000) },
     append: () => {
       throw new Error('not used');
-    },
-    signIn: async (u: SessionUser) => {
-      session.user = u;
-    },
-    signOut: async () => {
-      session.user = null;
     },
   } as unknown as HandlerContext & { session: { user: SessionUser | null } };
 }
