@@ -109,6 +109,7 @@ const cli = yargs(hideBin(process.argv))
         .option('metrics-host', { type: 'string', default: env.CHAT_METRICS_HOST, describe: 'address of the metrics port (default 127.0.0.1) (env CHAT_METRICS_HOST)' })
         .option('tls-cert', { type: 'string', default: env.CHAT_TLS_CERT, describe: 'PEM certificate chain: serve TLS (with --tls-key) (env CHAT_TLS_CERT)' })
         .option('tls-key', { type: 'string', default: env.CHAT_TLS_KEY, describe: 'PEM private key (env CHAT_TLS_KEY)' })
+        .option('tls-handshake-timeout-ms', { type: 'number', describe: 'disconnect TLS peers that have not finished the handshake after this long (default 10000)' })
         .option('login-timeout-ms', { type: 'number', describe: 'close connections not logged in after this long (default 60000)' })
         .option('max-connections-per-address', { type: 'number', describe: 'open connections per client address, 0 = no limit (default 4096)' })
         .option('db-pool-min', { type: 'number', default: envNumber('CHAT_DB_POOL_MIN'), describe: 'MySQL: connections opened at start and kept (default 4) (env CHAT_DB_POOL_MIN)' })
@@ -129,6 +130,7 @@ const cli = yargs(hideBin(process.argv))
           loginFailLimit: a['login-fail-limit'], loginFailLimitPerAddress: a['login-fail-limit-per-address'],
           loginFailWindowMs: a['login-fail-window-ms'], loginTimeoutMs: a['login-timeout-ms'],
           maxConnectionsPerAddress: a['max-connections-per-address'], tlsCert: a['tls-cert'], tlsKey: a['tls-key'],
+          tlsHandshakeTimeoutMs: a['tls-handshake-timeout-ms'],
           rateLimit: a['rate-limit'], rateBurst: a['rate-burst'], metricsPort: a['metrics-port'], metricsHost: a['metrics-host'],
           redis: a.redis, redisCluster: a['redis-cluster'], redisPrefix: a['redis-prefix'], presenceTtlMs: a['presence-ttl-ms'],
           dbPool: {

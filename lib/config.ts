@@ -40,6 +40,8 @@ export interface ServerConfig {
   /** PEM files: serve TLS when both are set */
   tlsCert?: string | undefined;
   tlsKey?: string | undefined;
+  /** a TLS peer that has not finished its handshake after this long is disconnected */
+  tlsHandshakeTimeoutMs: number;
   /** cluster mode: redis://HOST:PORT or redis+cluster://HOST:PORT[,…] (RedisBus); unset = LocalBus */
   redis?: string | undefined;
   /** the --redis URL names a Redis Cluster: sharded pub/sub (SSUBSCRIBE/SPUBLISH) */
@@ -102,6 +104,7 @@ export const SERVER_DEFAULTS: Omit<ServerConfig, 'db' | 'dbPool'> = {
   rateLimit: 2000,
   rateBurst: 4000,
   metricsHost: '127.0.0.1',
+  tlsHandshakeTimeoutMs: 10_000,
   redisCluster: false,
   redisPrefix: 'chat',
   presenceTtlMs: 15_000,
@@ -129,6 +132,7 @@ export function resolveServerConfig(
   checkInt('rateLimit', config.rateLimit, 0, 10_000_000);
   checkInt('rateBurst', config.rateBurst, 1, 10_000_000);
   if (config.metricsPort !== undefined) checkInt('metricsPort', config.metricsPort, 0, 65535);
+  checkInt('tlsHandshakeTimeoutMs', config.tlsHandshakeTimeoutMs, 100, 10 * 60 * 1000);
   checkInt('presenceTtlMs', config.presenceTtlMs, 300, 24 * 3600 * 1000);
   if (config.redis !== undefined && !/^rediss?(\+cluster)?:\/\/[^/]/.test(config.redis)) throw configError('redis', 'must be redis://HOST:PORT or redis+cluster://HOST:PORT[,HOST:PORT…]');
   if (!/^[\w.:-]{1,64}$/.test(config.redisPrefix)) throw configError('redisPrefix', 'must be 1-64 letters, digits, dot, colon, dash or underscore');

@@ -11,9 +11,27 @@ export const PASSWORD_MAX_CHARS = 1024;
 const FORBIDDEN =
   /[\p{Cc}\p{Cs}\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff\uffa0]/u;
 const EDGE_SPACE = /^\p{White_Space}|\p{White_Space}$/u;
+// What a new name may not contain on top of that: every character Unicode says renders as
+// nothing when unsupported (Default_Ignorable_Code_Point: variation selectors, tags, Hangul
+// fillers, …), the other format characters (U+FFF9 interlinear annotation, Egyptian hieroglyph
+// controls, …), and the Braille blank U+2800, which renders as a blank without being white space.
+// Otherwise `alice` + U+E0020 is a second account that shows as "alice".
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]/u;
 
 export type NameCheck = { ok: true; name: string; key: string } | { ok: false; reason: string };
 
+/**
+ * The rule for a name being registered or created: the lookup rule (checkName), and nothing
+ * invisible. Kept apart from lookups, because accounts and groups made before it must stay
+ * reachable.
+ */
+export function checkNewName(raw: string): NameCheck {
+  const check = checkName(raw);
+  if (check.ok && INVISIBLE.test(check.name)) return { ok: false, reason: 'contains a character that renders as nothing' };
+  return check;
+}
+
+/** The rule for a name being looked up (login, friends, groups, send): the rule names had until the invisible ones were refused. */
 export function checkName(raw: string): NameCheck {
   if (!raw.isWellFormed()) return { ok: false, reason: 'contains a lone surrogate' };
   const name = raw.normalize('NFC');

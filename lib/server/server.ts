@@ -32,14 +32,13 @@ export interface ServerDeps {
   metrics?: ServerMetrics | undefined;
 }
 
-// A peer that opens a TLS connection and never finishes the handshake is dropped after this.
-const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
-
 /** A chat node: accepts connections, runs their requests, and delivers bus events to its sessions. */
 export class ChatServer {
   private readonly net: Server;
   private readonly sessions = new Sessions();
   private readonly connections = new Set<Connection>();
+  /** every open TCP socket, a Connection's or not (a TLS handshake in progress): stop() ends them all */
+  private readonly sockets = new Set<Socket>();
   private readonly writer: MessageWriter;
   private nextConn = 1;
   private readonly loginThrottle: LoginThrottle;
@@ -84,10 +83,19 @@ export class ChatServer {
     // every reply before we close ours.
     const accept = (socket: Socket) => this.accept(socket);
     this.net = deps.tls
-      ? createTlsServer({ ...deps.tls, noDelay: true, allowHalfOpen: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, accept)
+      ? createTlsServer({ ...deps.tls, noDelay: true, allowHalfOpen: true, handshakeTimeout: deps.config.tlsHandshakeTimeoutMs }, accept)
       : createServer({ noDelay: true, allowHalfOpen: true }, accept);
-    // A failed handshake only concerns that peer; the socket is already destroyed.
-    this.net.on('tlsClientError', (err: Error) => deps.log.debug({ err: err.message }, 'TLS handshake failed'));
+    // A failed handshake only concerns that peer. Node destroys the socket after most failures,
+    // but not after the handshake timeout: that socket would stay open, and half-open (CLOSE-WAIT)
+    // once the peer leaves, for good.
+    this.net.on('tlsClientError', (err: Error, socket: Socket) => {
+      socket.destroy();
+      deps.log.debug({ err: err.message }, 'TLS handshake failed');
+    });
+    this.net.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     // A throw here would reach the publisher (a batch's callbacks) or the Redis client's event
     // handler, and from there the process; one event's bug costs that event only.
     deps.bus.subscribe((event) => {
@@ -189,6 +197,8 @@ export class ChatServer {
    * Graceful stop: refuse new connections, let queued messages commit and their acks go out,
    * then close sockets, bus and store. Presence is only this node's to withdraw; storage
    * holds no online flags, so nobody else is marked offline.
+   * net.close() waits for every socket, so whatever is not a connection yet (a TLS handshake
+   * in progress, which only ends at its timeout) is destroyed once the connections are gone.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
@@ -197,11 +207,20 @@ export class ChatServer {
       await new Promise((r) => setImmediate(r)); // handlers already running queue their messages
       await this.writer.drain();
       await new Promise((r) => setImmediate(r)); // let the acks of the last batch reach the sockets
-      for (const conn of this.connections) conn.end({ id: null, ok: false, code: 'CHAT_ERR_SHUTTING_DOWN', message: ERROR_CODES.CHAT_ERR_SHUTTING_DOWN });
+      const ended = [...this.connections].map((conn) => {
+        conn.end({ id: null, ok: false, code: 'CHAT_ERR_SHUTTING_DOWN', message: ERROR_CODES.CHAT_ERR_SHUTTING_DOWN });
+        return socketClosed(conn.socket); // end() destroys a socket its peer keeps open within 2 s
+      });
+      await Promise.all(ended);
+      for (const socket of this.sockets) socket.destroy();
       await closed;
       await this.deps.bus.close();
       await this.deps.store.close();
     })();
     return this.stopping;
   }
+}
+
+function socketClosed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())));
 }

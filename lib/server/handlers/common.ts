@@ -3,7 +3,7 @@ import { ChatError } from '../../protocol/errors.ts';
 import { encodeFrame } from '../../protocol/framing.ts';
 import { isoTime } from '../../protocol/json-text.ts';
 import type { MessageView, PushFrame } from '../../protocol/messages.ts';
-import { checkName, type NameCheck } from '../../protocol/names.ts';
+import { checkName, checkNewName, type NameCheck } from '../../protocol/names.ts';
 import type { SessionUser } from '../connection.ts';
 import type { HandlerContext } from '../context.ts';
 
@@ -29,8 +29,17 @@ function checkNameCached(raw: string): NameCheck {
   return check;
 }
 
+/** A name to look up (names.ts checkName). */
 export function nameOrThrow(raw: string, what: 'user' | 'group'): { name: string; key: string } {
-  const check = checkNameCached(raw);
+  return okOrThrow(checkNameCached(raw), what);
+}
+
+/** A name being registered or created, which may not be invisible (names.ts checkNewName). */
+export function newNameOrThrow(raw: string, what: 'user' | 'group'): { name: string; key: string } {
+  return okOrThrow(checkNewName(raw), what);
+}
+
+function okOrThrow(check: NameCheck, what: 'user' | 'group'): { name: string; key: string } {
   if (!check.ok) throw new ChatError('CHAT_ERR_BAD_NAME', `${what} name ${check.reason}`);
   return check;
 }

@@ -1,9 +1,9 @@
 import type { Handler } from '../context.ts';
-import { conversationId, me, nameOrThrow } from './common.ts';
+import { conversationId, me, newNameOrThrow } from './common.ts';
 
 export const groupCreate: Handler<'group_create'> = async (ctx, body) => {
   const user = me(ctx);
-  const { name, key } = nameOrThrow(body.group, 'group');
+  const { name, key } = newNameOrThrow(body.group, 'group');
   const group = await ctx.store.createGroup(name, key, body.desc ?? '', user.id);
   return { group: group.name, desc: group.desc, conversation: conversationId(group.conversationId) };
 };

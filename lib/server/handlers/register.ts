@@ -2,10 +2,10 @@ import { ChatError } from '../../protocol/errors.ts';
 import { checkPassword } from '../../protocol/names.ts';
 import { hashPassword } from '../credentials.ts';
 import type { Handler } from '../context.ts';
-import { nameOrThrow } from './common.ts';
+import { newNameOrThrow } from './common.ts';
 
 export const register: Handler<'register'> = async (ctx, body) => {
-  const { name, key } = nameOrThrow(body.user, 'user');
+  const { name, key } = newNameOrThrow(body.user, 'user');
   const weak = checkPassword(body.password);
   if (weak) throw new ChatError('CHAT_ERR_BAD_PASSWORD', `password ${weak}`);
   if (await ctx.store.userByKey(key)) throw new ChatError('CHAT_ERR_NAME_TAKEN'); // skip the hash when we already know

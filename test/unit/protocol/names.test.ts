@@ -2,8 +2,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  checkName, checkPassword, nameKey, NAME_MAX_CODE_POINTS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
+  checkName, checkNewName, checkPassword, nameKey, NAME_MAX_CODE_POINTS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
 } from '../../../lib/protocol/names.ts';
+import { hex as hexOf, INVISIBLE_CODE_POINTS } from '../../helpers/invisible-names.ts';
 
 function accepted(raw: string): { name: string; key: string } {
   const r = checkName(raw);
@@ -11,8 +12,10 @@ function accepted(raw: string): { name: string; key: string } {
   return r.ok ? r : { name: '', key: '' };
 }
 
+// Everything the lookup rule refuses, the rule for new names refuses too.
 function rejected(raw: string, label = JSON.stringify(raw)): void {
   assert.is(checkName(raw).ok, false, `expected ${label} to be rejected`);
+  assert.is(checkNewName(raw).ok, false, `expected ${label} to be rejected as a new name`);
 }
 
 const hex = (s: string) => [...s].map((c) => 'U+' + c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')).join(' ');
@@ -133,7 +136,38 @@ chars('lone surrogates fail', () => {
 });
 
 chars('ordinary names in many scripts pass', () => {
-  for (const n of ['alice', 'Zoë', '李雷', 'Дмитрий', 'محمد', 'שרה', 'नमस्ते', 'o\'brien', 'a.b-c_d', '😀 party', '🇫🇷']) accepted(n);
+  for (const n of ['alice', 'Zoë', '李雷', 'Дмитрий', 'محمد', 'שרה', 'नमस्ते', 'o\'brien', 'a.b-c_d', '😀 party', '🇫🇷', 'សុខា', '한글']) {
+    accepted(n);
+    assert.ok(checkNewName(n).ok, `expected ${n} to be accepted as a new name`);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+
+const invisible = suite('checkNewName: characters that render as nothing');
+
+invisible('every listed code point is refused in a new name, inside, at either end and alone', () => {
+  for (const cp of INVISIBLE_CODE_POINTS) {
+    const c = String.fromCodePoint(cp);
+    for (const n of [`alice${c}`, `${c}alice`, `al${c}ice`, c]) {
+      const r = checkNewName(n);
+      assert.is(r.ok, false, `${hexOf(cp)} in ${JSON.stringify(n)}`);
+      if (!r.ok && checkName(n).ok) assert.is(r.reason, 'contains a character that renders as nothing');
+    }
+  }
+});
+
+invisible('the lookup rule still takes a name made before the new one, and keeps it apart from its twin', () => {
+  for (const cp of INVISIBLE_CODE_POINTS.filter((cp) => ![0x3164, 0xffa0, 0x115f, 0x1160].includes(cp))) {
+    const twin = `alice${String.fromCodePoint(cp)}`;
+    const r = checkName(twin);
+    assert.ok(r.ok, `${hexOf(cp)}: an existing account named so must stay reachable`);
+    if (r.ok) assert.is.not(r.key, nameKey('alice'), `${hexOf(cp)}: the twin has a key of its own`);
+  }
+});
+
+invisible('the new-name rule is the lookup rule and nothing invisible: the name and key it gives are the same', () => {
+  for (const n of ['Jose\u0301', 'STRAẞE', '😀 party']) assert.equal(checkNewName(n), checkName(n));
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -160,4 +194,5 @@ password('the upper bound holds', () => {
 normal.run();
 length.run();
 chars.run();
+invisible.run();
 password.run();

@@ -17,6 +17,7 @@ import { hashPassword } from '../../../lib/server/credentials.ts';
 import { handlers } from '../../../lib/server/handlers/index.ts';
 import { FailureThrottle } from '../../../lib/server/throttle.ts';
 import { rejectsWith } from '../../helpers/assert.ts';
+import { INVISIBLE_CODE_POINTS } from '../../helpers/invisible-names.ts';
 
 class RecordingBus implements Bus {
   events: BusEvent[] = [];
@@ -398,6 +399,21 @@ register('a bad name fails with CHAT_ERR_BAD_NAME', async () => {
   for (const name of [' alice', 'alice ', 'al\u202eice', 'a\u0000b', 'x'.repeat(51), 'zero\u200bwidth']) {
     await rejectsWith(call(client(), 'register', { user: name, password: PASSWORD }), 'CHAT_ERR_BAD_NAME');
   }
+});
+
+register('a name with a character that renders as nothing fails with CHAT_ERR_BAD_NAME, for users and groups', async () => {
+  const alice = await call(client(), 'register', { user: 'alice', password: PASSWORD });
+  const creator = client((await store.userByKey('alice'))!);
+  await call(creator, 'group_create', { group: 'devs' });
+  for (const cp of INVISIBLE_CODE_POINTS) {
+    const c = String.fromCodePoint(cp);
+    await rejectsWith(call(client(), 'register', { user: `alice${c}`, password: PASSWORD }), 'CHAT_ERR_BAD_NAME');
+    await rejectsWith(call(client(), 'register', { user: `bo${c}b`, password: PASSWORD }), 'CHAT_ERR_BAD_NAME');
+    await rejectsWith(call(creator, 'group_create', { group: `devs${c}` }), 'CHAT_ERR_BAD_NAME');
+    await rejectsWith(call(creator, 'group_create', { group: `${c}ops` }), 'CHAT_ERR_BAD_NAME');
+  }
+  assert.is(alice.user, 'alice');
+  assert.equal((await call(creator, 'groups', {})).groups.map((g) => g.name), ['devs']);
 });
 
 register('a name taken in another case fails with CHAT_ERR_NAME_TAKEN', async () => {
