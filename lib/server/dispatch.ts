@@ -58,7 +58,7 @@ export class RequestQueue {
     this.running = true;
     for (let request = this.queue.shift(); request; request = this.queue.shift()) {
       if (this.conn.closed) break;
-      const wait = this.bucket?.take(Date.now()) ?? 0;
+      const wait = this.bucket?.take(performance.now()) ?? 0;
       if (wait > 0) {
         this.conn.pauseReading();
         await new Promise((resolve) => setTimeout(resolve, wait));
