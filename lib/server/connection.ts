@@ -44,6 +44,12 @@ export class Connection {
   /** why the server closed it, if it did */
   closeReason: ErrorCode | null = null;
   private out: string[] = [];
+  /**
+   * What `out` holds plus what the socket still held at the last flush, in UTF-16 units, the
+   * unit a socket counts its queued strings in. Between flushes the socket only drains, so
+   * this never undercounts.
+   */
+  private pending = 0;
   private readonly decoder: LineDecoder;
   private idleTimer: NodeJS.Timeout;
 
@@ -81,6 +87,9 @@ export class Connection {
     if (this.closed) return;
     this.out.push(line);
     if (this.out.length === 1) scheduleFlush(this);
+    // The bound holds while requests run, not only at the end of the tick: one tick of
+    // pipelined replies can be gigabytes. Past it, write now; flush drops a peer not reading.
+    if ((this.pending += line.length) > this.limits.maxOutputBytes) this.flush();
   }
 
   sendFrame(frame: object): void {
@@ -92,7 +101,8 @@ export class Connection {
     const data = this.out.length === 1 ? this.out[0]! : this.out.join('');
     this.out = [];
     this.socket.write(data);
-    if (this.socket.writableLength > this.limits.maxOutputBytes) {
+    this.pending = this.socket.writableLength;
+    if (this.pending > this.limits.maxOutputBytes) {
       // The peer stopped reading. Dropping it keeps memory bounded and everyone else fast;
       // its messages stay stored and reach it at its next sync.
       this.closed = true;

@@ -9,9 +9,20 @@ import { Deferred, EncodedResult, type HandlerContext, type HandlerTable } from 
 import type { TokenBucket } from './token-bucket.ts';
 
 /**
+ * How long one connection's requests may hold the event loop before the others get a turn.
+ * With a synchronous store nothing else yields: a pipelined flood would otherwise run to its
+ * end while every other connection waits.
+ */
+export const SLICE_MS = 2;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * Runs one connection's requests in arrival order, each to completion before the next starts
  * (so a pipelined `login` is done before the `send` behind it). A handler that returns a
- * Deferred releases the queue early; its reply goes out when it settles.
+ * Deferred releases the queue early; its reply goes out when it settles. After SLICE_MS of
+ * requests the queue waits for the event loop's next turn: I/O is read and answered, output
+ * flushed, and queues that yielded earlier run first, so flooding connections take turns.
  */
 export class RequestQueue {
   private queue: ParsedRequest[] = [];
@@ -56,13 +67,23 @@ export class RequestQueue {
 
   private async run(): Promise<void> {
     this.running = true;
+    // One clock read per request serves both the slice and the rate limit.
+    let sliceEnd = performance.now() + SLICE_MS;
     for (let request = this.queue.shift(); request; request = this.queue.shift()) {
       if (this.conn.closed) break;
-      const wait = this.bucket?.take(Date.now()) ?? 0;
+      let now = performance.now();
+      if (now >= sliceEnd) {
+        await nextTurn();
+        if (this.conn.closed) break;
+        now = performance.now();
+        sliceEnd = now + SLICE_MS;
+      }
+      const wait = this.bucket?.take(now) ?? 0;
       if (wait > 0) {
         this.conn.pauseReading();
         await new Promise((resolve) => setTimeout(resolve, wait));
         if (this.conn.closed) break;
+        sliceEnd = performance.now() + SLICE_MS;
       }
       try {
         const result = await this.invoke(request);

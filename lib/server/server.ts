@@ -187,7 +187,7 @@ export class ChatServer {
       log,
       append: (message, done) => this.writer.enqueue(message, done),
     };
-    const bucket = config.rateLimit > 0 ? new TokenBucket(config.rateLimit, config.rateBurst, Date.now()) : null;
+    const bucket = config.rateLimit > 0 ? new TokenBucket(config.rateLimit, config.rateBurst, performance.now()) : null;
     const queue = new RequestQueue(conn, ctx, handlers, log, config.maxQueuedRequests, bucket);
     socket.once('end', () => queue.whenIdle(() => conn.end()));
     this.connections.add(conn);

@@ -17,4 +17,11 @@ test('tokens refill with time, up to the burst', () => {
   assert.is(b.take(1000), 100, 'never more than the burst');
 });
 
+test('a clock that steps back takes no tokens away', () => {
+  const b = new TokenBucket(10, 3, 1_000_000);
+  assert.is(b.take(1_000_000 - 3_600_000), 0, 'an hour back: the burst is still there');
+  assert.equal([b.take(1_000_000 - 3_600_000), b.take(1_000_000 - 3_600_000)], [0, 0]);
+  assert.is(b.take(1_000_000 - 3_600_000), 100, 'then the rate holds from the new time');
+});
+
 test.run();
