@@ -23,7 +23,7 @@ export interface ServerConfig {
   maxQueuedRequests: number;
   /** the MySQL connection pool (ignored for sqlite:) */
   dbPool: DbPoolConfig;
-  /** failed logins allowed per account, and per client address, within loginFailWindowMs */
+  /** failed password logins allowed per account, and per client address (0 = no limit), within loginFailWindowMs */
   loginFailLimit: number;
   loginFailLimitPerAddress: number;
   loginFailWindowMs: number;
@@ -122,7 +122,7 @@ export function resolveServerConfig(
   checkInt('tokenTtlMs', config.tokenTtlMs, 1000, 10 * 365 * 24 * 3600 * 1000);
   checkInt('maxQueuedRequests', config.maxQueuedRequests, 1, 1_000_000);
   checkInt('loginFailLimit', config.loginFailLimit, 1, 1_000_000);
-  checkInt('loginFailLimitPerAddress', config.loginFailLimitPerAddress, 1, 1_000_000);
+  checkInt('loginFailLimitPerAddress', config.loginFailLimitPerAddress, 0, 1_000_000);
   checkInt('loginFailWindowMs', config.loginFailWindowMs, 1, 24 * 3600 * 1000);
   checkInt('loginTimeoutMs', config.loginTimeoutMs, 100, 24 * 3600 * 1000);
   checkInt('maxConnectionsPerAddress', config.maxConnectionsPerAddress, 0, 10_000_000);

@@ -20,6 +20,7 @@ test('a bad value throws CHAT_ERR_CONFIG naming the key', () => {
     [{ maxLineBytes: 10 }, /config maxLineBytes:/],
     [{ tlsCert: '/x.pem' }, /config tls:/],
     [{ rateLimit: -1 }, /config rateLimit:/],
+    [{ loginFailLimitPerAddress: -1 }, /config loginFailLimitPerAddress:/],
   ];
   for (const [partial, where] of cases) {
     let error: any;
@@ -31,6 +32,12 @@ test('a bad value throws CHAT_ERR_CONFIG naming the key', () => {
     assert.is(error?.code, 'CHAT_ERR_CONFIG', JSON.stringify(partial));
     assert.match(error.message, where);
   }
+});
+
+test('0 turns the per-address login throttle off, as it does the per-address connection limit', () => {
+  const c = resolveServerConfig({ db: 'sqlite:/tmp/x.db', loginFailLimitPerAddress: 0, maxConnectionsPerAddress: 0 });
+  assert.is(c.loginFailLimitPerAddress, 0);
+  assert.is(c.maxConnectionsPerAddress, 0);
 });
 
 test('server addresses: HOST:PORT, [v6]:PORT, bare host', () => {
