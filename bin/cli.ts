@@ -39,6 +39,10 @@ function envNumber(name: string): number | undefined {
   return value === undefined || value === '' ? undefined : Number(value);
 }
 
+function commaList(text: string | undefined): string[] | undefined {
+  return text?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
 async function readStdinPassword(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += chunk;
@@ -111,6 +115,8 @@ const cli = yargs(hideBin(process.argv))
         .option('tls-key', { type: 'string', default: env.CHAT_TLS_KEY, describe: 'PEM private key (env CHAT_TLS_KEY)' })
         .option('login-timeout-ms', { type: 'number', describe: 'close connections not logged in after this long (default 60000)' })
         .option('max-connections-per-address', { type: 'number', describe: 'open connections per client address, 0 = no limit (default 4096)' })
+        .option('proxy-protocol', { type: 'boolean', default: env.CHAT_PROXY_PROTOCOL === '1', describe: 'connections from --trusted-proxies must start with a PROXY protocol header (v1 or v2) naming the client (env CHAT_PROXY_PROTOCOL=1)' })
+        .option('trusted-proxies', { type: 'string', default: env.CHAT_TRUSTED_PROXIES || undefined, describe: 'CIDR[,CIDR…] of the proxies that send PROXY headers, e.g. 127.0.0.1/32 (env CHAT_TRUSTED_PROXIES)' })
         .option('db-pool-min', { type: 'number', default: envNumber('CHAT_DB_POOL_MIN'), describe: 'MySQL: connections opened at start and kept (default 4) (env CHAT_DB_POOL_MIN)' })
         .option('db-pool-max', { type: 'number', default: envNumber('CHAT_DB_POOL_MAX'), describe: 'MySQL: most connections (default 32) (env CHAT_DB_POOL_MAX)' })
         .option('db-pool-idle-ms', { type: 'number', default: envNumber('CHAT_DB_POOL_IDLE_MS'), describe: 'MySQL: close idle connections above the minimum after this long (default 30000) (env CHAT_DB_POOL_IDLE_MS)' })
@@ -129,6 +135,7 @@ const cli = yargs(hideBin(process.argv))
           loginFailLimit: a['login-fail-limit'], loginFailLimitPerAddress: a['login-fail-limit-per-address'],
           loginFailWindowMs: a['login-fail-window-ms'], loginTimeoutMs: a['login-timeout-ms'],
           maxConnectionsPerAddress: a['max-connections-per-address'], tlsCert: a['tls-cert'], tlsKey: a['tls-key'],
+          proxyProtocol: a['proxy-protocol'], trustedProxies: commaList(a['trusted-proxies']),
           rateLimit: a['rate-limit'], rateBurst: a['rate-burst'], metricsPort: a['metrics-port'], metricsHost: a['metrics-host'],
           redis: a.redis, redisCluster: a['redis-cluster'], redisPrefix: a['redis-prefix'], presenceTtlMs: a['presence-ttl-ms'],
           dbPool: {

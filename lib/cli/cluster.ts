@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHAT_BIN = join(ROOT, 'bin', 'chat.js');
 const TEMPLATE = join(ROOT, 'nginx', 'chat.conf.template');
 const START_TIMEOUT_MS = 60_000;
-const STREAM_MODULES = ['/usr/lib/nginx/modules/ngx_stream_module.so', '/usr/share/nginx/modules/ngx_stream_module.so'];
+export const STREAM_MODULES = ['/usr/lib/nginx/modules/ngx_stream_module.so', '/usr/share/nginx/modules/ngx_stream_module.so'];
 
 export interface ClusterArgs {
   stateDir: string;
