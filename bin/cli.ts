@@ -39,6 +39,10 @@ function envNumber(name: string): number | undefined {
   return value === undefined || value === '' ? undefined : Number(value);
 }
 
+function commaList(text: string | undefined): string[] | undefined {
+  return text?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
 async function readStdinPassword(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += chunk;
@@ -100,8 +104,8 @@ const cli = yargs(hideBin(process.argv))
         .option('max-text-length', { type: 'number', describe: 'longest message text (default 16000)' })
         .option('max-output-bytes', { type: 'number', describe: 'unsent output at which a slow reader is dropped (default 4 MiB)' })
         .option('idle-timeout-ms', { type: 'number', describe: 'close connections silent this long (default 90000)' })
-        .option('login-fail-limit', { type: 'number', describe: 'failed logins per account per window before CHAT_ERR_LOGIN_THROTTLED (default 10)' })
-        .option('login-fail-limit-per-address', { type: 'number', describe: 'failed logins per client address per window (default 100)' })
+        .option('login-fail-limit', { type: 'number', describe: 'failed password logins per account per window before CHAT_ERR_LOGIN_THROTTLED (default 10)' })
+        .option('login-fail-limit-per-address', { type: 'number', describe: 'failed password logins per client address per window, 0 = no limit (default 100)' })
         .option('login-fail-window-ms', { type: 'number', describe: 'the failed-login window (default 60000)' })
         .option('rate-limit', { type: 'number', describe: 'requests per second per connection, 0 = no limit; over it requests wait (default 2000)' })
         .option('rate-burst', { type: 'number', describe: 'requests allowed at once above the rate (default 4000)' })
@@ -112,6 +116,8 @@ const cli = yargs(hideBin(process.argv))
         .option('tls-handshake-timeout-ms', { type: 'number', describe: 'disconnect TLS peers that have not finished the handshake after this long (default 10000)' })
         .option('login-timeout-ms', { type: 'number', describe: 'close connections not logged in after this long (default 60000)' })
         .option('max-connections-per-address', { type: 'number', describe: 'open connections per client address, 0 = no limit (default 4096)' })
+        .option('proxy-protocol', { type: 'boolean', default: env.CHAT_PROXY_PROTOCOL === '1', describe: 'connections from --trusted-proxies must start with a PROXY protocol header (v1 or v2) naming the client (env CHAT_PROXY_PROTOCOL=1)' })
+        .option('trusted-proxies', { type: 'string', default: env.CHAT_TRUSTED_PROXIES || undefined, describe: 'CIDR[,CIDR…] of the proxies that send PROXY headers, e.g. 127.0.0.1/32 (env CHAT_TRUSTED_PROXIES)' })
         .option('db-pool-min', { type: 'number', default: envNumber('CHAT_DB_POOL_MIN'), describe: 'MySQL: connections opened at start and kept (default 4) (env CHAT_DB_POOL_MIN)' })
         .option('db-pool-max', { type: 'number', default: envNumber('CHAT_DB_POOL_MAX'), describe: 'MySQL: most connections (default 32) (env CHAT_DB_POOL_MAX)' })
         .option('db-pool-idle-ms', { type: 'number', default: envNumber('CHAT_DB_POOL_IDLE_MS'), describe: 'MySQL: close idle connections above the minimum after this long (default 30000) (env CHAT_DB_POOL_IDLE_MS)' })
@@ -131,6 +137,7 @@ const cli = yargs(hideBin(process.argv))
           loginFailWindowMs: a['login-fail-window-ms'], loginTimeoutMs: a['login-timeout-ms'],
           maxConnectionsPerAddress: a['max-connections-per-address'], tlsCert: a['tls-cert'], tlsKey: a['tls-key'],
           tlsHandshakeTimeoutMs: a['tls-handshake-timeout-ms'],
+          proxyProtocol: a['proxy-protocol'], trustedProxies: commaList(a['trusted-proxies']),
           rateLimit: a['rate-limit'], rateBurst: a['rate-burst'], metricsPort: a['metrics-port'], metricsHost: a['metrics-host'],
           redis: a.redis, redisCluster: a['redis-cluster'], redisPrefix: a['redis-prefix'], presenceTtlMs: a['presence-ttl-ms'],
           dbPool: {

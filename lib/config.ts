@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { ChatError } from './protocol/errors.ts';
 import { DEFAULT_MAX_LINE_BYTES } from './protocol/framing.ts';
 
@@ -23,14 +24,21 @@ export interface ServerConfig {
   maxQueuedRequests: number;
   /** the MySQL connection pool (ignored for sqlite:) */
   dbPool: DbPoolConfig;
-  /** failed logins allowed per account, and per client address, within loginFailWindowMs */
+  /** failed password logins allowed per account, and per client address (0 = no limit), within loginFailWindowMs */
   loginFailLimit: number;
   loginFailLimitPerAddress: number;
   loginFailWindowMs: number;
   /** a connection that has not logged in after this long is closed */
   loginTimeoutMs: number;
-  /** open connections per client address; 0 = no limit (behind a proxy every client shares its address) */
+  /** open connections per client address; 0 = no limit */
   maxConnectionsPerAddress: number;
+  /**
+   * Every connection from a trusted proxy starts with a PROXY protocol header (v1 or v2) naming
+   * the client, whose address the limits and logs then use. Untrusted peers must send none.
+   */
+  proxyProtocol: boolean;
+  /** CIDRs (IPv4 or IPv6; a bare address is one host) allowed to send a PROXY header */
+  trustedProxies: string[];
   /** requests per second per connection (0 = no limit), and the burst allowed above it */
   rateLimit: number;
   rateBurst: number;
@@ -101,6 +109,8 @@ export const SERVER_DEFAULTS: Omit<ServerConfig, 'db' | 'dbPool'> = {
   loginFailWindowMs: 60_000,
   loginTimeoutMs: 60_000,
   maxConnectionsPerAddress: 4096,
+  proxyProtocol: false,
+  trustedProxies: [],
   rateLimit: 2000,
   rateBurst: 4000,
   metricsHost: '127.0.0.1',
@@ -125,7 +135,7 @@ export function resolveServerConfig(
   checkInt('tokenTtlMs', config.tokenTtlMs, 1000, 10 * 365 * 24 * 3600 * 1000);
   checkInt('maxQueuedRequests', config.maxQueuedRequests, 1, 1_000_000);
   checkInt('loginFailLimit', config.loginFailLimit, 1, 1_000_000);
-  checkInt('loginFailLimitPerAddress', config.loginFailLimitPerAddress, 1, 1_000_000);
+  checkInt('loginFailLimitPerAddress', config.loginFailLimitPerAddress, 0, 1_000_000);
   checkInt('loginFailWindowMs', config.loginFailWindowMs, 1, 24 * 3600 * 1000);
   checkInt('loginTimeoutMs', config.loginTimeoutMs, 100, 24 * 3600 * 1000);
   checkInt('maxConnectionsPerAddress', config.maxConnectionsPerAddress, 0, 10_000_000);
@@ -138,9 +148,29 @@ export function resolveServerConfig(
   if (!/^[\w.:-]{1,64}$/.test(config.redisPrefix)) throw configError('redisPrefix', 'must be 1-64 letters, digits, dot, colon, dash or underscore');
   if (!LOG_LEVELS.has(config.logLevel)) throw configError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}`);
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw configError('tls', '--tls-cert and --tls-key go together');
+  trustedProxyList(config.trustedProxies);
+  if (config.proxyProtocol && config.trustedProxies.length === 0) throw configError('trustedProxies', '--proxy-protocol needs --trusted-proxies CIDR[,CIDR…]');
+  if (!config.proxyProtocol && config.trustedProxies.length > 0) throw configError('trustedProxies', 'only with --proxy-protocol');
+  if (config.proxyProtocol && config.tlsCert !== undefined) throw configError('proxyProtocol', 'not with --tls-cert: end TLS at the proxy');
   if (!/^(sqlite:|mysql:\/\/)/.test(config.db)) throw configError('db', 'must start with sqlite: or mysql://');
   if (!/^[\w.-]{1,64}$/.test(config.nodeId)) throw configError('nodeId', 'must be 1-64 letters, digits, dot, dash or underscore');
   return config;
+}
+
+/** The --trusted-proxies CIDRs as a BlockList; throws CHAT_ERR_CONFIG naming the bad entry. */
+export function trustedProxyList(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [address = '', prefix, extra] = cidr.split('/');
+    const family = isIP(address);
+    const bits = family === 6 ? 128 : 32;
+    const length = prefix === undefined ? bits : Number(prefix);
+    if (family === 0 || extra !== undefined || !/^\d{1,3}$/.test(prefix ?? '0') || length > bits) {
+      throw configError('trustedProxies', `expected ADDRESS/PREFIX (IPv4 or IPv6), got ${JSON.stringify(cidr)}`);
+    }
+    list.addSubnet(address, length, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return list;
 }
 
 export interface ServerAddress {

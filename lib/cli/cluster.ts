@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHAT_BIN = join(ROOT, 'bin', 'chat.js');
 const TEMPLATE = join(ROOT, 'nginx', 'chat.conf.template');
 const START_TIMEOUT_MS = 60_000;
-const STREAM_MODULES = ['/usr/lib/nginx/modules/ngx_stream_module.so', '/usr/share/nginx/modules/ngx_stream_module.so'];
+export const STREAM_MODULES = ['/usr/lib/nginx/modules/ngx_stream_module.so', '/usr/share/nginx/modules/ngx_stream_module.so'];
 
 export interface ClusterArgs {
   stateDir: string;
@@ -74,7 +74,9 @@ async function startNode(args: ClusterArgs, index: number, port: number): Promis
   const fd = openSync(log, 'a');
   const serveArgs = [
     CHAT_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--node-id', id, '--db', args.db,
-    '--redis', args.redis, '--max-connections-per-address', '0', '--log-level', args.logLevel,
+    '--redis', args.redis, '--log-level', args.logLevel,
+    // nginx names each client in a PROXY header, so the per-address limits stay on and count clients.
+    '--proxy-protocol', '--trusted-proxies', '127.0.0.1/32',
     ...(args.redisPrefix ? ['--redis-prefix', args.redisPrefix] : []),
     ...(args.presenceTtlMs ? ['--presence-ttl-ms', String(args.presenceTtlMs)] : []),
   ];

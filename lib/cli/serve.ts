@@ -57,6 +57,7 @@ export async function serve(config: ServerConfig): Promise<void> {
   log.info({
     host: address.address, port: address.port, tls: Boolean(tls), db: redactDb(config.db),
     bus: config.redis === undefined ? 'local' : redactDb(config.redis), ...(redis ? { sharded: redis.cluster } : {}),
+    ...(config.proxyProtocol ? { trustedProxies: config.trustedProxies } : {}),
   }, 'listening');
   await new Promise<void>((resolve) => {
     let stopping = false;

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   CHAT_ERR_IDLE_TIMEOUT: 'nothing was received within the idle timeout; the connection is closed',
   CHAT_ERR_LOGIN_TIMEOUT: 'the connection did not log in in time; it is closed',
   CHAT_ERR_TOO_MANY_CONNECTIONS: 'this address has too many open connections; the new one is closed',
+  CHAT_ERR_PROXY_HEADER: 'the PROXY protocol header is missing, malformed, or from an untrusted address; the connection is closed',
   CHAT_ERR_SHUTTING_DOWN: 'the server is stopping',
   // users and friends
   CHAT_ERR_NAME_TAKEN: 'that name is already registered (names are unique regardless of case)',

@@ -3,7 +3,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { Bus } from '../bus/bus.ts';
 import { countingBus } from '../bus/counting-bus.ts';
 import { resyncSessions, type ResyncSession } from '../bus/resync.ts';
-import type { ServerConfig } from '../config.ts';
+import { trustedProxyList, type ServerConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
 import { ERROR_CODES } from '../protocol/errors.ts';
@@ -17,6 +17,8 @@ import { handlers } from './handlers/index.ts';
 import { LISTEN_BACKLOG } from './listen-backlog.ts';
 import { MessageWriter } from './message-writer.ts';
 import type { ServerMetrics } from './metrics.ts';
+import { ProxyHeaderReader } from './proxy-header.ts';
+import { refuse } from './refuse.ts';
 import { Presence, ServerSession, type SessionDeps } from './session.ts';
 import { Sessions } from './sessions.ts';
 import { FailureThrottle } from './throttle.ts';
@@ -44,6 +46,8 @@ export class ChatServer {
   private readonly loginThrottle: LoginThrottle;
   private readonly sessionDeps: SessionDeps;
   private readonly perAddress: AddressLimit;
+  /** set with --proxy-protocol: the client's address comes from the proxy's header */
+  private readonly proxyHeaders: ProxyHeaderReader | null;
   /** what handlers publish on: the deps' bus, counted when metrics are on */
   private readonly bus: Bus;
   private stopping: Promise<void> | null = null;
@@ -74,6 +78,7 @@ export class ChatServer {
       loginTimeoutMs: deps.config.loginTimeoutMs,
     };
     this.perAddress = new AddressLimit(deps.config.maxConnectionsPerAddress);
+    this.proxyHeaders = deps.config.proxyProtocol ? new ProxyHeaderReader(trustedProxyList(deps.config.trustedProxies), deps.log) : null;
     const { loginFailLimit, loginFailLimitPerAddress, loginFailWindowMs } = deps.config;
     this.loginThrottle = {
       byAccount: new FailureThrottle(loginFailLimit, loginFailWindowMs),
@@ -150,18 +155,21 @@ export class ChatServer {
     return this.net.address() as AddressInfo;
   }
 
+  /** Serves a new connection as from the client's address: the socket's, or the PROXY header's. */
   private accept(socket: Socket): void {
+    if (!this.proxyHeaders || this.stopping) return this.acceptFrom(socket, socket.remoteAddress ?? 'unknown');
+    void this.proxyHeaders.clientAddress(socket).then((remote) => remote !== null && this.acceptFrom(socket, remote));
+  }
+
+  private acceptFrom(socket: Socket, remote: string): void {
     const { config, store, log } = this.deps;
     const bus = this.bus;
     if (this.stopping) {
       socket.destroy();
       return;
     }
-    const remote = socket.remoteAddress ?? 'unknown';
     if (!this.perAddress.tryAdd(remote)) {
-      const { CHAT_ERR_TOO_MANY_CONNECTIONS: message } = ERROR_CODES;
-      socket.end(encodeFrame({ id: null, ok: false, code: 'CHAT_ERR_TOO_MANY_CONNECTIONS', message }));
-      setTimeout(() => socket.destroy(), 2000).unref();
+      refuse(socket, 'CHAT_ERR_TOO_MANY_CONNECTIONS');
       return;
     }
     const id = `${config.nodeId}:${this.nextConn++}`;
@@ -203,6 +211,7 @@ export class ChatServer {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
+      this.proxyHeaders?.destroyAll();
       for (const conn of this.connections) conn.pauseReading();
       await new Promise((r) => setImmediate(r)); // handlers already running queue their messages
       await this.writer.drain();

@@ -7,6 +7,7 @@ export class FailureThrottle {
   private windows = new Map<string, { count: number; resetAt: number }>();
 
   constructor(
+    /** 0 turns the throttle off */
     private readonly limit: number,
     private readonly windowMs: number,
     /** beyond this many tracked keys, expired ones are swept so memory stays bounded */
@@ -21,6 +22,7 @@ export class FailureThrottle {
   }
 
   fail(key: string, now = Date.now()): void {
+    if (this.limit === 0) return; // off: nothing is counted, so nothing is refused
     const w = this.windows.get(key);
     if (!w || w.resetAt <= now) {
       if (this.windows.size >= this.sweepAbove) this.sweep(now);

@@ -5,13 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { ChatClient } from '../../lib/client/client.ts';
-import { readState, type ClusterState, type NodeRecord } from '../../lib/cli/cluster.ts';
+import { readState, STREAM_MODULES, type ClusterState, type NodeRecord } from '../../lib/cli/cluster.ts';
 import { jsonLines, runCli, tempDir } from './server.ts';
 import { missingService } from './assert.ts';
 
 export function haveNginx(): boolean {
   const ok = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).status === 0;
-  return ok && ['/usr/lib/nginx/modules/ngx_stream_module.so', '/usr/share/nginx/modules/ngx_stream_module.so'].some((p) => existsSync(p));
+  return ok && STREAM_MODULES.some((p) => existsSync(p));
 }
 
 /** Like requireMariadb: missing nginx fails under CI=true, and is skipped loudly elsewhere. */

@@ -79,11 +79,28 @@ creds('failed logins are throttled per address; another address is unaffected', 
   try {
     const c = await ChatClient.connect({ host: server.host, port: server.port });
     await c.request('register', { user: 'yuri', password: 'yuri-pass-123' });
+    const { token } = await c.request('login', { user: 'yuri', password: 'yuri-pass-123' });
     c.destroy();
     for (let i = 0; i < 4; i++) assert.is(await tryLogin(server.port, { user: `nobody${i}`, password: 'whatever-1' }), 'CHAT_ERR_AUTH_FAILED');
-    assert.is(await tryLogin(server.port, { token: 'forged-token' }), 'CHAT_ERR_LOGIN_THROTTLED', 'token guessing counts too');
     assert.is(await tryLogin(server.port, { user: 'yuri', password: 'yuri-pass-123' }), 'CHAT_ERR_LOGIN_THROTTLED');
+    assert.is(await tryLogin(server.port, { token: 'forged-token' }), 'CHAT_ERR_TOKEN_INVALID', 'a token is not a password guess');
+    assert.is(await tryLogin(server.port, { token }), 'ok', 'a throttled address still resumes by token');
     assert.is(await tryLogin(server.port, { user: 'yuri', password: 'yuri-pass-123' }, '127.0.0.2'), 'ok');
+  } finally {
+    await server.stop();
+  }
+});
+
+creds('--login-fail-limit-per-address 0 turns the per-address throttle off; the per-account one stays', async () => {
+  const server = await startServer({ args: ['--login-fail-limit-per-address', '0', '--login-fail-limit', '2'] });
+  try {
+    const c = await ChatClient.connect({ host: server.host, port: server.port });
+    await c.request('register', { user: 'zoe', password: 'zoe-pass-123' });
+    c.destroy();
+    for (let i = 0; i < 6; i++) assert.is(await tryLogin(server.port, { user: `nobody${i}`, password: 'whatever-1' }), 'CHAT_ERR_AUTH_FAILED');
+    assert.is(await tryLogin(server.port, { user: 'zoe', password: 'zoe-pass-123' }), 'ok');
+    for (let i = 0; i < 2; i++) assert.is(await tryLogin(server.port, { user: 'zoe', password: 'whatever-1' }), 'CHAT_ERR_AUTH_FAILED');
+    assert.is(await tryLogin(server.port, { user: 'zoe', password: 'zoe-pass-123' }), 'CHAT_ERR_LOGIN_THROTTLED');
   } finally {
     await server.stop();
   }

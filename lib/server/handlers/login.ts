@@ -2,7 +2,7 @@ import type { UserRow } from '../../db/store.ts';
 import { ChatError } from '../../protocol/errors.ts';
 import { checkName, nameKey } from '../../protocol/names.ts';
 import { decoy, hashToken, newToken, verifyPassword } from '../credentials.ts';
-import type { Handler } from '../context.ts';
+import type { Handler, HandlerContext } from '../context.ts';
 
 /**
  * A token login moves the token's expiry to now + TTL only when the stored expiry is more than
@@ -14,39 +14,41 @@ export const TOKEN_SLIDE_STEP = 1 / 30;
 export const login: Handler<'login'> = async (ctx, body) => {
   if (ctx.session.user) throw new ChatError('CHAT_ERR_ALREADY_LOGGED_IN');
   const now = Date.now();
-  const { byAccount, byAddress } = ctx.loginThrottle;
-  const address = ctx.session.remote;
-  const account = 'user' in body ? nameKey(body.user) : null;
-  // Refused before any hashing, so a guesser pays with time and the server with nothing.
-  const wait = Math.max(byAddress.retryAfter(address, now), account === null ? 0 : byAccount.retryAfter(account, now));
-  if (wait > 0) throw new ChatError('CHAT_ERR_LOGIN_THROTTLED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
-  const failed = (code: 'CHAT_ERR_TOKEN_INVALID' | 'CHAT_ERR_AUTH_FAILED') => {
-    byAddress.fail(address, now);
-    if (account !== null) byAccount.fail(account, now);
-    ctx.log.info({ session: ctx.session.id, remote: address, code }, 'login failed');
-    return new ChatError(code);
-  };
   let expires = now + ctx.config.tokenTtlMs;
   let user: UserRow | null;
   let token: string;
   let tokenHash: string;
   if ('token' in body) {
-    // Resuming skips the password hash: the token is a 256-bit secret, one SHA-256 checks it.
+    // Resuming is not a password guess, so the password throttle neither refuses nor counts it:
+    // failures by others on the same address (everyone behind a proxy that sends no PROXY header)
+    // or on the same account must not lock out sessions that hold a token. Tokens are not
+    // throttled at all: guessing a 256-bit secret is hopeless, and a wrong one costs one SHA-256
+    // and one indexed read, like any other request under the per-connection rate limit.
     // The expiry slides forward when it was last moved more than a step ago (never by an upsert:
     // a token revoked meanwhile stays revoked); the reply says the expiry the token now has.
     tokenHash = hashToken(body.token);
     const slideIfBefore = expires - Math.floor(ctx.config.tokenTtlMs * TOKEN_SLIDE_STEP);
     const resumed = await ctx.store.resumeToken(tokenHash, now, expires, slideIfBefore);
-    if (!resumed) throw failed('CHAT_ERR_TOKEN_INVALID');
+    if (!resumed) throw loginFailed(ctx, 'CHAT_ERR_TOKEN_INVALID');
     ({ user, expiresAt: expires } = resumed);
     token = body.token;
   } else {
+    const { byAccount, byAddress } = ctx.loginThrottle;
+    const address = ctx.session.remote;
+    const account = nameKey(body.user);
+    // Refused before any hashing, so a guesser pays with time and the server with nothing.
+    const wait = Math.max(byAddress.retryAfter(address, now), byAccount.retryAfter(account, now));
+    if (wait > 0) throw new ChatError('CHAT_ERR_LOGIN_THROTTLED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
     const check = checkName(body.user);
     user = check.ok ? await ctx.store.userByKey(check.key) : null;
     // Verify against a decoy when the user is unknown, so timing does not reveal which names exist.
     const ok = await verifyPassword(body.password, user?.passwordHash ?? (await decoy()));
-    if (!user || !ok) throw failed('CHAT_ERR_AUTH_FAILED');
-    byAccount.reset(account!);
+    if (!user || !ok) {
+      byAddress.fail(address, now);
+      byAccount.fail(account, now);
+      throw loginFailed(ctx, 'CHAT_ERR_AUTH_FAILED');
+    }
+    byAccount.reset(account);
     ({ token, hash: tokenHash } = newToken());
     await ctx.store.saveToken(tokenHash, user.id, expires);
   }
@@ -54,3 +56,8 @@ export const login: Handler<'login'> = async (ctx, body) => {
   ctx.log.info({ userId: user.id, session: ctx.session.id, resumed: 'token' in body }, 'login');
   return { user_id: user.id, user: user.name, token, token_expires: new Date(expires).toISOString() };
 };
+
+function loginFailed(ctx: HandlerContext, code: 'CHAT_ERR_TOKEN_INVALID' | 'CHAT_ERR_AUTH_FAILED'): ChatError {
+  ctx.log.info({ session: ctx.session.id, remote: ctx.session.remote, code }, 'login failed');
+  return new ChatError(code);
+}

@@ -24,6 +24,13 @@ test('reset clears a key', () => {
   assert.is(t.retryAfter('k', 0), 0);
 });
 
+test('a limit of 0 turns the throttle off: nothing is counted or refused', () => {
+  const t = new FailureThrottle(0, 1000);
+  for (let i = 0; i < 100; i++) t.fail('k', 0);
+  assert.is(t.retryAfter('k', 0), 0);
+  assert.is((t as unknown as { windows: Map<string, unknown> }).windows.size, 0);
+});
+
 test('expired keys are swept once many are tracked, so memory stays bounded', () => {
   const t = new FailureThrottle(1, 10, 100);
   for (let i = 0; i < 100; i++) t.fail(`old${i}`, 0);
