@@ -77,7 +77,8 @@ async function main() {
     console.log('ok   tsc --noEmit');
   }
   let files = findTests(join(root, 'test'));
-  if (filters.length > 0) files = files.filter((f) => filters.some((p) => f.includes(p)));
+  // matched against the path under the repository, so a checkout's own path (say /work/wt/client-help) matches nothing
+  if (filters.length > 0) files = files.filter((f) => filters.some((p) => relative(root, f).includes(p)));
   const queue = [...files];
   const worker = async () => {
     for (let file = queue.shift(); file; file = queue.shift()) {

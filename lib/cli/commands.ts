@@ -1,5 +1,7 @@
+import { outcomeUnknown, sendMessage } from '../client/send-message.ts';
+import { ChatError } from '../protocol/errors.ts';
 import { Output, safe } from './output.ts';
-import { connectTo, newClientMsgId, requireCredentials, withSession, type Credentials, type Target } from './session.ts';
+import { connectTo, requireCredentials, withReconnectingSession, withSession, type Credentials, type Target } from './session.ts';
 import { UsageError } from './errors.ts';
 
 export interface CommandEnv {
@@ -81,17 +83,29 @@ export interface SendArgs {
   clientMsgId?: string | undefined;
 }
 
+/** How often `send` reconnects to resend a message whose answer it lost (about 8 s with the default backoff). */
+const SEND_RECONNECTS = 5;
+
+/**
+ * Sends one message. When the connection drops before the answer, it reconnects and sends the
+ * message again with the same client_msg_id, so it is stored once (`duplicate` then says it was
+ * stored by the first try). Giving up, it names that id, for a later retry with --client-msg-id.
+ */
 export async function send({ target, creds, out }: CommandEnv, args: SendArgs): Promise<void> {
   if ((args.to === undefined) === (args.group === undefined)) throw new UsageError('send NAME TEXT, or send --group NAME TEXT');
-  await withSession(target, creds, async (client) => {
-    const r = await client.request('send', {
-      ...(args.to !== undefined ? { to: args.to } : { group: args.group! }),
-      text: args.text,
-      client_msg_id: args.clientMsgId ?? newClientMsgId(),
-    });
-    const where = args.to !== undefined ? { to: args.to } : { group: args.group! };
-    out.emit({ type: 'sent', ...where, ...r }, `sent (seq ${r.seq}${r.duplicate ? ', already stored earlier' : ''})`);
+  const where = args.to !== undefined ? { to: args.to } : { group: args.group! };
+  const options = { receive: false, ack: false, maxAttempts: SEND_RECONNECTS };
+  const r = await withReconnectingSession(target, creds, options, async (session) => {
+    const outgoing = sendMessage(session, where, args.text, args.clientMsgId);
+    try {
+      return await outgoing.done;
+    } catch (err) {
+      if (!outcomeUnknown(err)) throw err;
+      const { code, message } = err as ChatError;
+      throw new ChatError(code, `${message}; the message may have been stored: resend it with --client-msg-id ${outgoing.clientMsgId}`);
+    }
   });
+  out.emit({ type: 'sent', ...where, ...r }, `sent (seq ${r.seq}${r.duplicate ? ', already stored earlier' : ''})`);
 }
 
 export interface HistoryArgs {

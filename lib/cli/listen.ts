@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Session } from '../client/session.ts';
 import { ChatError } from '../protocol/errors.ts';
 import type { MessageView } from '../protocol/messages.ts';
 import type { CommandEnv } from './commands.ts';
 import { EXIT } from './errors.ts';
-import { requireCredentials } from './session.ts';
+import { clientTls, requireCredentials } from './session.ts';
 
 export interface ListenArgs {
   count?: number | undefined;
@@ -25,9 +24,8 @@ const FINAL_ACK_WAIT_MS = 10_000;
  */
 export async function listen({ target, creds, out }: CommandEnv, args: ListenArgs): Promise<number> {
   const { user, password } = requireCredentials(creds);
-  const tls = target.tls && { ca: target.tls.ca === undefined ? undefined : readFileSync(target.tls.ca) };
   // Acks are ours to send: only what was printed, never a message past --count.
-  const session = new Session({ host: target.host, port: target.port, ack: false, clientOptions: { tls } });
+  const session = new Session({ host: target.host, port: target.port, ack: false, clientOptions: { tls: clientTls(target) } });
   let printed = 0;
   let finish!: (outcome: number | Error) => void;
   const done = new Promise<number | Error>((resolve) => (finish = resolve));

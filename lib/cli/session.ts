@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ChatClient } from '../client/client.ts';
+import { ChatClient, type ClientTls } from '../client/client.ts';
+import { Session, type SessionOptions } from '../client/session.ts';
 import type { Results } from '../protocol/messages.ts';
 import { UsageError } from './errors.ts';
 
@@ -10,9 +11,13 @@ export interface Target {
   tls?: { ca?: string | undefined } | undefined;
 }
 
+/** The client's TLS settings for `target`, with the CA file read. */
+export function clientTls(target: Target): ClientTls | undefined {
+  return target.tls && { ca: target.tls.ca === undefined ? undefined : readFileSync(target.tls.ca) };
+}
+
 export function connectTo(target: Target): Promise<ChatClient> {
-  const tls = target.tls && { ca: target.tls.ca === undefined ? undefined : readFileSync(target.tls.ca) };
-  return ChatClient.connect({ host: target.host, port: target.port, tls });
+  return ChatClient.connect({ host: target.host, port: target.port, tls: clientTls(target) });
 }
 
 export interface Credentials {
@@ -47,4 +52,22 @@ export async function withSession<T>(
   }
 }
 
-export { newClientMsgId } from '../client/client-msg-id.ts';
+/**
+ * Like `withSession`, on a Session (lib/client/session.ts) that reconnects when its connection
+ * drops, so `fn` can retry across it. Closing logs out, as `withSession` does.
+ */
+export async function withReconnectingSession<T>(
+  target: Target,
+  creds: Credentials,
+  options: Partial<Omit<SessionOptions, 'host' | 'port'>>,
+  fn: (session: Session) => Promise<T>,
+): Promise<T> {
+  const { user, password } = requireCredentials(creds);
+  const session = new Session({ ...options, host: target.host, port: target.port, clientOptions: { tls: clientTls(target) } });
+  try {
+    await session.login(user, password);
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}

@@ -44,6 +44,8 @@ export interface SessionOptions {
   maxAttempts?: number;
   /** ack every message handed out, so the delivered cursor follows what this client has (default true) */
   ack?: boolean;
+  /** false: hand out no messages and sync nothing (a session that only sends, such as `chat send`) */
+  receive?: boolean;
   clientOptions?: Partial<Omit<ClientOptions, 'host' | 'port'>>;
   /** how to open a connection (tests pass a fake) */
   connect?: (options: ClientOptions) => Promise<SessionClient>;
@@ -170,11 +172,11 @@ export class Session {
   private attach(client: SessionClient, resumed: boolean): void {
     const generation = ++this.generation;
     this.client = client;
-    const stream = new MessageStream(this.syncSource(client), (m) => this.deliver(m), (err) => this.emit('error', err));
+    const stream = this.options.receive === false ? null : new MessageStream(this.syncSource(client), (m) => this.deliver(m), (err) => this.emit('error', err));
     client.onPush((frame) => {
       if (generation !== this.generation) return;
-      if (frame.type === 'message') stream.push(frame);
-      else this.emit('push', frame);
+      if (frame.type !== 'message') this.emit('push', frame);
+      else stream?.push(frame);
     });
     client.onClose((err) => {
       if (generation !== this.generation || this.closing) return;
@@ -183,7 +185,7 @@ export class Session {
     });
     this.setState({ state: 'connected', attempt: 0 });
     this.emit('ready', resumed);
-    stream.start().catch((err: Error) => {
+    stream?.start().catch((err: Error) => {
       if (generation !== this.generation) return;
       this.emit('error', err);
       client.destroy(); // a failed catch-up is retried on a fresh connection

@@ -1,7 +1,7 @@
 // Owns the network side of the TUI. Session events (the receive loop) and the views' intents
 // become actions in one queue; the queue is drained into the reducer, effects that need the
 // network run after, and the views are asked to render at most once per tick.
-import { newClientMsgId } from '../client/client-msg-id.ts';
+import { outcomeUnknown, sendMessage } from '../client/send-message.ts';
 import { Session, type SessionOptions, type StateInfo } from '../client/session.ts';
 import { parseServerAddress } from '../config.ts';
 import { ChatError } from '../protocol/errors.ts';
@@ -299,15 +299,20 @@ export class Controller implements Intents {
     const conv = this.state.conversations[key];
     const name = key.slice(1);
     const target = key.startsWith('#') ? { group: name } : { to: name };
-    s.request('send', { ...target, text, client_msg_id: newClientMsgId() }).then(
+    // Shown as pending, under its client_msg_id, until the server answers: across a reconnect
+    // it is sent again with that id, never re-typed under a new one.
+    const { clientMsgId, done } = sendMessage(s, target, text);
+    this.dispatch({ t: 'sending', key, pending: { clientMsgId, text } });
+    if (this.state.scroll !== null) this.dispatch({ t: 'scroll', to: null });
+    done.then(
       (r) => {
-        const message: MessageView = { conversation: r.conversation, seq: r.seq, from: this.state.me, ...target, text, ts: r.ts };
+        const message: MessageView = { conversation: r.conversation, seq: r.seq, from: this.state.me, ...target, text, ts: r.ts, client_msg_id: clientMsgId };
         if (!key.startsWith('#')) message.to = conv?.name ?? name;
         this.dispatch({ t: 'message', message });
-        if (this.state.scroll !== null && this.state.open === key) this.dispatch({ t: 'scroll', to: null });
       },
       (err) => {
-        this.dispatch({ t: 'notice', text: `Not sent: ${describeError(err)}`, error: true });
+        this.dispatch({ t: 'send_failed', key, clientMsgId });
+        this.dispatch({ t: 'notice', text: `${outcomeUnknown(err) ? 'Not confirmed' : 'Not sent'}: ${describeError(err)}`, error: true });
         restore();
       },
     );

@@ -17,8 +17,12 @@ export interface LayoutOptions {
   group: boolean;
   /** the first seq shown as new (messages from others at or after it get a marker above) */
   newFrom?: number | undefined;
+  /** my messages not stored yet: drawn after the others, marked as sending */
+  pending?: readonly { text: string }[];
   now?: Date;
 }
+
+export const SENDING = 'sending…';
 
 /** Terminal-safe text for tagged output: controls stripped, braces escaped. */
 export function safe(text: string): string {
@@ -39,12 +43,12 @@ export function bubbleTextWidth(width: number): number {
   return Math.max(4, Math.floor(width * 0.75) - 4);
 }
 
-/** One message as a bubble: its lines, each exactly `width` columns. */
-export function layoutBubble(m: MessageView, mine: boolean, o: LayoutOptions): Line[] {
+/** One message as a bubble: its lines, each exactly `width` columns. A pending one (mine, not stored yet) is gray and says so. */
+export function layoutBubble(m: Pick<MessageView, 'from' | 'text' | 'ts'>, mine: boolean, o: LayoutOptions, pending = false): Line[] {
   const width = Math.max(12, o.width);
   const maxText = Math.min(bubbleTextWidth(width), width - 5);
   const body = wrap(stripControls(m.text), maxText);
-  const time = formatTime(m.ts, o.now);
+  const time = pending ? SENDING : formatTime(m.ts, o.now);
   const who = mine ? '' : o.group ? stripControls(m.from) : '';
   let header = who ? `${who} · ${time}` : time;
   header = truncate(header, maxText);
@@ -53,7 +57,7 @@ export function layoutBubble(m: MessageView, mine: boolean, o: LayoutOptions): L
   const indent = mine ? Math.max(0, width - bubbleW - 1) : 1;
   const pad = ' '.repeat(indent);
   const right = (lineW: number) => ' '.repeat(Math.max(0, width - indent - lineW));
-  const color = mine ? 'cyan' : 'white';
+  const color = pending ? 'gray' : mine ? 'cyan' : 'white';
   const fill = '─'.repeat(inner - strWidth(header) - 1);
   const lines: Line[] = [];
   const topPlain = `╭─ ${header} ${fill}╮`;
@@ -89,6 +93,7 @@ export function layoutConversation(messages: readonly MessageView[], o: LayoutOp
     }
     lines.push(...layoutBubble(m, mine, o));
   }
+  for (const p of o.pending ?? []) lines.push(...layoutBubble({ from: o.me, text: p.text, ts: '' }, true, o, true));
   return lines;
 }
 

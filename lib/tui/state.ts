@@ -16,12 +16,19 @@ export interface Conversation {
   id?: string;
   /** oldest first, one per seq */
   messages: MessageView[];
+  /** my messages sent but not answered yet, oldest first: shown after `messages` until stored (or refused) */
+  pending: PendingMessage[];
   read: number;
   lastSeq: number;
   unread: number;
   /** while open: the first seq that arrived unread, marked as new */
   newFrom?: number | undefined;
   historyLoaded: boolean;
+}
+
+export interface PendingMessage {
+  clientMsgId: string;
+  text: string;
 }
 
 export interface Entry {
@@ -72,6 +79,8 @@ export type Action =
   | { t: 'connection'; state: ConnectionState; detail?: string }
   | { t: 'roster'; friends: Results['friends']; groups: Results['groups']; conversations: ConversationView[] }
   | { t: 'message'; message: MessageView }
+  | { t: 'sending'; key: string; pending: PendingMessage }
+  | { t: 'send_failed'; key: string; clientMsgId: string }
   | { t: 'history'; key: string; messages: MessageView[] }
   | { t: 'open'; key: string }
   | { t: 'close_conversation' }
@@ -117,7 +126,7 @@ export function keyOfMessage(m: MessageView, me: string): string {
 
 function emptyConversation(key: string): Conversation {
   const kind = key.startsWith('#') ? 'group' : 'direct';
-  return { key, kind, name: key.slice(1), messages: [], read: 0, lastSeq: 0, unread: 0, historyLoaded: false };
+  return { key, kind, name: key.slice(1), messages: [], pending: [], read: 0, lastSeq: 0, unread: 0, historyLoaded: false };
 }
 
 function applyEdit(e: Editor, op: EditOp): Editor {
@@ -142,6 +151,18 @@ function mergeMessages(list: MessageView[], incoming: MessageView[]): MessageVie
   const last = list.at(-1);
   if (fresh.length === 1 && (!last || fresh[0]!.seq > last.seq)) return [...list, fresh[0]!];
   return [...list, ...fresh].sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * The pending messages that none of `stored` settles. A message of mine carries the
+ * client_msg_id it was sent with however it arrives (the send's answer, a sync after a
+ * reconnect, a push from my other terminal), so a retried message is shown once.
+ */
+function stillPending(pending: PendingMessage[], stored: readonly MessageView[], me: string): PendingMessage[] {
+  if (pending.length === 0) return pending;
+  const ids = new Set(stored.filter((m) => m.from === me && m.client_msg_id !== undefined).map((m) => m.client_msg_id));
+  const left = pending.filter((p) => !ids.has(p.clientMsgId));
+  return left.length === pending.length ? pending : left;
 }
 
 /** The conversation list: anything unread first, then requests, friends (online first) and groups. */
@@ -208,9 +229,12 @@ export function reduce(s: State, a: Action): State {
       const mine = m.from === s.me;
       const open = s.open === key;
       const before = s.conversations[key];
-      if (before?.messages.some((x) => x.seq === m.seq)) return s;
+      if (before?.messages.some((x) => x.seq === m.seq)) {
+        const pending = stillPending(before.pending, [m], s.me);
+        return pending === before.pending ? s : withConversation(s, key, (c) => ({ ...c, pending }));
+      }
       let next = withConversation(s, key, (c) => {
-        const conv = { ...c, id: m.conversation, messages: mergeMessages(c.messages, [m]) };
+        const conv = { ...c, id: m.conversation, messages: mergeMessages(c.messages, [m]), pending: stillPending(c.pending, [m], s.me) };
         if (m.seq > c.lastSeq) {
           conv.lastSeq = m.seq;
           if (mine || open) {
@@ -226,11 +250,15 @@ export function reduce(s: State, a: Action): State {
       if (open && s.scroll !== null && !mine) next = { ...next, newBelow: true };
       return next;
     }
+    case 'sending':
+      return withConversation(s, a.key, (c) => ({ ...c, pending: [...c.pending, a.pending] }));
+    case 'send_failed':
+      return withConversation(s, a.key, (c) => ({ ...c, pending: c.pending.filter((p) => p.clientMsgId !== a.clientMsgId) }));
     case 'history':
       return withConversation(s, a.key, (c) => {
         const lastSeq = Math.max(c.lastSeq, ...a.messages.map((m) => m.seq));
         const id = a.messages[0]?.conversation ?? c.id;
-        return { ...c, ...(id ? { id } : {}), messages: mergeMessages(c.messages, a.messages), historyLoaded: true, lastSeq, read: s.open === a.key ? lastSeq : c.read };
+        return { ...c, ...(id ? { id } : {}), messages: mergeMessages(c.messages, a.messages), pending: stillPending(c.pending, a.messages, s.me), historyLoaded: true, lastSeq, read: s.open === a.key ? lastSeq : c.read };
       });
     case 'open': {
       const next = withConversation(s, a.key, (c) => ({

@@ -164,7 +164,7 @@ export class View {
       const online = group ? undefined : st.friends.find((f) => f.name === conv.name)?.online;
       const title = group ? `#${conv.name}${desc ? ' · ' + desc : ''}` : `${conv.name}${online === undefined ? '' : online ? ' · online' : ' · offline'}`;
       this.messages.setLabel(' ' + s(truncate(stripControls(title), Math.max(4, paneW - 4))) + ' ');
-      const lines = layoutConversation(conv.messages, { width: paneW, me: st.me, group, newFrom: conv.newFrom });
+      const lines = layoutConversation(conv.messages, { width: paneW, me: st.me, group, newFrom: conv.newFrom, pending: conv.pending });
       const total = lines.length;
       let bottom = st.scroll === null ? total : Math.min(total, Math.max(Math.min(total, visible), st.scroll));
       const start = Math.max(0, bottom - visible);

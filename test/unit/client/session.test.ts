@@ -2,91 +2,10 @@
 // the password), re-sync from the last seq handed out, and when it gives up.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { backoffDelay, Session, type SessionClient, type StateInfo } from '../../../lib/client/session.ts';
+import { backoffDelay, Session, type StateInfo } from '../../../lib/client/session.ts';
 import { ChatError } from '../../../lib/protocol/errors.ts';
-import type { MessageView, PushFrame } from '../../../lib/protocol/messages.ts';
-
-/** The server side the fake connections share: messages, cursors, valid tokens. */
-class FakeServer {
-  messages: MessageView[] = [];
-  delivered = 0;
-  tokens = new Set<string>();
-  password = 'pw-123456';
-  up = true;
-  connects = 0;
-  requests: { type: string; body: any }[] = [];
-  clients: FakeClient[] = [];
-  nextToken = 1;
-
-  add(text: string, from = 'bob'): MessageView {
-    const m: MessageView = { conversation: 'c1', seq: this.messages.length + 1, from, to: 'me', text, ts: new Date().toISOString() };
-    this.messages.push(m);
-    return m;
-  }
-}
-
-class FakeClient implements SessionClient {
-  private pushes = new Set<(f: PushFrame) => void>();
-  private closes = new Set<(e?: Error) => void>();
-  closed = false;
-  constructor(private server: FakeServer) {}
-  async request(type: string, body: any): Promise<any> {
-    if (this.closed) throw new ChatError('CHAT_ERR_DISCONNECTED');
-    const s = this.server;
-    s.requests.push({ type, body });
-    await Promise.resolve();
-    switch (type) {
-      case 'login': {
-        if ('token' in body) {
-          if (!s.tokens.has(body.token)) throw new ChatError('CHAT_ERR_TOKEN_INVALID');
-        } else if (body.password !== s.password) {
-          throw new ChatError('CHAT_ERR_AUTH_FAILED');
-        }
-        const token = 'token' in body ? body.token : `t${s.nextToken++}`;
-        s.tokens.add(token);
-        return { user_id: 1, user: 'me', token, token_expires: '' };
-      }
-      case 'conversations': {
-        const last = s.messages.length;
-        return { conversations: [{ conversation: 'c1', with: 'bob', delivered: s.delivered, read: 0, last_seq: last, unread: 0 }] };
-      }
-      case 'sync': {
-        const after = body.after ?? s.delivered;
-        const limit = 2; // small pages, so paging is exercised
-        const rest = s.messages.filter((m) => m.seq > after);
-        return { conversation: 'c1', messages: rest.slice(0, limit), more: rest.length > limit };
-      }
-      case 'ack':
-        s.delivered = Math.max(s.delivered, body.seq);
-        return { conversation: body.conversation, delivered: s.delivered };
-      case 'logout':
-        return {};
-      default:
-        return {};
-    }
-  }
-  onPush(l: (f: PushFrame) => void) {
-    this.pushes.add(l);
-    return () => this.pushes.delete(l);
-  }
-  onClose(l: (e?: Error) => void) {
-    this.closes.add(l);
-    return () => this.closes.delete(l);
-  }
-  push(f: PushFrame) {
-    for (const l of this.pushes) l(f);
-  }
-  async close() {
-    this.destroy();
-  }
-  destroy() {
-    if (this.closed) return;
-    this.closed = true;
-    queueMicrotask(() => {
-      for (const l of this.closes) l();
-    });
-  }
-}
+import type { MessageView } from '../../../lib/protocol/messages.ts';
+import { FakeClient, FakeServer, until } from '../../helpers/fake-server.ts';
 
 function setup(options: { maxAttempts?: number } = {}) {
   const server = new FakeServer();
@@ -96,13 +15,7 @@ function setup(options: { maxAttempts?: number } = {}) {
     backoff: { initialMs: 5, maxMs: 20, factor: 2, jitter: 0.5 },
     random: () => 0.5,
     ...options,
-    connect: async () => {
-      server.connects++;
-      if (!server.up) throw new ChatError('CHAT_ERR_CONNECT');
-      const c = new FakeClient(server);
-      server.clients.push(c);
-      return c;
-    },
+    connect: server.connect,
   });
   const got: MessageView[] = [];
   const states: StateInfo[] = [];
@@ -111,14 +24,6 @@ function setup(options: { maxAttempts?: number } = {}) {
   session.on('state', (s) => states.push(s));
   session.on('ready', (r) => ready.push(r));
   return { server, session, got, states, ready };
-}
-
-async function until(predicate: () => boolean, what: string, ms = 2000) {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 const test = suite('session');

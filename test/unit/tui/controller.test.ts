@@ -1,10 +1,12 @@
 // The controller without a network: the queue applies actions in order, renders at most once
-// per tick, and input that cannot be sent comes back to the input line. Command parsing too.
+// per tick, input that cannot be sent comes back to the input line, and a message whose ack was
+// lost is resent under its own client_msg_id (fake connections). Command parsing too.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseInput } from '../../../lib/tui/commands.ts';
 import { Controller } from '../../../lib/tui/controller.ts';
 import type { State } from '../../../lib/tui/state.ts';
+import { FakeServer, until } from '../../helpers/fake-server.ts';
 
 const test = suite('controller');
 const tick = () => new Promise((r) => setImmediate(r));
@@ -68,6 +70,32 @@ test('login checks the fields before connecting', async () => {
   c.login('login');
   assert.match(c.state.login.error!, /server/);
   assert.is(c.state.screen, 'login');
+});
+
+test('a message whose ack was lost is resent after the reconnect with its client_msg_id, stored and shown once', async () => {
+  const server = new FakeServer();
+  const c = new Controller({
+    server: '127.0.0.1:1', user: 'me', render: () => {}, exit: () => {},
+    session: { connect: server.connect, backoff: { initialMs: 5, maxMs: 20 }, random: () => 0.5 },
+  });
+  c.dispatch({ t: 'edit', target: 2, op: { insert: server.password } });
+  c.login('login');
+  await until(() => c.state.screen === 'chat' && c.state.friends.length === 1, 'logged in, with the roster');
+  c.open('@bob');
+  c.dispatch({ t: 'edit', target: 'input', op: { insert: 'hello bob' } });
+  server.loseNextAck = true; // stored, then the connection drops before the reply
+  c.submit();
+  await until(() => server.connects === 2 && c.state.connection.state === 'connected', 'reconnected');
+  await until(() => c.state.conversations['@bob']!.messages.some((m) => m.text === 'hello bob'), 'the message shown');
+  assert.is(c.state.input.value, '', 'the message is on its way, not back in the input to be typed again');
+  // what a user does with a message that came back to the input: send it again
+  if (c.state.input.value !== '') c.submit();
+  await until(() => c.state.conversations['@bob']!.messages.length === server.messages.length, 'every send answered and shown');
+  const ids = server.requests.filter((r) => r.type === 'send').map((r) => r.body.client_msg_id);
+  assert.is(new Set(ids).size, 1, `one client_msg_id on every try: ${ids.join(', ')}`);
+  assert.equal(server.messages.map((m) => m.text), ['hello bob'], 'stored once');
+  assert.equal(c.state.conversations['@bob']!.messages.map((m) => m.text), ['hello bob'], 'shown once');
+  c.quit();
 });
 
 test('quit before logging in exits at once with 0', () => {

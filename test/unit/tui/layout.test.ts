@@ -2,7 +2,7 @@
 // bubble in one column whatever the text holds (CJK, emoji, combining marks, tabs, markup).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { layoutBubble, layoutConversation, NEW_MARKER, safe } from '../../../lib/tui/layout.ts';
+import { layoutBubble, layoutConversation, NEW_MARKER, safe, SENDING } from '../../../lib/tui/layout.ts';
 import { codePointWidth, strWidth, truncate, wrap } from '../../../lib/tui/width.ts';
 import type { MessageView } from '../../../lib/protocol/messages.ts';
 
@@ -149,6 +149,16 @@ bubbles('a marker line goes above the first new message from someone else', () =
   assert.is(lines.filter((l) => l.includes(NEW_MARKER.trim())).length, 1);
   const none = layoutConversation(messages, { width: 50, me: 'me', group: false });
   assert.not.ok(none.some((l) => l.plain.includes(NEW_MARKER.trim())));
+});
+
+bubbles('a pending message comes after the stored ones, on my side, marked as sending', () => {
+  const lines = layoutConversation([msg(1, 'you', 'stored')], { width: 50, me: 'me', group: true, pending: [{ text: 'on its way' }] });
+  const text = lines.map((l) => l.plain).join('\n');
+  assert.ok(text.indexOf('stored') < text.indexOf('on its way'));
+  const top = lines.find((l) => l.plain.includes(SENDING))!;
+  assert.ok(top, 'the pending bubble says it is sending');
+  assert.ok(top.plain.startsWith(' '.repeat(10)), 'on the right, like my other messages');
+  assert.ok(lines.every((l) => strWidth(l.plain) === 50));
 });
 
 widths.run();

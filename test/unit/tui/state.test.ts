@@ -155,6 +155,31 @@ test('leaving the open group (it drops out of the roster) closes it', () => {
   assert.is(s.open, null);
 });
 
+test('a pending message is settled by my stored message with its client_msg_id, however that arrives, and shown once', () => {
+  const mine = (seq: number, id: string, text: string): MessageView => ({ ...dm(seq, 'me', text), client_msg_id: id });
+  let s = apply(loggedIn(), { t: 'open', key: '@bob' });
+  s = apply(s, { t: 'sending', key: '@bob', pending: { clientMsgId: 'a', text: 'one' } }, { t: 'sending', key: '@bob', pending: { clientMsgId: 'b', text: 'two' } });
+  assert.equal(s.conversations['@bob']!.pending.map((p) => p.text), ['one', 'two']);
+  // after a reconnect the sync brings 'one' (stored, its ack lost) before the resend's answer does
+  s = apply(s, { t: 'message', message: mine(1, 'a', 'one') });
+  assert.equal(s.conversations['@bob']!.pending.map((p) => p.clientMsgId), ['b']);
+  s = apply(s, { t: 'message', message: mine(1, 'a', 'one') });
+  assert.equal(s.conversations['@bob']!.messages.map((m) => m.text), ['one'], 'the answer (duplicate) adds nothing');
+  // the answer first, then the same message by the sync: nothing twice either way
+  s = apply(s, { t: 'message', message: mine(2, 'b', 'two') }, { t: 'message', message: mine(2, 'b', 'two') });
+  assert.equal(s.conversations['@bob']!.pending, []);
+  assert.equal(s.conversations['@bob']!.messages.map((m) => m.seq), [1, 2]);
+  // a history page settles it too, and someone else's message with the same id does not
+  s = apply(s, { t: 'sending', key: '@bob', pending: { clientMsgId: 'c', text: 'three' } });
+  s = apply(s, { t: 'message', message: { ...dm(3, 'bob'), client_msg_id: 'c' } });
+  assert.is(s.conversations['@bob']!.pending.length, 1, 'not mine: still pending');
+  s = apply(s, { t: 'history', key: '@bob', messages: [mine(4, 'c', 'three')] });
+  assert.equal(s.conversations['@bob']!.pending, []);
+  // a refusal removes it
+  s = apply(s, { t: 'sending', key: '@bob', pending: { clientMsgId: 'd', text: 'four' } }, { t: 'send_failed', key: '@bob', clientMsgId: 'd' });
+  assert.equal(s.conversations['@bob']!.pending, []);
+});
+
 test('select moves through the list and clamps at the ends', () => {
   let s = apply(loggedIn(), roster([]), { t: 'focus', pane: 'list' });
   assert.is(s.selected, '@bob');
