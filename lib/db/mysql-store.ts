@@ -12,10 +12,14 @@ import { migrate } from './mysql-migrate.ts';
 import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import type {
-  AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
+  AppendResult, ConversationRow, FriendAdded, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
   ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
-import { CONVERSATION_SELECT, directConversationKey, toConversation, type ConversationRecord } from './shared-sql.ts';
+import { checkFriendAccept, friendAddAction, relationOf, type FriendState } from './rules.ts';
+import {
+  CONVERSATION_SELECT, FRIEND_STATE, directConversationKey, friendStateParams, toConversation, toFriendState,
+  type ConversationRecord, type FriendStateRecord,
+} from './shared-sql.ts';
 
 type Param = string | number | null;
 
@@ -170,14 +174,8 @@ export class MysqlStore implements Store {
   }
 
   relation(userId: number, otherId: number): Promise<Relation> {
-    return this.pool.run('read', async (conn) => {
-      const row = (await first<{ f: number; o: number; i: number }>(conn, `
-        SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?) AS f,
-               EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS o,
-               EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS i`,
-        [userId, otherId, userId, otherId, otherId, userId]))!;
-      return row.f ? 'friends' : row.o ? 'out' : row.i ? 'in' : 'none';
-    });
+    return this.pool.run('read', async (conn) =>
+      relationOf(toFriendState((await first<FriendStateRecord>(conn, FRIEND_STATE, friendStateParams(userId, otherId)))!)));
   }
 
   async createFriendRequest(fromId: number, toId: number): Promise<void> {
@@ -195,30 +193,55 @@ export class MysqlStore implements Store {
       (await run(conn, 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [fromId, toId])).affectedRows > 0);
   }
 
+  addFriend(fromId: number, toId: number): Promise<FriendAdded> {
+    return this.pool.transaction('write', async (conn): Promise<FriendAdded> => {
+      if (friendAddAction(await this.lockFriendState(conn, fromId, toId)) === 'accept') {
+        return { status: 'accepted', conversationId: await this.befriend(conn, fromId, toId) };
+      }
+      await run(conn, 'INSERT INTO friend_requests (from_id, to_id, created_at) VALUES (?, ?, ?)', [fromId, toId, Date.now()]);
+      return { status: 'pending' };
+    });
+  }
+
   acceptFriendRequest(userId: number, fromId: number): Promise<number> {
     return this.pool.transaction('write', async (conn) => {
-      // The delete locks the request row, so two accepts of one request cannot both succeed.
-      const taken = await run(conn, 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [fromId, userId]);
-      if (taken.affectedRows === 0) throw new ChatError('CHAT_ERR_NO_REQUEST');
-      await run(conn, 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [userId, fromId]);
-      const now = Date.now();
-      const key = directConversationKey(userId, fromId);
-      const existing = await first<{ id: number; lastSeq: number }>(conn,
-        'SELECT id, last_seq AS lastSeq FROM conversations WHERE direct_key = ? FOR UPDATE', [key]);
-      const conv = existing?.id
-        ?? (await run(conn, "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('direct', ?, ?)", [key, now])).insertId;
-      const last = existing?.lastSeq ?? 0;
-      // A no-op for a reused conversation: existing member rows keep their cursors.
-      const member = `INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at)
-        VALUES (?, ?, 'member', ?, ?, ?) ON DUPLICATE KEY UPDATE user_id = user_id`;
-      await run(conn, member, [conv, userId, last, last, now]);
-      await run(conn, member, [conv, fromId, last, last, now]);
-      const friendship = `INSERT INTO friendships (user_id, friend_id, conversation_id, created_at)
-        VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE user_id = user_id`;
-      await run(conn, friendship, [userId, fromId, conv, now]);
-      await run(conn, friendship, [fromId, userId, conv, now]);
-      return conv;
+      checkFriendAccept(await this.lockFriendState(conn, userId, fromId));
+      return this.befriend(conn, userId, fromId);
     });
+  }
+
+  /**
+   * Every friend decision on two users first locks both users' rows, in id order (so two of
+   * them cannot deadlock), then reads where the two stand. Another node deciding on the same two
+   * waits here until this transaction ends, and then (READ COMMITTED) reads what it wrote: two
+   * crossed friend_adds are one request and its acceptance, never two requests.
+   */
+  private async lockFriendState(conn: Connection, me: number, other: number): Promise<FriendState> {
+    await all(conn, 'SELECT id FROM users WHERE id IN (?, ?) ORDER BY id FOR UPDATE', [Math.min(me, other), Math.max(me, other)]);
+    return toFriendState((await first<FriendStateRecord>(conn, FRIEND_STATE, friendStateParams(me, other)))!);
+  }
+
+  /** The requests go, the friendship is recorded; returns the direct conversation. Inside lockFriendState's lock. */
+  private async befriend(conn: Connection, userId: number, fromId: number): Promise<number> {
+    await run(conn, 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [fromId, userId]);
+    await run(conn, 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [userId, fromId]);
+    const now = Date.now();
+    const key = directConversationKey(userId, fromId);
+    const existing = await first<{ id: number; lastSeq: number }>(conn,
+      'SELECT id, last_seq AS lastSeq FROM conversations WHERE direct_key = ? FOR UPDATE', [key]);
+    const conv = existing?.id
+      ?? (await run(conn, "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('direct', ?, ?)", [key, now])).insertId;
+    const last = existing?.lastSeq ?? 0;
+    // A no-op for a reused conversation: existing member rows keep their cursors.
+    const member = `INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at)
+      VALUES (?, ?, 'member', ?, ?, ?) ON DUPLICATE KEY UPDATE user_id = user_id`;
+    await run(conn, member, [conv, userId, last, last, now]);
+    await run(conn, member, [conv, fromId, last, last, now]);
+    const friendship = `INSERT INTO friendships (user_id, friend_id, conversation_id, created_at)
+      VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE user_id = user_id`;
+    await run(conn, friendship, [userId, fromId, conv, now]);
+    await run(conn, friendship, [fromId, userId, conv, now]);
+    return conv;
   }
 
   removeFriendship(userId: number, otherId: number): Promise<boolean> {

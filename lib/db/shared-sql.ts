@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import type { FriendState } from './rules.ts';
 import type { ConversationRow } from './store.ts';
 
 // What both stores say the same way. Backticks quote `read` in MariaDB/MySQL, where it is a
@@ -7,6 +8,24 @@ import type { ConversationRow } from './store.ts';
 /** `conversations.direct_key` of two users' direct conversation: 'minUserId:maxUserId'. */
 export function directConversationKey(userId: number, otherId: number): string {
   return `${Math.min(userId, otherId)}:${Math.max(userId, otherId)}`;
+}
+
+/** Parameters: me, other, me, other, other, me. Read by every friend decision (rules.ts). */
+export const FRIEND_STATE = `
+  SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?) AS friends,
+    EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS outgoing,
+    EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS incoming`;
+
+export const friendStateParams = (me: number, other: number) => [me, other, me, other, other, me];
+
+export interface FriendStateRecord {
+  friends: number | string;
+  outgoing: number | string;
+  incoming: number | string;
+}
+
+export function toFriendState(row: FriendStateRecord): FriendState {
+  return { friends: Number(row.friends) === 1, outgoing: Number(row.outgoing) === 1, incoming: Number(row.incoming) === 1 };
 }
 
 /**

@@ -8,10 +8,14 @@ import { dirname, resolve } from 'node:path';
 import { ChatError } from '../protocol/errors.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer } from './sqlite-checkpointer.ts';
 import type {
-  AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
+  AppendResult, ConversationRow, FriendAdded, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
   ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
-import { CONVERSATION_SELECT, directConversationKey, listMigrations, toConversation, type ConversationRecord } from './shared-sql.ts';
+import { checkFriendAccept, friendAddAction, relationOf } from './rules.ts';
+import {
+  CONVERSATION_SELECT, FRIEND_STATE, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState,
+  type ConversationRecord, type FriendStateRecord,
+} from './shared-sql.ts';
 
 type Db = Database.Database;
 
@@ -70,7 +74,7 @@ function prepareStatements(db: Db) {
 
     friendship: p<[number, number], { conversationId: number }>(
       'SELECT conversation_id AS conversationId FROM friendships WHERE user_id = ? AND friend_id = ?'),
-    request: p<[number, number], { one: number }>('SELECT 1 AS one FROM friend_requests WHERE from_id = ? AND to_id = ?'),
+    friendState: p<number[], FriendStateRecord>(FRIEND_STATE),
     insertRequest: p<[number, number, number]>('INSERT INTO friend_requests (from_id, to_id, created_at) VALUES (?, ?, ?)'),
     deleteRequest: p<[number, number]>('DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?'),
     insertFriendship: p<[number, number, number, number]>(`
@@ -178,6 +182,7 @@ export class SqliteStore implements Store {
   /** set for on-disk databases; the checkpoint thread starts with the first message batch */
   private checkpointPath: string | null = null;
   private readonly txAccept: (userId: number, fromId: number) => number;
+  private readonly txAddFriend: (fromId: number, toId: number) => FriendAdded;
   private readonly txCreateGroup: (name: string, key: string, desc: string, creatorId: number) => GroupRow;
   private readonly txJoin: (groupId: number, userId: number) => number;
   private readonly txLeave: (groupId: number, userId: number) => { deleted: boolean; newCreatorId: number | null };
@@ -313,8 +318,10 @@ export class SqliteStore implements Store {
       return results;
     });
 
-    this.txAccept = immediate((userId: number, fromId: number) => {
-      if (q.deleteRequest.run(fromId, userId).changes === 0) throw new ChatError('CHAT_ERR_NO_REQUEST');
+    const friendState = (me: number, other: number) => toFriendState(q.friendState.get(...friendStateParams(me, other))!);
+    /** The requests go, the friendship is recorded; returns the direct conversation. */
+    const befriend = (userId: number, fromId: number) => {
+      q.deleteRequest.run(fromId, userId);
       q.deleteRequest.run(userId, fromId);
       const now = Date.now();
       const key = directConversationKey(userId, fromId);
@@ -326,6 +333,15 @@ export class SqliteStore implements Store {
       q.insertFriendship.run(userId, fromId, conv, now);
       q.insertFriendship.run(fromId, userId, conv, now);
       return conv;
+    };
+    this.txAccept = immediate((userId: number, fromId: number) => {
+      checkFriendAccept(friendState(userId, fromId));
+      return befriend(userId, fromId);
+    });
+    this.txAddFriend = immediate((fromId: number, toId: number): FriendAdded => {
+      if (friendAddAction(friendState(fromId, toId)) === 'accept') return { status: 'accepted', conversationId: befriend(fromId, toId) };
+      q.insertRequest.run(fromId, toId, Date.now());
+      return { status: 'pending' };
     });
 
     this.txCreateGroup = immediate((name: string, key: string, desc: string, creatorId: number) => {
@@ -448,12 +464,7 @@ export class SqliteStore implements Store {
   }
 
   relation(userId: number, otherId: number): Promise<Relation> {
-    return this.call(() => {
-      if (this.q.friendship.get(userId, otherId)) return 'friends';
-      if (this.q.request.get(userId, otherId)) return 'out';
-      if (this.q.request.get(otherId, userId)) return 'in';
-      return 'none';
-    });
+    return this.call(() => relationOf(toFriendState(this.q.friendState.get(...friendStateParams(userId, otherId))!)));
   }
 
   createFriendRequest(fromId: number, toId: number): Promise<void> {
@@ -468,6 +479,14 @@ export class SqliteStore implements Store {
 
   deleteFriendRequest(fromId: number, toId: number): Promise<boolean> {
     return this.call(() => this.q.deleteRequest.run(fromId, toId).changes > 0);
+  }
+
+  addFriend(fromId: number, toId: number): Promise<FriendAdded> {
+    return this.call(() => {
+      this.forgetFriendship(fromId, toId);
+      this.memberLists.clear();
+      return this.txAddFriend(fromId, toId);
+    });
   }
 
   acceptFriendRequest(userId: number, fromId: number): Promise<number> {

@@ -160,6 +160,63 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.is(await store.relation(a.id, b.id), 'friends');
   });
 
+  test('addFriend: a request, REQUEST_PENDING while it stands, accepted by the other side’s add, then ALREADY_FRIENDS', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    assert.equal(await store.addFriend(a.id, b.id), { status: 'pending' });
+    assert.is(await store.relation(a.id, b.id), 'out');
+    assert.equal(await store.requestsOf(b.id), [{ id: a.id, name: 'Ann', direction: 'in' }]);
+    await rejectsWith(store.addFriend(a.id, b.id), 'CHAT_ERR_REQUEST_PENDING');
+    const added = await store.addFriend(b.id, a.id);
+    assert.is(added.status, 'accepted');
+    const conv = added.status === 'accepted' ? added.conversationId : 0;
+    assert.is(await store.directConversation(a.id, b.id), conv);
+    assert.is(await store.directConversation(b.id, a.id), conv);
+    assert.equal(await store.memberIds(conv), [a.id, b.id].sort((x, y) => x - y));
+    assert.equal([await store.requestsOf(a.id), await store.requestsOf(b.id)], [[], []]);
+    await rejectsWith(store.addFriend(a.id, b.id), 'CHAT_ERR_ALREADY_FRIENDS');
+    await rejectsWith(store.addFriend(b.id, a.id), 'CHAT_ERR_ALREADY_FRIENDS');
+    await rejectsWith(store.acceptFriendRequest(a.id, b.id), 'CHAT_ERR_ALREADY_FRIENDS');
+    // Re-friending through addFriend reuses the conversation, as acceptFriendRequest does.
+    assert.ok(await store.removeFriendship(a.id, b.id));
+    assert.equal(await store.addFriend(b.id, a.id), { status: 'pending' });
+    assert.equal(await store.addFriend(a.id, b.id), { status: 'accepted', conversationId: conv });
+  });
+
+  test('crossed adds at the same moment end as one friendship, seen the same way from both sides', async () => {
+    // Every pair of 8 users adds each other at once, from both ends: 56 calls in flight, which
+    // a networked store runs on several connections at the same time.
+    const users = await Promise.all(range(1, 8).map((i) => user(`U${i}`)));
+    const pairs = users.flatMap((a, i) => users.slice(i + 1).map((b) => [a, b] as const));
+    const added = await Promise.all(pairs.map(([a, b]) => Promise.all([store.addFriend(a.id, b.id), store.addFriend(b.id, a.id)])));
+    for (const [i, [a, b]] of pairs.entries()) {
+      const pair = `${a.name}/${b.name}`;
+      const statuses = added[i]!.map((r) => r.status).sort();
+      assert.equal(statuses, ['accepted', 'pending'], `${pair}: one request and its acceptance, not two requests`);
+      assert.equal([await store.relation(a.id, b.id), await store.relation(b.id, a.id)], ['friends', 'friends'], pair);
+      const conv = added[i]!.find((r) => r.status === 'accepted')! as { conversationId: number };
+      assert.is(await store.directConversation(a.id, b.id), conv.conversationId, pair);
+      assert.is(await store.directConversation(b.id, a.id), conv.conversationId, pair);
+    }
+    for (const u of users) {
+      assert.equal(await store.requestsOf(u.id), [], `${u.name} has no request left`);
+      assert.is((await store.friendsOf(u.id)).length, users.length - 1, `${u.name} is friends with everyone`);
+    }
+  });
+
+  test('a pair whose requests crossed before addFriend existed becomes friends on the next add, from either side', async () => {
+    for (const first of [0, 1]) {
+      const a = await user(`Ann${first}`);
+      const b = await user(`Bob${first}`);
+      await store.createFriendRequest(a.id, b.id);
+      await store.createFriendRequest(b.id, a.id);
+      const [me, other] = first === 0 ? [a, b] : [b, a];
+      const added = await store.addFriend(me.id, other.id);
+      assert.is(added.status, 'accepted');
+      assert.equal([await store.relation(a.id, b.id), await store.requestsOf(a.id), await store.requestsOf(b.id)], ['friends', [], []]);
+    }
+  });
+
   test('re-friending reuses the direct conversation and keeps both cursors', async () => {
     const a = await user('Ann');
     const b = await user('Bob');
