@@ -140,13 +140,6 @@ export class MysqlStore implements Store {
       [tokenHash, userId, expiresAt, Date.now()]));
   }
 
-  async userByToken(tokenHash: string, now: number): Promise<UserRow | null> {
-    const row = await this.tokenUser(tokenHash, now);
-    if (!row) return null;
-    const { expiresAt: _, ...user } = row;
-    return user;
-  }
-
   private tokenUser(tokenHash: string, now: number): Promise<(UserRow & { expiresAt: number | string }) | null> {
     return this.pool.run('read', (conn) => first<UserRow & { expiresAt: number | string }>(conn, `
       SELECT u.id, u.name, u.password_hash AS passwordHash, t.expires_at AS expiresAt

@@ -437,15 +437,6 @@ export class SqliteStore implements Store {
     return this.call(() => void this.q.saveToken.run(tokenHash, userId, expiresAt, Date.now()));
   }
 
-  userByToken(tokenHash: string, now: number): Promise<UserRow | null> {
-    return this.call(() => {
-      const row = this.q.tokenUser.get(tokenHash, now);
-      if (!row) return null;
-      const { expiresAt: _, ...user } = row;
-      return user;
-    });
-  }
-
   resumeToken(tokenHash: string, now: number, newExpiresAt: number, slideIfBefore: number): Promise<ResumedToken | null> {
     return this.call(() => {
       const row = this.q.tokenUser.get(tokenHash, now);

@@ -85,8 +85,6 @@ export interface Store {
   createUser(name: string, key: string, passwordHash: string): Promise<UserRow>;
   userByKey(key: string): Promise<UserRow | null>;
   saveToken(tokenHash: string, userId: number, expiresAt: number): Promise<void>;
-  /** The token's user if the token exists and expiresAt > now. */
-  userByToken(tokenHash: string, now: number): Promise<UserRow | null>;
   /**
    * A token login. A token that exists and expires after `now` answers its user and its expiry,
    * which is first moved to `newExpiresAt` if it is earlier than `slideIfBefore`; a later expiry
