@@ -13,8 +13,8 @@ import type {
 } from './store.ts';
 import { checkFriendAccept, friendAddAction, relationOf } from './rules.ts';
 import {
-  CONVERSATION_SELECT, FRIEND_STATE, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState,
-  type ConversationRecord, type FriendStateRecord,
+  INSERT_MESSAGES, MESSAGE_ROW, SCHEMA_VERSION, SQLITE, directConversationKey, friendStateParams, listMigrations, sqlFor, toConversation,
+  toFriendState, type ConversationRecord, type FriendStateRecord,
 } from './shared-sql.ts';
 
 type Db = Database.Database;
@@ -35,8 +35,8 @@ function migrate(db: Db): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const files = listMigrations(SQL_DIR);
-  const current = db.prepare<[], { v: number | null }>('SELECT MAX(version) AS v FROM schema_version');
-  const record = db.prepare<[number, string, number]>('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
+  const current = db.prepare<[], { v: number | null }>(SCHEMA_VERSION.current);
+  const record = db.prepare<[number, string, number]>(SCHEMA_VERSION.record);
   for (const f of files) {
     // Re-checked inside the write lock: another process may have migrated meanwhile.
     db.transaction(() => {
@@ -47,69 +47,44 @@ function migrate(db: Db): void {
   }
 }
 
-const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
-  COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId`;
-
-const GROUP_COLUMNS = `id, name, description AS "desc", creator_id AS creatorId, conversation_id AS conversationId`;
-
-
+const SQL = sqlFor(SQLITE);
 
 function prepareStatements(db: Db) {
   const p = db.prepare.bind(db);
   return {
-    insertUser: p<[string, string, string, number], { id: number }>(
-      'INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id'),
-    userByKey: p<[string], UserRow>('SELECT id, name, password_hash AS passwordHash FROM users WHERE name_key = ?'),
+    insertUser: p<[string, string, string, number], { id: number }>(SQL.insertUser),
+    userByKey: p<[string], UserRow>(SQL.userByKey),
     // Prepared once: db.pragma() prepares its statement on every call, and this runs once per tick.
     dataVersion: p<[], number>('PRAGMA data_version').pluck(),
 
-    saveToken: p<[string, number, number, number]>(`
-      INSERT INTO tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (token_hash) DO UPDATE SET user_id = excluded.user_id, expires_at = excluded.expires_at`),
-    deleteToken: p<[string]>('DELETE FROM tokens WHERE token_hash = ?'),
-    tokenUser: p<[string, number], UserRow & { expiresAt: number }>(`
-      SELECT u.id, u.name, u.password_hash AS passwordHash, t.expires_at AS expiresAt
-      FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`),
-    slideToken: p<[number, string, number]>('UPDATE tokens SET expires_at = ? WHERE token_hash = ? AND expires_at > ?'),
+    saveToken: p<[string, number, number, number]>(SQL.saveToken),
+    deleteToken: p<[string]>(SQL.deleteToken),
+    tokenUser: p<[string, number], UserRow & { expiresAt: number }>(SQL.tokenUser),
+    slideToken: p<[number, string, number]>(SQL.slideToken),
 
-    friendship: p<[number, number], { conversationId: number }>(
-      'SELECT conversation_id AS conversationId FROM friendships WHERE user_id = ? AND friend_id = ?'),
-    friendState: p<number[], FriendStateRecord>(FRIEND_STATE),
-    insertRequest: p<[number, number, number]>('INSERT INTO friend_requests (from_id, to_id, created_at) VALUES (?, ?, ?)'),
-    deleteRequest: p<[number, number]>('DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?'),
-    insertFriendship: p<[number, number, number, number]>(`
-      INSERT INTO friendships (user_id, friend_id, conversation_id, created_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT DO NOTHING`),
-    deleteFriendship: p<{ a: number; b: number }>(`
-      DELETE FROM friendships WHERE (user_id = @a AND friend_id = @b) OR (user_id = @b AND friend_id = @a)`),
-    friendsOf: p<[number], { id: number; name: string }>(`
-      SELECT u.id, u.name FROM friendships f JOIN users u ON u.id = f.friend_id
-      WHERE f.user_id = ? ORDER BY u.name_key`),
-    requestsOf: p<[number, number], { id: number; name: string; direction: 'in' | 'out'; at: number }>(`
-      SELECT u.id, u.name, 'in' AS direction, r.created_at AS at
-        FROM friend_requests r JOIN users u ON u.id = r.from_id WHERE r.to_id = ?
-      UNION ALL
-      SELECT u.id, u.name, 'out', r.created_at
-        FROM friend_requests r JOIN users u ON u.id = r.to_id WHERE r.from_id = ?
-      ORDER BY at, id`),
+    friendState: p<number[], FriendStateRecord>(SQL.friendState),
+    friendship: p<[number, number], { conversationId: number }>(SQL.friendship),
+    insertRequest: p<[number, number, number]>(SQL.insertRequest),
+    deleteRequest: p<[number, number]>(SQL.deleteRequest),
+    insertFriendship: p<[number, number, number, number]>(SQL.insertFriendship),
+    deleteFriendship: p<[number, number, number, number]>(SQL.deleteFriendship),
+    friendsOf: p<[number], { id: number; name: string }>(SQL.friendsOf),
+    requestsOf: p<[number, number], { id: number; name: string; direction: 'in' | 'out'; at: number }>(SQL.requestsOf),
 
-    directByKey: p<[string], { id: number }>('SELECT id FROM conversations WHERE direct_key = ?'),
-    insertConversation: p<['direct' | 'group', string | null, number], { id: number }>(
-      'INSERT INTO conversations (kind, direct_key, created_at) VALUES (?, ?, ?) RETURNING id'),
-    lastSeq: p<[number], { lastSeq: number }>('SELECT last_seq AS lastSeq FROM conversations WHERE id = ?'),
-    deleteConversation: p<[number]>('DELETE FROM conversations WHERE id = ?'),
+    directByKey: p<[string], { id: number }>(SQL.directByKey),
+    lockDirectByKey: p<[string], { id: number; lastSeq: number }>(SQL.lockDirectByKey),
+    insertConversation: p<['direct' | 'group', string | null, number], { id: number }>(SQL.insertConversation),
+    lockConversation: p<[number], { lastSeq: number }>(SQL.lockConversation),
+    deleteConversation: p<[number]>(SQL.deleteConversation),
 
-    insertMember: p<[number, number, Role, number, number, number]>(`
-      INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at)
-      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-    member: p<[number, number], { role: Role; lastSeq: number }>(`
-      SELECT m.role, c.last_seq AS lastSeq FROM members m JOIN conversations c ON c.id = m.conversation_id
-      WHERE m.conversation_id = ? AND m.user_id = ?`),
-    deleteMember: p<[number, number]>('DELETE FROM members WHERE conversation_id = ? AND user_id = ?'),
-    successor: p<[number], { userId: number }>(`
-      SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1`),
-    setRole: p<[Role, number, number]>('UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?'),
-    memberIds: p<[number], number>('SELECT user_id FROM members WHERE conversation_id = ? ORDER BY user_id').pluck(),
+    insertMember: p<[number, number, Role, number, number, number]>(SQL.insertMember),
+    isMember: p<[number, number], { one: number }>(SQL.isMember),
+    member: p<[number, number], { role: Role; lastSeq: number }>(SQL.member),
+    deleteMember: p<[number, number]>(SQL.deleteMember),
+    successor: p<[number], { userId: number }>(SQL.successor),
+    setRole: p<[Role, number, number]>(SQL.setRole),
+    memberIds: p<[number], number>(SQL.memberIds).pluck(),
+    // RETURNING hands back the cursor's value after the update (MySQL: LAST_INSERT_ID(expr)).
     moveDelivered: p<[number, number, number], { seq: number }>(`
       UPDATE members SET delivered_seq = MAX(delivered_seq, ?) WHERE conversation_id = ? AND user_id = ?
       RETURNING delivered_seq AS seq`),
@@ -117,40 +92,23 @@ function prepareStatements(db: Db) {
       UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?
       RETURNING read_seq AS seq`),
 
-    insertGroup: p<[string, string, string, number, number, number], { id: number }>(`
-      INSERT INTO chat_groups (name, name_key, description, creator_id, conversation_id, created_at)
-      VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-    groupByKey: p<[string], GroupRow>(`SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE name_key = ?`),
-    groupById: p<[number], GroupRow>(`SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE id = ?`),
-    setCreator: p<[number, number]>('UPDATE chat_groups SET creator_id = ? WHERE id = ?'),
-    deleteGroup: p<[number]>('DELETE FROM chat_groups WHERE id = ?'),
-    groupMembers: p<[number], { id: number; name: string; role: Role }>(`
-      SELECT u.id, u.name, m.role FROM chat_groups g
-      JOIN members m ON m.conversation_id = g.conversation_id JOIN users u ON u.id = m.user_id
-      WHERE g.id = ? ORDER BY m.joined_at, m.user_id`),
-    groupsOf: p<[number], GroupSummary>(`
-      SELECT g.name, g.description AS "desc", m.role,
-        (SELECT COUNT(*) FROM members x WHERE x.conversation_id = g.conversation_id) AS members
-      FROM members m JOIN chat_groups g ON g.conversation_id = m.conversation_id
-      WHERE m.user_id = ? ORDER BY g.name_key`),
+    insertGroup: p<[string, string, string, number, number, number], { id: number }>(SQL.insertGroup),
+    groupByKey: p<[string], GroupRow>(SQL.groupByKey),
+    groupById: p<[number], GroupRow>(SQL.groupById),
+    lockGroup: p<[number], GroupRow>(SQL.lockGroup),
+    setCreator: p<[number, number]>(SQL.setCreator),
+    deleteGroup: p<[number]>(SQL.deleteGroup),
+    groupMembers: p<[number], { id: number; name: string; role: Role }>(SQL.groupMembers),
+    groupsOf: p<[number], GroupSummary>(SQL.groupsOf),
 
-    conversationsOf: p<[number], ConversationRecord>(`${CONVERSATION_SELECT} WHERE m.user_id = ? ORDER BY c.id`),
-    conversationOf: p<[number, number], ConversationRecord>(
-      `${CONVERSATION_SELECT} WHERE m.user_id = ? AND m.conversation_id = ?`),
+    conversationsOf: p<[number], ConversationRecord>(SQL.conversationsOf),
+    conversationOf: p<[number, number], ConversationRecord>(SQL.conversationOf),
 
     byClientMsgId: p<[number, string], { conversationId: number; seq: number; ts: number }>(
       'SELECT conversation_id AS conversationId, seq, created_at AS ts FROM messages WHERE sender_id = ? AND client_msg_id = ?'),
-    isMember: p<[number, number], { one: number }>(
-      'SELECT 1 AS one FROM members WHERE conversation_id = ? AND user_id = ?'),
-    deleteMessages: p<[number]>('DELETE FROM messages WHERE conversation_id = ?'),
-    messagesAfter: p<[number, number, number], StoredMessage>(`
-      SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
-      WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`),
-    messagesBefore: p<[number, number, number], StoredMessage>(`
-      SELECT * FROM (
-        SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
-        WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?
-      ) ORDER BY seq`),
+    deleteMessages: p<[number]>(SQL.deleteMessages),
+    messagesAfter: p<[number, number, number], StoredMessage>(SQL.messagesAfter),
+    messagesBefore: p<[number, number, number], StoredMessage>(SQL.messagesBefore),
   };
 }
 
@@ -230,8 +188,7 @@ export class SqliteStore implements Store {
     const insertChunk = (rows: number) => {
       let stmt = insertChunks.get(rows);
       if (!stmt) {
-        stmt = db.prepare(`INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at)
-          VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`);
+        stmt = db.prepare(INSERT_MESSAGES + Array.from({ length: rows }, () => MESSAGE_ROW).join(', '));
         insertChunks.set(rows, stmt);
       }
       return stmt;
@@ -325,8 +282,9 @@ export class SqliteStore implements Store {
       q.deleteRequest.run(userId, fromId);
       const now = Date.now();
       const key = directConversationKey(userId, fromId);
-      const conv = q.directByKey.get(key)?.id ?? q.insertConversation.get('direct', key, now)!.id;
-      const last = q.lastSeq.get(conv)!.lastSeq;
+      const existing = q.lockDirectByKey.get(key);
+      const conv = existing?.id ?? q.insertConversation.get('direct', key, now)!.id;
+      const last = existing?.lastSeq ?? 0;
       // A no-op for a reused conversation: existing member rows keep their cursors.
       q.insertMember.run(conv, userId, 'member', last, last, now);
       q.insertMember.run(conv, fromId, 'member', last, last, now);
@@ -361,13 +319,13 @@ export class SqliteStore implements Store {
       const group = q.groupById.get(groupId);
       if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
       if (q.isMember.get(group.conversationId, userId)) throw new ChatError('CHAT_ERR_ALREADY_MEMBER');
-      const last = q.lastSeq.get(group.conversationId)!.lastSeq;
+      const last = q.lockConversation.get(group.conversationId)!.lastSeq;
       q.insertMember.run(group.conversationId, userId, 'member', last, last, Date.now());
       return last;
     });
 
     this.txLeave = immediate((groupId: number, userId: number) => {
-      const group = q.groupById.get(groupId);
+      const group = q.lockGroup.get(groupId);
       if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
       const conv = group.conversationId;
       const member = q.member.get(conv, userId);
@@ -492,7 +450,7 @@ export class SqliteStore implements Store {
     // The conversation and its member rows stay, so a re-friend finds them again.
     return this.call(() => {
       this.forgetFriendship(userId, otherId);
-      return this.q.deleteFriendship.run({ a: userId, b: otherId }).changes > 0;
+      return this.q.deleteFriendship.run(userId, otherId, otherId, userId).changes > 0;
     });
   }
 
