@@ -15,7 +15,10 @@ import type {
   AppendResult, ConversationRow, FriendAdded, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
   ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
-import { checkFriendAccept, friendAddAction, relationOf, type FriendState } from './rules.ts';
+import {
+  checkFriendAccept, clientIdKey, friendAddAction, groupSenders, planAppend, readCursorMoves, relationOf,
+  type FriendState, type PriorMessage,
+} from './rules.ts';
 import {
   INSERT_MESSAGES, MESSAGE_ROW, MYSQL, directConversationKey, friendStateParams, sqlFor, toConversation, toFriendState,
   type ConversationRecord, type FriendStateRecord,
@@ -65,7 +68,7 @@ function toMessage(row: MessageRecord): StoredMessage {
 }
 
 /** What one appendMessages attempt decided, kept in case its COMMIT is lost in transit. */
-interface AppendPlan {
+interface AppendAttempt {
   results: AppendResult[];
   /** the first new row, by which a retry tells whether the lost COMMIT landed */
   marker: { conversationId: number; seq: number; senderId: number; ts: number } | null;
@@ -348,12 +351,12 @@ export class MysqlStore implements Store {
    */
   async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
-    let lost: AppendPlan | null = null;
+    let lost: AppendAttempt | null = null;
     let connectionRetries = 0;
     let lockRetries = 0;
     let duplicateRetries = 0;
     for (;;) {
-      const attempt: { plan: AppendPlan | null; committing: boolean } = { plan: null, committing: false };
+      const attempt: { plan: AppendAttempt | null; committing: boolean } = { plan: null, committing: false };
       try {
         const previous = lost;
         return await this.pool.use((conn) => this.appendOnce(conn, batch, attempt, previous));
@@ -377,13 +380,15 @@ export class MysqlStore implements Store {
   private async appendOnce(
     conn: Connection,
     batch: NewMessage[],
-    attempt: { plan: AppendPlan | null; committing: boolean },
-    lost: AppendPlan | null,
+    attempt: { plan: AppendAttempt | null; committing: boolean },
+    lost: AppendAttempt | null,
   ): Promise<AppendResult[]> {
     return inTransaction(conn, async () => {
+      const senders = groupSenders(batch);
+      const { slots } = senders;
       // 1. Lock every conversation of the batch, in id order (a fixed order: no deadlock
       //    between batches). Only these rows are locked; other conversations go on in parallel.
-      const convIds = [...new Set(batch.map((m) => m.conversationId))].sort((a, b) => a - b);
+      const convIds = [...new Set(slots.map((s) => s.conversationId))].sort((a, b) => a - b);
       const lastSeq = new Map<number, number>();
       for (const row of await allText<{ id: number; lastSeq: number }>(conn,
         `SELECT id, last_seq AS lastSeq FROM conversations WHERE id IN (${repeat('?', convIds.length)}) ORDER BY id FOR UPDATE`, convIds)) {
@@ -399,73 +404,56 @@ export class MysqlStore implements Store {
         }
       }
 
-      // 3. Earlier rows with the batch's client ids, and the senders' memberships.
-      const withId = batch.filter((m) => m.clientMsgId !== null);
-      const prior = new Map<string, { conversationId: number; seq: number; ts: number }>();
-      if (withId.length > 0) {
-        const rows = await allText<{ senderId: number; clientMsgId: Buffer; conversationId: number; seq: number; ts: number }>(conn, `
+      // 3. What the rules need: earlier rows with the batch's client ids, the senders'
+      //    memberships, and for direct messages the friendships. The shared lock on those makes
+      //    an unfriending on another node wait for this batch, or this batch see it.
+      const idParams: Param[] = [];
+      for (const m of batch) if (m.clientMsgId !== null) idParams.push(m.senderId, m.clientMsgId);
+      let prior: (PriorMessage | undefined)[] = [];
+      if (idParams.length > 0) {
+        const rows = await allText<PriorMessage & { senderId: number; clientMsgId: Buffer }>(conn, `
           SELECT sender_id AS senderId, client_msg_id AS clientMsgId, conversation_id AS conversationId, seq, created_at AS ts
-          FROM messages WHERE ${repeat('(sender_id = ? AND client_msg_id = ?)', withId.length, ' OR ')}`,
-          withId.flatMap((m) => [m.senderId, m.clientMsgId]));
-        for (const r of rows) prior.set(idKey(r.senderId, r.clientMsgId.toString()), r);
+          FROM messages WHERE ${repeat('(sender_id = ? AND client_msg_id = ?)', idParams.length / 2, ' OR ')}`, idParams);
+        if (rows.length > 0) {
+          const found = new Map(rows.map((r) => [clientIdKey(r.senderId, r.clientMsgId.toString()), r]));
+          prior = batch.map((m) => (m.clientMsgId === null ? undefined : found.get(clientIdKey(m.senderId, m.clientMsgId))));
+        }
       }
-      const pairs = [...new Map(batch.map((m) => [`${m.conversationId}:${m.senderId}`, m])).values()];
+      const memberParams: Param[] = [];
+      const friendParams: Param[] = [];
+      for (const s of slots) {
+        memberParams.push(s.conversationId, s.senderId);
+        if (s.friendId !== undefined) friendParams.push(s.senderId, s.friendId);
+      }
       const members = new Set((await allText<{ c: number; u: number }>(conn, `
-        SELECT conversation_id AS c, user_id AS u FROM members WHERE ${repeat('(conversation_id = ? AND user_id = ?)', pairs.length, ' OR ')}`,
-        pairs.flatMap((m) => [m.conversationId, m.senderId]))).map((r) => `${r.c}:${r.u}`));
-      // Direct messages need the friendship to stand at commit. The shared lock makes an
-      // unfriending on another node wait for this batch, or this batch see it.
-      const friendPairs = [...new Map(batch.filter((m) => m.friendId !== undefined)
-        .map((m) => [`${m.senderId}:${m.friendId}`, [m.senderId, m.friendId!] as const])).values()];
-      const friends = friendPairs.length === 0 ? new Set<string>() : new Set((await allText<{ u: number; f: number }>(conn, `
-        SELECT user_id AS u, friend_id AS f FROM friendships WHERE ${repeat('(user_id = ? AND friend_id = ?)', friendPairs.length, ' OR ')}
-        LOCK IN SHARE MODE`, friendPairs.flat())).map((r) => `${r.u}:${r.f}`));
-
-      // 4. Decide each item in batch order, exactly as SqliteStore does one by one.
-      const results: AppendResult[] = [];
-      const rows: Param[] = [];
-      const readTo = new Map<string, { c: number; u: number; seq: number }>();
-      let marker: AppendPlan['marker'] = null;
-      for (const m of batch) {
-        if (m.clientMsgId !== null) {
-          const p = prior.get(idKey(m.senderId, m.clientMsgId));
-          if (p && p.conversationId !== m.conversationId) {
-            results.push({ ok: false, error: new ChatError('CHAT_ERR_CLIENT_MSG_ID_REUSED') });
-            continue;
-          }
-          if (p) {
-            results.push({ ok: true, seq: p.seq, ts: p.ts, duplicate: true });
-            continue;
-          }
-        }
-        if (!lastSeq.has(m.conversationId) || !members.has(`${m.conversationId}:${m.senderId}`)) {
-          results.push({ ok: false, error: new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION') });
-          continue;
-        }
-        if (m.friendId !== undefined && !friends.has(`${m.senderId}:${m.friendId}`)) {
-          results.push({ ok: false, error: new ChatError('CHAT_ERR_NOT_FRIENDS') });
-          continue;
-        }
-        const seq = lastSeq.get(m.conversationId)! + 1;
-        lastSeq.set(m.conversationId, seq);
-        rows.push(m.conversationId, seq, m.senderId, m.text, m.clientMsgId, m.ts);
-        readTo.set(`${m.conversationId}:${m.senderId}`, { c: m.conversationId, u: m.senderId, seq });
-        // Later items of this batch with the same client id are its duplicates.
-        if (m.clientMsgId !== null) prior.set(idKey(m.senderId, m.clientMsgId), { conversationId: m.conversationId, seq, ts: m.ts });
-        marker ??= { conversationId: m.conversationId, seq, senderId: m.senderId, ts: m.ts };
-        results.push({ ok: true, seq, ts: m.ts, duplicate: false });
+        SELECT conversation_id AS c, user_id AS u FROM members WHERE ${repeat('(conversation_id = ? AND user_id = ?)', slots.length, ' OR ')}`,
+      memberParams)).map((r) => `${r.c}:${r.u}`));
+      const friends = friendParams.length === 0 ? new Set<string>() : new Set((await allText<{ u: number; f: number }>(conn, `
+        SELECT user_id AS u, friend_id AS f FROM friendships WHERE ${repeat('(user_id = ? AND friend_id = ?)', friendParams.length / 2, ' OR ')}
+        LOCK IN SHARE MODE`, friendParams)).map((r) => `${r.u}:${r.f}`));
+      for (const s of slots) {
+        s.member = lastSeq.has(s.conversationId) && members.has(`${s.conversationId}:${s.senderId}`);
+        if (s.friendId !== undefined) s.friends = friends.has(`${s.senderId}:${s.friendId}`);
       }
+
+      // 4. Decide each item in batch order, by the rules SqliteStore applies too.
+      const plan = planAppend(batch, senders, prior, lastSeq);
+      const { results, rows, firstNew } = plan;
+      const head = batch[firstNew];
+      const marker: AppendAttempt['marker'] = head === undefined ? null
+        : { conversationId: head.conversationId, seq: (results[firstNew] as { seq: number }).seq, senderId: head.senderId, ts: head.ts };
 
       // 5. Three statements whatever the batch size: counters, messages, senders' read cursors.
       if (rows.length > 0) {
-        const counters = convIds.filter((id) => lastSeq.has(id)).map((id) => [id, lastSeq.get(id)!] as const);
-        await runText(conn, `UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last', counters.length, ' UNION ALL ')}) v
-          ON c.id = v.id SET c.last_seq = v.last`, counters.flat());
+        const counters: Param[] = [];
+        for (const [id, last] of plan.lastSeqs) counters.push(id, last);
+        await runText(conn, `UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last', counters.length / 2, ' UNION ALL ')}) v
+          ON c.id = v.id SET c.last_seq = v.last`, counters);
         await runText(conn, INSERT_MESSAGES + repeat(MESSAGE_ROW, rows.length / 6), rows);
-        const cursors = [...readTo.values()];
-        await runText(conn, `UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS s', cursors.length, ' UNION ALL ')}) v
-          ON m.conversation_id = v.c AND m.user_id = v.u SET m.read_seq = GREATEST(m.read_seq, v.s)`,
-        cursors.flatMap((r) => [r.c, r.u, r.seq]));
+        const cursors: Param[] = [];
+        for (const move of readCursorMoves(slots)) cursors.push(move.conversationId, move.senderId, move.seq);
+        await runText(conn, `UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS s', cursors.length / 3, ' UNION ALL ')}) v
+          ON m.conversation_id = v.c AND m.user_id = v.u SET m.read_seq = GREATEST(m.read_seq, v.s)`, cursors);
       }
       attempt.plan = { results, marker };
       attempt.committing = true;
@@ -505,8 +493,4 @@ export class MysqlStore implements Store {
       return moved.insertId;
     });
   }
-}
-
-function idKey(senderId: number, clientMsgId: string): string {
-  return `${senderId}\u0000${clientMsgId}`;
 }

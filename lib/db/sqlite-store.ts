@@ -11,7 +11,9 @@ import type {
   AppendResult, ConversationRow, FriendAdded, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
   ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
-import { checkFriendAccept, friendAddAction, relationOf } from './rules.ts';
+import {
+  checkFriendAccept, friendAddAction, groupSenders, planAppend, readCursorMoves, relationOf, type PriorMessage,
+} from './rules.ts';
 import {
   INSERT_MESSAGES, MESSAGE_ROW, SCHEMA_VERSION, SQLITE, directConversationKey, friendStateParams, listMigrations, sqlFor, toConversation,
   toFriendState, type ConversationRecord, type FriendStateRecord,
@@ -207,60 +209,33 @@ export class SqliteStore implements Store {
     const moveOwnRead = db.prepare<[number, number, number]>(
       'UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?');
     this.txAppend = immediate((batch: NewMessage[]) => {
-      const results: AppendResult[] = new Array(batch.length);
-      const seqs = new Map<number, number>(); // conversation → last seq assigned in this batch
-      const members = new Map<string, { conv: number; sender: number; seq: number; friends: boolean } | null>();
-      const byClientId = new Map<string, { conversationId: number; seq: number; ts: number }>(); // this batch's own ids
-      const rows: unknown[] = [];
+      // What the rules need, read once per (conversation, sender) and once per client id.
+      const senders = groupSenders(batch);
+      const lastSeq = new Map<number, number>();
+      for (const slot of senders.slots) {
+        let last: number | undefined;
+        if (slot.friendId === undefined) {
+          last = lastSeqIfMember.get(slot.conversationId, slot.senderId);
+        } else {
+          const row = lastSeqIfMemberAndFriend.get(slot.senderId, slot.friendId, slot.conversationId, slot.senderId);
+          last = row?.last;
+          slot.friends = row?.friends === 1;
+        }
+        if (last !== undefined) {
+          slot.member = true;
+          lastSeq.set(slot.conversationId, last);
+        }
+      }
+      const prior: PriorMessage[] = []; // by batch index; a retried id is rare, so mostly empty
       for (let i = 0; i < batch.length; i++) {
         const m = batch[i]!;
-        let idKey: string | null = null;
-        if (m.clientMsgId !== null) {
-          idKey = `${m.senderId}\u0000${m.clientMsgId}`;
-          const prior = byClientId.get(idKey) ?? q.byClientMsgId.get(m.senderId, m.clientMsgId);
-          if (prior && prior.conversationId !== m.conversationId) {
-            // Answering "duplicate" here would ack a message that was never stored.
-            results[i] = { ok: false, error: new ChatError('CHAT_ERR_CLIENT_MSG_ID_REUSED') };
-            continue;
-          }
-          if (prior) {
-            results[i] = { ok: true, seq: prior.seq, ts: prior.ts, duplicate: true };
-            continue;
-          }
-        }
-        const friendId = m.friendId;
-        const memberKey = friendId === undefined ? `${m.conversationId}:${m.senderId}` : `${m.conversationId}:${m.senderId}:${friendId}`;
-        let member = members.get(memberKey);
-        if (member === undefined) {
-          let last: number | undefined;
-          let friends = true;
-          if (friendId === undefined) {
-            last = lastSeqIfMember.get(m.conversationId, m.senderId);
-          } else {
-            const row = lastSeqIfMemberAndFriend.get(m.senderId, friendId, m.conversationId, m.senderId);
-            last = row?.last;
-            friends = row?.friends === 1;
-          }
-          member = last === undefined ? null : { conv: m.conversationId, sender: m.senderId, seq: 0, friends };
-          members.set(memberKey, member);
-          if (last !== undefined && !seqs.has(m.conversationId)) seqs.set(m.conversationId, last);
-        }
-        if (member === null) {
-          results[i] = { ok: false, error: new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION') };
-          continue;
-        }
-        if (!member.friends) {
-          results[i] = { ok: false, error: new ChatError('CHAT_ERR_NOT_FRIENDS') };
-          continue;
-        }
-        const seq = seqs.get(m.conversationId)! + 1;
-        seqs.set(m.conversationId, seq);
-        member.seq = seq;
-        rows.push(m.conversationId, seq, m.senderId, m.text, m.clientMsgId, m.ts);
-        if (idKey !== null) byClientId.set(idKey, { conversationId: m.conversationId, seq, ts: m.ts });
-        results[i] = { ok: true, seq, ts: m.ts, duplicate: false };
+        if (m.clientMsgId === null) continue;
+        const found = q.byClientMsgId.get(m.senderId, m.clientMsgId);
+        if (found) prior[i] = found;
       }
+      const plan = planAppend(batch, senders, prior, lastSeq);
       // Chunks of 64, 16, 4 and 1 rows: few distinct statements, well under SQLite's variable limit.
+      const { rows } = plan;
       let at = 0;
       let left = rows.length / 6;
       for (const size of [64, 16, 4, 1]) {
@@ -270,9 +245,9 @@ export class SqliteStore implements Store {
           left -= size;
         }
       }
-      for (const [conv, seq] of seqs) setLastSeq.run(seq, conv);
-      for (const member of members.values()) if (member !== null && member.seq > 0) moveOwnRead.run(member.seq, member.conv, member.sender);
-      return results;
+      for (const [conv, seq] of plan.lastSeqs) setLastSeq.run(seq, conv);
+      for (const move of readCursorMoves(senders.slots)) moveOwnRead.run(move.seq, move.conversationId, move.senderId);
+      return plan.results;
     });
 
     const friendState = (me: number, other: number) => toFriendState(q.friendState.get(...friendStateParams(me, other))!);
