@@ -16,8 +16,8 @@ import type {
   ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
 import {
-  checkFriendAccept, clientIdKey, friendAddAction, groupSenders, planAppend, readCursorMoves, relationOf,
-  type FriendState, type PriorMessage,
+  afterLeave, checkCursorMove, checkFriendAccept, checkGroup, checkJoin, checkLeave, clientIdKey, friendAddAction, groupSenders,
+  planAppend, readCursorMoves, relationOf, type FriendState, type LeaveOutcome, type PriorMessage,
 } from './rules.ts';
 import {
   INSERT_MESSAGES, MESSAGE_ROW, MYSQL, directConversationKey, friendStateParams, sqlFor, toConversation, toFriendState,
@@ -280,38 +280,32 @@ export class MysqlStore implements Store {
 
   joinGroup(groupId: number, userId: number): Promise<number> {
     return this.pool.transaction('write', async (conn) => {
-      const group = await first<GroupRow>(conn, SQL.groupById, [groupId]);
-      if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
+      const group = checkGroup(await first<GroupRow>(conn, SQL.groupById, [groupId]));
       // Locked so no message commits between reading last_seq and starting the cursors there.
-      const conv = await first<{ lastSeq: number }>(conn, SQL.lockConversation, [group.conversationId]);
-      if (!conv) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
-      if (await first(conn, SQL.isMember, [group.conversationId, userId])) throw new ChatError('CHAT_ERR_ALREADY_MEMBER');
+      const conv = checkGroup(await first<{ lastSeq: number }>(conn, SQL.lockConversation, [group.conversationId]));
+      checkJoin((await first(conn, SQL.isMember, [group.conversationId, userId])) !== null);
       await run(conn, SQL.insertMember, [group.conversationId, userId, 'member', conv.lastSeq, conv.lastSeq, Date.now()]);
       return conv.lastSeq;
     });
   }
 
-  leaveGroup(groupId: number, userId: number): Promise<{ deleted: boolean; newCreatorId: number | null }> {
+  leaveGroup(groupId: number, userId: number): Promise<LeaveOutcome> {
     return this.pool.transaction('write', async (conn) => {
-      const group = await first<GroupRow>(conn, SQL.lockGroup, [groupId]);
-      if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
-      const conv = group.conversationId;
+      const conv = checkGroup(await first<GroupRow>(conn, SQL.lockGroup, [groupId])).conversationId;
       // Conversation row first, as appendMessages and joinGroup lock it: no deadlock between them.
       await all(conn, SQL.lockConversation, [conv]);
-      const member = await first<{ role: Role }>(conn, SQL.member, [conv, userId]);
-      if (!member) throw new ChatError('CHAT_ERR_NOT_MEMBER');
+      const role = checkLeave((await first<{ role: Role }>(conn, SQL.member, [conv, userId]))?.role);
       await run(conn, SQL.deleteMember, [conv, userId]);
-      const next = await first<{ userId: number }>(conn, SQL.successor, [conv]);
-      if (!next) {
+      const outcome = afterLeave(role, (await first<{ userId: number }>(conn, SQL.successor, [conv]))?.userId ?? null);
+      if (outcome.deleted) {
         await run(conn, SQL.deleteGroup, [groupId]);
         await run(conn, SQL.deleteMessages, [conv]);
         await run(conn, SQL.deleteConversation, [conv]);
-        return { deleted: true, newCreatorId: null };
+      } else if (outcome.newCreatorId !== null) {
+        await run(conn, SQL.setRole, ['creator', conv, outcome.newCreatorId]);
+        await run(conn, SQL.setCreator, [outcome.newCreatorId, groupId]);
       }
-      if (member.role !== 'creator') return { deleted: false, newCreatorId: null };
-      await run(conn, SQL.setRole, ['creator', conv, next.userId]);
-      await run(conn, SQL.setCreator, [next.userId, groupId]);
-      return { deleted: false, newCreatorId: next.userId };
+      return outcome;
     });
   }
 
@@ -482,9 +476,7 @@ export class MysqlStore implements Store {
   /** Idempotent (GREATEST), so it is retried after a lost connection. last_seq only grows, so a passed check stays true. */
   private moveCursor(column: 'delivered_seq' | 'read_seq', conversationId: number, userId: number, seq: number): Promise<number> {
     return this.pool.run('idempotent', async (conn) => {
-      const member = await first<{ lastSeq: number }>(conn, SQL.member, [conversationId, userId]);
-      if (!member) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
-      if (seq > member.lastSeq) throw new ChatError('CHAT_ERR_BAD_CURSOR');
+      checkCursorMove((await first<{ lastSeq: number }>(conn, SQL.member, [conversationId, userId]))?.lastSeq, seq);
       // LAST_INSERT_ID(expr) hands back the cursor's value after the update in the same reply.
       const moved = await run(conn,
         `UPDATE members SET ${column} = LAST_INSERT_ID(GREATEST(${column}, ?)) WHERE conversation_id = ? AND user_id = ?`,

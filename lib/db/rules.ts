@@ -4,7 +4,7 @@
 // database (test/unit/db/rules.test.ts), and test/contract/store.contract.ts checks that both
 // stores apply them the same way.
 import { ChatError } from '../protocol/errors.ts';
-import type { AppendResult, NewMessage, Relation } from './store.ts';
+import type { AppendResult, NewMessage, Relation, Role } from './store.ts';
 
 /** What a store reads about two users (`me`, `other`) before any friend decision. */
 export interface FriendState {
@@ -36,6 +36,45 @@ export function friendAddAction(state: FriendState): 'accept' | 'request' {
 export function checkFriendAccept(state: FriendState): void {
   if (state.friends) throw new ChatError('CHAT_ERR_ALREADY_FRIENDS');
   if (!state.incoming) throw new ChatError('CHAT_ERR_NO_REQUEST');
+}
+
+// ---- groups and cursors ----
+
+export function checkGroup<T>(group: T | null | undefined): T {
+  if (group === null || group === undefined) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
+  return group;
+}
+
+export function checkJoin(alreadyMember: boolean): void {
+  if (alreadyMember) throw new ChatError('CHAT_ERR_ALREADY_MEMBER');
+}
+
+/** The leaver's role; NOT_MEMBER when they have none. */
+export function checkLeave(role: Role | null | undefined): Role {
+  if (role === null || role === undefined) throw new ChatError('CHAT_ERR_NOT_MEMBER');
+  return role;
+}
+
+export interface LeaveOutcome {
+  /** the last member left: the group, its conversation and its messages go, and the name is free */
+  deleted: boolean;
+  /** the creator left: the successor (the store reads it: the earliest-joined remaining member) becomes creator */
+  newCreatorId: number | null;
+}
+
+/** After the leaver's row is gone: `successorId` is the member who would succeed, null if nobody is left. */
+export function afterLeave(role: Role, successorId: number | null): LeaveOutcome {
+  if (successorId === null) return { deleted: true, newCreatorId: null };
+  return { deleted: false, newCreatorId: role === 'creator' ? successorId : null };
+}
+
+/**
+ * ack and read: `lastSeq` is the conversation's last seq if the user is a member, else
+ * undefined. A cursor never passes the last message; it only moves forward (the stores' SQL).
+ */
+export function checkCursorMove(lastSeq: number | undefined, seq: number): void {
+  if (lastSeq === undefined) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
+  if (seq > lastSeq) throw new ChatError('CHAT_ERR_BAD_CURSOR');
 }
 
 // ---- appendMessages ----

@@ -12,7 +12,8 @@ import type {
   ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
 import {
-  checkFriendAccept, friendAddAction, groupSenders, planAppend, readCursorMoves, relationOf, type PriorMessage,
+  afterLeave, checkCursorMove, checkFriendAccept, checkGroup, checkJoin, checkLeave, friendAddAction, groupSenders, planAppend,
+  readCursorMoves, relationOf, type LeaveOutcome, type PriorMessage,
 } from './rules.ts';
 import {
   INSERT_MESSAGES, MESSAGE_ROW, SCHEMA_VERSION, SQLITE, directConversationKey, friendStateParams, listMigrations, sqlFor, toConversation,
@@ -145,7 +146,7 @@ export class SqliteStore implements Store {
   private readonly txAddFriend: (fromId: number, toId: number) => FriendAdded;
   private readonly txCreateGroup: (name: string, key: string, desc: string, creatorId: number) => GroupRow;
   private readonly txJoin: (groupId: number, userId: number) => number;
-  private readonly txLeave: (groupId: number, userId: number) => { deleted: boolean; newCreatorId: number | null };
+  private readonly txLeave: (groupId: number, userId: number) => LeaveOutcome;
   private readonly txMove: (which: 'moveDelivered' | 'moveRead', conv: number, user: number, seq: number) => number;
 
   static open(path: string): SqliteStore {
@@ -291,38 +292,31 @@ export class SqliteStore implements Store {
     });
 
     this.txJoin = immediate((groupId: number, userId: number) => {
-      const group = q.groupById.get(groupId);
-      if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
-      if (q.isMember.get(group.conversationId, userId)) throw new ChatError('CHAT_ERR_ALREADY_MEMBER');
+      const group = checkGroup(q.groupById.get(groupId));
+      checkJoin(q.isMember.get(group.conversationId, userId) !== undefined);
       const last = q.lockConversation.get(group.conversationId)!.lastSeq;
       q.insertMember.run(group.conversationId, userId, 'member', last, last, Date.now());
       return last;
     });
 
     this.txLeave = immediate((groupId: number, userId: number) => {
-      const group = q.lockGroup.get(groupId);
-      if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
-      const conv = group.conversationId;
-      const member = q.member.get(conv, userId);
-      if (!member) throw new ChatError('CHAT_ERR_NOT_MEMBER');
+      const conv = checkGroup(q.lockGroup.get(groupId)).conversationId;
+      const role = checkLeave(q.member.get(conv, userId)?.role);
       q.deleteMember.run(conv, userId);
-      const next = q.successor.get(conv);
-      if (!next) {
+      const outcome = afterLeave(role, q.successor.get(conv)?.userId ?? null);
+      if (outcome.deleted) {
         q.deleteGroup.run(groupId);
         q.deleteMessages.run(conv);
         q.deleteConversation.run(conv);
-        return { deleted: true, newCreatorId: null };
+      } else if (outcome.newCreatorId !== null) {
+        q.setRole.run('creator', conv, outcome.newCreatorId);
+        q.setCreator.run(outcome.newCreatorId, groupId);
       }
-      if (member.role !== 'creator') return { deleted: false, newCreatorId: null };
-      q.setRole.run('creator', conv, next.userId);
-      q.setCreator.run(next.userId, groupId);
-      return { deleted: false, newCreatorId: next.userId };
+      return outcome;
     });
 
     this.txMove = immediate((which: 'moveDelivered' | 'moveRead', conv: number, user: number, seq: number) => {
-      const member = q.member.get(conv, user);
-      if (!member) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
-      if (seq > member.lastSeq) throw new ChatError('CHAT_ERR_BAD_CURSOR');
+      checkCursorMove(q.member.get(conv, user)?.lastSeq, seq);
       return q[which].get(seq, conv, user)!.seq;
     });
   }
@@ -518,7 +512,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  leaveGroup(groupId: number, userId: number): Promise<{ deleted: boolean; newCreatorId: number | null }> {
+  leaveGroup(groupId: number, userId: number): Promise<LeaveOutcome> {
     return this.call(() => {
       this.memberLists.clear();
       return this.txLeave(groupId, userId);

@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  checkFriendAccept, friendAddAction, groupSenders, planAppend, readCursorMoves, relationOf, type FriendState, type PriorMessage,
+  afterLeave, checkCursorMove, checkGroup, checkJoin, checkLeave, checkFriendAccept, friendAddAction, groupSenders, planAppend, readCursorMoves, relationOf, type FriendState, type PriorMessage,
   type SenderSlots,
 } from '../../../lib/db/rules.ts';
 import type { AppendResult, NewMessage } from '../../../lib/db/store.ts';
@@ -45,6 +45,32 @@ friends('checkFriendAccept: ALREADY_FRIENDS, else NO_REQUEST without their reque
 });
 
 friends.run();
+
+const groups = suite('rules: groups and cursors');
+
+groups('checkGroup, checkJoin, checkLeave: NO_SUCH_GROUP, ALREADY_MEMBER, NOT_MEMBER', () => {
+  const g = { id: 1 };
+  assert.is(checkGroup(g), g);
+  assert.equal([codeOf(() => checkGroup(null)), codeOf(() => checkGroup(undefined))], ['CHAT_ERR_NO_SUCH_GROUP', 'CHAT_ERR_NO_SUCH_GROUP']);
+  assert.equal([codeOf(() => checkJoin(false)), codeOf(() => checkJoin(true))], [null, 'CHAT_ERR_ALREADY_MEMBER']);
+  assert.equal([checkLeave('creator'), checkLeave('member')], ['creator', 'member']);
+  assert.equal([codeOf(() => checkLeave(null)), codeOf(() => checkLeave(undefined))], ['CHAT_ERR_NOT_MEMBER', 'CHAT_ERR_NOT_MEMBER']);
+});
+
+groups('afterLeave: the last member deletes the group; a leaving creator hands over to the successor; a member leaves nothing else', () => {
+  assert.equal(afterLeave('creator', null), { deleted: true, newCreatorId: null });
+  assert.equal(afterLeave('member', null), { deleted: true, newCreatorId: null });
+  assert.equal(afterLeave('creator', 7), { deleted: false, newCreatorId: 7 });
+  assert.equal(afterLeave('member', 7), { deleted: false, newCreatorId: null });
+});
+
+groups('checkCursorMove: NO_SUCH_CONVERSATION for a non-member, BAD_CURSOR past the last seq', () => {
+  assert.equal([0, 3, 5].map((seq) => codeOf(() => checkCursorMove(5, seq))), [null, null, null]);
+  assert.is(codeOf(() => checkCursorMove(5, 6)), 'CHAT_ERR_BAD_CURSOR');
+  assert.is(codeOf(() => checkCursorMove(undefined, 0)), 'CHAT_ERR_NO_SUCH_CONVERSATION');
+});
+
+groups.run();
 
 const append = suite('rules: appendMessages');
 
