@@ -6,7 +6,7 @@ import mysql from 'mysql2/promise';
 import { ChatError } from '../protocol/errors.ts';
 import { isConnectionError } from './mysql-errors.ts';
 import type { MysqlTarget } from './mysql-url.ts';
-import { listMigrations } from './shared-sql.ts';
+import { SCHEMA_VERSION, listMigrations } from './shared-sql.ts';
 
 const SQL_DIR = new URL('../../sql/mysql/', import.meta.url);
 
@@ -48,14 +48,14 @@ export async function migrate(target: MysqlTarget): Promise<MigrationResult> {
         version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
       const current = async () => {
-        const [[row]] = (await conn.query('SELECT MAX(version) AS v FROM schema_version')) as unknown as [{ v: number | null }[]];
+        const [[row]] = (await conn.query(SCHEMA_VERSION.current)) as unknown as [{ v: number | null }[]];
         return row?.v ?? 0;
       };
       const applied: string[] = [];
       for (const f of migrationFiles()) {
         if ((await current()) >= f.version) continue;
         await conn.query(readFileSync(new URL(f.name, SQL_DIR), 'utf8'));
-        await conn.query('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)', [f.version, f.name, Date.now()]);
+        await conn.query(SCHEMA_VERSION.record, [f.version, f.name, Date.now()]);
         applied.push(f.name);
       }
       return { version: await current(), applied };

@@ -12,10 +12,17 @@ import { migrate } from './mysql-migrate.ts';
 import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import type {
-  AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
+  AppendResult, ConversationRow, FriendAdded, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
   ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
-import { CONVERSATION_SELECT, directConversationKey, toConversation, type ConversationRecord } from './shared-sql.ts';
+import {
+  afterLeave, checkCursorMove, checkFriendAccept, checkGroup, checkJoin, checkLeave, clientIdKey, friendAddAction, groupSenders,
+  planAppend, readCursorMoves, relationOf, type FriendState, type LeaveOutcome, type PriorMessage,
+} from './rules.ts';
+import {
+  INSERT_MESSAGES, MESSAGE_ROW, MYSQL, directConversationKey, friendStateParams, sqlFor, toConversation, toFriendState,
+  type ConversationRecord, type FriendStateRecord,
+} from './shared-sql.ts';
 
 type Param = string | number | null;
 
@@ -51,15 +58,9 @@ async function runText(conn: Connection, sql: string, params: Param[]): Promise<
 /** `(?, ?, …)` with n placeholders, or a repeated row shape joined by a separator. */
 const repeat = (shape: string, n: number, sep = ', ') => Array.from({ length: n }, () => shape).join(sep);
 
-const GROUP_COLUMNS = 'id, name, description AS `desc`, creator_id AS creatorId, conversation_id AS conversationId';
+const SQL = sqlFor(MYSQL);
 
 // Keys are VARBINARY (sql/mysql/001_init.sql), so client_msg_id comes back as a Buffer.
-const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
-  COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId`;
-
-
-
-
 type MessageRecord = Omit<StoredMessage, 'clientMsgId'> & { clientMsgId: Buffer | string | null };
 
 function toMessage(row: MessageRecord): StoredMessage {
@@ -67,7 +68,7 @@ function toMessage(row: MessageRecord): StoredMessage {
 }
 
 /** What one appendMessages attempt decided, kept in case its COMMIT is lost in transit. */
-interface AppendPlan {
+interface AppendAttempt {
   results: AppendResult[];
   /** the first new row, by which a retry tells whether the lost COMMIT landed */
   marker: { conversationId: number; seq: number; senderId: number; ts: number } | null;
@@ -101,8 +102,7 @@ export class MysqlStore implements Store {
   async createUser(name: string, key: string, passwordHash: string): Promise<UserRow> {
     return this.pool.run('write', async (conn) => {
       try {
-        const { insertId } = await run(conn,
-          'INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?)', [name, key, passwordHash, Date.now()]);
+        const { insertId } = await run(conn, SQL.insertUser, [name, key, passwordHash, Date.now()]);
         return { id: insertId, name, passwordHash };
       } catch (err) {
         throw isDuplicateKey(err) ? new ChatError('CHAT_ERR_NAME_TAKEN') : err;
@@ -121,7 +121,7 @@ export class MysqlStore implements Store {
     const cached = this.users.get(key);
     if (cached) return cached;
     const row = await this.pool.run('read', (conn) =>
-      first<UserRow>(conn, 'SELECT id, name, password_hash AS passwordHash FROM users WHERE name_key = ?', [key]));
+      first<UserRow>(conn, SQL.userByKey, [key]));
     if (row) {
       if (this.users.size >= CACHE_LIMIT) this.users.clear();
       this.users.set(key, row);
@@ -130,23 +130,11 @@ export class MysqlStore implements Store {
   }
 
   async saveToken(tokenHash: string, userId: number, expiresAt: number): Promise<void> {
-    await this.pool.run('idempotent', (conn) => run(conn, `
-      INSERT INTO tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
-      ON DUPLICATE KEY UPDATE user_id = VALUES(user_id), expires_at = VALUES(expires_at)`,
-      [tokenHash, userId, expiresAt, Date.now()]));
-  }
-
-  async userByToken(tokenHash: string, now: number): Promise<UserRow | null> {
-    const row = await this.tokenUser(tokenHash, now);
-    if (!row) return null;
-    const { expiresAt: _, ...user } = row;
-    return user;
+    await this.pool.run('idempotent', (conn) => run(conn, SQL.saveToken, [tokenHash, userId, expiresAt, Date.now()]));
   }
 
   private tokenUser(tokenHash: string, now: number): Promise<(UserRow & { expiresAt: number | string }) | null> {
-    return this.pool.run('read', (conn) => first<UserRow & { expiresAt: number | string }>(conn, `
-      SELECT u.id, u.name, u.password_hash AS passwordHash, t.expires_at AS expiresAt
-      FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`, [tokenHash, now]));
+    return this.pool.run('read', (conn) => first<UserRow & { expiresAt: number | string }>(conn, SQL.tokenUser, [tokenHash, now]));
   }
 
   /**
@@ -160,30 +148,23 @@ export class MysqlStore implements Store {
     if (!row) return null;
     const { expiresAt, ...user } = row;
     if (Number(expiresAt) >= slideIfBefore) return { user, expiresAt: Number(expiresAt) };
-    const { affectedRows } = await this.pool.run('idempotent', (conn) => run(conn,
-      'UPDATE tokens SET expires_at = ? WHERE token_hash = ? AND expires_at > ?', [newExpiresAt, tokenHash, now]));
+    const { affectedRows } = await this.pool.run('idempotent', (conn) => run(conn, SQL.slideToken, [newExpiresAt, tokenHash, now]));
     return affectedRows === 0 ? null : { user, expiresAt: newExpiresAt };
   }
 
   async deleteToken(tokenHash: string): Promise<void> {
-    await this.pool.run('idempotent', (conn) => run(conn, 'DELETE FROM tokens WHERE token_hash = ?', [tokenHash]));
+    await this.pool.run('idempotent', (conn) => run(conn, SQL.deleteToken, [tokenHash]));
   }
 
   relation(userId: number, otherId: number): Promise<Relation> {
-    return this.pool.run('read', async (conn) => {
-      const row = (await first<{ f: number; o: number; i: number }>(conn, `
-        SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?) AS f,
-               EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS o,
-               EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS i`,
-        [userId, otherId, userId, otherId, otherId, userId]))!;
-      return row.f ? 'friends' : row.o ? 'out' : row.i ? 'in' : 'none';
-    });
+    return this.pool.run('read', async (conn) =>
+      relationOf(toFriendState((await first<FriendStateRecord>(conn, SQL.friendState, friendStateParams(userId, otherId)))!)));
   }
 
   async createFriendRequest(fromId: number, toId: number): Promise<void> {
     await this.pool.run('write', async (conn) => {
       try {
-        await run(conn, 'INSERT INTO friend_requests (from_id, to_id, created_at) VALUES (?, ?, ?)', [fromId, toId, Date.now()]);
+        await run(conn, SQL.insertRequest, [fromId, toId, Date.now()]);
       } catch (err) {
         throw isDuplicateKey(err) ? new ChatError('CHAT_ERR_REQUEST_PENDING') : err;
       }
@@ -192,40 +173,57 @@ export class MysqlStore implements Store {
 
   deleteFriendRequest(fromId: number, toId: number): Promise<boolean> {
     return this.pool.run('write', async (conn) =>
-      (await run(conn, 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [fromId, toId])).affectedRows > 0);
+      (await run(conn, SQL.deleteRequest, [fromId, toId])).affectedRows > 0);
+  }
+
+  addFriend(fromId: number, toId: number): Promise<FriendAdded> {
+    return this.pool.transaction('write', async (conn): Promise<FriendAdded> => {
+      if (friendAddAction(await this.lockFriendState(conn, fromId, toId)) === 'accept') {
+        return { status: 'accepted', conversationId: await this.befriend(conn, fromId, toId) };
+      }
+      await run(conn, SQL.insertRequest, [fromId, toId, Date.now()]);
+      return { status: 'pending' };
+    });
   }
 
   acceptFriendRequest(userId: number, fromId: number): Promise<number> {
     return this.pool.transaction('write', async (conn) => {
-      // The delete locks the request row, so two accepts of one request cannot both succeed.
-      const taken = await run(conn, 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [fromId, userId]);
-      if (taken.affectedRows === 0) throw new ChatError('CHAT_ERR_NO_REQUEST');
-      await run(conn, 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [userId, fromId]);
-      const now = Date.now();
-      const key = directConversationKey(userId, fromId);
-      const existing = await first<{ id: number; lastSeq: number }>(conn,
-        'SELECT id, last_seq AS lastSeq FROM conversations WHERE direct_key = ? FOR UPDATE', [key]);
-      const conv = existing?.id
-        ?? (await run(conn, "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('direct', ?, ?)", [key, now])).insertId;
-      const last = existing?.lastSeq ?? 0;
-      // A no-op for a reused conversation: existing member rows keep their cursors.
-      const member = `INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at)
-        VALUES (?, ?, 'member', ?, ?, ?) ON DUPLICATE KEY UPDATE user_id = user_id`;
-      await run(conn, member, [conv, userId, last, last, now]);
-      await run(conn, member, [conv, fromId, last, last, now]);
-      const friendship = `INSERT INTO friendships (user_id, friend_id, conversation_id, created_at)
-        VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE user_id = user_id`;
-      await run(conn, friendship, [userId, fromId, conv, now]);
-      await run(conn, friendship, [fromId, userId, conv, now]);
-      return conv;
+      checkFriendAccept(await this.lockFriendState(conn, userId, fromId));
+      return this.befriend(conn, userId, fromId);
     });
+  }
+
+  /**
+   * Every friend decision on two users first locks both users' rows, in id order (so two of
+   * them cannot deadlock), then reads where the two stand. Another node deciding on the same two
+   * waits here until this transaction ends, and then (READ COMMITTED) reads what it wrote: two
+   * crossed friend_adds are one request and its acceptance, never two requests.
+   */
+  private async lockFriendState(conn: Connection, me: number, other: number): Promise<FriendState> {
+    await all(conn, 'SELECT id FROM users WHERE id IN (?, ?) ORDER BY id FOR UPDATE', [Math.min(me, other), Math.max(me, other)]);
+    return toFriendState((await first<FriendStateRecord>(conn, SQL.friendState, friendStateParams(me, other)))!);
+  }
+
+  /** The requests go, the friendship is recorded; returns the direct conversation. Inside lockFriendState's lock. */
+  private async befriend(conn: Connection, userId: number, fromId: number): Promise<number> {
+    await run(conn, SQL.deleteRequest, [fromId, userId]);
+    await run(conn, SQL.deleteRequest, [userId, fromId]);
+    const now = Date.now();
+    const key = directConversationKey(userId, fromId);
+    const existing = await first<{ id: number; lastSeq: number }>(conn, SQL.lockDirectByKey, [key]);
+    const conv = existing?.id ?? (await run(conn, SQL.insertConversation, ['direct', key, now])).insertId;
+    const last = existing?.lastSeq ?? 0;
+    // A no-op for a reused conversation: existing member rows keep their cursors.
+    await run(conn, SQL.insertMember, [conv, userId, 'member', last, last, now]);
+    await run(conn, SQL.insertMember, [conv, fromId, 'member', last, last, now]);
+    await run(conn, SQL.insertFriendship, [userId, fromId, conv, now]);
+    await run(conn, SQL.insertFriendship, [fromId, userId, conv, now]);
+    return conv;
   }
 
   removeFriendship(userId: number, otherId: number): Promise<boolean> {
     // The conversation and its member rows stay, so a re-friend finds them again.
-    return this.pool.run('write', async (conn) => (await run(conn,
-      'DELETE FROM friendships WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)',
-      [userId, otherId, otherId, userId])).affectedRows > 0);
+    return this.pool.run('write', async (conn) => (await run(conn, SQL.deleteFriendship, [userId, otherId, otherId, userId])).affectedRows > 0);
   }
 
   // Found ids never change anywhere in the cluster (a direct conversation outlives the friendship
@@ -237,7 +235,7 @@ export class MysqlStore implements Store {
     const cached = this.directIds.get(key);
     if (cached !== undefined) return cached;
     const id = (await this.pool.run('read', (conn) =>
-      first<{ id: number }>(conn, 'SELECT id FROM conversations WHERE direct_key = ?', [key])))?.id ?? null;
+      first<{ id: number }>(conn, SQL.directByKey, [key])))?.id ?? null;
     if (id !== null) {
       if (this.directIds.size >= CACHE_LIMIT) this.directIds.clear();
       this.directIds.set(key, id);
@@ -246,25 +244,17 @@ export class MysqlStore implements Store {
   }
 
   directConversation(userId: number, otherId: number): Promise<number | null> {
-    return this.pool.run('read', async (conn) => (await first<{ id: number }>(conn,
-      'SELECT conversation_id AS id FROM friendships WHERE user_id = ? AND friend_id = ?', [userId, otherId]))?.id ?? null);
+    return this.pool.run('read', async (conn) =>
+      (await first<{ conversationId: number }>(conn, SQL.friendship, [userId, otherId]))?.conversationId ?? null);
   }
 
   friendsOf(userId: number): Promise<{ id: number; name: string }[]> {
-    return this.pool.run('read', (conn) => all(conn, `
-      SELECT u.id, u.name FROM friendships f JOIN users u ON u.id = f.friend_id
-      WHERE f.user_id = ? ORDER BY u.name_key`, [userId]));
+    return this.pool.run('read', (conn) => all(conn, SQL.friendsOf, [userId]));
   }
 
   requestsOf(userId: number): Promise<{ id: number; name: string; direction: 'in' | 'out' }[]> {
     return this.pool.run('read', async (conn) => {
-      const rows = await all<{ id: number; name: string; direction: 'in' | 'out' }>(conn, `
-        SELECT u.id, u.name, 'in' AS direction, r.created_at AS at
-          FROM friend_requests r JOIN users u ON u.id = r.from_id WHERE r.to_id = ?
-        UNION ALL
-        SELECT u.id, u.name, 'out', r.created_at
-          FROM friend_requests r JOIN users u ON u.id = r.to_id WHERE r.from_id = ?
-        ORDER BY at, id`, [userId, userId]);
+      const rows = await all<{ id: number; name: string; direction: 'in' | 'out' }>(conn, SQL.requestsOf, [userId, userId]);
       return rows.map(({ id, name, direction }) => ({ id, name, direction }));
     });
   }
@@ -272,101 +262,75 @@ export class MysqlStore implements Store {
   createGroup(name: string, key: string, desc: string, creatorId: number): Promise<GroupRow> {
     return this.pool.transaction('write', async (conn) => {
       const now = Date.now();
-      const conversationId = (await run(conn,
-        "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('group', NULL, ?)", [now])).insertId;
+      const conversationId = (await run(conn, SQL.insertConversation, ['group', null, now])).insertId;
       let id: number;
       try {
-        id = (await run(conn, `
-          INSERT INTO chat_groups (name, name_key, description, creator_id, conversation_id, created_at)
-          VALUES (?, ?, ?, ?, ?, ?)`, [name, key, desc, creatorId, conversationId, now])).insertId;
+        id = (await run(conn, SQL.insertGroup, [name, key, desc, creatorId, conversationId, now])).insertId;
       } catch (err) {
         throw isDuplicateKey(err) ? new ChatError('CHAT_ERR_GROUP_TAKEN') : err;
       }
-      await run(conn, `INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at)
-        VALUES (?, ?, 'creator', 0, 0, ?)`, [conversationId, creatorId, now]);
+      await run(conn, SQL.insertMember, [conversationId, creatorId, 'creator', 0, 0, now]);
       return { id, name, desc, creatorId, conversationId };
     });
   }
 
   groupByKey(key: string): Promise<GroupRow | null> {
-    return this.pool.run('read', (conn) => first<GroupRow>(conn, `SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE name_key = ?`, [key]));
+    return this.pool.run('read', (conn) => first<GroupRow>(conn, SQL.groupByKey, [key]));
   }
 
   joinGroup(groupId: number, userId: number): Promise<number> {
     return this.pool.transaction('write', async (conn) => {
-      const group = await first<{ conversationId: number }>(conn,
-        'SELECT conversation_id AS conversationId FROM chat_groups WHERE id = ?', [groupId]);
-      if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
+      const group = checkGroup(await first<GroupRow>(conn, SQL.groupById, [groupId]));
       // Locked so no message commits between reading last_seq and starting the cursors there.
-      const conv = await first<{ lastSeq: number }>(conn,
-        'SELECT last_seq AS lastSeq FROM conversations WHERE id = ? FOR UPDATE', [group.conversationId]);
-      if (!conv) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
-      if (await first(conn, 'SELECT 1 AS one FROM members WHERE conversation_id = ? AND user_id = ?', [group.conversationId, userId])) {
-        throw new ChatError('CHAT_ERR_ALREADY_MEMBER');
-      }
-      await run(conn, `INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at)
-        VALUES (?, ?, 'member', ?, ?, ?)`, [group.conversationId, userId, conv.lastSeq, conv.lastSeq, Date.now()]);
+      const conv = checkGroup(await first<{ lastSeq: number }>(conn, SQL.lockConversation, [group.conversationId]));
+      checkJoin((await first(conn, SQL.isMember, [group.conversationId, userId])) !== null);
+      await run(conn, SQL.insertMember, [group.conversationId, userId, 'member', conv.lastSeq, conv.lastSeq, Date.now()]);
       return conv.lastSeq;
     });
   }
 
-  leaveGroup(groupId: number, userId: number): Promise<{ deleted: boolean; newCreatorId: number | null }> {
+  leaveGroup(groupId: number, userId: number): Promise<LeaveOutcome> {
     return this.pool.transaction('write', async (conn) => {
-      const group = await first<{ conv: number }>(conn,
-        'SELECT conversation_id AS conv FROM chat_groups WHERE id = ? FOR UPDATE', [groupId]);
-      if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
-      const { conv } = group;
+      const conv = checkGroup(await first<GroupRow>(conn, SQL.lockGroup, [groupId])).conversationId;
       // Conversation row first, as appendMessages and joinGroup lock it: no deadlock between them.
-      await run(conn, 'SELECT id FROM conversations WHERE id = ? FOR UPDATE', [conv]);
-      const member = await first<{ role: Role }>(conn,
-        'SELECT role FROM members WHERE conversation_id = ? AND user_id = ?', [conv, userId]);
-      if (!member) throw new ChatError('CHAT_ERR_NOT_MEMBER');
-      await run(conn, 'DELETE FROM members WHERE conversation_id = ? AND user_id = ?', [conv, userId]);
-      const next = await first<{ userId: number }>(conn,
-        'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1', [conv]);
-      if (!next) {
-        await run(conn, 'DELETE FROM chat_groups WHERE id = ?', [groupId]);
-        await run(conn, 'DELETE FROM messages WHERE conversation_id = ?', [conv]);
-        await run(conn, 'DELETE FROM conversations WHERE id = ?', [conv]);
-        return { deleted: true, newCreatorId: null };
+      await all(conn, SQL.lockConversation, [conv]);
+      const role = checkLeave((await first<{ role: Role }>(conn, SQL.member, [conv, userId]))?.role);
+      await run(conn, SQL.deleteMember, [conv, userId]);
+      const outcome = afterLeave(role, (await first<{ userId: number }>(conn, SQL.successor, [conv]))?.userId ?? null);
+      if (outcome.deleted) {
+        await run(conn, SQL.deleteGroup, [groupId]);
+        await run(conn, SQL.deleteMessages, [conv]);
+        await run(conn, SQL.deleteConversation, [conv]);
+      } else if (outcome.newCreatorId !== null) {
+        await run(conn, SQL.setRole, ['creator', conv, outcome.newCreatorId]);
+        await run(conn, SQL.setCreator, [outcome.newCreatorId, groupId]);
       }
-      if (member.role !== 'creator') return { deleted: false, newCreatorId: null };
-      await run(conn, "UPDATE members SET role = 'creator' WHERE conversation_id = ? AND user_id = ?", [conv, next.userId]);
-      await run(conn, 'UPDATE chat_groups SET creator_id = ? WHERE id = ?', [next.userId, groupId]);
-      return { deleted: false, newCreatorId: next.userId };
+      return outcome;
     });
   }
 
   groupMembers(groupId: number): Promise<{ id: number; name: string; role: Role }[]> {
-    return this.pool.run('read', (conn) => all(conn, `
-      SELECT u.id, u.name, m.role FROM chat_groups g
-      JOIN members m ON m.conversation_id = g.conversation_id JOIN users u ON u.id = m.user_id
-      WHERE g.id = ? ORDER BY m.joined_at, m.user_id`, [groupId]));
+    return this.pool.run('read', (conn) => all(conn, SQL.groupMembers, [groupId]));
   }
 
   groupsOf(userId: number): Promise<GroupSummary[]> {
-    return this.pool.run('read', (conn) => all(conn, `
-      SELECT g.name, g.description AS \`desc\`, m.role,
-        (SELECT COUNT(*) FROM members x WHERE x.conversation_id = g.conversation_id) AS members
-      FROM members m JOIN chat_groups g ON g.conversation_id = m.conversation_id
-      WHERE m.user_id = ? ORDER BY g.name_key`, [userId]));
+    return this.pool.run('read', (conn) => all(conn, SQL.groupsOf, [userId]));
   }
 
   memberIds(conversationId: number): Promise<number[]> {
-    return this.pool.run('read', async (conn) => (await all<{ userId: number }>(conn,
-      'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY user_id', [conversationId])).map((r) => r.userId));
+    return this.pool.run('read', async (conn) => (await all<{ userId: number }>(conn, SQL.memberIds, [conversationId])).map((r) => r.userId));
   }
 
   conversationOf(userId: number, conversationId: number): Promise<ConversationRow | null> {
     return this.pool.run('read', async (conn) => {
-      const row = await first<ConversationRecord>(conn, `${CONVERSATION_SELECT} WHERE m.user_id = ? AND m.conversation_id = ?`, [userId, conversationId]);
+      const row = await first<ConversationRecord>(conn, SQL.conversationOf, [userId, conversationId]);
       return row ? toConversation(row) : null;
     });
   }
 
   conversationsOf(userId: number): Promise<ConversationRow[]> {
     return this.pool.run('read', async (conn) =>
-      (await all<ConversationRecord>(conn, `${CONVERSATION_SELECT} WHERE m.user_id = ? ORDER BY c.id`, [userId])).map(toConversation));
+      (await all<ConversationRecord>(conn, SQL.conversationsOf, [userId])).map(toConversation));
   }
 
   /**
@@ -381,12 +345,12 @@ export class MysqlStore implements Store {
    */
   async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
-    let lost: AppendPlan | null = null;
+    let lost: AppendAttempt | null = null;
     let connectionRetries = 0;
     let lockRetries = 0;
     let duplicateRetries = 0;
     for (;;) {
-      const attempt: { plan: AppendPlan | null; committing: boolean } = { plan: null, committing: false };
+      const attempt: { plan: AppendAttempt | null; committing: boolean } = { plan: null, committing: false };
       try {
         const previous = lost;
         return await this.pool.use((conn) => this.appendOnce(conn, batch, attempt, previous));
@@ -410,13 +374,15 @@ export class MysqlStore implements Store {
   private async appendOnce(
     conn: Connection,
     batch: NewMessage[],
-    attempt: { plan: AppendPlan | null; committing: boolean },
-    lost: AppendPlan | null,
+    attempt: { plan: AppendAttempt | null; committing: boolean },
+    lost: AppendAttempt | null,
   ): Promise<AppendResult[]> {
     return inTransaction(conn, async () => {
+      const senders = groupSenders(batch);
+      const { slots } = senders;
       // 1. Lock every conversation of the batch, in id order (a fixed order: no deadlock
       //    between batches). Only these rows are locked; other conversations go on in parallel.
-      const convIds = [...new Set(batch.map((m) => m.conversationId))].sort((a, b) => a - b);
+      const convIds = [...new Set(slots.map((s) => s.conversationId))].sort((a, b) => a - b);
       const lastSeq = new Map<number, number>();
       for (const row of await allText<{ id: number; lastSeq: number }>(conn,
         `SELECT id, last_seq AS lastSeq FROM conversations WHERE id IN (${repeat('?', convIds.length)}) ORDER BY id FOR UPDATE`, convIds)) {
@@ -432,74 +398,56 @@ export class MysqlStore implements Store {
         }
       }
 
-      // 3. Earlier rows with the batch's client ids, and the senders' memberships.
-      const withId = batch.filter((m) => m.clientMsgId !== null);
-      const prior = new Map<string, { conversationId: number; seq: number; ts: number }>();
-      if (withId.length > 0) {
-        const rows = await allText<{ senderId: number; clientMsgId: Buffer; conversationId: number; seq: number; ts: number }>(conn, `
+      // 3. What the rules need: earlier rows with the batch's client ids, the senders'
+      //    memberships, and for direct messages the friendships. The shared lock on those makes
+      //    an unfriending on another node wait for this batch, or this batch see it.
+      const idParams: Param[] = [];
+      for (const m of batch) if (m.clientMsgId !== null) idParams.push(m.senderId, m.clientMsgId);
+      let prior: (PriorMessage | undefined)[] = [];
+      if (idParams.length > 0) {
+        const rows = await allText<PriorMessage & { senderId: number; clientMsgId: Buffer }>(conn, `
           SELECT sender_id AS senderId, client_msg_id AS clientMsgId, conversation_id AS conversationId, seq, created_at AS ts
-          FROM messages WHERE ${repeat('(sender_id = ? AND client_msg_id = ?)', withId.length, ' OR ')}`,
-          withId.flatMap((m) => [m.senderId, m.clientMsgId]));
-        for (const r of rows) prior.set(idKey(r.senderId, r.clientMsgId.toString()), r);
+          FROM messages WHERE ${repeat('(sender_id = ? AND client_msg_id = ?)', idParams.length / 2, ' OR ')}`, idParams);
+        if (rows.length > 0) {
+          const found = new Map(rows.map((r) => [clientIdKey(r.senderId, r.clientMsgId.toString()), r]));
+          prior = batch.map((m) => (m.clientMsgId === null ? undefined : found.get(clientIdKey(m.senderId, m.clientMsgId))));
+        }
       }
-      const pairs = [...new Map(batch.map((m) => [`${m.conversationId}:${m.senderId}`, m])).values()];
+      const memberParams: Param[] = [];
+      const friendParams: Param[] = [];
+      for (const s of slots) {
+        memberParams.push(s.conversationId, s.senderId);
+        if (s.friendId !== undefined) friendParams.push(s.senderId, s.friendId);
+      }
       const members = new Set((await allText<{ c: number; u: number }>(conn, `
-        SELECT conversation_id AS c, user_id AS u FROM members WHERE ${repeat('(conversation_id = ? AND user_id = ?)', pairs.length, ' OR ')}`,
-        pairs.flatMap((m) => [m.conversationId, m.senderId]))).map((r) => `${r.c}:${r.u}`));
-      // Direct messages need the friendship to stand at commit. The shared lock makes an
-      // unfriending on another node wait for this batch, or this batch see it.
-      const friendPairs = [...new Map(batch.filter((m) => m.friendId !== undefined)
-        .map((m) => [`${m.senderId}:${m.friendId}`, [m.senderId, m.friendId!] as const])).values()];
-      const friends = friendPairs.length === 0 ? new Set<string>() : new Set((await allText<{ u: number; f: number }>(conn, `
-        SELECT user_id AS u, friend_id AS f FROM friendships WHERE ${repeat('(user_id = ? AND friend_id = ?)', friendPairs.length, ' OR ')}
-        LOCK IN SHARE MODE`, friendPairs.flat())).map((r) => `${r.u}:${r.f}`));
-
-      // 4. Decide each item in batch order, exactly as SqliteStore does one by one.
-      const results: AppendResult[] = [];
-      const rows: Param[] = [];
-      const readTo = new Map<string, { c: number; u: number; seq: number }>();
-      let marker: AppendPlan['marker'] = null;
-      for (const m of batch) {
-        if (m.clientMsgId !== null) {
-          const p = prior.get(idKey(m.senderId, m.clientMsgId));
-          if (p && p.conversationId !== m.conversationId) {
-            results.push({ ok: false, error: new ChatError('CHAT_ERR_CLIENT_MSG_ID_REUSED') });
-            continue;
-          }
-          if (p) {
-            results.push({ ok: true, seq: p.seq, ts: p.ts, duplicate: true });
-            continue;
-          }
-        }
-        if (!lastSeq.has(m.conversationId) || !members.has(`${m.conversationId}:${m.senderId}`)) {
-          results.push({ ok: false, error: new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION') });
-          continue;
-        }
-        if (m.friendId !== undefined && !friends.has(`${m.senderId}:${m.friendId}`)) {
-          results.push({ ok: false, error: new ChatError('CHAT_ERR_NOT_FRIENDS') });
-          continue;
-        }
-        const seq = lastSeq.get(m.conversationId)! + 1;
-        lastSeq.set(m.conversationId, seq);
-        rows.push(m.conversationId, seq, m.senderId, m.text, m.clientMsgId, m.ts);
-        readTo.set(`${m.conversationId}:${m.senderId}`, { c: m.conversationId, u: m.senderId, seq });
-        // Later items of this batch with the same client id are its duplicates.
-        if (m.clientMsgId !== null) prior.set(idKey(m.senderId, m.clientMsgId), { conversationId: m.conversationId, seq, ts: m.ts });
-        marker ??= { conversationId: m.conversationId, seq, senderId: m.senderId, ts: m.ts };
-        results.push({ ok: true, seq, ts: m.ts, duplicate: false });
+        SELECT conversation_id AS c, user_id AS u FROM members WHERE ${repeat('(conversation_id = ? AND user_id = ?)', slots.length, ' OR ')}`,
+      memberParams)).map((r) => `${r.c}:${r.u}`));
+      const friends = friendParams.length === 0 ? new Set<string>() : new Set((await allText<{ u: number; f: number }>(conn, `
+        SELECT user_id AS u, friend_id AS f FROM friendships WHERE ${repeat('(user_id = ? AND friend_id = ?)', friendParams.length / 2, ' OR ')}
+        LOCK IN SHARE MODE`, friendParams)).map((r) => `${r.u}:${r.f}`));
+      for (const s of slots) {
+        s.member = lastSeq.has(s.conversationId) && members.has(`${s.conversationId}:${s.senderId}`);
+        if (s.friendId !== undefined) s.friends = friends.has(`${s.senderId}:${s.friendId}`);
       }
+
+      // 4. Decide each item in batch order, by the rules SqliteStore applies too.
+      const plan = planAppend(batch, senders, prior, lastSeq);
+      const { results, rows, firstNew } = plan;
+      const head = batch[firstNew];
+      const marker: AppendAttempt['marker'] = head === undefined ? null
+        : { conversationId: head.conversationId, seq: (results[firstNew] as { seq: number }).seq, senderId: head.senderId, ts: head.ts };
 
       // 5. Three statements whatever the batch size: counters, messages, senders' read cursors.
       if (rows.length > 0) {
-        const counters = convIds.filter((id) => lastSeq.has(id)).map((id) => [id, lastSeq.get(id)!] as const);
-        await runText(conn, `UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last', counters.length, ' UNION ALL ')}) v
-          ON c.id = v.id SET c.last_seq = v.last`, counters.flat());
-        await runText(conn, `INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at)
-          VALUES ${repeat('(?, ?, ?, ?, ?, ?)', rows.length / 6)}`, rows);
-        const cursors = [...readTo.values()];
-        await runText(conn, `UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS s', cursors.length, ' UNION ALL ')}) v
-          ON m.conversation_id = v.c AND m.user_id = v.u SET m.read_seq = GREATEST(m.read_seq, v.s)`,
-        cursors.flatMap((r) => [r.c, r.u, r.seq]));
+        const counters: Param[] = [];
+        for (const [id, last] of plan.lastSeqs) counters.push(id, last);
+        await runText(conn, `UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last', counters.length / 2, ' UNION ALL ')}) v
+          ON c.id = v.id SET c.last_seq = v.last`, counters);
+        await runText(conn, INSERT_MESSAGES + repeat(MESSAGE_ROW, rows.length / 6), rows);
+        const cursors: Param[] = [];
+        for (const move of readCursorMoves(slots)) cursors.push(move.conversationId, move.senderId, move.seq);
+        await runText(conn, `UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS s', cursors.length / 3, ' UNION ALL ')}) v
+          ON m.conversation_id = v.c AND m.user_id = v.u SET m.read_seq = GREATEST(m.read_seq, v.s)`, cursors);
       }
       attempt.plan = { results, marker };
       attempt.committing = true;
@@ -508,17 +456,13 @@ export class MysqlStore implements Store {
   }
 
   messagesAfter(conversationId: number, after: number, limit: number): Promise<StoredMessage[]> {
-    return this.pool.run('read', async (conn) => (await all<MessageRecord>(conn, `
-      SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
-      WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`, [conversationId, after, String(limit)])).map(toMessage));
+    return this.pool.run('read', async (conn) =>
+      (await all<MessageRecord>(conn, SQL.messagesAfter, [conversationId, after, String(limit)])).map(toMessage));
   }
 
   messagesBefore(conversationId: number, before: number, limit: number): Promise<StoredMessage[]> {
-    return this.pool.run('read', async (conn) => (await all<MessageRecord>(conn, `
-      SELECT * FROM (
-        SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
-        WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?
-      ) page ORDER BY seq`, [conversationId, before, String(limit)])).map(toMessage));
+    return this.pool.run('read', async (conn) =>
+      (await all<MessageRecord>(conn, SQL.messagesBefore, [conversationId, before, String(limit)])).map(toMessage));
   }
 
   moveDelivered(conversationId: number, userId: number, seq: number): Promise<number> {
@@ -532,11 +476,7 @@ export class MysqlStore implements Store {
   /** Idempotent (GREATEST), so it is retried after a lost connection. last_seq only grows, so a passed check stays true. */
   private moveCursor(column: 'delivered_seq' | 'read_seq', conversationId: number, userId: number, seq: number): Promise<number> {
     return this.pool.run('idempotent', async (conn) => {
-      const member = await first<{ lastSeq: number }>(conn, `
-        SELECT c.last_seq AS lastSeq FROM members m JOIN conversations c ON c.id = m.conversation_id
-        WHERE m.conversation_id = ? AND m.user_id = ?`, [conversationId, userId]);
-      if (!member) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
-      if (seq > member.lastSeq) throw new ChatError('CHAT_ERR_BAD_CURSOR');
+      checkCursorMove((await first<{ lastSeq: number }>(conn, SQL.member, [conversationId, userId]))?.lastSeq, seq);
       // LAST_INSERT_ID(expr) hands back the cursor's value after the update in the same reply.
       const moved = await run(conn,
         `UPDATE members SET ${column} = LAST_INSERT_ID(GREATEST(${column}, ?)) WHERE conversation_id = ? AND user_id = ?`,
@@ -545,8 +485,4 @@ export class MysqlStore implements Store {
       return moved.insertId;
     });
   }
-}
-
-function idKey(senderId: number, clientMsgId: string): string {
-  return `${senderId}\u0000${clientMsgId}`;
 }

@@ -1,12 +1,33 @@
 import { readdirSync } from 'node:fs';
+import type { FriendState } from './rules.ts';
 import type { ConversationRow } from './store.ts';
 
-// What both stores say the same way. Backticks quote `read` in MariaDB/MySQL, where it is a
-// reserved word, and SQLite accepts them too.
+// The SQL both stores send, written once. Where the dialects really differ (how an INSERT hands
+// back its id, upserts, row locks) a Dialect fills the gap; what only one store sends (SQLite's
+// per-item append statements, MySQL's batch statements and cursor moves) stays in that store.
+// Backticks quote `read` and `desc`, reserved words in MariaDB/MySQL; SQLite accepts them too.
 
 /** `conversations.direct_key` of two users' direct conversation: 'minUserId:maxUserId'. */
 export function directConversationKey(userId: number, otherId: number): string {
   return `${Math.min(userId, otherId)}:${Math.max(userId, otherId)}`;
+}
+
+/** Parameters: me, other, me, other, other, me. Read by every friend decision (rules.ts). */
+const FRIEND_STATE = `
+  SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?) AS friends,
+    EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS outgoing,
+    EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS incoming`;
+
+export const friendStateParams = (me: number, other: number) => [me, other, me, other, other, me];
+
+export interface FriendStateRecord {
+  friends: number | string;
+  outgoing: number | string;
+  incoming: number | string;
+}
+
+export function toFriendState(row: FriendStateRecord): FriendState {
+  return { friends: Number(row.friends) === 1, outgoing: Number(row.outgoing) === 1, incoming: Number(row.incoming) === 1 };
 }
 
 /**
@@ -18,7 +39,7 @@ export function directConversationKey(userId: number, otherId: number): string {
  * message is ever after the cursor. Counting the rows instead took 23 ms per conversation with
  * 100 000 unread on SQLite, on every `sync`, `history` and `unread` request.
  */
-export const CONVERSATION_SELECT = `
+const CONVERSATION_SELECT = `
   SELECT c.id AS conversationId, c.kind, c.last_seq AS lastSeq,
     m.delivered_seq AS delivered, m.read_seq AS \`read\`,
     CASE WHEN c.kind = 'direct' THEN (
@@ -38,6 +59,139 @@ export interface ConversationRecord extends Omit<ConversationRow, 'peerName' | '
 export function toConversation({ peerName, groupName, ...row }: ConversationRecord): ConversationRow {
   return row.kind === 'direct' ? { ...row, peerName: peerName ?? '' } : { ...row, groupName: groupName ?? '' };
 }
+
+export interface Dialect {
+  /** The tail of an INSERT whose new id the caller needs: SQLite answers a row, mysql2 has insertId. */
+  returningId: string;
+  /**
+   * The tail of an INSERT that leaves a row already there (same key) as it is. Not INSERT IGNORE
+   * on MySQL, which would also turn a foreign-key error into a warning.
+   */
+  keepExisting(keyColumn: string): string;
+  /** The tail of an INSERT that overwrites `columns` of a row already there. */
+  overwrite(key: string, columns: string[]): string;
+  /**
+   * For a read whose answer the transaction writes on. SQLite has no row locks and needs none:
+   * its immediate transactions keep every other writer out.
+   */
+  forUpdate: string;
+}
+
+export const SQLITE: Dialect = {
+  returningId: ' RETURNING id',
+  keepExisting: () => ' ON CONFLICT DO NOTHING',
+  overwrite: (key, columns) => ` ON CONFLICT (${key}) DO UPDATE SET ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+  forUpdate: '',
+};
+
+export const MYSQL: Dialect = {
+  returningId: '',
+  keepExisting: (keyColumn) => ` ON DUPLICATE KEY UPDATE ${keyColumn} = ${keyColumn}`,
+  overwrite: (_key, columns) => ` ON DUPLICATE KEY UPDATE ${columns.map((c) => `${c} = VALUES(${c})`).join(', ')}`,
+  forUpdate: ' FOR UPDATE',
+};
+
+const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
+  COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId`;
+
+const GROUP_COLUMNS = 'id, name, description AS `desc`, creator_id AS creatorId, conversation_id AS conversationId';
+
+/** The columns of a new message row, in the order planAppend (rules.ts) lays its values out. */
+export const INSERT_MESSAGES = 'INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at) VALUES ';
+export const MESSAGE_ROW = '(?, ?, ?, ?, ?, ?)';
+
+/** Every statement both stores send, in the given dialect. */
+export function sqlFor(d: Dialect) {
+  return {
+    insertUser: `INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?)${d.returningId}`,
+    userByKey: 'SELECT id, name, password_hash AS passwordHash FROM users WHERE name_key = ?',
+
+    saveToken: `INSERT INTO tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)${d.overwrite('token_hash', ['user_id', 'expires_at'])}`,
+    deleteToken: 'DELETE FROM tokens WHERE token_hash = ?',
+    tokenUser: `
+      SELECT u.id, u.name, u.password_hash AS passwordHash, t.expires_at AS expiresAt
+      FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`,
+    /** Repeats the validity condition: a token revoked or expired since the read is neither brought back nor extended. */
+    slideToken: 'UPDATE tokens SET expires_at = ? WHERE token_hash = ? AND expires_at > ?',
+
+    friendState: FRIEND_STATE,
+    friendship: 'SELECT conversation_id AS conversationId FROM friendships WHERE user_id = ? AND friend_id = ?',
+    insertRequest: 'INSERT INTO friend_requests (from_id, to_id, created_at) VALUES (?, ?, ?)',
+    deleteRequest: 'DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?',
+    insertFriendship: `INSERT INTO friendships (user_id, friend_id, conversation_id, created_at) VALUES (?, ?, ?, ?)${d.keepExisting('user_id')}`,
+    /** Parameters: a, b, b, a. */
+    deleteFriendship: 'DELETE FROM friendships WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)',
+    friendsOf: `
+      SELECT u.id, u.name FROM friendships f JOIN users u ON u.id = f.friend_id
+      WHERE f.user_id = ? ORDER BY u.name_key`,
+    /** Parameters: user, user. */
+    requestsOf: `
+      SELECT u.id, u.name, 'in' AS direction, r.created_at AS at
+        FROM friend_requests r JOIN users u ON u.id = r.from_id WHERE r.to_id = ?
+      UNION ALL
+      SELECT u.id, u.name, 'out', r.created_at
+        FROM friend_requests r JOIN users u ON u.id = r.to_id WHERE r.from_id = ?
+      ORDER BY at, id`,
+
+    directByKey: 'SELECT id FROM conversations WHERE direct_key = ?',
+    lockDirectByKey: `SELECT id, last_seq AS lastSeq FROM conversations WHERE direct_key = ?${d.forUpdate}`,
+    insertConversation: `INSERT INTO conversations (kind, direct_key, created_at) VALUES (?, ?, ?)${d.returningId}`,
+    /** Locked before a member's cursors start at last_seq: no message commits in between. */
+    lockConversation: `SELECT last_seq AS lastSeq FROM conversations WHERE id = ?${d.forUpdate}`,
+    deleteConversation: 'DELETE FROM conversations WHERE id = ?',
+
+    insertMember: `
+      INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at)
+      VALUES (?, ?, ?, ?, ?, ?)${d.keepExisting('user_id')}`,
+    isMember: 'SELECT 1 AS one FROM members WHERE conversation_id = ? AND user_id = ?',
+    member: `
+      SELECT m.role, c.last_seq AS lastSeq FROM members m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.conversation_id = ? AND m.user_id = ?`,
+    deleteMember: 'DELETE FROM members WHERE conversation_id = ? AND user_id = ?',
+    /** The creator's successor: the earliest-joined remaining member, the lower id on a tie. */
+    successor: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1',
+    setRole: 'UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?',
+    memberIds: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY user_id',
+
+    insertGroup: `
+      INSERT INTO chat_groups (name, name_key, description, creator_id, conversation_id, created_at)
+      VALUES (?, ?, ?, ?, ?, ?)${d.returningId}`,
+    groupByKey: `SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE name_key = ?`,
+    groupById: `SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE id = ?`,
+    /** Locked by a leave: two last members leaving at once cannot both delete, or both keep, the group. */
+    lockGroup: `SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE id = ?${d.forUpdate}`,
+    setCreator: 'UPDATE chat_groups SET creator_id = ? WHERE id = ?',
+    deleteGroup: 'DELETE FROM chat_groups WHERE id = ?',
+    groupMembers: `
+      SELECT u.id, u.name, m.role FROM chat_groups g
+      JOIN members m ON m.conversation_id = g.conversation_id JOIN users u ON u.id = m.user_id
+      WHERE g.id = ? ORDER BY m.joined_at, m.user_id`,
+    groupsOf: `
+      SELECT g.name, g.description AS \`desc\`, m.role,
+        (SELECT COUNT(*) FROM members x WHERE x.conversation_id = g.conversation_id) AS members
+      FROM members m JOIN chat_groups g ON g.conversation_id = m.conversation_id
+      WHERE m.user_id = ? ORDER BY g.name_key`,
+
+    conversationsOf: `${CONVERSATION_SELECT} WHERE m.user_id = ? ORDER BY c.id`,
+    conversationOf: `${CONVERSATION_SELECT} WHERE m.user_id = ? AND m.conversation_id = ?`,
+
+    deleteMessages: 'DELETE FROM messages WHERE conversation_id = ?',
+    messagesAfter: `
+      SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
+      WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
+    messagesBefore: `
+      SELECT * FROM (
+        SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
+        WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?
+      ) page ORDER BY seq`,
+  } as const;
+}
+
+/** schema_version, which both migrators keep (the table itself is made in each dialect's words). */
+export const SCHEMA_VERSION = {
+  current: 'SELECT MAX(version) AS v FROM schema_version',
+  record: 'INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)',
+} as const;
 
 /** The NNN_name.sql files of a migrations folder, in order; two with one number is an error. */
 export function listMigrations(dir: URL): { version: number; name: string }[] {

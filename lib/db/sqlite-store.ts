@@ -6,12 +6,14 @@ import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ChatError } from '../protocol/errors.ts';
+import { relationOf, type LeaveOutcome } from './rules.ts';
+import { SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState } from './shared-sql.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, type CheckpointErrorReport } from './sqlite-checkpointer.ts';
+import { isUniqueViolation, prepareStatements, prepareTransactions, type Statements, type Transactions } from './sqlite-statements.ts';
 import type {
-  AppendResult, ConversationRow, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
+  AppendResult, ConversationRow, FriendAdded, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
   ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
-import { CONVERSATION_SELECT, directConversationKey, listMigrations, toConversation, type ConversationRecord } from './shared-sql.ts';
 
 type Db = Database.Database;
 
@@ -31,8 +33,8 @@ function migrate(db: Db): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const files = listMigrations(SQL_DIR);
-  const current = db.prepare<[], { v: number | null }>('SELECT MAX(version) AS v FROM schema_version');
-  const record = db.prepare<[number, string, number]>('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
+  const current = db.prepare<[], { v: number | null }>(SCHEMA_VERSION.current);
+  const record = db.prepare<[number, string, number]>(SCHEMA_VERSION.record);
   for (const f of files) {
     // Re-checked inside the write lock: another process may have migrated meanwhile.
     db.transaction(() => {
@@ -43,118 +45,27 @@ function migrate(db: Db): void {
   }
 }
 
-const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
-  COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId`;
-
-const GROUP_COLUMNS = `id, name, description AS "desc", creator_id AS creatorId, conversation_id AS conversationId`;
-
-
-
-function prepareStatements(db: Db) {
-  const p = db.prepare.bind(db);
-  return {
-    insertUser: p<[string, string, string, number], { id: number }>(
-      'INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id'),
-    userByKey: p<[string], UserRow>('SELECT id, name, password_hash AS passwordHash FROM users WHERE name_key = ?'),
-    // Prepared once: db.pragma() prepares its statement on every call, and this runs once per tick.
-    dataVersion: p<[], number>('PRAGMA data_version').pluck(),
-
-    saveToken: p<[string, number, number, number]>(`
-      INSERT INTO tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (token_hash) DO UPDATE SET user_id = excluded.user_id, expires_at = excluded.expires_at`),
-    deleteToken: p<[string]>('DELETE FROM tokens WHERE token_hash = ?'),
-    tokenUser: p<[string, number], UserRow & { expiresAt: number }>(`
-      SELECT u.id, u.name, u.password_hash AS passwordHash, t.expires_at AS expiresAt
-      FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_at > ?`),
-    slideToken: p<[number, string, number]>('UPDATE tokens SET expires_at = ? WHERE token_hash = ? AND expires_at > ?'),
-
-    friendship: p<[number, number], { conversationId: number }>(
-      'SELECT conversation_id AS conversationId FROM friendships WHERE user_id = ? AND friend_id = ?'),
-    request: p<[number, number], { one: number }>('SELECT 1 AS one FROM friend_requests WHERE from_id = ? AND to_id = ?'),
-    insertRequest: p<[number, number, number]>('INSERT INTO friend_requests (from_id, to_id, created_at) VALUES (?, ?, ?)'),
-    deleteRequest: p<[number, number]>('DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?'),
-    insertFriendship: p<[number, number, number, number]>(`
-      INSERT INTO friendships (user_id, friend_id, conversation_id, created_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT DO NOTHING`),
-    deleteFriendship: p<{ a: number; b: number }>(`
-      DELETE FROM friendships WHERE (user_id = @a AND friend_id = @b) OR (user_id = @b AND friend_id = @a)`),
-    friendsOf: p<[number], { id: number; name: string }>(`
-      SELECT u.id, u.name FROM friendships f JOIN users u ON u.id = f.friend_id
-      WHERE f.user_id = ? ORDER BY u.name_key`),
-    requestsOf: p<[number, number], { id: number; name: string; direction: 'in' | 'out'; at: number }>(`
-      SELECT u.id, u.name, 'in' AS direction, r.created_at AS at
-        FROM friend_requests r JOIN users u ON u.id = r.from_id WHERE r.to_id = ?
-      UNION ALL
-      SELECT u.id, u.name, 'out', r.created_at
-        FROM friend_requests r JOIN users u ON u.id = r.to_id WHERE r.from_id = ?
-      ORDER BY at, id`),
-
-    directByKey: p<[string], { id: number }>('SELECT id FROM conversations WHERE direct_key = ?'),
-    insertConversation: p<['direct' | 'group', string | null, number], { id: number }>(
-      'INSERT INTO conversations (kind, direct_key, created_at) VALUES (?, ?, ?) RETURNING id'),
-    lastSeq: p<[number], { lastSeq: number }>('SELECT last_seq AS lastSeq FROM conversations WHERE id = ?'),
-    deleteConversation: p<[number]>('DELETE FROM conversations WHERE id = ?'),
-
-    insertMember: p<[number, number, Role, number, number, number]>(`
-      INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at)
-      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-    member: p<[number, number], { role: Role; lastSeq: number }>(`
-      SELECT m.role, c.last_seq AS lastSeq FROM members m JOIN conversations c ON c.id = m.conversation_id
-      WHERE m.conversation_id = ? AND m.user_id = ?`),
-    deleteMember: p<[number, number]>('DELETE FROM members WHERE conversation_id = ? AND user_id = ?'),
-    successor: p<[number], { userId: number }>(`
-      SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1`),
-    setRole: p<[Role, number, number]>('UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?'),
-    memberIds: p<[number], number>('SELECT user_id FROM members WHERE conversation_id = ? ORDER BY user_id').pluck(),
-    moveDelivered: p<[number, number, number], { seq: number }>(`
-      UPDATE members SET delivered_seq = MAX(delivered_seq, ?) WHERE conversation_id = ? AND user_id = ?
-      RETURNING delivered_seq AS seq`),
-    moveRead: p<[number, number, number], { seq: number }>(`
-      UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?
-      RETURNING read_seq AS seq`),
-
-    insertGroup: p<[string, string, string, number, number, number], { id: number }>(`
-      INSERT INTO chat_groups (name, name_key, description, creator_id, conversation_id, created_at)
-      VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-    groupByKey: p<[string], GroupRow>(`SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE name_key = ?`),
-    groupById: p<[number], GroupRow>(`SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE id = ?`),
-    setCreator: p<[number, number]>('UPDATE chat_groups SET creator_id = ? WHERE id = ?'),
-    deleteGroup: p<[number]>('DELETE FROM chat_groups WHERE id = ?'),
-    groupMembers: p<[number], { id: number; name: string; role: Role }>(`
-      SELECT u.id, u.name, m.role FROM chat_groups g
-      JOIN members m ON m.conversation_id = g.conversation_id JOIN users u ON u.id = m.user_id
-      WHERE g.id = ? ORDER BY m.joined_at, m.user_id`),
-    groupsOf: p<[number], GroupSummary>(`
-      SELECT g.name, g.description AS "desc", m.role,
-        (SELECT COUNT(*) FROM members x WHERE x.conversation_id = g.conversation_id) AS members
-      FROM members m JOIN chat_groups g ON g.conversation_id = m.conversation_id
-      WHERE m.user_id = ? ORDER BY g.name_key`),
-
-    conversationsOf: p<[number], ConversationRecord>(`${CONVERSATION_SELECT} WHERE m.user_id = ? ORDER BY c.id`),
-    conversationOf: p<[number, number], ConversationRecord>(
-      `${CONVERSATION_SELECT} WHERE m.user_id = ? AND m.conversation_id = ?`),
-
-    byClientMsgId: p<[number, string], { conversationId: number; seq: number; ts: number }>(
-      'SELECT conversation_id AS conversationId, seq, created_at AS ts FROM messages WHERE sender_id = ? AND client_msg_id = ?'),
-    isMember: p<[number, number], { one: number }>(
-      'SELECT 1 AS one FROM members WHERE conversation_id = ? AND user_id = ?'),
-    deleteMessages: p<[number]>('DELETE FROM messages WHERE conversation_id = ?'),
-    messagesAfter: p<[number, number, number], StoredMessage>(`
-      SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
-      WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`),
-    messagesBefore: p<[number, number, number], StoredMessage>(`
-      SELECT * FROM (
-        SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
-        WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?
-      ) ORDER BY seq`),
-  };
+/** A file on disk, not SQLite's in-memory or URI forms. */
+function isFile(path: string): boolean {
+  return path !== ':memory:' && path !== '' && !path.startsWith('file:');
 }
 
-type Statements = ReturnType<typeof prepareStatements>;
-
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Database.SqliteError
-    && (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+/** Opens (or creates) the database with this store's settings and migrates it. */
+function openDatabase(path: string): Db {
+  if (isFile(path)) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma(`page_size = ${NEW_FILE_PAGE_SIZE}`); // a no-op on a file that already has pages
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
 }
 
 /** Contention becomes a code the client can act on; anything else keeps its own error. */
@@ -178,15 +89,10 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   private readonly db: Db;
   private readonly q: Statements;
-  private readonly txAppend: (batch: NewMessage[]) => AppendResult[];
+  private readonly tx: Transactions;
   private checkpointer: Checkpointer | null = null;
   /** set for on-disk databases; the checkpoint thread starts with the first message batch */
   private checkpointPath: string | null = null;
-  private readonly txAccept: (userId: number, fromId: number) => number;
-  private readonly txCreateGroup: (name: string, key: string, desc: string, creatorId: number) => GroupRow;
-  private readonly txJoin: (groupId: number, userId: number) => number;
-  private readonly txLeave: (groupId: number, userId: number) => { deleted: boolean; newCreatorId: number | null };
-  private readonly txMove: (which: 'moveDelivered' | 'moveRead', conv: number, user: number, seq: number) => number;
 
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     return new SqliteStore(path, options);
@@ -196,194 +102,16 @@ export class SqliteStore implements Store {
     path: string,
     private readonly options: SqliteStoreOptions = {},
   ) {
-    if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) {
-      mkdirSync(dirname(resolve(path)), { recursive: true });
-    }
-    const db = new Database(path);
+    const db = openDatabase(path);
     try {
-      db.pragma(`page_size = ${NEW_FILE_PAGE_SIZE}`); // a no-op on a file that already has pages
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
-      migrate(db);
       this.q = prepareStatements(db);
-      if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) this.checkpointPath = path;
+      this.tx = prepareTransactions(db, this.q);
     } catch (err) {
       db.close();
       throw err;
     }
     this.db = db;
-    const q = this.q;
-    const immediate = <A extends unknown[], R>(fn: (...args: A) => R) => {
-      const tx = db.transaction(fn);
-      return (...args: A): R => tx.immediate(...args);
-    };
-
-    // Validation happens before any write, so a failed item leaves nothing behind and needs no
-    // savepoint; an unexpected SQLite error escapes and rolls back the whole batch.
-    //
-    // A batch costs a few statements, not five per message: each conversation's last_seq is read
-    // once and written once, membership is checked once per (conversation, sender), the sender's
-    // read cursor moves once to its last message, and the rows go in as multi-row INSERTs.
-    // better-sqlite3 builds a result object for every run(); fewer statements, fewer objects.
-    // It all happens inside one immediate transaction, so it is as safe against other writers
-    // (another process on the same file) as the per-message version was.
-    const insertChunks = new Map<number, Database.Statement<unknown[]>>();
-    const insertChunk = (rows: number) => {
-      let stmt = insertChunks.get(rows);
-      if (!stmt) {
-        stmt = db.prepare(`INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at)
-          VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`);
-        insertChunks.set(rows, stmt);
-      }
-      return stmt;
-    };
-    // One statement answers both "is the sender a member?" (a row or none) and "where is the
-    // conversation's seq?", so a one-message batch costs no more statements than before.
-    const lastSeqIfMember = db.prepare<[number, number], number>(`
-      SELECT c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
-      WHERE m.conversation_id = ? AND m.user_id = ?`).pluck();
-    // A direct message also needs the friendship; the same statement says whether it still stands.
-    const lastSeqIfMemberAndFriend = db.prepare<[number, number, number, number], { last: number; friends: number }>(`
-      SELECT c.last_seq AS last, EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ? AND f.friend_id = ?) AS friends
-      FROM members m JOIN conversations c ON c.id = m.conversation_id
-      WHERE m.conversation_id = ? AND m.user_id = ?`);
-    const setLastSeq = db.prepare<[number, number]>('UPDATE conversations SET last_seq = ? WHERE id = ?');
-    const moveOwnRead = db.prepare<[number, number, number]>(
-      'UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?');
-    this.txAppend = immediate((batch: NewMessage[]) => {
-      const results: AppendResult[] = new Array(batch.length);
-      const seqs = new Map<number, number>(); // conversation → last seq assigned in this batch
-      const members = new Map<string, { conv: number; sender: number; seq: number; friends: boolean } | null>();
-      const byClientId = new Map<string, { conversationId: number; seq: number; ts: number }>(); // this batch's own ids
-      const rows: unknown[] = [];
-      for (let i = 0; i < batch.length; i++) {
-        const m = batch[i]!;
-        let idKey: string | null = null;
-        if (m.clientMsgId !== null) {
-          idKey = `${m.senderId}\u0000${m.clientMsgId}`;
-          const prior = byClientId.get(idKey) ?? q.byClientMsgId.get(m.senderId, m.clientMsgId);
-          if (prior && prior.conversationId !== m.conversationId) {
-            // Answering "duplicate" here would ack a message that was never stored.
-            results[i] = { ok: false, error: new ChatError('CHAT_ERR_CLIENT_MSG_ID_REUSED') };
-            continue;
-          }
-          if (prior) {
-            results[i] = { ok: true, seq: prior.seq, ts: prior.ts, duplicate: true };
-            continue;
-          }
-        }
-        const friendId = m.friendId;
-        const memberKey = friendId === undefined ? `${m.conversationId}:${m.senderId}` : `${m.conversationId}:${m.senderId}:${friendId}`;
-        let member = members.get(memberKey);
-        if (member === undefined) {
-          let last: number | undefined;
-          let friends = true;
-          if (friendId === undefined) {
-            last = lastSeqIfMember.get(m.conversationId, m.senderId);
-          } else {
-            const row = lastSeqIfMemberAndFriend.get(m.senderId, friendId, m.conversationId, m.senderId);
-            last = row?.last;
-            friends = row?.friends === 1;
-          }
-          member = last === undefined ? null : { conv: m.conversationId, sender: m.senderId, seq: 0, friends };
-          members.set(memberKey, member);
-          if (last !== undefined && !seqs.has(m.conversationId)) seqs.set(m.conversationId, last);
-        }
-        if (member === null) {
-          results[i] = { ok: false, error: new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION') };
-          continue;
-        }
-        if (!member.friends) {
-          results[i] = { ok: false, error: new ChatError('CHAT_ERR_NOT_FRIENDS') };
-          continue;
-        }
-        const seq = seqs.get(m.conversationId)! + 1;
-        seqs.set(m.conversationId, seq);
-        member.seq = seq;
-        rows.push(m.conversationId, seq, m.senderId, m.text, m.clientMsgId, m.ts);
-        if (idKey !== null) byClientId.set(idKey, { conversationId: m.conversationId, seq, ts: m.ts });
-        results[i] = { ok: true, seq, ts: m.ts, duplicate: false };
-      }
-      // Chunks of 64, 16, 4 and 1 rows: few distinct statements, well under SQLite's variable limit.
-      let at = 0;
-      let left = rows.length / 6;
-      for (const size of [64, 16, 4, 1]) {
-        while (left >= size) {
-          insertChunk(size).run(rows.slice(at, at + size * 6));
-          at += size * 6;
-          left -= size;
-        }
-      }
-      for (const [conv, seq] of seqs) setLastSeq.run(seq, conv);
-      for (const member of members.values()) if (member !== null && member.seq > 0) moveOwnRead.run(member.seq, member.conv, member.sender);
-      return results;
-    });
-
-    this.txAccept = immediate((userId: number, fromId: number) => {
-      if (q.deleteRequest.run(fromId, userId).changes === 0) throw new ChatError('CHAT_ERR_NO_REQUEST');
-      q.deleteRequest.run(userId, fromId);
-      const now = Date.now();
-      const key = directConversationKey(userId, fromId);
-      const conv = q.directByKey.get(key)?.id ?? q.insertConversation.get('direct', key, now)!.id;
-      const last = q.lastSeq.get(conv)!.lastSeq;
-      // A no-op for a reused conversation: existing member rows keep their cursors.
-      q.insertMember.run(conv, userId, 'member', last, last, now);
-      q.insertMember.run(conv, fromId, 'member', last, last, now);
-      q.insertFriendship.run(userId, fromId, conv, now);
-      q.insertFriendship.run(fromId, userId, conv, now);
-      return conv;
-    });
-
-    this.txCreateGroup = immediate((name: string, key: string, desc: string, creatorId: number) => {
-      const now = Date.now();
-      const conversationId = q.insertConversation.get('group', null, now)!.id;
-      let id: number;
-      try {
-        id = q.insertGroup.get(name, key, desc, creatorId, conversationId, now)!.id;
-      } catch (err) {
-        throw isUniqueViolation(err) ? new ChatError('CHAT_ERR_GROUP_TAKEN') : err;
-      }
-      q.insertMember.run(conversationId, creatorId, 'creator', 0, 0, now);
-      return { id, name, desc, creatorId, conversationId };
-    });
-
-    this.txJoin = immediate((groupId: number, userId: number) => {
-      const group = q.groupById.get(groupId);
-      if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
-      if (q.isMember.get(group.conversationId, userId)) throw new ChatError('CHAT_ERR_ALREADY_MEMBER');
-      const last = q.lastSeq.get(group.conversationId)!.lastSeq;
-      q.insertMember.run(group.conversationId, userId, 'member', last, last, Date.now());
-      return last;
-    });
-
-    this.txLeave = immediate((groupId: number, userId: number) => {
-      const group = q.groupById.get(groupId);
-      if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
-      const conv = group.conversationId;
-      const member = q.member.get(conv, userId);
-      if (!member) throw new ChatError('CHAT_ERR_NOT_MEMBER');
-      q.deleteMember.run(conv, userId);
-      const next = q.successor.get(conv);
-      if (!next) {
-        q.deleteGroup.run(groupId);
-        q.deleteMessages.run(conv);
-        q.deleteConversation.run(conv);
-        return { deleted: true, newCreatorId: null };
-      }
-      if (member.role !== 'creator') return { deleted: false, newCreatorId: null };
-      q.setRole.run('creator', conv, next.userId);
-      q.setCreator.run(next.userId, groupId);
-      return { deleted: false, newCreatorId: next.userId };
-    });
-
-    this.txMove = immediate((which: 'moveDelivered' | 'moveRead', conv: number, user: number, seq: number) => {
-      const member = q.member.get(conv, user);
-      if (!member) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
-      if (seq > member.lastSeq) throw new ChatError('CHAT_ERR_BAD_CURSOR');
-      return q[which].get(seq, conv, user)!.seq;
-    });
+    if (isFile(path)) this.checkpointPath = path;
   }
 
   private async call<T>(fn: () => T): Promise<T> {
@@ -429,15 +157,6 @@ export class SqliteStore implements Store {
     return this.call(() => void this.q.saveToken.run(tokenHash, userId, expiresAt, Date.now()));
   }
 
-  userByToken(tokenHash: string, now: number): Promise<UserRow | null> {
-    return this.call(() => {
-      const row = this.q.tokenUser.get(tokenHash, now);
-      if (!row) return null;
-      const { expiresAt: _, ...user } = row;
-      return user;
-    });
-  }
-
   resumeToken(tokenHash: string, now: number, newExpiresAt: number, slideIfBefore: number): Promise<ResumedToken | null> {
     return this.call(() => {
       const row = this.q.tokenUser.get(tokenHash, now);
@@ -456,12 +175,7 @@ export class SqliteStore implements Store {
   }
 
   relation(userId: number, otherId: number): Promise<Relation> {
-    return this.call(() => {
-      if (this.q.friendship.get(userId, otherId)) return 'friends';
-      if (this.q.request.get(userId, otherId)) return 'out';
-      if (this.q.request.get(otherId, userId)) return 'in';
-      return 'none';
-    });
+    return this.call(() => relationOf(toFriendState(this.q.friendState.get(...friendStateParams(userId, otherId))!)));
   }
 
   createFriendRequest(fromId: number, toId: number): Promise<void> {
@@ -478,11 +192,19 @@ export class SqliteStore implements Store {
     return this.call(() => this.q.deleteRequest.run(fromId, toId).changes > 0);
   }
 
+  addFriend(fromId: number, toId: number): Promise<FriendAdded> {
+    return this.call(() => {
+      this.forgetFriendship(fromId, toId);
+      this.memberLists.clear();
+      return this.tx.addFriend(fromId, toId);
+    });
+  }
+
   acceptFriendRequest(userId: number, fromId: number): Promise<number> {
     return this.call(() => {
       this.forgetFriendship(userId, fromId);
       this.memberLists.clear();
-      return this.txAccept(userId, fromId);
+      return this.tx.accept(userId, fromId);
     });
   }
 
@@ -490,7 +212,7 @@ export class SqliteStore implements Store {
     // The conversation and its member rows stay, so a re-friend finds them again.
     return this.call(() => {
       this.forgetFriendship(userId, otherId);
-      return this.q.deleteFriendship.run({ a: userId, b: otherId }).changes > 0;
+      return this.q.deleteFriendship.run(userId, otherId, otherId, userId).changes > 0;
     });
   }
 
@@ -569,7 +291,7 @@ export class SqliteStore implements Store {
   }
 
   createGroup(name: string, key: string, desc: string, creatorId: number): Promise<GroupRow> {
-    return this.call(() => this.txCreateGroup(name, key, desc, creatorId));
+    return this.call(() => this.tx.createGroup(name, key, desc, creatorId));
   }
 
   groupByKey(key: string): Promise<GroupRow | null> {
@@ -579,14 +301,14 @@ export class SqliteStore implements Store {
   joinGroup(groupId: number, userId: number): Promise<number> {
     return this.call(() => {
       this.memberLists.clear();
-      return this.txJoin(groupId, userId);
+      return this.tx.join(groupId, userId);
     });
   }
 
-  leaveGroup(groupId: number, userId: number): Promise<{ deleted: boolean; newCreatorId: number | null }> {
+  leaveGroup(groupId: number, userId: number): Promise<LeaveOutcome> {
     return this.call(() => {
       this.memberLists.clear();
-      return this.txLeave(groupId, userId);
+      return this.tx.leave(groupId, userId);
     });
   }
 
@@ -629,7 +351,7 @@ export class SqliteStore implements Store {
       if (this.checkpointer) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     }
     try {
-      return this.txAppend(batch);
+      return this.tx.append(batch);
     } catch (err) {
       const error = storeError(err);
       return batch.map(() => ({ ok: false, error }));
@@ -645,10 +367,10 @@ export class SqliteStore implements Store {
   }
 
   moveDelivered(conversationId: number, userId: number, seq: number): Promise<number> {
-    return this.call(() => this.txMove('moveDelivered', conversationId, userId, seq));
+    return this.call(() => this.tx.move('moveDelivered', conversationId, userId, seq));
   }
 
   moveRead(conversationId: number, userId: number, seq: number): Promise<number> {
-    return this.call(() => this.txMove('moveRead', conversationId, userId, seq));
+    return this.call(() => this.tx.move('moveRead', conversationId, userId, seq));
   }
 }

@@ -23,6 +23,9 @@ export interface GroupRow {
 }
 
 export type Relation = 'none' | 'friends' | 'out' | 'in';
+
+/** What friend_add did: stored a request, or accepted the other user's (the direct conversation). */
+export type FriendAdded = { status: 'pending' } | { status: 'accepted'; conversationId: number };
 export type Role = 'creator' | 'member';
 
 export interface NewMessage {
@@ -82,8 +85,6 @@ export interface Store {
   createUser(name: string, key: string, passwordHash: string): Promise<UserRow>;
   userByKey(key: string): Promise<UserRow | null>;
   saveToken(tokenHash: string, userId: number, expiresAt: number): Promise<void>;
-  /** The token's user if the token exists and expiresAt > now. */
-  userByToken(tokenHash: string, now: number): Promise<UserRow | null>;
   /**
    * A token login. A token that exists and expires after `now` answers its user and its expiry,
    * which is first moved to `newExpiresAt` if it is earlier than `slideIfBefore`; a later expiry
@@ -99,9 +100,18 @@ export interface Store {
   createFriendRequest(fromId: number, toId: number): Promise<void>;
   deleteFriendRequest(fromId: number, toId: number): Promise<boolean>;
   /**
+   * friend_add, decided and done in one transaction that any other friend write on the same
+   * two users waits for (on MySQL too, across nodes): CHAT_ERR_ALREADY_FRIENDS if they are
+   * friends; a request from toId is accepted as acceptFriendRequest(fromId, toId) does; else
+   * CHAT_ERR_REQUEST_PENDING if fromId already asked; else fromId's request is stored. Two users
+   * adding each other at once therefore end as friends, never as two crossed requests.
+   */
+  addFriend(fromId: number, toId: number): Promise<FriendAdded>;
+  /**
    * Accepts fromId's request to userId: removes the request(s), records the friendship and
    * returns the direct conversation, creating it on first friendship. Re-friending reuses the
-   * old conversation and keeps both cursors.
+   * old conversation and keeps both cursors. Throws CHAT_ERR_ALREADY_FRIENDS if they are friends,
+   * else CHAT_ERR_NO_REQUEST without a request from fromId; decided in the same transaction.
    */
   acceptFriendRequest(userId: number, fromId: number): Promise<number>;
   removeFriendship(userId: number, otherId: number): Promise<boolean>;

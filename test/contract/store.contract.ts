@@ -40,6 +40,9 @@ export function storeContract(label: string, open: OpenStore): void {
       return r.seq;
     });
   };
+  /** The token's user if it is valid at `now`; a resume that never slides, so nothing is written. */
+  const userByToken = async (tokenHash: string, now: number): Promise<UserRow | null> =>
+    (await store.resumeToken(tokenHash, now, now + 1, now + 1))?.user ?? null;
   const seqsOf = async (conv: number) => (await store.messagesAfter(conv, 0, 100_000)).map((m) => m.seq);
 
   // users and tokens
@@ -59,13 +62,13 @@ export function storeContract(label: string, open: OpenStore): void {
   test('tokens: valid until expiresAt, then gone; deleteToken revokes', async () => {
     const alice = await user('Alice');
     await store.saveToken('t1', alice.id, 1_000);
-    assert.equal(await store.userByToken('t1', 999), alice);
-    assert.is(await store.userByToken('t1', 1_000), null);
-    assert.is(await store.userByToken('t1', 5_000), null);
-    assert.is(await store.userByToken('nope', 0), null);
+    assert.equal(await userByToken('t1', 999), alice);
+    assert.is(await userByToken('t1', 1_000), null);
+    assert.is(await userByToken('t1', 5_000), null);
+    assert.is(await userByToken('nope', 0), null);
     await store.saveToken('t2', alice.id, 10_000);
     await store.deleteToken('t2');
-    assert.is(await store.userByToken('t2', 0), null);
+    assert.is(await userByToken('t2', 0), null);
     await store.deleteToken('never-existed');
   });
 
@@ -78,20 +81,20 @@ export function storeContract(label: string, open: OpenStore): void {
     await store.deleteToken('gone');
     // 1000 is before 4000: it slides to 5000
     assert.equal(await store.resumeToken('ta', 900, 5_000, 4_000), { user: alice, expiresAt: 5_000 });
-    assert.equal(await store.userByToken('ta', 4_999), alice);
-    assert.is(await store.userByToken('ta', 5_000), null, 'valid until the new expiry, not after');
+    assert.equal(await userByToken('ta', 4_999), alice);
+    assert.is(await userByToken('ta', 5_000), null, 'valid until the new expiry, not after');
     // 5000 is not before 4500: it stays, and the answer says so
     assert.equal(await store.resumeToken('ta', 1_000, 5_500, 4_500), { user: alice, expiresAt: 5_000 });
-    assert.is(await store.userByToken('ta', 5_000), null, 'not moved');
-    // expiry is exclusive, as in userByToken: an expired token is not slid
+    assert.is(await userByToken('ta', 5_000), null, 'not moved');
+    // expiry is exclusive, as in a token login: an expired token is not slid
     assert.is(await store.resumeToken('tb', 1_000, 9_000, 8_000), null);
-    assert.equal(await store.userByToken('tb', 999), bob, 'its old expiry is unchanged');
-    assert.is(await store.userByToken('tb', 1_000), null);
+    assert.equal(await userByToken('tb', 999), bob, 'its old expiry is unchanged');
+    assert.is(await userByToken('tb', 1_000), null);
     // a revoked or unknown token is not re-created
     assert.is(await store.resumeToken('gone', 0, 9_000, 8_000), null);
     assert.is(await store.resumeToken('nope', 0, 9_000, 8_000), null);
-    assert.is(await store.userByToken('gone', 0), null);
-    assert.is(await store.userByToken('nope', 0), null);
+    assert.is(await userByToken('gone', 0), null);
+    assert.is(await userByToken('nope', 0), null);
     // revoked after a resume: the next resume fails, with or without a slide
     await store.deleteToken('ta');
     assert.is(await store.resumeToken('ta', 1_000, 5_500, 4_500), null);
@@ -103,7 +106,7 @@ export function storeContract(label: string, open: OpenStore): void {
     await store.saveToken('t1', alice.id, 10_000);
     const got = await Promise.all([1, 2, 3, 4].map(() => store.resumeToken('t1', 1, 20_000, 19_000)));
     for (const r of got) assert.equal(r, { user: alice, expiresAt: 20_000 });
-    assert.equal(await store.userByToken('t1', 19_999), alice);
+    assert.equal(await userByToken('t1', 19_999), alice);
   });
 
   // friends
@@ -158,6 +161,63 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal(await store.requestsOf(b.id), []);
     assert.equal(await store.requestsOf(a.id), [{ id: c.id, name: 'Cid', direction: 'in' }]);
     assert.is(await store.relation(a.id, b.id), 'friends');
+  });
+
+  test('addFriend: a request, REQUEST_PENDING while it stands, accepted by the other side’s add, then ALREADY_FRIENDS', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    assert.equal(await store.addFriend(a.id, b.id), { status: 'pending' });
+    assert.is(await store.relation(a.id, b.id), 'out');
+    assert.equal(await store.requestsOf(b.id), [{ id: a.id, name: 'Ann', direction: 'in' }]);
+    await rejectsWith(store.addFriend(a.id, b.id), 'CHAT_ERR_REQUEST_PENDING');
+    const added = await store.addFriend(b.id, a.id);
+    assert.is(added.status, 'accepted');
+    const conv = added.status === 'accepted' ? added.conversationId : 0;
+    assert.is(await store.directConversation(a.id, b.id), conv);
+    assert.is(await store.directConversation(b.id, a.id), conv);
+    assert.equal(await store.memberIds(conv), [a.id, b.id].sort((x, y) => x - y));
+    assert.equal([await store.requestsOf(a.id), await store.requestsOf(b.id)], [[], []]);
+    await rejectsWith(store.addFriend(a.id, b.id), 'CHAT_ERR_ALREADY_FRIENDS');
+    await rejectsWith(store.addFriend(b.id, a.id), 'CHAT_ERR_ALREADY_FRIENDS');
+    await rejectsWith(store.acceptFriendRequest(a.id, b.id), 'CHAT_ERR_ALREADY_FRIENDS');
+    // Re-friending through addFriend reuses the conversation, as acceptFriendRequest does.
+    assert.ok(await store.removeFriendship(a.id, b.id));
+    assert.equal(await store.addFriend(b.id, a.id), { status: 'pending' });
+    assert.equal(await store.addFriend(a.id, b.id), { status: 'accepted', conversationId: conv });
+  });
+
+  test('crossed adds at the same moment end as one friendship, seen the same way from both sides', async () => {
+    // Every pair of 8 users adds each other at once, from both ends: 56 calls in flight, which
+    // a networked store runs on several connections at the same time.
+    const users = await Promise.all(range(1, 8).map((i) => user(`U${i}`)));
+    const pairs = users.flatMap((a, i) => users.slice(i + 1).map((b) => [a, b] as const));
+    const added = await Promise.all(pairs.map(([a, b]) => Promise.all([store.addFriend(a.id, b.id), store.addFriend(b.id, a.id)])));
+    for (const [i, [a, b]] of pairs.entries()) {
+      const pair = `${a.name}/${b.name}`;
+      const statuses = added[i]!.map((r) => r.status).sort();
+      assert.equal(statuses, ['accepted', 'pending'], `${pair}: one request and its acceptance, not two requests`);
+      assert.equal([await store.relation(a.id, b.id), await store.relation(b.id, a.id)], ['friends', 'friends'], pair);
+      const conv = added[i]!.find((r) => r.status === 'accepted')! as { conversationId: number };
+      assert.is(await store.directConversation(a.id, b.id), conv.conversationId, pair);
+      assert.is(await store.directConversation(b.id, a.id), conv.conversationId, pair);
+    }
+    for (const u of users) {
+      assert.equal(await store.requestsOf(u.id), [], `${u.name} has no request left`);
+      assert.is((await store.friendsOf(u.id)).length, users.length - 1, `${u.name} is friends with everyone`);
+    }
+  });
+
+  test('a pair whose requests crossed before addFriend existed becomes friends on the next add, from either side', async () => {
+    for (const first of [0, 1]) {
+      const a = await user(`Ann${first}`);
+      const b = await user(`Bob${first}`);
+      await store.createFriendRequest(a.id, b.id);
+      await store.createFriendRequest(b.id, a.id);
+      const [me, other] = first === 0 ? [a, b] : [b, a];
+      const added = await store.addFriend(me.id, other.id);
+      assert.is(added.status, 'accepted');
+      assert.equal([await store.relation(a.id, b.id), await store.requestsOf(a.id), await store.requestsOf(b.id)], ['friends', [], []]);
+    }
   });
 
   test('re-friending reuses the direct conversation and keeps both cursors', async () => {

@@ -2,6 +2,8 @@
 // MysqlStore against the real MariaDB: the whole Store contract, two "nodes" (two stores, two
 // pools) writing one conversation, and what only MySQL has: migrations, byte-exact keys, and
 // a COMMIT whose answer is lost.
+import { readFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveDbPoolConfig } from '../../lib/config.ts';
@@ -11,7 +13,7 @@ import type { Connection, MysqlPool } from '../../lib/db/mysql-pool.ts';
 import { MysqlStore } from '../../lib/db/mysql-store.ts';
 import type { NewMessage } from '../../lib/db/store.ts';
 import { storeContract } from '../contract/store.contract.ts';
-import { adminQuery, emptyTables, requireMariadb, scratchDb } from '../helpers/mariadb.ts';
+import { SHARED, adminQuery, emptyTables, requireMariadb, scratchDb } from '../helpers/mariadb.ts';
 
 const POOL = resolveDbPoolConfig({ min: 1, max: 6, logIntervalMs: 0 });
 
@@ -96,6 +98,51 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     });
     const again = await store.appendMessages([msg(conv, a.id, 'again', `id-3'"`)]);
     assert.equal(again[0], { ok: true, seq: 4, ts: stored[3]!.ts, duplicate: true }, 'a client id with quotes is found again');
+  });
+
+  test('migration 002 leaves one request of each crossed pair and none between friends; the next add befriends them', async () => {
+    // A database as version 1 left it, with what crossed friend_adds stored before addFriend
+    // decided in one transaction: both A->B and B->A.
+    const old = scratchDb();
+    try {
+      const conn = await mysql.createConnection({ ...SHARED, multipleStatements: true, charset: 'utf8mb4_bin' });
+      try {
+        await conn.query(`CREATE DATABASE \`${old.name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+        await conn.query(`USE \`${old.name}\``);
+        await conn.query(`CREATE TABLE schema_version (
+          version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);
+        await conn.query(readFileSync(new URL('../../sql/mysql/001_init.sql', import.meta.url), 'utf8'));
+        await conn.query(`INSERT INTO schema_version VALUES (1, '001_init.sql', 0);
+          INSERT INTO users (id, name, name_key, password_hash, created_at) VALUES
+            (1, 'A', 'a', 'h', 0), (2, 'B', 'b', 'h', 0), (3, 'C', 'c', 'h', 0), (4, 'D', 'd', 'h', 0), (5, 'E', 'e', 'h', 0), (6, 'F', 'f', 'h', 0);
+          INSERT INTO conversations (id, kind, direct_key, created_at) VALUES (9, 'direct', '1:3', 0);
+          INSERT INTO friendships VALUES (1, 3, 9, 0), (3, 1, 9, 0);
+          INSERT INTO members (conversation_id, user_id, joined_at) VALUES (9, 1, 0), (9, 3, 0);
+          INSERT INTO friend_requests (from_id, to_id, created_at) VALUES
+            (2, 1, 9), (1, 2, 5), -- crossed: the earlier, 1->2, stays
+            (4, 3, 7), (3, 4, 7), -- crossed at the same ms: the one from the lower id, 3->4, stays
+            (5, 6, 1),            -- one request: untouched
+            (3, 1, 2);            -- between friends: goes`);
+      } finally {
+        await conn.end();
+      }
+      const upgraded = await MysqlStore.open(old.url, POOL);
+      try {
+        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
+        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
+        const left = await adminQuery<{ f: number; t: number }>(`SELECT from_id AS f, to_id AS t FROM \`${old.name}\`.friend_requests ORDER BY f, t`);
+        assert.equal(left.map((r) => [r.f, r.t]), [[1, 2], [3, 4], [5, 6]]);
+        assert.equal([await upgraded.relation(1, 2), await upgraded.relation(2, 1)], ['out', 'in']);
+        assert.equal([await upgraded.relation(1, 3), await upgraded.relation(3, 1)], ['friends', 'friends']);
+        assert.is((await upgraded.addFriend(2, 1)).status, 'accepted');
+        assert.is(await upgraded.acceptFriendRequest(4, 3), (await upgraded.directConversationId(3, 4))!);
+        assert.equal([await upgraded.relation(1, 2), await upgraded.relation(3, 4), await upgraded.relation(6, 5)], ['friends', 'friends', 'in']);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await old.drop();
+    }
   });
 
   test('nodes starting at once on a new database migrate it exactly once', async () => {

@@ -6,16 +6,14 @@ export const friendAdd: Handler<'friend_add'> = async (ctx, body) => {
   const user = me(ctx);
   const other = await findUser(ctx, body.user);
   if (other.id === user.id) throw new ChatError('CHAT_ERR_SELF');
-  const relation = await ctx.store.relation(user.id, other.id);
-  if (relation === 'friends') throw new ChatError('CHAT_ERR_ALREADY_FRIENDS');
-  if (relation === 'out') throw new ChatError('CHAT_ERR_REQUEST_PENDING');
-  if (relation === 'in') {
+  // Decided by the store in one transaction: a check here and a write after it let two users
+  // adding each other at once (two nodes) store two crossed requests.
+  const added = await ctx.store.addFriend(user.id, other.id);
+  if (added.status === 'accepted') {
     // Both asked: that is consent from both sides.
-    const conversation = await ctx.store.acceptFriendRequest(user.id, other.id);
     push(ctx, [other.id], { type: 'friend_update', user: user.name, status: 'accepted' });
-    return { user: other.name, status: 'accepted', conversation: conversationId(conversation) };
+    return { user: other.name, status: 'accepted', conversation: conversationId(added.conversationId) };
   }
-  await ctx.store.createFriendRequest(user.id, other.id);
   push(ctx, [other.id], { type: 'friend_request', from: user.name });
   return { user: other.name, status: 'pending' };
 };

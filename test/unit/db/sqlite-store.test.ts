@@ -219,6 +219,46 @@ test('migration 002 keeps every message of a version-1 file and moves them to ar
   }
 });
 
+test('migration 004 leaves one request of each crossed pair and none between friends; the next add befriends them', async () => {
+  // A file as version 3 left it, with what crossed friend_adds stored before addFriend decided
+  // in one transaction: both A->B and B->A.
+  const path = join(dir, 'chat.db');
+  const v3 = new Database(path);
+  v3.pragma('journal_mode = WAL');
+  v3.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  for (const name of migrations.filter((f) => Number(f.split('_')[0]) <= 3)) {
+    v3.exec(readFileSync(new URL(`../../../sql/sqlite/${name}`, import.meta.url), 'utf8'));
+    v3.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(Number(name.split('_')[0]), name);
+  }
+  v3.exec(`INSERT INTO users (id, name, name_key, password_hash, created_at) VALUES
+      (1, 'A', 'a', 'h', 0), (2, 'B', 'b', 'h', 0), (3, 'C', 'c', 'h', 0), (4, 'D', 'd', 'h', 0), (5, 'E', 'e', 'h', 0), (6, 'F', 'f', 'h', 0);
+    INSERT INTO conversations (id, kind, direct_key, created_at) VALUES (9, 'direct', '1:3', 0);
+    INSERT INTO friendships VALUES (1, 3, 9, 0), (3, 1, 9, 0);
+    INSERT INTO members (conversation_id, user_id, joined_at) VALUES (9, 1, 0), (9, 3, 0);
+    INSERT INTO friend_requests (from_id, to_id, created_at) VALUES
+      (2, 1, 9), (1, 2, 5),  -- crossed: the earlier, 1->2, stays
+      (4, 3, 7), (3, 4, 7),  -- crossed at the same ms: the one from the lower id, 3->4, stays
+      (5, 6, 1),             -- one request: untouched
+      (3, 1, 2)              -- between friends: goes`);
+  v3.close();
+
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    const raw = new Database(path, { readonly: true });
+    const left = raw.prepare<[], { f: number; t: number }>('SELECT from_id AS f, to_id AS t FROM friend_requests ORDER BY f, t').all();
+    raw.close();
+    assert.equal(left.map((r) => [r.f, r.t]), [[1, 2], [3, 4], [5, 6]]);
+    assert.equal([await store.relation(1, 2), await store.relation(2, 1)], ['out', 'in']);
+    assert.equal([await store.relation(1, 3), await store.relation(3, 1)], ['friends', 'friends']);
+    assert.is((await store.addFriend(2, 1)).status, 'accepted');
+    assert.is(await store.acceptFriendRequest(4, 3), (await store.directConversationId(3, 4))!);
+    assert.equal([await store.relation(1, 2), await store.relation(3, 4), await store.relation(6, 5)], ['friends', 'friends', 'in']);
+  } finally {
+    await store.close();
+  }
+});
+
 test('creates missing parent directories', async () => {
   const path = join(dir, 'a', 'b', 'chat.db');
   await SqliteStore.open(path).close();

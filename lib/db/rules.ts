@@ -1,0 +1,233 @@
+// The Store's rules, written once. Both stores read what a rule needs inside their transaction
+// (SQLite: an immediate transaction; MySQL: under the row locks they take first), call these
+// pure functions, and write what they return. No I/O here, so the rules are tested without a
+// database (test/unit/db/rules.test.ts), and test/contract/store.contract.ts checks that both
+// stores apply them the same way.
+import { ChatError } from '../protocol/errors.ts';
+import type { AppendResult, NewMessage, Relation, Role } from './store.ts';
+
+/** What a store reads about two users (`me`, `other`) before any friend decision. */
+export interface FriendState {
+  friends: boolean;
+  /** me asked other */
+  outgoing: boolean;
+  /** other asked me */
+  incoming: boolean;
+}
+
+export function relationOf(state: FriendState): Relation {
+  return state.friends ? 'friends' : state.outgoing ? 'out' : state.incoming ? 'in' : 'none';
+}
+
+/**
+ * friend_add: both asking is consent from both sides, so a request from the other user is
+ * accepted. It is looked at before one's own request: a pair whose requests crossed (stored by
+ * versions that decided outside the transaction) then ends as a friendship instead of answering
+ * REQUEST_PENDING to both forever.
+ */
+export function friendAddAction(state: FriendState): 'accept' | 'request' {
+  if (state.friends) throw new ChatError('CHAT_ERR_ALREADY_FRIENDS');
+  if (state.incoming) return 'accept';
+  if (state.outgoing) throw new ChatError('CHAT_ERR_REQUEST_PENDING');
+  return 'request';
+}
+
+/** friend_accept of other's request by me. */
+export function checkFriendAccept(state: FriendState): void {
+  if (state.friends) throw new ChatError('CHAT_ERR_ALREADY_FRIENDS');
+  if (!state.incoming) throw new ChatError('CHAT_ERR_NO_REQUEST');
+}
+
+// ---- groups and cursors ----
+
+export function checkGroup<T>(group: T | null | undefined): T {
+  if (group === null || group === undefined) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
+  return group;
+}
+
+export function checkJoin(alreadyMember: boolean): void {
+  if (alreadyMember) throw new ChatError('CHAT_ERR_ALREADY_MEMBER');
+}
+
+/** The leaver's role; NOT_MEMBER when they have none. */
+export function checkLeave(role: Role | null | undefined): Role {
+  if (role === null || role === undefined) throw new ChatError('CHAT_ERR_NOT_MEMBER');
+  return role;
+}
+
+export interface LeaveOutcome {
+  /** the last member left: the group, its conversation and its messages go, and the name is free */
+  deleted: boolean;
+  /** the creator left: the successor (the store reads it: the earliest-joined remaining member) becomes creator */
+  newCreatorId: number | null;
+}
+
+/** After the leaver's row is gone: `successorId` is the member who would succeed, null if nobody is left. */
+export function afterLeave(role: Role, successorId: number | null): LeaveOutcome {
+  if (successorId === null) return { deleted: true, newCreatorId: null };
+  return { deleted: false, newCreatorId: role === 'creator' ? successorId : null };
+}
+
+/**
+ * ack and read: `lastSeq` is the conversation's last seq if the user is a member, else
+ * undefined. A cursor never passes the last message; it only moves forward (the stores' SQL).
+ */
+export function checkCursorMove(lastSeq: number | undefined, seq: number): void {
+  if (lastSeq === undefined) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
+  if (seq > lastSeq) throw new ChatError('CHAT_ERR_BAD_CURSOR');
+}
+
+// ---- appendMessages ----
+//
+// A batch is decided in three steps, the same on both stores: groupSenders() names what must be
+// read (one slot per conversation and sender, and friend for a direct message); the store reads
+// it inside its transaction (SQLite one statement per slot, MySQL a few batch statements under
+// the conversation row locks); planAppend() decides every item and lays out the writes. Nothing
+// here allocates per message beyond the result object and the key strings the lookups need.
+
+/** A stored message found by its sender and client_msg_id. */
+export interface PriorMessage {
+  conversationId: number;
+  seq: number;
+  ts: number;
+}
+
+/** One (conversation, sender[, friend]) of a batch. */
+export interface SenderSlot {
+  conversationId: number;
+  senderId: number;
+  /** the friend of a direct message, whose friendship must stand when the batch commits */
+  friendId: number | undefined;
+  /** filled by the store: the sender is a member of the conversation (which exists) */
+  member: boolean;
+  /** filled by the store: the friendship stands; true when there is no friendId */
+  friends: boolean;
+  /** filled by planAppend: the seq of the sender's last new message here, 0 if none */
+  readTo: number;
+}
+
+export interface SenderSlots {
+  slots: SenderSlot[];
+  /** per batch item, the index of its slot */
+  slotOf: number[];
+}
+
+export function groupSenders(batch: readonly NewMessage[]): SenderSlots {
+  const slots: SenderSlot[] = [];
+  const slotOf: number[] = new Array(batch.length);
+  const index = new Map<string, number>();
+  for (let i = 0; i < batch.length; i++) {
+    const m = batch[i]!;
+    const key = m.friendId === undefined ? `${m.conversationId}:${m.senderId}` : `${m.conversationId}:${m.senderId}:${m.friendId}`;
+    let at = index.get(key);
+    if (at === undefined) {
+      at = slots.length;
+      index.set(key, at);
+      slots.push({ conversationId: m.conversationId, senderId: m.senderId, friendId: m.friendId, member: false, friends: m.friendId === undefined, readTo: 0 });
+    }
+    slotOf[i] = at;
+  }
+  return { slots, slotOf };
+}
+
+/** The key of a (sender, client_msg_id) in the maps the lookups use. */
+export function clientIdKey(senderId: number, clientMsgId: string): string {
+  return `${senderId}\u0000${clientMsgId}`;
+}
+
+export interface AppendPlan {
+  /** per batch item, in order */
+  results: AppendResult[];
+  /** the new rows, six values each, in INSERT_MESSAGES column order (shared-sql.ts) */
+  rows: (string | number | null)[];
+  /** conversation → its last seq after the batch, for every conversation that got a message */
+  lastSeqs: Map<number, number>;
+  /** the batch index of the first new message, -1 if none: by it MySQL tells whether a lost COMMIT landed */
+  firstNew: number;
+}
+
+/**
+ * Decides every item of a batch in order:
+ * - an earlier message with the same (sender, client_msg_id), stored before (`prior`, by batch
+ *   index) or earlier in this batch, is a duplicate with its seq and ts if it is in the same
+ *   conversation, and CHAT_ERR_CLIENT_MSG_ID_REUSED if not (answering "duplicate" there would ack
+ *   a message that was never stored);
+ * - a sender who is not a member gets CHAT_ERR_NO_SUCH_CONVERSATION;
+ * - a direct message whose friendship is gone gets CHAT_ERR_NOT_FRIENDS;
+ * - anything else takes its conversation's next seq (`lastSeq`: the stored last seq of every
+ *   conversation some member's slot writes to), and moves its sender's read cursor to it.
+ * A failed item takes no seq and leaves nothing behind, so the rest of the batch goes on.
+ */
+export function planAppend(
+  batch: readonly NewMessage[],
+  { slots, slotOf }: SenderSlots,
+  prior: readonly (PriorMessage | undefined)[],
+  lastSeq: ReadonlyMap<number, number>,
+): AppendPlan {
+  const results: AppendResult[] = new Array(batch.length);
+  const rows: (string | number | null)[] = [];
+  const lastSeqs = new Map<number, number>();
+  let ownIds: Map<string, number> | null = null; // client id → index of the item of this batch that stored it
+  let firstNew = -1;
+  for (let i = 0; i < batch.length; i++) {
+    const m = batch[i]!;
+    let idKey: string | null = null;
+    if (m.clientMsgId !== null) {
+      idKey = clientIdKey(m.senderId, m.clientMsgId);
+      const own = ownIds?.get(idKey);
+      const p = own === undefined ? prior[i] : undefined;
+      if (own !== undefined || p !== undefined) {
+        const conversationId = own === undefined ? p!.conversationId : batch[own]!.conversationId;
+        if (conversationId !== m.conversationId) {
+          results[i] = { ok: false, error: new ChatError('CHAT_ERR_CLIENT_MSG_ID_REUSED') };
+        } else if (own === undefined) {
+          results[i] = { ok: true, seq: p!.seq, ts: p!.ts, duplicate: true };
+        } else {
+          results[i] = { ok: true, seq: (results[own] as { seq: number }).seq, ts: batch[own]!.ts, duplicate: true };
+        }
+        continue;
+      }
+    }
+    const slot = slots[slotOf[i]!]!;
+    if (!slot.member) {
+      results[i] = { ok: false, error: new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION') };
+      continue;
+    }
+    if (!slot.friends) {
+      results[i] = { ok: false, error: new ChatError('CHAT_ERR_NOT_FRIENDS') };
+      continue;
+    }
+    const seq = (lastSeqs.get(m.conversationId) ?? lastSeq.get(m.conversationId)!) + 1;
+    lastSeqs.set(m.conversationId, seq);
+    slot.readTo = seq;
+    rows.push(m.conversationId, seq, m.senderId, m.text, m.clientMsgId, m.ts);
+    if (idKey !== null) (ownIds ??= new Map()).set(idKey, i);
+    if (firstNew < 0) firstNew = i;
+    results[i] = { ok: true, seq, ts: m.ts, duplicate: false };
+  }
+  return { results, rows, lastSeqs, firstNew };
+}
+
+/**
+ * The senders' read cursors a planned batch moves: each (conversation, sender) once, to its last
+ * new message (slots that differ only in friendId are one cursor).
+ */
+export function readCursorMoves(slots: readonly SenderSlot[]): { conversationId: number; senderId: number; seq: number }[] {
+  const moves: { conversationId: number; senderId: number; seq: number }[] = [];
+  // Without friend ids the slots are one per (conversation, sender) already.
+  const seen = slots.some((s) => s.friendId !== undefined) ? new Map<string, number>() : null;
+  for (const s of slots) {
+    if (s.readTo === 0) continue;
+    if (seen !== null) {
+      const key = `${s.conversationId}:${s.senderId}`;
+      const at = seen.get(key);
+      if (at !== undefined) {
+        moves[at]!.seq = Math.max(moves[at]!.seq, s.readTo);
+        continue;
+      }
+      seen.set(key, moves.length);
+    }
+    moves.push({ conversationId: s.conversationId, senderId: s.senderId, seq: s.readTo });
+  }
+  return moves;
+}

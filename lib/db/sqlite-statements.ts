@@ -1,0 +1,260 @@
+// SqliteStore's statements and transactions, each prepared once when the store opens. The
+// transactions read what a rule needs (rules.ts), apply it and write what it returns; they are
+// `immediate`, so another process on the same file cannot write between the read and the write.
+import Database from 'better-sqlite3';
+import { ChatError } from '../protocol/errors.ts';
+import {
+  afterLeave, checkCursorMove, checkFriendAccept, checkGroup, checkJoin, checkLeave, friendAddAction, groupSenders, planAppend,
+  readCursorMoves, type AppendPlan, type LeaveOutcome, type PriorMessage, type SenderSlot,
+} from './rules.ts';
+import {
+  INSERT_MESSAGES, MESSAGE_ROW, SQLITE, directConversationKey, friendStateParams, sqlFor, toFriendState,
+  type ConversationRecord, type FriendStateRecord,
+} from './shared-sql.ts';
+import type { AppendResult, FriendAdded, GroupRow, GroupSummary, NewMessage, Role, StoredMessage, UserRow } from './store.ts';
+
+type Db = Database.Database;
+
+const SQL = sqlFor(SQLITE);
+
+export function prepareStatements(db: Db) {
+  const p = db.prepare.bind(db);
+  return {
+    insertUser: p<[string, string, string, number], { id: number }>(SQL.insertUser),
+    userByKey: p<[string], UserRow>(SQL.userByKey),
+    // Prepared once: db.pragma() prepares its statement on every call, and this runs once per tick.
+    dataVersion: p<[], number>('PRAGMA data_version').pluck(),
+
+    saveToken: p<[string, number, number, number]>(SQL.saveToken),
+    deleteToken: p<[string]>(SQL.deleteToken),
+    tokenUser: p<[string, number], UserRow & { expiresAt: number }>(SQL.tokenUser),
+    slideToken: p<[number, string, number]>(SQL.slideToken),
+
+    friendState: p<number[], FriendStateRecord>(SQL.friendState),
+    friendship: p<[number, number], { conversationId: number }>(SQL.friendship),
+    insertRequest: p<[number, number, number]>(SQL.insertRequest),
+    deleteRequest: p<[number, number]>(SQL.deleteRequest),
+    insertFriendship: p<[number, number, number, number]>(SQL.insertFriendship),
+    deleteFriendship: p<[number, number, number, number]>(SQL.deleteFriendship),
+    friendsOf: p<[number], { id: number; name: string }>(SQL.friendsOf),
+    requestsOf: p<[number, number], { id: number; name: string; direction: 'in' | 'out'; at: number }>(SQL.requestsOf),
+
+    directByKey: p<[string], { id: number }>(SQL.directByKey),
+    lockDirectByKey: p<[string], { id: number; lastSeq: number }>(SQL.lockDirectByKey),
+    insertConversation: p<['direct' | 'group', string | null, number], { id: number }>(SQL.insertConversation),
+    lockConversation: p<[number], { lastSeq: number }>(SQL.lockConversation),
+    deleteConversation: p<[number]>(SQL.deleteConversation),
+
+    insertMember: p<[number, number, Role, number, number, number]>(SQL.insertMember),
+    isMember: p<[number, number], { one: number }>(SQL.isMember),
+    member: p<[number, number], { role: Role; lastSeq: number }>(SQL.member),
+    deleteMember: p<[number, number]>(SQL.deleteMember),
+    successor: p<[number], { userId: number }>(SQL.successor),
+    setRole: p<[Role, number, number]>(SQL.setRole),
+    memberIds: p<[number], number>(SQL.memberIds).pluck(),
+    // RETURNING hands back the cursor's value after the update (MySQL: LAST_INSERT_ID(expr)).
+    moveDelivered: p<[number, number, number], { seq: number }>(`
+      UPDATE members SET delivered_seq = MAX(delivered_seq, ?) WHERE conversation_id = ? AND user_id = ?
+      RETURNING delivered_seq AS seq`),
+    moveRead: p<[number, number, number], { seq: number }>(`
+      UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?
+      RETURNING read_seq AS seq`),
+
+    insertGroup: p<[string, string, string, number, number, number], { id: number }>(SQL.insertGroup),
+    groupByKey: p<[string], GroupRow>(SQL.groupByKey),
+    groupById: p<[number], GroupRow>(SQL.groupById),
+    lockGroup: p<[number], GroupRow>(SQL.lockGroup),
+    setCreator: p<[number, number]>(SQL.setCreator),
+    deleteGroup: p<[number]>(SQL.deleteGroup),
+    groupMembers: p<[number], { id: number; name: string; role: Role }>(SQL.groupMembers),
+    groupsOf: p<[number], GroupSummary>(SQL.groupsOf),
+
+    conversationsOf: p<[number], ConversationRecord>(SQL.conversationsOf),
+    conversationOf: p<[number, number], ConversationRecord>(SQL.conversationOf),
+
+    byClientMsgId: p<[number, string], { conversationId: number; seq: number; ts: number }>(
+      'SELECT conversation_id AS conversationId, seq, created_at AS ts FROM messages WHERE sender_id = ? AND client_msg_id = ?'),
+    deleteMessages: p<[number]>(SQL.deleteMessages),
+    messagesAfter: p<[number, number, number], StoredMessage>(SQL.messagesAfter),
+    messagesBefore: p<[number, number, number], StoredMessage>(SQL.messagesBefore),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Database.SqliteError
+    && (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+}
+
+/** fn as an immediate transaction: it takes the write lock before its first read. */
+function immediate<A extends unknown[], R>(db: Db, fn: (...args: A) => R): (...args: A) => R {
+  const tx = db.transaction(fn);
+  return (...args: A): R => tx.immediate(...args);
+}
+
+export function prepareTransactions(db: Db, q: Statements) {
+  return { append: prepareAppend(db, q), ...prepareFriendTransactions(db, q), ...prepareGroupTransactions(db, q) };
+}
+
+export type Transactions = ReturnType<typeof prepareTransactions>;
+
+function prepareAppend(db: Db, q: Statements): (batch: NewMessage[]) => AppendResult[] {
+  // Validation happens before any write, so a failed item leaves nothing behind and needs no
+  // savepoint; an unexpected SQLite error escapes and rolls back the whole batch.
+  //
+  // A batch costs a few statements, not five per message: each conversation's last_seq is read
+  // once and written once, membership is checked once per (conversation, sender), the sender's
+  // read cursor moves once to its last message, and the rows go in as multi-row INSERTs.
+  // better-sqlite3 builds a result object for every run(); fewer statements, fewer objects.
+  // It all happens inside one immediate transaction, so it is as safe against other writers
+  // (another process on the same file) as the per-message version was.
+  const insertChunks = new Map<number, Database.Statement<unknown[]>>();
+  const insertChunk = (rows: number) => {
+    let stmt = insertChunks.get(rows);
+    if (!stmt) {
+      stmt = db.prepare(INSERT_MESSAGES + Array.from({ length: rows }, () => MESSAGE_ROW).join(', '));
+      insertChunks.set(rows, stmt);
+    }
+    return stmt;
+  };
+  // One statement answers both "is the sender a member?" (a row or none) and "where is the
+  // conversation's seq?", so a one-message batch costs no more statements than before.
+  const lastSeqIfMember = db.prepare<[number, number], number>(`
+    SELECT c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
+    WHERE m.conversation_id = ? AND m.user_id = ?`).pluck();
+  // A direct message also needs the friendship; the same statement says whether it still stands.
+  const lastSeqIfMemberAndFriend = db.prepare<[number, number, number, number], { last: number; friends: number }>(`
+    SELECT c.last_seq AS last, EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ? AND f.friend_id = ?) AS friends
+    FROM members m JOIN conversations c ON c.id = m.conversation_id
+    WHERE m.conversation_id = ? AND m.user_id = ?`);
+  const setLastSeq = db.prepare<[number, number]>('UPDATE conversations SET last_seq = ? WHERE id = ?');
+  const moveOwnRead = db.prepare<[number, number, number]>(
+    'UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?');
+
+  /** Fills each slot's member and friends flags; returns the last seq of every conversation a member writes to. */
+  const readSlots = (slots: SenderSlot[]): Map<number, number> => {
+    const lastSeq = new Map<number, number>();
+    for (const slot of slots) {
+      let last: number | undefined;
+      if (slot.friendId === undefined) {
+        last = lastSeqIfMember.get(slot.conversationId, slot.senderId);
+      } else {
+        const row = lastSeqIfMemberAndFriend.get(slot.senderId, slot.friendId, slot.conversationId, slot.senderId);
+        last = row?.last;
+        slot.friends = row?.friends === 1;
+      }
+      if (last !== undefined) {
+        slot.member = true;
+        lastSeq.set(slot.conversationId, last);
+      }
+    }
+    return lastSeq;
+  };
+  /** The messages stored before with the batch's client ids, by batch index; a retry is rare, so it is mostly empty. */
+  const readPriors = (batch: NewMessage[]): PriorMessage[] => {
+    const prior: PriorMessage[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const m = batch[i]!;
+      if (m.clientMsgId === null) continue;
+      const found = q.byClientMsgId.get(m.senderId, m.clientMsgId);
+      if (found) prior[i] = found;
+    }
+    return prior;
+  };
+  /** Chunks of 64, 16, 4 and 1 rows: few distinct statements, well under SQLite's variable limit. */
+  const insertRows = (rows: AppendPlan['rows']): void => {
+    let at = 0;
+    let left = rows.length / 6;
+    for (const size of [64, 16, 4, 1]) {
+      while (left >= size) {
+        insertChunk(size).run(rows.slice(at, at + size * 6));
+        at += size * 6;
+        left -= size;
+      }
+    }
+  };
+  return immediate(db, (batch: NewMessage[]): AppendResult[] => {
+    const senders = groupSenders(batch);
+    const plan = planAppend(batch, senders, readPriors(batch), readSlots(senders.slots));
+    insertRows(plan.rows);
+    for (const [conv, seq] of plan.lastSeqs) setLastSeq.run(seq, conv);
+    for (const move of readCursorMoves(senders.slots)) moveOwnRead.run(move.seq, move.conversationId, move.senderId);
+    return plan.results;
+  });
+}
+
+function prepareFriendTransactions(db: Db, q: Statements) {
+  const friendState = (me: number, other: number) => toFriendState(q.friendState.get(...friendStateParams(me, other))!);
+  /** The requests go, the friendship is recorded; returns the direct conversation. */
+  const befriend = (userId: number, fromId: number) => {
+    q.deleteRequest.run(fromId, userId);
+    q.deleteRequest.run(userId, fromId);
+    const now = Date.now();
+    const key = directConversationKey(userId, fromId);
+    const existing = q.lockDirectByKey.get(key);
+    const conv = existing?.id ?? q.insertConversation.get('direct', key, now)!.id;
+    const last = existing?.lastSeq ?? 0;
+    // A no-op for a reused conversation: existing member rows keep their cursors.
+    q.insertMember.run(conv, userId, 'member', last, last, now);
+    q.insertMember.run(conv, fromId, 'member', last, last, now);
+    q.insertFriendship.run(userId, fromId, conv, now);
+    q.insertFriendship.run(fromId, userId, conv, now);
+    return conv;
+  };
+  const accept = immediate(db, (userId: number, fromId: number): number => {
+    checkFriendAccept(friendState(userId, fromId));
+    return befriend(userId, fromId);
+  });
+  const addFriend = immediate(db, (fromId: number, toId: number): FriendAdded => {
+    if (friendAddAction(friendState(fromId, toId)) === 'accept') return { status: 'accepted', conversationId: befriend(fromId, toId) };
+    q.insertRequest.run(fromId, toId, Date.now());
+    return { status: 'pending' };
+  });
+  return { accept, addFriend };
+}
+
+function prepareGroupTransactions(db: Db, q: Statements) {
+  const createGroup = immediate(db, (name: string, key: string, desc: string, creatorId: number): GroupRow => {
+    const now = Date.now();
+    const conversationId = q.insertConversation.get('group', null, now)!.id;
+    let id: number;
+    try {
+      id = q.insertGroup.get(name, key, desc, creatorId, conversationId, now)!.id;
+    } catch (err) {
+      throw isUniqueViolation(err) ? new ChatError('CHAT_ERR_GROUP_TAKEN') : err;
+    }
+    q.insertMember.run(conversationId, creatorId, 'creator', 0, 0, now);
+    return { id, name, desc, creatorId, conversationId };
+  });
+
+  const join = immediate(db, (groupId: number, userId: number): number => {
+    const group = checkGroup(q.groupById.get(groupId));
+    checkJoin(q.isMember.get(group.conversationId, userId) !== undefined);
+    const last = q.lockConversation.get(group.conversationId)!.lastSeq;
+    q.insertMember.run(group.conversationId, userId, 'member', last, last, Date.now());
+    return last;
+  });
+
+  const leave = immediate(db, (groupId: number, userId: number): LeaveOutcome => {
+    const conv = checkGroup(q.lockGroup.get(groupId)).conversationId;
+    const role = checkLeave(q.member.get(conv, userId)?.role);
+    q.deleteMember.run(conv, userId);
+    const outcome = afterLeave(role, q.successor.get(conv)?.userId ?? null);
+    if (outcome.deleted) {
+      q.deleteGroup.run(groupId);
+      q.deleteMessages.run(conv);
+      q.deleteConversation.run(conv);
+    } else if (outcome.newCreatorId !== null) {
+      q.setRole.run('creator', conv, outcome.newCreatorId);
+      q.setCreator.run(outcome.newCreatorId, groupId);
+    }
+    return outcome;
+  });
+
+  const move = immediate(db, (which: 'moveDelivered' | 'moveRead', conv: number, user: number, seq: number): number => {
+    checkCursorMove(q.member.get(conv, user)?.lastSeq, seq);
+    return q[which].get(seq, conv, user)!.seq;
+  });
+  return { createGroup, join, leave, move };
+}
