@@ -2,7 +2,6 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createServer as createTlsServer } from 'node:tls';
 import type { Bus } from '../bus/bus.ts';
 import { countingBus } from '../bus/counting-bus.ts';
-import { resyncSessions, type ResyncSession } from '../bus/resync.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
@@ -16,6 +15,7 @@ import { handlers } from './handlers/index.ts';
 import { LISTEN_BACKLOG } from './listen-backlog.ts';
 import { MessageWriter } from './message-writer.ts';
 import type { ServerMetrics } from './metrics.ts';
+import { resyncSessions, type ResyncSession } from './resync.ts';
 import { Sessions } from './sessions.ts';
 import { FailureThrottle } from './throttle.ts';
 import { TokenBucket } from './token-bucket.ts';

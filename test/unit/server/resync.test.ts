@@ -2,7 +2,7 @@
 // after its user's delivered cursor, once per session, as ordinary message pushes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resyncSessions, RESYNC_PAGE } from '../../../lib/bus/resync.ts';
+import { resyncSessions, RESYNC_PAGE } from '../../../lib/server/resync.ts';
 import type { ConversationRow, Store, StoredMessage } from '../../../lib/db/store.ts';
 
 const msg = (conversationId: number, seq: number, senderId: number, senderName: string): StoredMessage => ({
