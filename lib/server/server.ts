@@ -5,8 +5,7 @@ import { countingBus } from '../bus/counting-bus.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
-import { ERROR_CODES } from '../protocol/errors.ts';
-import { encodeFrame } from '../protocol/framing.ts';
+import { errorFrame, presencePush } from '../protocol/frames.ts';
 import { AddressLimit } from './address-limit.ts';
 import { Connection, flushConnections, type SessionUser } from './connection.ts';
 import type { HandlerContext, LoginThrottle } from './context.ts';
@@ -130,8 +129,7 @@ export class ChatServer {
     }
     const remote = socket.remoteAddress ?? 'unknown';
     if (!this.perAddress.tryAdd(remote)) {
-      const { CHAT_ERR_TOO_MANY_CONNECTIONS: message } = ERROR_CODES;
-      socket.end(encodeFrame({ id: null, ok: false, code: 'CHAT_ERR_TOO_MANY_CONNECTIONS', message }));
+      socket.end(errorFrame(null, 'CHAT_ERR_TOO_MANY_CONNECTIONS'));
       setTimeout(() => socket.destroy(), 2000).unref();
       return;
     }
@@ -199,7 +197,7 @@ export class ChatServer {
     if (friends.length === 0) return;
     this.bus.publish({
       users: friends.map((f) => f.id),
-      frame: encodeFrame({ type: 'presence', user: user.name, online }),
+      frame: presencePush(user.name, online),
     });
   }
 
@@ -215,7 +213,7 @@ export class ChatServer {
       await new Promise((r) => setImmediate(r)); // handlers already running queue their messages
       await this.writer.drain();
       await new Promise((r) => setImmediate(r)); // let the acks of the last batch reach the sockets
-      for (const conn of this.connections) conn.end({ id: null, ok: false, code: 'CHAT_ERR_SHUTTING_DOWN', message: ERROR_CODES.CHAT_ERR_SHUTTING_DOWN });
+      for (const conn of this.connections) conn.end(errorFrame(null, 'CHAT_ERR_SHUTTING_DOWN'));
       await closed;
       await this.deps.bus.close();
       await this.deps.store.close();
