@@ -1,5 +1,6 @@
 /**
- * Pieces of JSON text for frames written by hand on the hot path (the `send` push and ack).
+ * Pieces of JSON text for the frames lib/protocol/frames.ts writes by hand on the hot path (the
+ * message push and the `send` ack).
  * Each returns exactly what JSON.stringify / Date#toISOString would, only cheaper in the
  * common case; a unit test compares them over edge cases and random input.
  */

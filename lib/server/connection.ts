@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import type { ErrorCode } from '../protocol/errors.ts';
 import { ERROR_CODES } from '../protocol/errors.ts';
-import { encodeFrame, LineDecoder } from '../protocol/framing.ts';
+import { errorFrame } from '../protocol/frames.ts';
+import { LineDecoder } from '../protocol/framing.ts';
 
 export interface ConnectionLimits {
   maxLineBytes: number;
@@ -92,10 +93,6 @@ export class Connection {
     if ((this.pending += line.length) > this.limits.maxOutputBytes) this.flush();
   }
 
-  sendFrame(frame: object): void {
-    this.send(encodeFrame(frame));
-  }
-
   flush(): void {
     if (this.closed || this.out.length === 0) return;
     const data = this.out.length === 1 ? this.out[0]! : this.out.join('');
@@ -123,7 +120,7 @@ export class Connection {
   fail(code: ErrorCode, message: string = ERROR_CODES[code]): void {
     if (this.closed) return;
     this.closeReason = code;
-    this.send(encodeFrame({ id: null, ok: false, code, message }));
+    this.send(errorFrame(null, code, message));
     this.flush();
     this.closed = true;
     this.socket.end();
@@ -131,10 +128,10 @@ export class Connection {
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
-  /** Flushes what is queued (plus an optional last frame), then closes the socket. */
-  end(lastFrame?: object): void {
+  /** Flushes what is queued (plus an optional last line, already encoded), then closes the socket. */
+  end(lastFrame?: string): void {
     if (this.closed) return;
-    if (lastFrame) this.send(encodeFrame(lastFrame));
+    if (lastFrame) this.send(lastFrame);
     this.flush();
     this.closed = true;
     this.socket.end();

@@ -1,7 +1,6 @@
 import type { Logger } from '../logger.ts';
 import { ChatError, isErrorCode } from '../protocol/errors.ts';
-import { encodeFrame } from '../protocol/framing.ts';
-import { jsonString } from '../protocol/json-text.ts';
+import { encodedReplyFrame, errorFrame, replyFrame } from '../protocol/frames.ts';
 import { ANONYMOUS_TYPES } from '../protocol/messages.ts';
 import { parseRequest, type ParsedRequest, type RequestId } from '../protocol/validate.ts';
 import type { Connection } from './connection.ts';
@@ -43,7 +42,7 @@ export class RequestQueue {
   onLine(line: string): void {
     const parsed = parseRequest(line);
     if (!parsed.ok) {
-      this.conn.sendFrame({ id: parsed.id, ok: false, code: parsed.code, message: parsed.message });
+      this.conn.send(errorFrame(parsed.id, parsed.code, parsed.message));
       return;
     }
     this.queue.push(parsed.request);
@@ -144,24 +143,24 @@ export class RequestQueue {
 
   private reply(id: RequestId, result: unknown): void {
     if (result instanceof EncodedResult) {
-      this.conn.send(`{"id":${typeof id === 'string' ? jsonString(id) : id},"ok":true,"result":${result.json}}\n`);
+      this.conn.send(encodedReplyFrame(id, result.json));
       return;
     }
-    this.conn.send(encodeFrame({ id, ok: true, result }));
+    this.conn.send(replyFrame(id, result));
   }
 
   private replyError(id: RequestId, type: string, err: unknown): void {
     if (err instanceof ChatError) {
-      this.conn.send(encodeFrame({ id, ok: false, code: err.code, message: err.message }));
+      this.conn.send(errorFrame(id, err.code, err.message));
       return;
     }
     const code = (err as { code?: unknown })?.code;
     if (isErrorCode(code)) {
       // Stores may throw plain errors tagged with one of our codes (pool timeouts, lost connections).
-      this.conn.send(encodeFrame({ id, ok: false, code, message: (err as Error).message }));
+      this.conn.send(errorFrame(id, code, (err as Error).message));
       return;
     }
     this.log.error({ err, type, session: this.conn.id }, 'request failed');
-    this.conn.send(encodeFrame({ id, ok: false, code: 'CHAT_ERR_INTERNAL', message: 'internal server error' }));
+    this.conn.send(errorFrame(id, 'CHAT_ERR_INTERNAL', 'internal server error'));
   }
 }

@@ -2,12 +2,10 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createServer as createTlsServer } from 'node:tls';
 import type { Bus } from '../bus/bus.ts';
 import { countingBus } from '../bus/counting-bus.ts';
-import { resyncSessions, type ResyncSession } from '../bus/resync.ts';
 import { trustedProxyList, type ServerConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
-import { ERROR_CODES } from '../protocol/errors.ts';
-import { encodeFrame } from '../protocol/framing.ts';
+import { errorFrame } from '../protocol/frames.ts';
 import { reporter } from '../report.ts';
 import { AddressLimit } from './address-limit.ts';
 import { Connection, flushConnections } from './connection.ts';
@@ -20,6 +18,7 @@ import type { ServerMetrics } from './metrics.ts';
 import { ProxyHeaderReader } from './proxy-header.ts';
 import { refuse } from './refuse.ts';
 import { Presence, ServerSession, type SessionDeps } from './session.ts';
+import { resyncSessions, type ResyncSession } from './resync.ts';
 import { Sessions } from './sessions.ts';
 import { FailureThrottle } from './throttle.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -217,7 +216,7 @@ export class ChatServer {
       await this.writer.drain();
       await new Promise((r) => setImmediate(r)); // let the acks of the last batch reach the sockets
       const ended = [...this.connections].map((conn) => {
-        conn.end({ id: null, ok: false, code: 'CHAT_ERR_SHUTTING_DOWN', message: ERROR_CODES.CHAT_ERR_SHUTTING_DOWN });
+        conn.end(errorFrame(null, 'CHAT_ERR_SHUTTING_DOWN'));
         return socketClosed(conn.socket); // end() destroys a socket its peer keeps open within 2 s
       });
       await Promise.all(ended);

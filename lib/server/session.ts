@@ -2,7 +2,7 @@ import type { Bus } from '../bus/bus.ts';
 import type { Store } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
 import { ChatError } from '../protocol/errors.ts';
-import { encodeFrame } from '../protocol/framing.ts';
+import { presencePush } from '../protocol/frames.ts';
 import type { Connection, SessionUser } from './connection.ts';
 import type { SessionHandle } from './context.ts';
 import type { Sessions } from './sessions.ts';
@@ -33,7 +33,7 @@ export class Presence {
   private async publish(user: SessionUser, online: boolean): Promise<void> {
     const friends = await this.store.friendsOf(user.id);
     if (friends.length === 0) return;
-    this.bus.publish({ users: friends.map((f) => f.id), frame: encodeFrame({ type: 'presence', user: user.name, online }) });
+    this.bus.publish({ users: friends.map((f) => f.id), frame: presencePush(user.name, online) });
   }
 }
 

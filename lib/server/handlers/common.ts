@@ -1,8 +1,7 @@
 import type { ConversationRow, GroupRow, StoredMessage, UserRow } from '../../db/store.ts';
 import { ChatError } from '../../protocol/errors.ts';
-import { encodeFrame } from '../../protocol/framing.ts';
 import { isoTime } from '../../protocol/json-text.ts';
-import type { MessageView, PushFrame } from '../../protocol/messages.ts';
+import type { MessageView } from '../../protocol/messages.ts';
 import { checkName, checkNewName, type NameCheck } from '../../protocol/names.ts';
 import type { SessionUser } from '../connection.ts';
 import type { HandlerContext } from '../context.ts';
@@ -93,10 +92,13 @@ export async function resolveConversation(
   return row;
 }
 
+/** A stored message as `viewer` sees it, keys in the order of the `message` push (docs/protocol.md). */
 export function messageView(m: StoredMessage, row: ConversationRow, viewer: SessionUser): MessageView {
-  const view: MessageView = { conversation: conversationId(m.conversationId), seq: m.seq, from: m.senderName, text: m.text, ts: isoTime(m.ts) };
-  if (row.kind === 'direct') view.to = m.senderId === viewer.id ? row.peerName! : viewer.name;
-  else view.group = row.groupName!;
+  const conversation = conversationId(m.conversationId);
+  const view: MessageView =
+    row.kind === 'direct'
+      ? { conversation, seq: m.seq, from: m.senderName, to: m.senderId === viewer.id ? row.peerName! : viewer.name, text: m.text, ts: isoTime(m.ts) }
+      : { conversation, seq: m.seq, from: m.senderName, group: row.groupName!, text: m.text, ts: isoTime(m.ts) };
   if (m.clientMsgId !== null) view.client_msg_id = m.clientMsgId;
   return view;
 }
@@ -118,7 +120,8 @@ export function fitPage(messages: StoredMessage[], fromEnd = false): number {
   return messages.length;
 }
 
-export function push(ctx: HandlerContext, users: readonly number[], frame: PushFrame, includeSelf = false): void {
+/** Publishes a push (a line from lib/protocol/frames.ts) to the users' sessions, by default not to this one. */
+export function push(ctx: HandlerContext, users: readonly number[], frame: string, includeSelf = false): void {
   if (users.length === 0) return;
-  ctx.bus.publish({ users, frame: encodeFrame(frame), ...(includeSelf ? {} : { exceptConn: ctx.session.id }) });
+  ctx.bus.publish({ users, frame, ...(includeSelf ? {} : { exceptConn: ctx.session.id }) });
 }

@@ -1,3 +1,4 @@
+import { friendUpdatePush } from '../../protocol/frames.ts';
 import type { Handler } from '../context.ts';
 import { conversationId, findUser, me, push } from './common.ts';
 
@@ -6,6 +7,6 @@ export const friendAccept: Handler<'friend_accept'> = async (ctx, body) => {
   const other = await findUser(ctx, body.user);
   // ALREADY_FRIENDS and NO_REQUEST are decided inside the store's transaction.
   const conversation = await ctx.store.acceptFriendRequest(user.id, other.id);
-  push(ctx, [other.id], { type: 'friend_update', user: user.name, status: 'accepted' });
+  push(ctx, [other.id], friendUpdatePush(user.name, 'accepted'));
   return { user: other.name, conversation: conversationId(conversation) };
 };

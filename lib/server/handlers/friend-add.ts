@@ -1,4 +1,5 @@
 import { ChatError } from '../../protocol/errors.ts';
+import { friendRequestPush, friendUpdatePush } from '../../protocol/frames.ts';
 import type { Handler } from '../context.ts';
 import { conversationId, findUser, me, push } from './common.ts';
 
@@ -11,9 +12,9 @@ export const friendAdd: Handler<'friend_add'> = async (ctx, body) => {
   const added = await ctx.store.addFriend(user.id, other.id);
   if (added.status === 'accepted') {
     // Both asked: that is consent from both sides.
-    push(ctx, [other.id], { type: 'friend_update', user: user.name, status: 'accepted' });
+    push(ctx, [other.id], friendUpdatePush(user.name, 'accepted'));
     return { user: other.name, status: 'accepted', conversation: conversationId(added.conversationId) };
   }
-  push(ctx, [other.id], { type: 'friend_request', from: user.name });
+  push(ctx, [other.id], friendRequestPush(user.name));
   return { user: other.name, status: 'pending' };
 };

@@ -1,4 +1,5 @@
 import { ChatError } from '../../protocol/errors.ts';
+import { friendUpdatePush } from '../../protocol/frames.ts';
 import type { Handler } from '../context.ts';
 import { findUser, me, push } from './common.ts';
 
@@ -9,6 +10,6 @@ export const friendRemove: Handler<'friend_remove'> = async (ctx, body) => {
   const removed =
     (await ctx.store.removeFriendship(user.id, other.id)) || (await ctx.store.deleteFriendRequest(user.id, other.id));
   if (!removed) throw new ChatError('CHAT_ERR_NOT_FRIENDS');
-  push(ctx, [other.id], { type: 'friend_update', user: user.name, status: 'removed' });
+  push(ctx, [other.id], friendUpdatePush(user.name, 'removed'));
   return { user: other.name };
 };

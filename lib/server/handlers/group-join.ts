@@ -1,3 +1,4 @@
+import { groupEventPush } from '../../protocol/frames.ts';
 import type { Handler } from '../context.ts';
 import { conversationId, findGroup, me, push } from './common.ts';
 
@@ -6,6 +7,6 @@ export const groupJoin: Handler<'group_join'> = async (ctx, body) => {
   const group = await findGroup(ctx, body.group);
   const seq = await ctx.store.joinGroup(group.id, user.id);
   const members = await ctx.store.memberIds(group.conversationId);
-  push(ctx, members, { type: 'group_event', group: group.name, user: user.name, event: 'joined' });
+  push(ctx, members, groupEventPush(group.name, user.name, 'joined'));
   return { group: group.name, conversation: conversationId(group.conversationId), seq };
 };

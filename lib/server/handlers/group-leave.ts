@@ -1,3 +1,4 @@
+import { groupEventPush } from '../../protocol/frames.ts';
 import type { Handler } from '../context.ts';
 import { findGroup, me, push } from './common.ts';
 
@@ -6,14 +7,14 @@ export const groupLeave: Handler<'group_leave'> = async (ctx, body) => {
   const group = await findGroup(ctx, body.group);
   const { deleted, newCreatorId } = await ctx.store.leaveGroup(group.id, user.id);
   if (deleted) {
-    push(ctx, [user.id], { type: 'group_event', group: group.name, user: user.name, event: 'deleted' });
+    push(ctx, [user.id], groupEventPush(group.name, user.name, 'deleted'));
   } else {
     // The leaver's other sessions hear it too, so their group lists stay true.
     const members = [...(await ctx.store.memberIds(group.conversationId)), user.id];
-    push(ctx, members, { type: 'group_event', group: group.name, user: user.name, event: 'left' });
+    push(ctx, members, groupEventPush(group.name, user.name, 'left'));
     if (newCreatorId !== null) {
       const creator = (await ctx.store.groupMembers(group.id)).find((m) => m.id === newCreatorId);
-      if (creator) push(ctx, members, { type: 'group_event', group: group.name, user: creator.name, event: 'creator' });
+      if (creator) push(ctx, members, groupEventPush(group.name, creator.name, 'creator'));
     }
   }
   return { group: group.name };

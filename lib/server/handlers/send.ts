@@ -1,5 +1,6 @@
 import { ChatError } from '../../protocol/errors.ts';
-import { isoTime, jsonString } from '../../protocol/json-text.ts';
+import { messagePush, sendResultJson } from '../../protocol/frames.ts';
+import { isoTime } from '../../protocol/json-text.ts';
 import type { Results } from '../../protocol/messages.ts';
 import { Deferred, EncodedResult, type Handler, type Reply } from '../context.ts';
 import { conversationId, findGroup, findUser, me } from './common.ts';
@@ -8,9 +9,9 @@ import { conversationId, findGroup, findUser, me } from './common.ts';
  * Store first, then ack with the stored seq, then wake the recipients: a message the sender
  * saw acked survives a crash, and a lost wake-up is repaired by the recipient's next sync.
  *
- * This is the one handler that runs once per chat message, so its frames are written as JSON
- * text directly (same keys, same order as JSON.stringify of the view objects would give; a unit
- * test compares the two) and the reply is a callback-driven Deferred, not a promise chain.
+ * This is the one handler that runs once per chat message, so its push and its result are
+ * written as JSON text (lib/protocol/frames.ts) and the reply is a callback-driven Deferred, not a
+ * promise chain.
  */
 export const send: Handler<'send'> = async (ctx, body) => {
   const user = me(ctx);
@@ -25,7 +26,8 @@ export const send: Handler<'send'> = async (ctx, body) => {
   let conversation: number;
   let recipients: readonly number[];
   let friendId: number | undefined;
-  let target: string; // `"to":"peer"` or `"group":"name"`
+  let target: 'to' | 'group';
+  let targetName: string;
   if (body.to !== undefined) {
     const peer = await findUser(ctx, body.to);
     // The conversation id never changes, so it comes from a cache; whether the two are still
@@ -36,13 +38,15 @@ export const send: Handler<'send'> = async (ctx, body) => {
     conversation = direct;
     friendId = peer.id;
     recipients = [user.id, peer.id];
-    target = `"to":${jsonString(peer.name)}`;
+    target = 'to';
+    targetName = peer.name;
   } else {
     const group = await findGroup(ctx, body.group!);
     conversation = group.conversationId;
     recipients = await ctx.store.memberIds(conversation);
     if (!recipients.includes(user.id)) throw new ChatError('CHAT_ERR_NOT_MEMBER');
-    target = `"group":${jsonString(group.name)}`;
+    target = 'group';
+    targetName = group.name;
   }
 
   const clientMsgId = body.client_msg_id ?? null;
@@ -55,11 +59,11 @@ export const send: Handler<'send'> = async (ctx, body) => {
     const id = conversationId(conversation);
     if (!r!.duplicate) {
       // Encoded once, shared by every recipient session; the sender's other sessions get it too.
-      const frame = `{"type":"message","conversation":"${id}","seq":${r!.seq},"from":${jsonString(user.name)},${target},"text":${jsonString(text)},"ts":"${ts}"${clientMsgId === null ? '' : `,"client_msg_id":${jsonString(clientMsgId)}`}}\n`;
+      const frame = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId);
       ctx.bus.publish({ users: recipients, frame, exceptConn: sessionId });
     }
     const result = { conversation: id, seq: r!.seq, ts, duplicate: r!.duplicate };
-    reply.resolve(new EncodedResult(result, `{"conversation":"${id}","seq":${r!.seq},"ts":"${ts}","duplicate":${r!.duplicate}}`));
+    reply.resolve(new EncodedResult(result, sendResultJson(result)));
   });
   return reply;
 };

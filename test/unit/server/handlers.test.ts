@@ -8,6 +8,7 @@ import { SqliteStore } from '../../../lib/db/sqlite-store.ts';
 import type { NewMessage, UserRow } from '../../../lib/db/store.ts';
 import { createLogger } from '../../../lib/logger.ts';
 import type { ChatError } from '../../../lib/protocol/errors.ts';
+import { messageViewPush } from '../../../lib/protocol/frames.ts';
 import { LineDecoder } from '../../../lib/protocol/framing.ts';
 import { REQUEST_TYPES, type RequestOf, type RequestType, type Results } from '../../../lib/protocol/messages.ts';
 import { nameKey } from '../../../lib/protocol/names.ts';
@@ -534,6 +535,25 @@ conversations('sync pages forward from the delivered cursor; history pages backw
   assert.equal((await call(b, 'sync', { conversation: `c${conv}` })).messages.map((m) => m.seq), [5]);
   const back = await call(b, 'history', { with: 'alice', before: 5, limit: 2 });
   assert.equal(back.messages.map((m) => m.seq), [3, 4]);
+});
+
+conversations('history and sync messages carry the keys of the message push, in its order', async () => {
+  const alice = await user('alice');
+  const bob = await user('bob');
+  const conv = await friends(alice, bob);
+  const group = await store.createGroup('devs', nameKey('devs'), '', alice.id);
+  const a = client(alice);
+  await call(a, 'send', { to: 'bob', text: 'direct', client_msg_id: 'd-1' });
+  await call(a, 'send', { to: 'bob', text: 'no id' });
+  await call(a, 'send', { group: 'devs', text: 'grouped', client_msg_id: 'g-1' });
+  const live = bus.events.map((e) => e.frame);
+  const b = client(bob);
+  const views = [
+    ...(await call(b, 'sync', { conversation: `c${conv}` })).messages,
+    ...(await call(a, 'history', { conversation: `c${group.conversationId}` })).messages,
+  ];
+  assert.equal(views.map((m) => JSON.stringify({ type: 'message', ...m }) + '\n'), live, 'a stored message reads as it was pushed, byte for byte');
+  for (const m of views) assert.is(messageViewPush(m), JSON.stringify({ type: 'message', ...m }) + '\n');
 });
 
 table.run();

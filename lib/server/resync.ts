@@ -3,10 +3,11 @@
 // seq) and fill any gap with `sync`, so an extra push costs nothing and a missed one is repaired
 // without any client change. At most one page per conversation is pushed; a client that is
 // further behind catches up through its own gap fill on the next message.
+// This is the server's job, not the bus's: the bus only reports that it reconnected (onResync).
 import type { Store } from '../db/store.ts';
-import { encodeFrame } from '../protocol/framing.ts';
-import type { SessionUser } from '../server/connection.ts';
-import { messageView } from '../server/handlers/common.ts';
+import { messageViewPush } from '../protocol/frames.ts';
+import type { SessionUser } from './connection.ts';
+import { messageView } from './handlers/common.ts';
 
 export interface ResyncSession {
   user: SessionUser;
@@ -29,7 +30,7 @@ export async function resyncSessions(store: Store, sessions: Iterable<ResyncSess
     for (const row of await store.conversationsOf(user.id)) {
       if (row.lastSeq <= row.delivered) continue;
       for (const m of await store.messagesAfter(row.conversationId, row.delivered, RESYNC_PAGE)) {
-        const frame = encodeFrame({ type: 'message', ...messageView(m, row, user) });
+        const frame = messageViewPush(messageView(m, row, user));
         for (const s of list) s.send(frame);
         sent += list.length;
       }

@@ -2,8 +2,9 @@
 // after its user's delivered cursor, once per session, as ordinary message pushes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resyncSessions, RESYNC_PAGE } from '../../../lib/bus/resync.ts';
+import { resyncSessions, RESYNC_PAGE } from '../../../lib/server/resync.ts';
 import type { ConversationRow, Store, StoredMessage } from '../../../lib/db/store.ts';
+import { messagePush } from '../../../lib/protocol/frames.ts';
 
 const msg = (conversationId: number, seq: number, senderId: number, senderName: string): StoredMessage => ({
   conversationId, seq, senderId, senderName, text: `m${seq}`, ts: Date.UTC(2026, 0, 1), clientMsgId: null,
@@ -38,9 +39,10 @@ test('pushes the messages after each delivered cursor to every session of the us
     [msg(1, 1, 1, 'alice'), msg(1, 2, 1, 'alice'), msg(1, 3, 2, 'bob'), ...[1, 2, 3, 4].map((s) => msg(5, s, 1, 'alice'))],
   );
   const got: Record<string, any[]> = { bob1: [], bob2: [], carol: [] };
+  const carolLines: string[] = [];
   const sent = await resyncSessions(store, [
     { user: bob, send: (f) => got.bob1!.push(JSON.parse(f)) },
-    { user: carol, send: (f) => got.carol!.push(JSON.parse(f)) },
+    { user: carol, send: (f) => { carolLines.push(f); got.carol!.push(JSON.parse(f)); } },
     { user: bob, send: (f) => got.bob2!.push(JSON.parse(f)) },
   ]);
   assert.equal(got.bob1!.map((f) => [f.type, f.conversation, f.seq, f.from, f.to]), [
@@ -49,6 +51,8 @@ test('pushes the messages after each delivered cursor to every session of the us
   ]);
   assert.equal(got.bob2, got.bob1, "both of bob's sessions");
   assert.equal(got.carol!.map((f) => [f.conversation, f.seq, f.group]), [['c5', 4, 'dev']]);
+  const ts = new Date(Date.UTC(2026, 0, 1)).toISOString();
+  assert.equal(carolLines, [messagePush('c5', 4, 'alice', 'group', 'dev', 'm4', ts, null)], 'byte for byte the push `send` writes');
   assert.is(sent, 5);
   // one conversations read per user, not per session; nothing read for the caught-up group
   assert.equal(calls, ['conversationsOf 2', `messagesAfter 1 1 ${RESYNC_PAGE}`, 'conversationsOf 3', `messagesAfter 5 3 ${RESYNC_PAGE}`]);

@@ -1,0 +1,87 @@
+/**
+ * Every line the server sends, one function per frame type; each returns the encoded line
+ * (ending in \n) with the keys in the order docs/protocol.md shows them. Pure: callers hand the
+ * line to a connection or the bus. A unit test checks each builder against JSON.stringify of the
+ * documented object and against the examples in docs/protocol.md.
+ */
+import { ERROR_CODES, type ErrorCode } from './errors.ts';
+import { encodeFrame } from './framing.ts';
+import { jsonString } from './json-text.ts';
+import type { MessageView, PushFrame, Results } from './messages.ts';
+import type { RequestId } from './validate.ts';
+
+type Push<T extends PushFrame['type']> = Extract<PushFrame, { type: T }>;
+
+// ---- replies ----
+
+/** `{"id","ok":true,"result"}` */
+export function replyFrame(id: RequestId, result: unknown): string {
+  return encodeFrame({ id, ok: true, result });
+}
+
+/** replyFrame for a result already encoded as JSON text (exactly JSON.stringify of the result). */
+export function encodedReplyFrame(id: RequestId, resultJson: string): string {
+  return `{"id":${typeof id === 'string' ? jsonString(id) : id},"ok":true,"result":${resultJson}}\n`;
+}
+
+/**
+ * `{"id","ok":false,"code","message"}`: the reply to a failed request, and with id null the
+ * server's last word before it closes a connection (idle timeout, shutdown, too many connections).
+ */
+export function errorFrame(id: RequestId, code: ErrorCode, message: string = ERROR_CODES[code]): string {
+  return encodeFrame({ id, ok: false, code, message });
+}
+
+/**
+ * JSON text of the `send` result, for encodedReplyFrame: the ack goes out once per message, so
+ * it is written directly rather than through JSON.stringify. `conversation` and `ts` are
+ * server-made (see messagePush) and written as they are.
+ */
+export function sendResultJson(r: Results['send']): string {
+  return `{"conversation":"${r.conversation}","seq":${r.seq},"ts":"${r.ts}","duplicate":${r.duplicate}}`;
+}
+
+// ---- pushes ----
+
+/**
+ * The `message` push: the same bytes as JSON.stringify({type:'message', ...view}) with the view's
+ * keys in documented order. It is built once per stored message and shared by every recipient
+ * session, so it is written as JSON text, from arguments rather than a view object (the `send`
+ * path would allocate one only to read it back here). `conversation` (`c<digits>`, from
+ * conversationId) and `ts` (from isoTime) are server-made, hold nothing JSON escapes, and are
+ * written as they are; every name and text is escaped.
+ */
+export function messagePush(
+  conversation: string,
+  seq: number,
+  from: string,
+  target: 'to' | 'group',
+  targetName: string,
+  text: string,
+  ts: string,
+  clientMsgId: string | null,
+): string {
+  return `{"type":"message","conversation":"${conversation}","seq":${seq},"from":${jsonString(from)},"${target}":${jsonString(targetName)},"text":${jsonString(text)},"ts":"${ts}"${clientMsgId === null ? '' : `,"client_msg_id":${jsonString(clientMsgId)}`}}\n`;
+}
+
+/** messagePush of a message view (the re-sync after a bus reconnect pushes stored messages). */
+export function messageViewPush(m: MessageView): string {
+  const target = m.to !== undefined ? 'to' : 'group';
+  return messagePush(m.conversation, m.seq, m.from, target, m.to ?? m.group!, m.text, m.ts, m.client_msg_id ?? null);
+}
+
+export function presencePush(user: string, online: boolean): string {
+  return encodeFrame({ type: 'presence', user, online } satisfies Push<'presence'>);
+}
+
+export function friendRequestPush(from: string): string {
+  return encodeFrame({ type: 'friend_request', from } satisfies Push<'friend_request'>);
+}
+
+export function friendUpdatePush(user: string, status: Push<'friend_update'>['status']): string {
+  return encodeFrame({ type: 'friend_update', user, status } satisfies Push<'friend_update'>);
+}
+
+export function groupEventPush(group: string, user: string, event: Push<'group_event'>['event']): string {
+  return encodeFrame({ type: 'group_event', group, user, event } satisfies Push<'group_event'>);
+}
