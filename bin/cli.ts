@@ -10,7 +10,8 @@ import { describe, EXIT, exitCodeFor, UsageError } from '../lib/cli/errors.ts';
 import { Output } from '../lib/cli/output.ts';
 
 // The server side (stores, drivers, the bus, the cluster helper) is loaded only by the commands
-// that need it: the scriptable client commands start in about half the time without it.
+// that need it: every module under tsx costs start-up time, which a script running `chat send`
+// in a loop pays on every call.
 const serverSide = {
   serve: () => import('../lib/cli/serve.ts'),
   db: () => import('../lib/db/open.ts'),

@@ -36,8 +36,8 @@ export function toFriendState(row: FriendStateRecord): FriendState {
  * `unread` is the number of others' messages after the read cursor, computed without reading a
  * message: seqs run 1..last_seq with no gaps, and appending a message moves its sender's read
  * cursor to it in the same transaction (both stores, since their first version), so no own
- * message is ever after the cursor. Counting the rows instead took 23 ms per conversation with
- * 100 000 unread on SQLite, on every `sync`, `history` and `unread` request.
+ * message is ever after the cursor. Counting the rows instead costs in proportion to the unread
+ * messages, on every `sync`, `history` and `unread` request.
  */
 const CONVERSATION_SELECT = `
   SELECT c.id AS conversationId, c.kind, c.last_seq AS lastSeq,

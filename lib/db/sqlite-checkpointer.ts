@@ -4,13 +4,13 @@ import { Worker } from 'node:worker_threads';
 
 // SQLite's automatic checkpoint runs inside whichever COMMIT crosses the threshold (1000 pages by
 // default), on the event loop: it copies the WAL back into the database and fsyncs, and that
-// stall set the p99 (20 ms, with single 100+ ms outliers). Here a worker thread with its own
+// stall set the p99 of every traffic scenario. Here a worker thread with its own
 // connection runs PASSIVE checkpoints on a timer and does the bulk of the copying off the loop.
 // PASSIVE never takes the write lock, so it does not hold up commits.
 //
 // A PASSIVE pass cannot finish while the writer keeps appending, and the WAL only starts over
 // from the top after a pass that backfilled everything, so under steady load the WAL would grow
-// without bound (measured: 14 KiB per 1-message batch, 200 MiB in 4 s). The backstop is SQLite's
+// without bound. The backstop is SQLite's
 // own automatic checkpoint at a higher threshold: on the writer's thread, between transactions,
 // and it only has to copy what the thread has not copied yet. It finds the checkpoint lock taken
 // while the thread is mid-pass (and tries again at the next commit), so the thread stands aside
@@ -21,11 +21,9 @@ import { Worker } from 'node:worker_threads';
 // proportion to what was written since the thread's last pass, not to the size of the WAL. So
 // the thread passes often while the WAL is moving (every 25 ms), and the backstop is high (16000
 // pages: a WAL of up to ~16 MiB with the 1 KiB pages of a new file, ~64 MiB with 4 KiB pages) so
-// it comes rarely. Measured on the Store alone, 22 conversations per batch (bench/README.md),
-// 4 KiB pages: with 500 ms / 4000 pages 1.2 % of batches stalled for 30–45 ms; with 25 ms /
-// 16000 pages 0.3 % stalled for at most ~18 ms. It is counted in pages, not bytes: with 1 KiB
-// pages, 65536 pages (64 MiB) made stalls rarer (0.05 % of batches against 0.2 %) but up to 80 ms
-// long against 30. An idle database is looked at every 500 ms.
+// it comes rarely. A higher backstop makes stalls rarer but longer; `npm run bench:store` prints
+// the share of stalled batches per shape, and docs/performance-notes.md has the settings tried.
+// An idle database is looked at every 500 ms.
 const BUSY_INTERVAL_MS = 25;
 const IDLE_INTERVAL_MS = 500;
 export const BACKSTOP_CHECKPOINT_PAGES = 16000;

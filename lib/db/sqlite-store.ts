@@ -22,8 +22,7 @@ const SQL_DIR = new URL('../../sql/sqlite/', import.meta.url);
 /**
  * Page size of a file this store creates. A closed-loop batch touches one index leaf per
  * conversation, and a commit writes each dirty page whole to the WAL (and the checkpoint copies it
- * again), so smaller pages write less per message: on the Store alone, a 22-conversation batch
- * cost 10-12 µs per message with 1 KiB pages against 16-17 with 4 KiB (bench/README.md). A file
+ * again), so smaller pages write less per message (`npm run bench:store` compares page sizes). A file
  * keeps the page size it was made with; SQLite only changes it by VACUUM outside WAL mode.
  */
 export const NEW_FILE_PAGE_SIZE = 1024;
@@ -242,15 +241,15 @@ export class SqliteStore implements Store {
 
   // ---- read caches ----
   // Every send looks up its recipient by name and (direct) the conversation id: two queries per
-  // message, a sixth of the server's CPU in W64 when both were queries. A direct conversation's
+  // message on the hot path (the w64-10 scenario shows their cost). A direct conversation's
   // id never changes once it exists, so `directIds` is never dropped. Friendships
   // (`directConversation`, for `history` by friend name) change only through this store
   // (acceptFriendRequest, removeFriendship), which keeps that cache right. Another connection to
   // the same file (a second process) is noticed through PRAGMA data_version, which moves when
   // anyone else commits; it is read at most once per event-loop turn, and a change drops the user
   // and friendship caches. A send's friendship is checked again inside its batch's transaction.
-  // A group send reads the group's member ids: 80 µs for 200 members and 1.8 ms for 5 000 as a
-  // query, so the lists are kept too (frozen: callers share them), and every membership change
+  // A group send reads the group's member ids, a query that grows with the group (fanout-200), so
+  // the lists are kept too (frozen: callers share them), and every membership change
   // through this store (join, leave, accepting a friend) or by another connection drops them all.
   private users = new Map<string, UserRow>();
   private friendships = new Map<string, number | null>();
