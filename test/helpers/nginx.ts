@@ -3,9 +3,8 @@
 // process exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
-import { STREAM_MODULES } from '../../lib/cli/cluster.ts';
+import { canConnect, STREAM_MODULES } from '../../lib/cli/cluster.ts';
 import { freePort } from './ports.ts';
 import { tempDir } from './server.ts';
 
@@ -61,15 +60,4 @@ stream {
       live.delete(proc);
     },
   };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }

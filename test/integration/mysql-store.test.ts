@@ -14,6 +14,7 @@ import { MysqlStore } from '../../lib/db/mysql-store.ts';
 import type { NewMessage } from '../../lib/db/store.ts';
 import { storeContract } from '../contract/store.contract.ts';
 import { SHARED, adminQuery, emptyTables, requireMariadb, scratchDb } from '../helpers/mariadb.ts';
+import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../helpers/crossed-requests-fixture.ts';
 
 const POOL = resolveDbPoolConfig({ min: 1, max: 6, logIntervalMs: 0 });
 
@@ -112,17 +113,8 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
         await conn.query(`CREATE TABLE schema_version (
           version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);
         await conn.query(readFileSync(new URL('../../sql/mysql/001_init.sql', import.meta.url), 'utf8'));
-        await conn.query(`INSERT INTO schema_version VALUES (1, '001_init.sql', 0);
-          INSERT INTO users (id, name, name_key, password_hash, created_at) VALUES
-            (1, 'A', 'a', 'h', 0), (2, 'B', 'b', 'h', 0), (3, 'C', 'c', 'h', 0), (4, 'D', 'd', 'h', 0), (5, 'E', 'e', 'h', 0), (6, 'F', 'f', 'h', 0);
-          INSERT INTO conversations (id, kind, direct_key, created_at) VALUES (9, 'direct', '1:3', 0);
-          INSERT INTO friendships VALUES (1, 3, 9, 0), (3, 1, 9, 0);
-          INSERT INTO members (conversation_id, user_id, joined_at) VALUES (9, 1, 0), (9, 3, 0);
-          INSERT INTO friend_requests (from_id, to_id, created_at) VALUES
-            (2, 1, 9), (1, 2, 5), -- crossed: the earlier, 1->2, stays
-            (4, 3, 7), (3, 4, 7), -- crossed at the same ms: the one from the lower id, 3->4, stays
-            (5, 6, 1),            -- one request: untouched
-            (3, 1, 2);            -- between friends: goes`);
+        await conn.query(`INSERT INTO schema_version VALUES (1, '001_init.sql', 0);`);
+        await conn.query(CROSSED_REQUESTS_SEED);
       } finally {
         await conn.end();
       }
@@ -131,7 +123,7 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
         const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
         assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
         const left = await adminQuery<{ f: number; t: number }>(`SELECT from_id AS f, to_id AS t FROM \`${old.name}\`.friend_requests ORDER BY f, t`);
-        assert.equal(left.map((r) => [r.f, r.t]), [[1, 2], [3, 4], [5, 6]]);
+        assert.equal(left.map((r) => [r.f, r.t]), CROSSED_REQUESTS_LEFT);
         assert.equal([await upgraded.relation(1, 2), await upgraded.relation(2, 1)], ['out', 'in']);
         assert.equal([await upgraded.relation(1, 3), await upgraded.relation(3, 1)], ['friends', 'friends']);
         assert.is((await upgraded.addFriend(2, 1)).status, 'accepted');

@@ -6,6 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NEW_FILE_PAGE_SIZE, SqliteStore } from '../../../lib/db/sqlite-store.ts';
 import { storeContract } from '../../contract/store.contract.ts';
+import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../../helpers/crossed-requests-fixture.ts';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
 const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
@@ -230,16 +231,7 @@ test('migration 004 leaves one request of each crossed pair and none between fri
     v3.exec(readFileSync(new URL(`../../../sql/sqlite/${name}`, import.meta.url), 'utf8'));
     v3.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(Number(name.split('_')[0]), name);
   }
-  v3.exec(`INSERT INTO users (id, name, name_key, password_hash, created_at) VALUES
-      (1, 'A', 'a', 'h', 0), (2, 'B', 'b', 'h', 0), (3, 'C', 'c', 'h', 0), (4, 'D', 'd', 'h', 0), (5, 'E', 'e', 'h', 0), (6, 'F', 'f', 'h', 0);
-    INSERT INTO conversations (id, kind, direct_key, created_at) VALUES (9, 'direct', '1:3', 0);
-    INSERT INTO friendships VALUES (1, 3, 9, 0), (3, 1, 9, 0);
-    INSERT INTO members (conversation_id, user_id, joined_at) VALUES (9, 1, 0), (9, 3, 0);
-    INSERT INTO friend_requests (from_id, to_id, created_at) VALUES
-      (2, 1, 9), (1, 2, 5),  -- crossed: the earlier, 1->2, stays
-      (4, 3, 7), (3, 4, 7),  -- crossed at the same ms: the one from the lower id, 3->4, stays
-      (5, 6, 1),             -- one request: untouched
-      (3, 1, 2)              -- between friends: goes`);
+  v3.exec(CROSSED_REQUESTS_SEED);
   v3.close();
 
   const store = SqliteStore.open(path);
@@ -248,7 +240,7 @@ test('migration 004 leaves one request of each crossed pair and none between fri
     const raw = new Database(path, { readonly: true });
     const left = raw.prepare<[], { f: number; t: number }>('SELECT from_id AS f, to_id AS t FROM friend_requests ORDER BY f, t').all();
     raw.close();
-    assert.equal(left.map((r) => [r.f, r.t]), [[1, 2], [3, 4], [5, 6]]);
+    assert.equal(left.map((r) => [r.f, r.t]), CROSSED_REQUESTS_LEFT);
     assert.equal([await store.relation(1, 2), await store.relation(2, 1)], ['out', 'in']);
     assert.equal([await store.relation(1, 3), await store.relation(3, 1)], ['friends', 'friends']);
     assert.is((await store.addFriend(2, 1)).status, 'accepted');
