@@ -3,7 +3,7 @@
 // front of them with a config generated from nginx/chat.conf.template. Everything it starts is
 // recorded in STATE_DIR/cluster.json, so `down` stops exactly that.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,8 +54,12 @@ export function readState(dir: string): ClusterState | null {
   }
 }
 
+// The state holds the --db URL, password included, so only its owner may read it; `chmod`
+// as well because `mode` applies only when the file is created.
 function writeState(dir: string, state: ClusterState): void {
-  writeFileSync(statePath(dir), JSON.stringify(state, null, 2) + '\n');
+  const path = statePath(dir);
+  writeFileSync(path, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(path, 0o600);
 }
 
 function alive(pid: number): boolean {
@@ -72,15 +76,17 @@ async function startNode(args: ClusterArgs, index: number, port: number): Promis
   const id = `n${index + 1}`;
   const log = join(args.stateDir, `${id}.log`);
   const fd = openSync(log, 'a');
+  // The store and Redis URLs may carry passwords: they go through the environment, which only the
+  // node's owner can read (/proc/PID/environ), not argv, which `ps` shows to every local user.
   const serveArgs = [
-    CHAT_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--node-id', id, '--db', args.db,
-    '--redis', args.redis, '--log-level', args.logLevel,
+    CHAT_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--node-id', id, '--log-level', args.logLevel,
     // nginx names each client in a PROXY header, so the per-address limits stay on and count clients.
     '--proxy-protocol', '--trusted-proxies', '127.0.0.1/32',
     ...(args.redisPrefix ? ['--redis-prefix', args.redisPrefix] : []),
     ...(args.presenceTtlMs ? ['--presence-ttl-ms', String(args.presenceTtlMs)] : []),
   ];
-  const child = spawn(process.execPath, serveArgs, { cwd: ROOT, detached: true, stdio: ['ignore', fd, fd] });
+  const env = { ...process.env, CHAT_DB: args.db, CHAT_REDIS: args.redis };
+  const child = spawn(process.execPath, serveArgs, { cwd: ROOT, env, detached: true, stdio: ['ignore', fd, fd] });
   child.unref();
   const pid = child.pid!;
   const deadline = Date.now() + START_TIMEOUT_MS;

@@ -78,14 +78,15 @@ process.on('exit', () => {
   }
 });
 
-export async function startCluster(options: { nodes: number; db: string; redis: string; presenceTtlMs?: number; spare?: number }): Promise<TestCluster> {
+/** `dbViaEnv` hands the store URL to `chat cluster up` as CHAT_DB, as the docs tell operators to. */
+export async function startCluster(options: { nodes: number; db: string; redis: string; presenceTtlMs?: number; spare?: number; dbViaEnv?: boolean }): Promise<TestCluster> {
   const { dir } = tempDir('chat-cluster-');
   const { base, lb } = await freePorts(options.nodes + (options.spare ?? 2));
   const up = await runCli([
     'cluster', 'up', '--json', '--nodes', String(options.nodes), '--base-port', String(base), '--lb-port', String(lb),
-    '--db', options.db, '--redis', options.redis, '--state-dir', dir, '--log-level', 'info',
+    ...(options.dbViaEnv ? [] : ['--db', options.db]), '--redis', options.redis, '--state-dir', dir, '--log-level', 'info',
     ...(options.presenceTtlMs ? ['--presence-ttl-ms', String(options.presenceTtlMs)] : []),
-  ], { timeoutMs: 90_000 });
+  ], { timeoutMs: 90_000, ...(options.dbViaEnv ? { env: { CHAT_DB: options.db } } : {}) });
   remember(dir);
   if (up.code !== 0) throw new Error(`chat cluster up failed (${up.code}): ${up.stderr}\n${up.stdout}`);
   const summary = jsonLines(up.stdout).find((r) => r.type === 'cluster');
