@@ -263,6 +263,22 @@ const cli = yargs(hideBin(process.argv))
     ),
   )
   .command('unread', 'unread counts per conversation', {}, run(async (a) => (await clientCommands()).unread(await commandEnv(a))))
+  .command(
+    'mute [name]',
+    'set which new messages of a conversation notify you, on every device (default: none)',
+    (y: Argv) =>
+      y
+        .positional('name', { type: 'string', describe: 'a friend' })
+        .option('group', { type: 'string' })
+        .option('level', { choices: ['all', 'mentions', 'none'] as const, default: 'none' as const, describe: 'all = unmuted' }),
+    run(async (a) => (await clientCommands()).mute(await commandEnv(a), { with: a.name, group: a.group, level: a.level })),
+  )
+  .command(
+    'unmute [name]',
+    'every new message of the conversation notifies you again (mute --level all)',
+    (y: Argv) => y.positional('name', { type: 'string', describe: 'a friend' }).option('group', { type: 'string' }),
+    run(async (a) => (await clientCommands()).mute(await commandEnv(a), { with: a.name, group: a.group, level: 'all' })),
+  )
   .command(['chat', '$0'], 'open the terminal UI (--server and --user prefill its login screen)', {}, run(async (a) => {
     // Without a terminal (a pipe, a script) there is nothing to draw on: print the help instead.
     if (!process.stdin.isTTY || !process.stdout.isTTY) {

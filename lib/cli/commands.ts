@@ -1,5 +1,6 @@
 import { outcomeUnknown, sendMessage } from '../client/send-message.ts';
 import { ChatError } from '../protocol/errors.ts';
+import type { NotifyLevel } from '../protocol/messages.ts';
 import { Output, safe } from './output.ts';
 import { connectTo, requireCredentials, withReconnectingSession, withSession, type Credentials, type Target } from './session.ts';
 import { UsageError } from './errors.ts';
@@ -134,7 +135,17 @@ export async function unread({ target, creds, out }: CommandEnv): Promise<void> 
   await withSession(target, creds, async (client) => {
     for (const u of (await client.request('unread', {})).unread) {
       const name = u.group !== undefined ? `#${safe(u.group)}` : safe(u.with ?? '');
-      out.emit({ type: 'unread', ...u }, `${name}\t${u.count}`);
+      out.emit({ type: 'unread', ...u }, `${name}\t${u.count}${u.notify && u.notify !== 'all' ? `\t(notify: ${u.notify})` : ''}`);
     }
+  });
+}
+
+/** Sets the notification level of one conversation (stored on the server, for every device). */
+export async function mute({ target, creds, out }: CommandEnv, args: { with?: string | undefined; group?: string | undefined; level: NotifyLevel }): Promise<void> {
+  if ((args.with === undefined) === (args.group === undefined)) throw new UsageError('mute NAME, or mute --group NAME');
+  await withSession(target, creds, async (client) => {
+    const r = await client.request('mute', { ...(args.with !== undefined ? { with: args.with } : { group: args.group! }), level: args.level });
+    const name = r.group !== undefined ? `#${safe(r.group)}` : safe(r.with ?? '');
+    out.emit({ type: 'notify_level', ...r }, `${name}\tnotify: ${r.notify}`);
   });
 }

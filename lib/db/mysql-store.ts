@@ -7,6 +7,7 @@ import type { ResultSetHeader } from 'mysql2';
 import type { DbPoolConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { ChatError } from '../protocol/errors.ts';
+import type { NotifyLevel } from '../protocol/messages.ts';
 import { isConnectionError, isDuplicateKey, isLockConflict, toStoreError } from './mysql-errors.ts';
 import { migrate } from './mysql-migrate.ts';
 import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
@@ -471,6 +472,15 @@ export class MysqlStore implements Store {
 
   moveRead(conversationId: number, userId: number, seq: number): Promise<number> {
     return this.moveCursor('read_seq', conversationId, userId, seq);
+  }
+
+  /** Idempotent, so retried after a lost connection. affectedRows counts matched rows (see the pool's flags). */
+  setNotifyLevel(conversationId: number, userId: number, level: NotifyLevel): Promise<void> {
+    return this.pool.run('idempotent', async (conn) => {
+      if ((await run(conn, SQL.setNotifyLevel, [level, conversationId, userId])).affectedRows === 0) {
+        throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
+      }
+    });
   }
 
   /** Idempotent (GREATEST), so it is retried after a lost connection. last_seq only grows, so a passed check stays true. */

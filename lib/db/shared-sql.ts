@@ -41,7 +41,7 @@ export function toFriendState(row: FriendStateRecord): FriendState {
  */
 const CONVERSATION_SELECT = `
   SELECT c.id AS conversationId, c.kind, c.last_seq AS lastSeq,
-    m.delivered_seq AS delivered, m.read_seq AS \`read\`,
+    m.delivered_seq AS delivered, m.read_seq AS \`read\`, m.notify_level AS notify,
     CASE WHEN c.kind = 'direct' THEN (
       SELECT u.name FROM members o JOIN users u ON u.id = o.user_id
       WHERE o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) END AS peerName,
@@ -151,6 +151,7 @@ export function sqlFor(d: Dialect) {
     /** The creator's successor: the earliest-joined remaining member, the lower id on a tie. */
     successor: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1',
     setRole: 'UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?',
+    setNotifyLevel: 'UPDATE members SET notify_level = ? WHERE conversation_id = ? AND user_id = ?',
     memberIds: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY user_id',
 
     insertGroup: `

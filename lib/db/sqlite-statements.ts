@@ -3,6 +3,7 @@
 // `immediate`, so another process on the same file cannot write between the read and the write.
 import Database from 'better-sqlite3';
 import { ChatError } from '../protocol/errors.ts';
+import type { NotifyLevel } from '../protocol/messages.ts';
 import {
   afterLeave, checkCursorMove, checkFriendAccept, checkGroup, checkJoin, checkLeave, friendAddAction, groupSenders, planAppend,
   readCursorMoves, type AppendPlan, type LeaveOutcome, type PriorMessage, type SenderSlot,
@@ -51,6 +52,7 @@ export function prepareStatements(db: Db) {
     deleteMember: p<[number, number]>(SQL.deleteMember),
     successor: p<[number], { userId: number }>(SQL.successor),
     setRole: p<[Role, number, number]>(SQL.setRole),
+    setNotifyLevel: p<[NotifyLevel, number, number]>(SQL.setNotifyLevel),
     memberIds: p<[number], number>(SQL.memberIds).pluck(),
     // RETURNING hands back the cursor's value after the update (MySQL: LAST_INSERT_ID(expr)).
     moveDelivered: p<[number, number, number], { seq: number }>(`

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ChatError } from '../protocol/errors.ts';
+import type { NotifyLevel } from '../protocol/messages.ts';
 import { relationOf, type LeaveOutcome } from './rules.ts';
 import { SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState } from './shared-sql.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, type CheckpointErrorReport } from './sqlite-checkpointer.ts';
@@ -371,5 +372,11 @@ export class SqliteStore implements Store {
 
   moveRead(conversationId: number, userId: number, seq: number): Promise<number> {
     return this.call(() => this.tx.move('moveRead', conversationId, userId, seq));
+  }
+
+  setNotifyLevel(conversationId: number, userId: number, level: NotifyLevel): Promise<void> {
+    return this.call(() => {
+      if (this.q.setNotifyLevel.run(level, conversationId, userId).changes === 0) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
+    });
   }
 }

@@ -1,3 +1,5 @@
+import type { NotifyLevel } from '../protocol/messages.ts';
+
 // The storage contract. SqliteStore (embedded default) and MysqlStore (production) both
 // implement it and both run test/contract/store.contract.ts. Every method is async so that
 // a networked store fits; errors the user should see are thrown as ChatError.
@@ -68,6 +70,8 @@ export interface ConversationRow {
   lastSeq: number;
   /** messages from others with seq > read */
   unread: number;
+  /** this member's notification level for the conversation (mute) */
+  notify: NotifyLevel;
 }
 
 export interface GroupSummary {
@@ -159,4 +163,6 @@ export interface Store {
   /** Moves the cursor forward to seq (never back); returns its new value. Throws CHAT_ERR_BAD_CURSOR if seq > last seq, CHAT_ERR_NO_SUCH_CONVERSATION if not a member. */
   moveDelivered(conversationId: number, userId: number, seq: number): Promise<number>;
   moveRead(conversationId: number, userId: number, seq: number): Promise<number>;
+  /** Sets the member's notification level. Throws CHAT_ERR_NO_SUCH_CONVERSATION if not a member. */
+  setNotifyLevel(conversationId: number, userId: number, level: NotifyLevel): Promise<void>;
 }

@@ -78,6 +78,11 @@ export function friendRequestPush(from: string): string {
   return encodeFrame({ type: 'friend_request', from } satisfies Push<'friend_request'>);
 }
 
+/** The user's own other sessions learn a new notification level (mute) at once. */
+export function notifyLevelPush(level: Omit<Push<'notify_level'>, 'type'>): string {
+  return encodeFrame({ type: 'notify_level', ...level } satisfies Push<'notify_level'>);
+}
+
 export function friendUpdatePush(user: string, status: Push<'friend_update'>['status']): string {
   return encodeFrame({ type: 'friend_update', user, status } satisfies Push<'friend_update'>);
 }

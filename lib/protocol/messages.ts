@@ -14,6 +14,8 @@ const empty = z.object({});
 const aboutUser = z.object({ user: name });
 const aboutGroup = z.object({ group: name });
 const cursorMove = z.object({ conversation, seq });
+export const NOTIFY_LEVELS = ['all', 'mentions', 'none'] as const;
+export type NotifyLevel = (typeof NOTIFY_LEVELS)[number];
 /** One of: a friend (`with`), a group, or an opaque conversation id. */
 const target = {
   with: name.optional(),
@@ -52,6 +54,7 @@ export const requestSchemas = {
   read: cursorMove,
   unread: empty,
   conversations: empty,
+  mute: z.object({ ...target, level: z.enum(NOTIFY_LEVELS) }),
 } as const;
 
 export type RequestType = keyof typeof requestSchemas;
@@ -82,6 +85,11 @@ export interface ConversationView {
   read: number;
   last_seq: number;
   unread: number;
+  /**
+   * Which new messages notify this user: all, mentions of them, or none (muted). Every server
+   * sends it; optional because a client may talk to an older server, which means `all`.
+   */
+  notify?: NotifyLevel;
 }
 
 export interface Results {
@@ -108,13 +116,15 @@ export interface Results {
   sync: { conversation: string; messages: MessageView[]; more: boolean };
   ack: { conversation: string; delivered: number };
   read: { conversation: string; read: number };
-  unread: { unread: { conversation: string; with?: string; group?: string; count: number }[] };
+  unread: { unread: { conversation: string; with?: string; group?: string; count: number; notify?: NotifyLevel }[] };
   conversations: { conversations: ConversationView[] };
+  mute: { conversation: string; with?: string; group?: string; notify: NotifyLevel };
 }
 
 export type PushFrame =
   | ({ type: 'message' } & MessageView)
   | { type: 'presence'; user: string; online: boolean }
   | { type: 'friend_request'; from: string }
+  | { type: 'notify_level'; conversation: string; with?: string; group?: string; notify: NotifyLevel }
   | { type: 'friend_update'; user: string; status: 'accepted' | 'declined' | 'removed' }
   | { type: 'group_event'; group: string; user: string; event: 'joined' | 'left' | 'creator' | 'deleted' };

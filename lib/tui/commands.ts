@@ -1,9 +1,12 @@
 // Slash commands typed into the input line: parsing only; the controller runs them.
+import { NOTIFY_LEVELS, type NotifyLevel } from '../protocol/messages.ts';
+
 export type Command =
   | { cmd: 'add' | 'accept' | 'decline' | 'remove' | 'join'; name: string }
   | { cmd: 'create'; name: string; desc: string }
   | { cmd: 'leave' | 'members'; name?: string }
   | { cmd: 'help' | 'quit' }
+  | { cmd: 'mute'; level: NotifyLevel }
   | { cmd: 'send'; text: string }
   | { cmd: 'error'; message: string };
 
@@ -17,6 +20,8 @@ export const HELP: string[] = [
   '  /join GROUP             join a group',
   '  /leave [GROUP]          leave the open group (or GROUP)',
   '  /members [GROUP]        who is in the open group (or GROUP)',
+  '  /mute [mentions|none]   notify of the open conversation\'s mentions only, or nothing (default)',
+  '  /unmute                 notify of every new message of the open conversation again',
   '  /help                   this help          /quit   leave (Ctrl-C too)',
   '  //text                  send text that starts with a slash',
   '',
@@ -50,6 +55,14 @@ export function parseInput(text: string): Command {
       return name ? { cmd, name } : { cmd };
     case 'help': case 'quit':
       return { cmd };
+    case 'mute': {
+      const level = name || 'none';
+      if (more.length > 0 || !(NOTIFY_LEVELS as readonly string[]).includes(level)) return { cmd: 'error', message: 'usage: /mute [mentions|none]' };
+      return { cmd, level: level as NotifyLevel };
+    }
+    case 'unmute':
+      if (name) return { cmd: 'error', message: 'usage: /unmute (the open conversation)' };
+      return { cmd: 'mute', level: 'all' };
     default:
       return { cmd: 'error', message: `unknown command /${cmd}: /help lists them` };
   }

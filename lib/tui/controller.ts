@@ -5,7 +5,7 @@ import { outcomeUnknown, sendMessage } from '../client/send-message.ts';
 import { Session, type SessionOptions, type StateInfo } from '../client/session.ts';
 import { parseServerAddress } from '../config.ts';
 import { ChatError } from '../protocol/errors.ts';
-import type { MessageView } from '../protocol/messages.ts';
+import type { MessageView, NotifyLevel } from '../protocol/messages.ts';
 import { HELP, parseInput } from './commands.ts';
 import { directKey, groupKey, initialState, reduce, type Action, type State } from './state.ts';
 
@@ -30,6 +30,12 @@ export interface ControllerOptions {
   exit: (code: number) => void;
   session?: Partial<Omit<SessionOptions, 'host' | 'port'>>;
 }
+
+const NOTIFY_TEXT: Record<NotifyLevel, string> = {
+  all: 'every new message notifies you',
+  mentions: 'only mentions of you notify you',
+  none: 'muted, nothing notifies you',
+};
 
 const FRIENDLY: Partial<Record<string, string>> = {
   CHAT_ERR_AUTH_FAILED: 'Wrong user name or password.',
@@ -264,6 +270,15 @@ export class Controller implements Intents {
         return void run(s.request('group_leave', { group }), (r) => {
           if (this.state.open === groupKey(r.group)) this.dispatch({ t: 'close_conversation' });
           return `Left #${r.group}.`;
+        });
+      }
+      case 'mute': {
+        const key = this.state.open;
+        if (!key) return this.dispatch({ t: 'notice', text: '/mute: open a conversation first', error: true });
+        const target = key.startsWith('#') ? { group: key.slice(1) } : { with: key.slice(1) };
+        return void run(s.request('mute', { ...target, level: command.level }), (r) => {
+          this.dispatch({ t: 'push', frame: { type: 'notify_level', ...r } });
+          return `${key}: ${NOTIFY_TEXT[r.notify]}.`;
         });
       }
       case 'members': {

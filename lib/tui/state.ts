@@ -1,7 +1,7 @@
 // The TUI's state and the one function that changes it. Pure: no blessed, no sockets, no timers.
 // The controller feeds it actions from a queue; the views draw whatever it holds.
 import type { ConnectionState } from '../client/session.ts';
-import type { ConversationView, MessageView, PushFrame, Results } from '../protocol/messages.ts';
+import type { ConversationView, MessageView, NotifyLevel, PushFrame, Results } from '../protocol/messages.ts';
 import * as ed from './editor.ts';
 import type { Editor } from './editor.ts';
 
@@ -24,6 +24,8 @@ export interface Conversation {
   /** while open: the first seq that arrived unread, marked as new */
   newFrom?: number | undefined;
   historyLoaded: boolean;
+  /** the server-stored notification level (mute); what the bell and notifications obey */
+  notify: NotifyLevel;
 }
 
 export interface PendingMessage {
@@ -126,7 +128,7 @@ export function keyOfMessage(m: MessageView, me: string): string {
 
 function emptyConversation(key: string): Conversation {
   const kind = key.startsWith('#') ? 'group' : 'direct';
-  return { key, kind, name: key.slice(1), messages: [], pending: [], read: 0, lastSeq: 0, unread: 0, historyLoaded: false };
+  return { key, kind, name: key.slice(1), messages: [], pending: [], read: 0, lastSeq: 0, unread: 0, historyLoaded: false, notify: 'all' };
 }
 
 function applyEdit(e: Editor, op: EditOp): Editor {
@@ -217,7 +219,7 @@ export function reduce(s: State, a: Action): State {
         next = withConversation(next, key, (conv) => {
           const open = next.open === key;
           const lastSeq = Math.max(conv.lastSeq, c.last_seq);
-          return { ...conv, id: c.conversation, lastSeq, read: open ? lastSeq : Math.max(conv.read, c.read), unread: open ? 0 : c.unread };
+          return { ...conv, id: c.conversation, lastSeq, read: open ? lastSeq : Math.max(conv.read, c.read), unread: open ? 0 : c.unread, notify: c.notify ?? 'all' };
         });
       }
       if (next.open?.startsWith('#') && !next.groups.some((g) => groupKey(g.name) === next.open)) next = { ...next, open: null, scroll: null, newBelow: false };
@@ -294,6 +296,10 @@ export function reduce(s: State, a: Action): State {
         let friends = s.friends.filter((x) => x.name !== f.user);
         if (f.status === 'accepted') friends = [...friends, { name: f.user, online: true }];
         return { ...s, requests, friends, notice: { text: `${f.user}: friend request ${f.status}`, error: false } };
+      }
+      if (f.type === 'notify_level') {
+        const key = f.group !== undefined ? groupKey(f.group) : directKey(f.with ?? '?');
+        return withConversation(s, key, (conv) => ({ ...conv, notify: f.notify }));
       }
       const what = { joined: 'joined', left: 'left', creator: 'is now the creator of', deleted: 'deleted' }[f.event];
       return { ...s, notice: { text: `${f.user} ${what} #${f.group}`, error: false } };

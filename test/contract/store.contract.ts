@@ -289,7 +289,7 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal(await store.groupsOf(a.id), [{ name: 'Rust Fans', desc: 'about rust', role: 'creator', members: 1 }]);
     assert.equal(await store.memberIds(g.conversationId), [a.id]);
     const view = await store.conversationOf(a.id, g.conversationId);
-    assert.equal(view, { conversationId: g.conversationId, kind: 'group', groupName: 'Rust Fans', delivered: 0, read: 0, lastSeq: 0, unread: 0 });
+    assert.equal(view, { conversationId: g.conversationId, kind: 'group', groupName: 'Rust Fans', delivered: 0, read: 0, lastSeq: 0, unread: 0, notify: 'all' });
   });
 
   test('joinGroup starts both cursors at the current seq', async () => {
@@ -498,8 +498,8 @@ export function storeContract(label: string, open: OpenStore): void {
     // a's read cursor moved to 2 on send, so b1 is no longer unread.
     const views = await store.conversationsOf(a.id);
     assert.equal(views, [
-      { conversationId: direct, kind: 'direct', peerName: 'Bob', delivered: 0, read: 2, lastSeq: 4, unread: 2 },
-      { conversationId: g.conversationId, kind: 'group', groupName: 'G', delivered: 0, read: 3, lastSeq: 3, unread: 0 },
+      { conversationId: direct, kind: 'direct', peerName: 'Bob', delivered: 0, read: 2, lastSeq: 4, unread: 2, notify: 'all' },
+      { conversationId: g.conversationId, kind: 'group', groupName: 'G', delivered: 0, read: 3, lastSeq: 3, unread: 0, notify: 'all' },
     ].sort((x, y) => x.conversationId - y.conversationId));
     assert.is((await store.conversationOf(b.id, direct))?.unread, 0);
     assert.is((await store.conversationOf(c.id, g.conversationId))?.unread, 1);
@@ -508,6 +508,32 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal((await store.conversationsOf(c.id)).map((v) => v.conversationId), [g.conversationId]);
     assert.is(await store.conversationOf(c.id, direct), null);
     assert.is(await store.conversationOf(a.id, 987_654), null);
+  });
+
+  test('setNotifyLevel: per member and conversation, reported by conversationOf(s); NO_SUCH_CONVERSATION for outsiders', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const direct = await befriend(a.id, b.id);
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.setNotifyLevel(g.conversationId, b.id, 'mentions');
+    await store.setNotifyLevel(direct, a.id, 'none');
+    assert.is((await store.conversationOf(b.id, g.conversationId))?.notify, 'mentions');
+    assert.is((await store.conversationOf(a.id, g.conversationId))?.notify, 'all', 'another member keeps their own level');
+    assert.is((await store.conversationOf(b.id, direct))?.notify, 'all');
+    assert.equal((await store.conversationsOf(a.id)).map((v) => [v.conversationId, v.notify]),
+      [[direct, 'none'], [g.conversationId, 'all']].sort((x, y) => (x[0] as number) - (y[0] as number)));
+    await store.setNotifyLevel(direct, a.id, 'none'); // the same level again is no error
+    await store.setNotifyLevel(direct, a.id, 'all');
+    assert.is((await store.conversationOf(a.id, direct))?.notify, 'all');
+    for (const [conv, who] of [[g.conversationId, c.id], [direct, c.id], [987_654, a.id]] as const) {
+      await rejectsWith(store.setNotifyLevel(conv, who, 'none'), 'CHAT_ERR_NO_SUCH_CONVERSATION');
+    }
+    // a rejoin is a new membership: it notifies again
+    await store.leaveGroup(g.id, b.id);
+    await store.joinGroup(g.id, b.id);
+    assert.is((await store.conversationOf(b.id, g.conversationId))?.notify, 'all');
   });
 
   test('cursors only move forward; BAD_CURSOR past the end; NO_SUCH_CONVERSATION for outsiders', async () => {

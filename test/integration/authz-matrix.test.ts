@@ -26,9 +26,10 @@ const userMatrix: Record<string, Record<UserRelation, Outcome>> = {
   friend_remove: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': OK, 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
   send: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
   history: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
+  mute: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
 };
 const userBody = (type: string, name: string): Record<string, unknown> =>
-  type === 'send' ? { to: name, text: 'hi' } : type === 'history' ? { with: name } : { user: name };
+  type === 'send' ? { to: name, text: 'hi' } : type === 'history' ? { with: name } : type === 'mute' ? { with: name, level: 'none' } : { user: name };
 
 const groupMatrix: Record<string, Record<GroupRelation, Outcome>> = {
   group_join: { creator: 'CHAT_ERR_ALREADY_MEMBER', member: 'CHAT_ERR_ALREADY_MEMBER', 'non-member': OK },
@@ -36,17 +37,20 @@ const groupMatrix: Record<string, Record<GroupRelation, Outcome>> = {
   group_members: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
   send: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
   history: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
+  mute: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
 };
-const groupBody = (type: string, group: string): Record<string, unknown> => (type === 'send' ? { group, text: 'hi' } : { group });
+const groupBody = (type: string, group: string): Record<string, unknown> =>
+  type === 'send' ? { group, text: 'hi' } : type === 'mute' ? { group, level: 'mentions' } : { group };
 
 const conversationMatrix: Record<string, Record<ConversationRelation, Outcome>> = {
   sync: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
   ack: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
   read: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
   history: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
+  mute: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
 };
 const conversationBody = (type: string, conversation: string): Record<string, unknown> =>
-  type === 'ack' || type === 'read' ? { conversation, seq: 0 } : { conversation };
+  type === 'ack' || type === 'read' ? { conversation, seq: 0 } : type === 'mute' ? { conversation, level: 'all' } : { conversation };
 
 // A request that is valid in shape, for the logged-out column.
 const sample: Record<RequestType, Record<string, unknown>> = {
@@ -56,6 +60,7 @@ const sample: Record<RequestType, Record<string, unknown>> = {
   group_create: { group: 'g' }, group_join: { group: 'g' }, group_leave: { group: 'g' }, group_members: { group: 'g' },
   send: { to: 'actor', text: 'x' }, history: { with: 'actor' }, sync: { conversation: 'c1' },
   ack: { conversation: 'c1', seq: 0 }, read: { conversation: 'c1', seq: 0 },
+  mute: { conversation: 'c1', level: 'none' },
 };
 
 const matrix = suite('authorization matrix');

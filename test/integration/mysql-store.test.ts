@@ -15,6 +15,7 @@ import type { NewMessage } from '../../lib/db/store.ts';
 import { storeContract } from '../contract/store.contract.ts';
 import { SHARED, adminQuery, emptyTables, requireMariadb, scratchDb } from '../helpers/mariadb.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../helpers/crossed-requests-fixture.ts';
+import { MEMBERSHIPS_SEED, mysqlDatabaseBefore } from '../helpers/old-schema.ts';
 
 const POOL = resolveDbPoolConfig({ min: 1, max: 6, logIntervalMs: 0 });
 
@@ -99,6 +100,25 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     });
     const again = await store.appendMessages([msg(conv, a.id, 'again', `id-3'"`)]);
     assert.equal(again[0], { ok: true, seq: 4, ts: stored[3]!.ts, duplicate: true }, 'a client id with quotes is found again');
+  });
+
+  test('migration 007 gives every existing membership the notification level all; mute then works', async () => {
+    const old = scratchDb();
+    try {
+      await mysqlDatabaseBefore(old.name, 7, MEMBERSHIPS_SEED);
+      const upgraded = await MysqlStore.open(old.url, POOL);
+      try {
+        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
+        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
+        assert.equal((await upgraded.conversationsOf(2)).map((c) => [c.conversationId, c.notify]), [[1, 'all'], [2, 'all']]);
+        await upgraded.setNotifyLevel(2, 2, 'none');
+        assert.is((await upgraded.conversationOf(2, 2))?.notify, 'none');
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await old.drop();
+    }
   });
 
   test('migration 002 leaves one request of each crossed pair and none between friends; the next add befriends them', async () => {

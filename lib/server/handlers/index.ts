@@ -14,6 +14,7 @@ import { groups } from './groups.ts';
 import { hello } from './hello.ts';
 import { history } from './history.ts';
 import { login } from './login.ts';
+import { mute } from './mute.ts';
 import { logout } from './logout.ts';
 import { ping } from './ping.ts';
 import { read } from './read.ts';
@@ -46,4 +47,5 @@ export const handlers: HandlerTable = {
   read,
   unread,
   conversations,
+  mute,
 };

@@ -6,5 +6,6 @@ export const unread: Handler<'unread'> = async (ctx) => ({
     conversation: conversationId(row.conversationId),
     ...(row.kind === 'direct' ? { with: row.peerName! } : { group: row.groupName! }),
     count: row.unread,
+    notify: row.notify,
   })),
 });

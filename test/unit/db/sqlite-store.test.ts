@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { NEW_FILE_PAGE_SIZE, SqliteStore } from '../../../lib/db/sqlite-store.ts';
 import { storeContract } from '../../contract/store.contract.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../../helpers/crossed-requests-fixture.ts';
+import { MEMBERSHIPS_SEED, sqliteFileBefore } from '../../helpers/old-schema.ts';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
 const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
@@ -246,6 +247,20 @@ test('migration 004 leaves one request of each crossed pair and none between fri
     assert.is((await store.addFriend(2, 1)).status, 'accepted');
     assert.is(await store.acceptFriendRequest(4, 3), (await store.directConversationId(3, 4))!);
     assert.equal([await store.relation(1, 2), await store.relation(3, 4), await store.relation(6, 5)], ['friends', 'friends', 'in']);
+  } finally {
+    await store.close();
+  }
+});
+
+test('migration 009 gives every existing membership the notification level all; mute then works', async () => {
+  const path = join(dir, 'chat.db');
+  sqliteFileBefore(path, 9, MEMBERSHIPS_SEED);
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    assert.equal((await store.conversationsOf(2)).map((c) => [c.conversationId, c.notify]), [[1, 'all'], [2, 'all']]);
+    await store.setNotifyLevel(2, 2, 'none');
+    assert.is((await store.conversationOf(2, 2))?.notify, 'none');
   } finally {
     await store.close();
   }

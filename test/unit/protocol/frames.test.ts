@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ERROR_CODES } from '../../../lib/protocol/errors.ts';
 import {
-  encodedReplyFrame, errorFrame, friendRequestPush, friendUpdatePush, groupEventPush, messagePush, messageViewPush,
+  encodedReplyFrame, errorFrame, friendRequestPush, friendUpdatePush, groupEventPush, messagePush, notifyLevelPush, messageViewPush,
   presencePush, replyFrame, sendResultJson,
 } from '../../../lib/protocol/frames.ts';
 import type { MessageView, PushFrame } from '../../../lib/protocol/messages.ts';
@@ -68,6 +68,10 @@ test('small pushes: presence, friend_request, friend_update, group_event', () =>
     }
     for (const event of ['joined', 'left', 'creator', 'deleted'] as const) {
       assert.is(groupEventPush(`g ${name}`, name, event), line({ type: 'group_event', group: `g ${name}`, user: name, event }));
+    }
+    for (const notify of ['all', 'mentions', 'none'] as const) {
+      assert.is(notifyLevelPush({ conversation: 'c9', with: name, notify }), line({ type: 'notify_level', conversation: 'c9', with: name, notify }));
+      assert.is(notifyLevelPush({ conversation: 'c9', group: name, notify }), line({ type: 'notify_level', conversation: 'c9', group: name, notify }));
     }
   }
 });
@@ -148,6 +152,7 @@ function rebuild(frame: Record<string, any>): string {
     case 'friend_request': return friendRequestPush(push.from);
     case 'friend_update': return friendUpdatePush(push.user, push.status);
     case 'group_event': return groupEventPush(push.group, push.user, push.event);
+    case 'notify_level': { const { type: _t, ...level } = push; return notifyLevelPush(level); }
     default: throw new Error(`docs/protocol.md quotes a push no builder makes: ${JSON.stringify(frame)}`);
   }
 }
@@ -159,7 +164,7 @@ test('every reply and push quoted in docs/protocol.md is what the builders write
     return 'ok' in f ? `ok:${f.ok}` : String(f.type);
   }));
   // The page quotes each kind; if the extraction broke, this test would check nothing.
-  for (const kind of ['ok:true', 'ok:false', 'message', 'presence', 'friend_request', 'friend_update', 'group_event']) {
+  for (const kind of ['ok:true', 'ok:false', 'message', 'presence', 'friend_request', 'friend_update', 'group_event', 'notify_level']) {
     assert.ok(kinds.has(kind), `found a quoted ${kind} frame`);
   }
   assert.ok(lines.length > 60, `found ${lines.length} quoted frames`);

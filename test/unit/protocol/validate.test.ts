@@ -49,6 +49,10 @@ const EXAMPLES: Record<RequestType, Example> = {
   read: cursor,
   unread: none,
   conversations: none,
+  mute: {
+    body: { group: 'devs', level: 'mentions' },
+    fields: { with: opt('string'), group: opt('string'), conversation: opt('string'), level: req('string') },
+  },
 };
 
 const WRONG: Record<Kind, unknown[]> = {
@@ -115,6 +119,12 @@ types('login: the token form parses, and wrong tokens are rejected', () => {
   }
   expectError(parseRequest(frame('login', {}, 3)), 'CHAT_ERR_BAD_FIELD', 3, 'empty login');
   expectError(parseRequest(frame('login', { password: 'x' }, 3)), 'CHAT_ERR_BAD_FIELD', 3, 'password only');
+});
+
+types('mute: a level outside all|mentions|none is refused', () => {
+  for (const level of ['', 'off', 'ALL', 'muted']) {
+    expectError(parseRequest(frame('mute', { group: 'devs', level }, 5)), 'CHAT_ERR_BAD_FIELD', 5, level);
+  }
 });
 
 types('size bounds on strings are enforced', () => {

@@ -121,6 +121,12 @@ commands('slash commands parse, anything else is text to send', () => {
   assert.is(parseInput('/add bob carol').cmd, 'error');
   assert.is(parseInput('/nope').cmd, 'error');
   assert.equal(parseInput('/join 中文组'), { cmd: 'join', name: '中文组' });
+  assert.equal(parseInput('/mute'), { cmd: 'mute', level: 'none' });
+  assert.equal(parseInput('/mute mentions'), { cmd: 'mute', level: 'mentions' });
+  assert.equal(parseInput('/unmute'), { cmd: 'mute', level: 'all' });
+  assert.is(parseInput('/mute loud').cmd, 'error');
+  assert.is(parseInput('/mute none extra').cmd, 'error');
+  assert.is(parseInput('/unmute bob').cmd, 'error');
 });
 
 test.run();

@@ -87,6 +87,19 @@ test('the roster carries the server unread counts (offline messages) and the con
   assert.is(s.conversations['@bob']!.newFrom, 3, 'new starts after the read cursor');
 });
 
+test('the roster and notify_level pushes carry each conversation\'s notification level', () => {
+  let s = apply(loggedIn(), roster([
+    { conversation: 'c1', with: 'bob', delivered: 0, read: 0, last_seq: 0, unread: 0, notify: 'none' },
+    { conversation: 'c9', group: 'dev', delivered: 0, read: 0, last_seq: 0, unread: 0 },
+  ]));
+  assert.is(s.conversations['@bob']!.notify, 'none');
+  assert.is(s.conversations['#dev']!.notify, 'all', 'an older server that sends no level notifies');
+  s = apply(s, { t: 'push', frame: { type: 'notify_level', conversation: 'c9', group: 'dev', notify: 'mentions' } });
+  assert.is(s.conversations['#dev']!.notify, 'mentions');
+  s = apply(s, { t: 'push', frame: { type: 'notify_level', conversation: 'c1', with: 'bob', notify: 'all' } });
+  assert.is(s.conversations['@bob']!.notify, 'all');
+});
+
 test('group messages go to the group conversation, keyed by group name', () => {
   let s = loggedIn();
   s = apply(s, { t: 'message', message: gm(1, 'alice') }, { t: 'message', message: gm(2, 'bob') });

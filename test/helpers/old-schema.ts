@@ -1,0 +1,57 @@
+// Databases as an earlier schema left them, for the upgrade tests: every migration numbered
+// below `version` applied and recorded, exactly as the migrators of that time did, and `seed`
+// run on top. Opening the store afterwards migrates the rest.
+import Database from 'better-sqlite3';
+import { readdirSync, readFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import { SHARED } from './mariadb.ts';
+
+function migrationsBelow(dialect: 'sqlite' | 'mysql', version: number): { version: number; name: string; sql: string }[] {
+  const dir = new URL(`../../sql/${dialect}/`, import.meta.url);
+  return readdirSync(dir)
+    .filter((name) => /^\d+_.*\.sql$/.test(name) && Number(name.split('_')[0]) < version)
+    .sort()
+    .map((name) => ({ version: Number(name.split('_')[0]), name, sql: readFileSync(new URL(name, dir), 'utf8') }));
+}
+
+/** A SQLite file at the schema before migration `version`, with `seed` (SQL) in it. */
+export function sqliteFileBefore(path: string, version: number, seed: string): void {
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    for (const m of migrationsBelow('sqlite', version)) {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(m.version, m.name);
+    }
+    db.exec(seed);
+  } finally {
+    db.close();
+  }
+}
+
+/** A MySQL database `name` (created here) at the schema before migration `version`, with `seed` in it. */
+export async function mysqlDatabaseBefore(name: string, version: number, seed: string): Promise<void> {
+  const conn = await mysql.createConnection({ ...SHARED, multipleStatements: true, charset: 'utf8mb4_bin' });
+  try {
+    await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    await conn.query(`USE \`${name}\``);
+    await conn.query('CREATE TABLE schema_version (version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)');
+    for (const m of migrationsBelow('mysql', version)) {
+      await conn.query(m.sql);
+      await conn.query('INSERT INTO schema_version VALUES (?, ?, 0)', [m.version, m.name]);
+    }
+    await conn.query(seed);
+  } finally {
+    await conn.end();
+  }
+}
+
+/** Two users who are friends, and a group both are in: memberships as any earlier schema kept them. */
+export const MEMBERSHIPS_SEED = `INSERT INTO users (id, name, name_key, password_hash, created_at) VALUES
+    (1, 'A', 'a', 'h', 0), (2, 'B', 'b', 'h', 0);
+  INSERT INTO conversations (id, kind, direct_key, last_seq, created_at) VALUES (1, 'direct', '1:2', 0, 0), (2, 'group', NULL, 0, 0);
+  INSERT INTO friendships VALUES (1, 2, 1, 0), (2, 1, 1, 0);
+  INSERT INTO chat_groups (id, name, name_key, description, creator_id, conversation_id, created_at) VALUES (1, 'G', 'g', '', 1, 2, 0);
+  INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (1, 1, 'member', 0), (1, 2, 'member', 0), (2, 1, 'creator', 0), (2, 2, 'member', 10);
+  `;
