@@ -264,6 +264,22 @@ const cli = yargs(hideBin(process.argv))
   )
   .command('unread', 'unread counts per conversation', {}, run(async (a) => (await clientCommands()).unread(await commandEnv(a))))
   .command(
+    'receipts [name] [seq]',
+    'who of the other members has read up to message SEQ (history prints each #seq)',
+    (y: Argv) =>
+      y
+        .positional('name', { type: 'string', describe: 'a friend (or give --group)' })
+        .positional('seq', { type: 'string' })
+        .option('group', { type: 'string' }),
+    run(async (a) => {
+      // with --group the one positional is the seq
+      const [name, seqText] = a.group !== undefined ? [undefined, a.seq ?? a.name] : [a.name, a.seq];
+      const seq = seqText === undefined ? undefined : Number(seqText);
+      if (seq === undefined || !Number.isSafeInteger(seq) || seq < 1) throw new UsageError('receipts NAME SEQ, or receipts --group NAME SEQ (SEQ a message number)');
+      return (await clientCommands()).receipts(await commandEnv(a), { with: name, group: a.group, seq });
+    }),
+  )
+  .command(
     'mute [name]',
     'set which new messages of a conversation notify you, on every device (default: none)',
     (y: Argv) =>

@@ -140,6 +140,15 @@ export async function unread({ target, creds, out }: CommandEnv): Promise<void> 
   });
 }
 
+/** Who of the other members has read up to SEQ. */
+export async function receipts({ target, creds, out }: CommandEnv, args: { with?: string | undefined; group?: string | undefined; seq: number }): Promise<void> {
+  if ((args.with === undefined) === (args.group === undefined)) throw new UsageError('receipts NAME SEQ, or receipts --group NAME SEQ');
+  await withSession(target, creds, async (client) => {
+    const r = await client.request('receipts', { ...(args.with !== undefined ? { with: args.with } : { group: args.group! }), seq: args.seq });
+    out.emit({ type: 'receipts', ...r }, `#${r.seq}\tread by ${r.read} of ${r.of}${r.members.length ? `: ${r.members.map(safe).join(', ')}` : ''}`);
+  });
+}
+
 /** Sets the notification level of one conversation (stored on the server, for every device). */
 export async function mute({ target, creds, out }: CommandEnv, args: { with?: string | undefined; group?: string | undefined; level: NotifyLevel }): Promise<void> {
   if ((args.with === undefined) === (args.group === undefined)) throw new UsageError('mute NAME, or mute --group NAME');

@@ -3,6 +3,7 @@ import { ChatError } from '../protocol/errors.ts';
 import type { MessageView } from '../protocol/messages.ts';
 import type { CommandEnv } from './commands.ts';
 import { EXIT } from './errors.ts';
+import { safe } from './output.ts';
 import { clientTls, requireCredentials } from './session.ts';
 
 export interface ListenArgs {
@@ -57,6 +58,10 @@ export async function listen({ target, creds, out }: CommandEnv, args: ListenArg
     printedUpTo.set(m.conversation, Math.max(printedUpTo.get(m.conversation) ?? 0, m.seq));
     sendAcks().catch(finish);
     if (reached()) finish(EXIT.ok);
+  });
+  session.on('push', (frame) => {
+    // A receipt is news to a script watching its sent messages; it is not a message for --count.
+    if (frame.type === 'receipt') out.emit({ ...frame }, `${safe(frame.from)} read up to #${frame.read}`);
   });
   session.on('ready', (resumed) => {
     if (resumed) sendAcks().catch(finish);

@@ -474,6 +474,11 @@ export class MysqlStore implements Store {
     return this.moveCursor('read_seq', conversationId, userId, seq);
   }
 
+  readersOf(conversationId: number, seq: number, exceptId: number): Promise<{ name: string; read: boolean }[]> {
+    return this.pool.run('read', async (conn) =>
+      (await all<{ name: string; read: number }>(conn, SQL.readersOf, [seq, conversationId, exceptId])).map((r) => ({ name: r.name, read: Number(r.read) === 1 })));
+  }
+
   /** Idempotent, so retried after a lost connection. affectedRows counts matched rows (see the pool's flags). */
   setNotifyLevel(conversationId: number, userId: number, level: NotifyLevel): Promise<void> {
     return this.pool.run('idempotent', async (conn) => {

@@ -151,6 +151,9 @@ export function sqlFor(d: Dialect) {
     /** The creator's successor: the earliest-joined remaining member, the lower id on a tie. */
     successor: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1',
     setRole: 'UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?',
+    readersOf: `
+      SELECT u.name, CASE WHEN m.read_seq >= ? THEN 1 ELSE 0 END AS \`read\` FROM members m JOIN users u ON u.id = m.user_id
+      WHERE m.conversation_id = ? AND m.user_id <> ? ORDER BY m.joined_at, m.user_id`,
     setNotifyLevel: 'UPDATE members SET notify_level = ? WHERE conversation_id = ? AND user_id = ?',
     memberIds: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY user_id',
 

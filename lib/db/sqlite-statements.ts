@@ -52,6 +52,7 @@ export function prepareStatements(db: Db) {
     deleteMember: p<[number, number]>(SQL.deleteMember),
     successor: p<[number], { userId: number }>(SQL.successor),
     setRole: p<[Role, number, number]>(SQL.setRole),
+    readersOf: p<[number, number, number], { name: string; read: number }>(SQL.readersOf),
     setNotifyLevel: p<[NotifyLevel, number, number]>(SQL.setNotifyLevel),
     memberIds: p<[number], number>(SQL.memberIds).pluck(),
     // RETURNING hands back the cursor's value after the update (MySQL: LAST_INSERT_ID(expr)).

@@ -374,6 +374,10 @@ export class SqliteStore implements Store {
     return this.call(() => this.tx.move('moveRead', conversationId, userId, seq));
   }
 
+  readersOf(conversationId: number, seq: number, exceptId: number): Promise<{ name: string; read: boolean }[]> {
+    return this.call(() => this.q.readersOf.all(seq, conversationId, exceptId).map((r) => ({ name: r.name, read: r.read === 1 })));
+  }
+
   setNotifyLevel(conversationId: number, userId: number, level: NotifyLevel): Promise<void> {
     return this.call(() => {
       if (this.q.setNotifyLevel.run(level, conversationId, userId).changes === 0) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');

@@ -163,6 +163,8 @@ export interface Store {
   /** Moves the cursor forward to seq (never back); returns its new value. Throws CHAT_ERR_BAD_CURSOR if seq > last seq, CHAT_ERR_NO_SUCH_CONVERSATION if not a member. */
   moveDelivered(conversationId: number, userId: number, seq: number): Promise<number>;
   moveRead(conversationId: number, userId: number, seq: number): Promise<number>;
+  /** The members other than exceptId, each with whether their read cursor is at or past seq; in join order. */
+  readersOf(conversationId: number, seq: number, exceptId: number): Promise<{ name: string; read: boolean }[]>;
   /** Sets the member's notification level. Throws CHAT_ERR_NO_SUCH_CONVERSATION if not a member. */
   setNotifyLevel(conversationId: number, userId: number, level: NotifyLevel): Promise<void>;
 }

@@ -78,6 +78,16 @@ export function friendRequestPush(from: string): string {
   return encodeFrame({ type: 'friend_request', from } satisfies Push<'friend_request'>);
 }
 
+/** `from` is typing in the conversation (a group's members also get its name). Not stored. */
+export function typingPush(conversation: string, from: string, group: string | null): string {
+  return encodeFrame({ type: 'typing', conversation, from, ...(group === null ? {} : { group }) } satisfies Push<'typing'>);
+}
+
+/** The peer of a 1:1 conversation has read up to `read`. */
+export function receiptPush(conversation: string, from: string, read: number): string {
+  return encodeFrame({ type: 'receipt', conversation, from, read } satisfies Push<'receipt'>);
+}
+
 /** The user's own other sessions learn a new notification level (mute) at once. */
 export function notifyLevelPush(level: Omit<Push<'notify_level'>, 'type'>): string {
   return encodeFrame({ type: 'notify_level', ...level } satisfies Push<'notify_level'>);

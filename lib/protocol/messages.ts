@@ -55,6 +55,8 @@ export const requestSchemas = {
   unread: empty,
   conversations: empty,
   mute: z.object({ ...target, level: z.enum(NOTIFY_LEVELS) }),
+  typing: z.object(target),
+  receipts: z.object({ ...target, seq }),
 } as const;
 
 export type RequestType = keyof typeof requestSchemas;
@@ -119,12 +121,18 @@ export interface Results {
   unread: { unread: { conversation: string; with?: string; group?: string; count: number; notify?: NotifyLevel }[] };
   conversations: { conversations: ConversationView[] };
   mute: { conversation: string; with?: string; group?: string; notify: NotifyLevel };
+  /** forwarded: false when this session's last notice for the conversation was under 2 s ago */
+  typing: { conversation: string; forwarded: boolean };
+  /** the other members whose read cursor is at or past seq, and how many others there are */
+  receipts: { conversation: string; seq: number; read: number; of: number; members: string[] };
 }
 
 export type PushFrame =
   | ({ type: 'message' } & MessageView)
   | { type: 'presence'; user: string; online: boolean }
   | { type: 'friend_request'; from: string }
+  | { type: 'typing'; conversation: string; from: string; group?: string }
+  | { type: 'receipt'; conversation: string; from: string; read: number }
   | { type: 'notify_level'; conversation: string; with?: string; group?: string; notify: NotifyLevel }
   | { type: 'friend_update'; user: string; status: 'accepted' | 'declined' | 'removed' }
   | { type: 'group_event'; group: string; user: string; event: 'joined' | 'left' | 'creator' | 'deleted' };

@@ -4,6 +4,7 @@ import type { NewMessage, Store } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestOf, RequestType, Results } from '../protocol/messages.ts';
 import type { SessionUser } from './connection.ts';
+import type { ReceiptThrottle, TypingGate } from './live-signals.ts';
 import type { FailureThrottle } from './throttle.ts';
 
 export interface Stored {
@@ -44,6 +45,8 @@ export interface HandlerContext {
   config: Pick<ServerConfig, 'nodeId' | 'maxLineBytes' | 'maxTextLength' | 'tokenTtlMs'>;
   log: Logger;
   loginThrottle: LoginThrottle;
+  /** the node's limits on typing notices and read receipts (not stored, so not the store's) */
+  signals: { typing: TypingGate; receipts: ReceiptThrottle };
   /** Queues a message for the next group commit; `done` is called once it is stored (or not). */
   append(message: NewMessage, done: AppendDone): void;
 }

@@ -13,6 +13,7 @@ import type { HandlerContext, LoginThrottle } from './context.ts';
 import { RequestQueue } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';
 import { LISTEN_BACKLOG } from './listen-backlog.ts';
+import { ReceiptThrottle, TypingGate, systemClock } from './live-signals.ts';
 import { MessageWriter } from './message-writer.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { ProxyHeaderReader } from './proxy-header.ts';
@@ -43,6 +44,7 @@ export class ChatServer {
   private readonly writer: MessageWriter;
   private nextConn = 1;
   private readonly loginThrottle: LoginThrottle;
+  private readonly signals = { typing: new TypingGate(systemClock), receipts: new ReceiptThrottle(systemClock) };
   private readonly sessionDeps: SessionDeps;
   private readonly perAddress: AddressLimit;
   /** set with --proxy-protocol: the client's address comes from the proxy's header */
@@ -188,6 +190,7 @@ export class ChatServer {
     const ctx: HandlerContext = {
       session,
       loginThrottle: this.loginThrottle,
+      signals: this.signals,
       store,
       bus,
       config,

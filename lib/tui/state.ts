@@ -301,6 +301,8 @@ export function reduce(s: State, a: Action): State {
         const key = f.group !== undefined ? groupKey(f.group) : directKey(f.with ?? '?');
         return withConversation(s, key, (conv) => ({ ...conv, notify: f.notify }));
       }
+      // Typing and receipts are drawn by the conversation view (see the 'typing'/'receipt' actions).
+      if (f.type === 'typing' || f.type === 'receipt') return s;
       const what = { joined: 'joined', left: 'left', creator: 'is now the creator of', deleted: 'deleted' }[f.event];
       return { ...s, notice: { text: `${f.user} ${what} #${f.group}`, error: false } };
     }

@@ -510,6 +510,21 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.is(await store.conversationOf(a.id, 987_654), null);
   });
 
+  test('readersOf: the other members in join order, each with whether their read cursor reached seq', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    await send(msg(g.conversationId, a.id, '1'), msg(g.conversationId, a.id, '2'), msg(g.conversationId, a.id, '3'));
+    await store.moveRead(g.conversationId, c.id, 2);
+    assert.equal(await store.readersOf(g.conversationId, 2, a.id), [{ name: 'Bob', read: false }, { name: 'Cid', read: true }]);
+    assert.equal(await store.readersOf(g.conversationId, 3, a.id), [{ name: 'Bob', read: false }, { name: 'Cid', read: false }]);
+    assert.equal(await store.readersOf(g.conversationId, 3, c.id), [{ name: 'Ann', read: true }, { name: 'Bob', read: false }], 'sending moved Ann\'s cursor');
+    assert.equal(await store.readersOf(987_654, 1, a.id), []);
+  });
+
   test('setNotifyLevel: per member and conversation, reported by conversationOf(s); NO_SUCH_CONVERSATION for outsiders', async () => {
     const a = await user('Ann');
     const b = await user('Bob');

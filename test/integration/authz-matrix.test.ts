@@ -27,9 +27,14 @@ const userMatrix: Record<string, Record<UserRelation, Outcome>> = {
   send: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
   history: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
   mute: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
+  typing: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
+  receipts: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
 };
+// Requests that need a stored message in their conversation (receipts name a seq): one is seeded.
+const NEEDS_MESSAGE = new Set(['receipts']);
 const userBody = (type: string, name: string): Record<string, unknown> =>
-  type === 'send' ? { to: name, text: 'hi' } : type === 'history' ? { with: name } : type === 'mute' ? { with: name, level: 'none' } : { user: name };
+  type === 'send' ? { to: name, text: 'hi' } : type === 'history' ? { with: name } : type === 'mute' ? { with: name, level: 'none' }
+    : type === 'typing' ? { with: name } : type === 'receipts' ? { with: name, seq: 1 } : { user: name };
 
 const groupMatrix: Record<string, Record<GroupRelation, Outcome>> = {
   group_join: { creator: 'CHAT_ERR_ALREADY_MEMBER', member: 'CHAT_ERR_ALREADY_MEMBER', 'non-member': OK },
@@ -38,9 +43,11 @@ const groupMatrix: Record<string, Record<GroupRelation, Outcome>> = {
   send: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
   history: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
   mute: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
+  typing: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
+  receipts: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
 };
 const groupBody = (type: string, group: string): Record<string, unknown> =>
-  type === 'send' ? { group, text: 'hi' } : type === 'mute' ? { group, level: 'mentions' } : { group };
+  type === 'send' ? { group, text: 'hi' } : type === 'mute' ? { group, level: 'mentions' } : type === 'receipts' ? { group, seq: 1 } : { group };
 
 const conversationMatrix: Record<string, Record<ConversationRelation, Outcome>> = {
   sync: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
@@ -48,9 +55,11 @@ const conversationMatrix: Record<string, Record<ConversationRelation, Outcome>> 
   read: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
   history: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
   mute: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
+  typing: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
+  receipts: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
 };
 const conversationBody = (type: string, conversation: string): Record<string, unknown> =>
-  type === 'ack' || type === 'read' ? { conversation, seq: 0 } : type === 'mute' ? { conversation, level: 'all' } : { conversation };
+  type === 'ack' || type === 'read' ? { conversation, seq: 0 } : type === 'mute' ? { conversation, level: 'all' } : type === 'receipts' ? { conversation, seq: 1 } : { conversation };
 
 // A request that is valid in shape, for the logged-out column.
 const sample: Record<RequestType, Record<string, unknown>> = {
@@ -60,7 +69,7 @@ const sample: Record<RequestType, Record<string, unknown>> = {
   group_create: { group: 'g' }, group_join: { group: 'g' }, group_leave: { group: 'g' }, group_members: { group: 'g' },
   send: { to: 'actor', text: 'x' }, history: { with: 'actor' }, sync: { conversation: 'c1' },
   ack: { conversation: 'c1', seq: 0 }, read: { conversation: 'c1', seq: 0 },
-  mute: { conversation: 'c1', level: 'none' },
+  mute: { conversation: 'c1', level: 'none' }, typing: { conversation: 'c1' }, receipts: { conversation: 'c1', seq: 1 },
 };
 
 const matrix = suite('authorization matrix');
@@ -77,6 +86,10 @@ matrix.before(async () => {
   const hash = await hashPassword(PASSWORD);
   const make = (name: string) => store.createUser(name, nameKey(name), hash);
   const me = await make('actor');
+  const seedMessage = async (conversationId: number, senderId: number) => {
+    const [r] = await store.appendMessages([{ conversationId, senderId, text: 'seeded', clientMsgId: null, ts: Date.now() }]);
+    if (!r!.ok) throw r!.error;
+  };
   const owner = await make('owner');
   let i = 0;
   for (const type of Object.keys(userMatrix)) {
@@ -88,7 +101,8 @@ matrix.before(async () => {
       const other = await make(`u${++i}`);
       if (relation === 'friend') {
         await store.createFriendRequest(me.id, other.id);
-        await store.acceptFriendRequest(other.id, me.id);
+        const conv = await store.acceptFriendRequest(other.id, me.id);
+        if (NEEDS_MESSAGE.has(type)) await seedMessage(conv, other.id);
       } else if (relation === 'pending-out') await store.createFriendRequest(me.id, other.id);
       else if (relation === 'pending-in') await store.createFriendRequest(other.id, me.id);
       userTargets.set(`${type}/${relation}`, other.name);
@@ -99,6 +113,7 @@ matrix.before(async () => {
       const name = `g${++i}`;
       const group = await store.createGroup(name, nameKey(name), '', relation === 'creator' ? me.id : owner.id);
       if (relation === 'member') await store.joinGroup(group.id, me.id);
+      if (NEEDS_MESSAGE.has(type)) await seedMessage(group.conversationId, relation === 'creator' ? me.id : owner.id);
       groupTargets.set(`${type}/${relation}`, name);
     }
   }
@@ -107,7 +122,9 @@ matrix.before(async () => {
       const a = relation === 'member' ? me : await make(`p${++i}`);
       const b = await make(`q${++i}`);
       await store.createFriendRequest(a.id, b.id);
-      conversationTargets.set(`${type}/${relation}`, `c${await store.acceptFriendRequest(b.id, a.id)}`);
+      const conv = await store.acceptFriendRequest(b.id, a.id);
+      if (NEEDS_MESSAGE.has(type)) await seedMessage(conv, b.id);
+      conversationTargets.set(`${type}/${relation}`, `c${conv}`);
     }
   }
   await store.close();

@@ -18,9 +18,11 @@ import { mute } from './mute.ts';
 import { logout } from './logout.ts';
 import { ping } from './ping.ts';
 import { read } from './read.ts';
+import { receipts } from './receipts.ts';
 import { register } from './register.ts';
 import { send } from './send.ts';
 import { sync } from './sync.ts';
+import { typing } from './typing.ts';
 import { unread } from './unread.ts';
 
 /** One entry per request type: a type without a handler does not compile. */
@@ -48,4 +50,6 @@ export const handlers: HandlerTable = {
   unread,
   conversations,
   mute,
+  typing,
+  receipts,
 };

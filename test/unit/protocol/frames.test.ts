@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ERROR_CODES } from '../../../lib/protocol/errors.ts';
 import {
-  encodedReplyFrame, errorFrame, friendRequestPush, friendUpdatePush, groupEventPush, messagePush, notifyLevelPush, messageViewPush,
+  encodedReplyFrame, errorFrame, friendRequestPush, friendUpdatePush, groupEventPush, messagePush, notifyLevelPush, receiptPush, typingPush, messageViewPush,
   presencePush, replyFrame, sendResultJson,
 } from '../../../lib/protocol/frames.ts';
 import type { MessageView, PushFrame } from '../../../lib/protocol/messages.ts';
@@ -73,6 +73,9 @@ test('small pushes: presence, friend_request, friend_update, group_event', () =>
       assert.is(notifyLevelPush({ conversation: 'c9', with: name, notify }), line({ type: 'notify_level', conversation: 'c9', with: name, notify }));
       assert.is(notifyLevelPush({ conversation: 'c9', group: name, notify }), line({ type: 'notify_level', conversation: 'c9', group: name, notify }));
     }
+    assert.is(typingPush('c3', name, null), line({ type: 'typing', conversation: 'c3', from: name }));
+    assert.is(typingPush('c3', name, `g ${name}`), line({ type: 'typing', conversation: 'c3', from: name, group: `g ${name}` }));
+    assert.is(receiptPush('c3', name, 12), line({ type: 'receipt', conversation: 'c3', from: name, read: 12 }));
   }
 });
 
@@ -152,6 +155,8 @@ function rebuild(frame: Record<string, any>): string {
     case 'friend_request': return friendRequestPush(push.from);
     case 'friend_update': return friendUpdatePush(push.user, push.status);
     case 'group_event': return groupEventPush(push.group, push.user, push.event);
+    case 'typing': return typingPush(push.conversation, push.from, push.group ?? null);
+    case 'receipt': return receiptPush(push.conversation, push.from, push.read);
     case 'notify_level': { const { type: _t, ...level } = push; return notifyLevelPush(level); }
     default: throw new Error(`docs/protocol.md quotes a push no builder makes: ${JSON.stringify(frame)}`);
   }
@@ -164,7 +169,7 @@ test('every reply and push quoted in docs/protocol.md is what the builders write
     return 'ok' in f ? `ok:${f.ok}` : String(f.type);
   }));
   // The page quotes each kind; if the extraction broke, this test would check nothing.
-  for (const kind of ['ok:true', 'ok:false', 'message', 'presence', 'friend_request', 'friend_update', 'group_event', 'notify_level']) {
+  for (const kind of ['ok:true', 'ok:false', 'message', 'presence', 'friend_request', 'friend_update', 'group_event', 'notify_level', 'typing', 'receipt']) {
     assert.ok(kinds.has(kind), `found a quoted ${kind} frame`);
   }
   assert.ok(lines.length > 60, `found ${lines.length} quoted frames`);

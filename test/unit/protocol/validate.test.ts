@@ -49,6 +49,11 @@ const EXAMPLES: Record<RequestType, Example> = {
   read: cursor,
   unread: none,
   conversations: none,
+  typing: { body: { group: 'devs' }, fields: { with: opt('string'), group: opt('string'), conversation: opt('string') } },
+  receipts: {
+    body: { group: 'devs', seq: 4 },
+    fields: { with: opt('string'), group: opt('string'), conversation: opt('string'), seq: req('number') },
+  },
   mute: {
     body: { group: 'devs', level: 'mentions' },
     fields: { with: opt('string'), group: opt('string'), conversation: opt('string'), level: req('string') },

@@ -1,6 +1,7 @@
 // Handlers with a narrow fake context: the real SqliteStore on ':memory:' (no service needed),
 // a Bus that records what is published, and an `append` that stores through the store (or is
 // told what to answer). No sockets, no server.
+import { ReceiptThrottle, TypingGate, systemClock } from '../../../lib/server/live-signals.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Bus, BusEvent } from '../../../lib/bus/bus.ts';
@@ -82,6 +83,7 @@ function client(user: UserRow | null = null): Client {
       log,
       config: { nodeId: 'n1', maxLineBytes: 64 * 1024, maxTextLength: MAX_TEXT, tokenTtlMs: 3_600_000 },
       loginThrottle,
+      signals: { typing: new TypingGate(systemClock), receipts: new ReceiptThrottle(systemClock) },
       append: (m, done) => {
         c.appended.push(m);
         const stored = c.appendWith ? c.appendWith(m) : store.appendMessages([m]).then(([r]) => {
