@@ -7,12 +7,14 @@ import { hideBin } from 'yargs/helpers';
 import { parseServerAddress, resolveServerConfig } from '../lib/config.ts';
 import type { CommandEnv } from '../lib/cli/commands.ts';
 import { describe, EXIT, exitCodeFor, UsageError } from '../lib/cli/errors.ts';
+import { ChatError } from '../lib/protocol/errors.ts';
 import { Output } from '../lib/cli/output.ts';
 
 // The server side (stores, drivers, the bus, the cluster helper) is loaded only by the commands
 // that need it: every module under tsx costs start-up time, which a script running `chat send`
 // in a loop pays on every call.
 const serverSide = {
+  backup: () => import('../lib/db/sqlite-backup.ts'),
   serve: () => import('../lib/cli/serve.ts'),
   db: () => import('../lib/db/open.ts'),
   cluster: () => import('../lib/cli/cluster.ts'),
@@ -150,18 +152,34 @@ const cli = yargs(hideBin(process.argv))
     ),
   )
   .command(
-    'db <action>',
-    'database maintenance: `db migrate` creates (MySQL) and migrates the database, then exits',
+    'db <action> [file]',
+    'database maintenance: `db migrate` creates (MySQL) and migrates the database; `db backup FILE` copies a live SQLite database; `db restore FILE` puts a backup in its place (servers stopped)',
     (y: Argv) =>
       y
-        .positional('action', { choices: ['migrate'] as const })
-        .option('db', { type: 'string', default: env.CHAT_DB ?? defaultDb(), describe: 'sqlite:PATH or mysql://… (env CHAT_DB)' }),
+        .positional('action', { choices: ['migrate', 'backup', 'restore'] as const })
+        .positional('file', { type: 'string', describe: 'backup: the new file; restore: the backup' })
+        .option('db', { type: 'string', default: env.CHAT_DB ?? defaultDb(), describe: 'sqlite:PATH or mysql://… (env CHAT_DB)' })
+        .option('force', { type: 'boolean', default: false, describe: 'restore: replace the database that is there' }),
     run(async (a) => {
-      const { version, applied } = await (await serverSide.db()).migrateStore(a.db);
-      new Output(a.json).emit(
-        { type: 'schema', version, applied },
-        `schema version ${version}${applied.length ? ` (applied ${applied.join(', ')})` : ' (up to date)'}`,
-      );
+      const out = new Output(a.json);
+      if (a.action === 'migrate') {
+        const { version, applied } = await (await serverSide.db()).migrateStore(a.db);
+        out.emit({ type: 'schema', version, applied }, `schema version ${version}${applied.length ? ` (applied ${applied.join(', ')})` : ' (up to date)'}`);
+        return;
+      }
+      if (!a.file) throw new UsageError(`db ${a.action} FILE`);
+      const { backupSqlite, restoreSqlite } = await serverSide.backup();
+      try {
+        const r = a.action === 'backup' ? await backupSqlite(a.db, a.file) : await restoreSqlite(a.db, a.file, a.force);
+        out.emit({ type: a.action, file: r.file, version: r.version, pages: r.pages }, `${a.action === 'backup' ? 'backed up to' : 'restored'} ${r.file} (schema version ${r.version}, ${r.pages} pages)`);
+      } catch (err) {
+        // The database itself is what cannot be reached: exit as for a server that cannot be.
+        if (err instanceof ChatError && err.code === 'CHAT_ERR_DB_UNAVAILABLE') {
+          process.stderr.write(describe(err) + '\n');
+          return EXIT.unreachable;
+        }
+        throw err;
+      }
     }),
   )
   .command(

@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   CHAT_ERR_DISCONNECTED: 'the connection closed before the reply arrived',
   CHAT_ERR_TIMEOUT: 'no reply arrived in time',
   CHAT_ERR_CONFIG: 'a configuration value is invalid',
+  CHAT_ERR_BAD_BACKUP: 'the file is not a readable chat database backup',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
