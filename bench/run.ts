@@ -147,6 +147,8 @@ function summarize(rs: TrafficResult[]) {
     max: Math.max(...rs.map((r) => r.latency.max)),
     cpu: median(rs.map((r) => r.cpuUsPerMsg)),
     generatorCpu: median(rs.map((r) => r.generatorCpuUsPerMsg)),
+    reads: median(rs.map((r) => r.syscallsPerMsg.reads)),
+    writes: median(rs.map((r) => r.syscallsPerMsg.writes)),
     rssMiB: median(rs.map((r) => r.rssKiB)) / 1024,
     lost: rs.reduce((a, r) => a + r.lost, 0),
     duplicated: rs.reduce((a, r) => a + r.duplicated, 0),
@@ -190,6 +192,7 @@ async function withRelay<T>(fn: (s: Running) => Promise<T>, start: () => Promise
 
 const chatW64: number[] = [];
 
+const sysNote = (r: TrafficResult) => `, ${r.syscallsPerMsg.reads.toFixed(2)} reads + ${r.syscallsPerMsg.writes.toFixed(2)} writes/msg`;
 const batchNote = (r: TrafficResult) => (r.batches ? `, ${(r.batches.count ? r.batches.sum / r.batches.count : 0).toFixed(1)} msg/batch` : '');
 
 async function trafficScenario(
@@ -243,20 +246,20 @@ async function trafficScenario(
     const tag = reps > 1 ? ` (run ${rep}/${reps})` : '';
     const r = await withRelay((relay) => traffic(relay, layout, { ...opts, progress: (l) => log(`${name} relay${tag}: ${l}`) }));
     checkCorrectness(name, 'relay', r);
-    log(`${name} relay${tag}: ${r.rate.toFixed(0)} msg/s, p99 ${ms(r.latency.p99)} ms, ${r.cpuUsPerMsg.toFixed(1)} µs CPU/msg (generator ${r.generatorCpuUsPerMsg.toFixed(1)})`);
+    log(`${name} relay${tag}: ${r.rate.toFixed(0)} msg/s, p99 ${ms(r.latency.p99)} ms, ${r.cpuUsPerMsg.toFixed(1)} µs CPU/msg (generator ${r.generatorCpuUsPerMsg.toFixed(1)})${sysNote(r)}`);
     relayRuns.push(r);
     const p = await withRelay((persist) => traffic(persist, layout, { ...opts, progress: (l) => log(`${name} persist-relay${tag}: ${l}`) }), () => startPersistRelay());
     checkCorrectness(name, 'persist-relay', p);
-    log(`${name} persist-relay${tag}: ${p.rate.toFixed(0)} msg/s, p99 ${ms(p.latency.p99)} ms, ${p.cpuUsPerMsg.toFixed(1)} µs CPU/msg (generator ${p.generatorCpuUsPerMsg.toFixed(1)})`);
+    log(`${name} persist-relay${tag}: ${p.rate.toFixed(0)} msg/s, p99 ${ms(p.latency.p99)} ms, ${p.cpuUsPerMsg.toFixed(1)} µs CPU/msg (generator ${p.generatorCpuUsPerMsg.toFixed(1)})${sysNote(p)}`);
     persistRuns.push(p);
     const c = await withChat(db, (chat) => traffic(chat, layout, { ...opts, progress: (l) => log(`${name} chat${tag}: ${l}`) }), name, undefined, TRAFFIC_FLAGS);
     checkCorrectness(name, 'chat', c);
-    log(`${name} chat${tag}: ${c.rate.toFixed(0)} msg/s, p99 ${ms(c.latency.p99)} ms, ${c.cpuUsPerMsg.toFixed(1)} µs CPU/msg (generator ${c.generatorCpuUsPerMsg.toFixed(1)})${batchNote(c)}`);
+    log(`${name} chat${tag}: ${c.rate.toFixed(0)} msg/s, p99 ${ms(c.latency.p99)} ms, ${c.cpuUsPerMsg.toFixed(1)} µs CPU/msg (generator ${c.generatorCpuUsPerMsg.toFixed(1)})${sysNote(c)}${batchNote(c)}`);
     chatRuns.push(c);
     if (beforeRoot) {
       const b = await withChat(beforeDb!, (chat) => traffic(chat, layout, { ...opts, progress: (l) => log(`${name} chat-before${tag}: ${l}`) }), name, beforeRoot, beforeFlags);
       checkCorrectness(name, 'chat-before', b);
-      log(`${name} chat-before${tag}: ${b.rate.toFixed(0)} msg/s, p99 ${ms(b.latency.p99)} ms, ${b.cpuUsPerMsg.toFixed(1)} µs CPU/msg (generator ${b.generatorCpuUsPerMsg.toFixed(1)})${batchNote(b)}`);
+      log(`${name} chat-before${tag}: ${b.rate.toFixed(0)} msg/s, p99 ${ms(b.latency.p99)} ms, ${b.cpuUsPerMsg.toFixed(1)} µs CPU/msg (generator ${b.generatorCpuUsPerMsg.toFixed(1)})${sysNote(b)}${batchNote(b)}`);
       beforeRuns.push(b);
     }
     if (mysql && mysqlLayout) {
@@ -303,7 +306,7 @@ async function trafficScenario(
     scenario: name, server,
     metric: {
       'msg/s': Math.round(s.rate), 'p50 ms': ms(s.p50), 'p99 ms': ms(s.p99), 'max ms': ms(s.max),
-      'CPU µs/msg': s.cpu.toFixed(1), 'generator CPU µs/msg': s.generatorCpu.toFixed(1), 'RSS MiB': s.rssMiB.toFixed(0), 'lost/dup/reord': `${s.lost}/${s.duplicated}/${s.reordered}`,
+      'CPU µs/msg': s.cpu.toFixed(1), 'generator CPU µs/msg': s.generatorCpu.toFixed(1), 'reads+writes/msg': `${s.reads.toFixed(2)}+${s.writes.toFixed(2)}`, 'RSS MiB': s.rssMiB.toFixed(0), 'lost/dup/reord': `${s.lost}/${s.duplicated}/${s.reordered}`,
       'msg/s vs relay': (s.rate / relay.rate).toFixed(2),
       'CPU vs relay': (s.cpu / relay.cpu).toFixed(2),
       'msg/s vs persist': (s.rate / persist.rate).toFixed(2),

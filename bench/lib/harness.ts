@@ -13,7 +13,7 @@ import { nameKey } from '../../lib/protocol/names.ts';
 import { diffHist, scrapeBatches, type BatchHist } from './batches.ts';
 import { merge, percentiles, type Hist, type Percentiles } from './hist.ts';
 import type { Account, FlowSpec, FromWorker, ReceiverSpec, Target, TargetKind, ToWorker } from './ipc.ts';
-import { cpuSeconds, rssKiB } from './proc.ts';
+import { cpuSeconds, rssKiB, syscalls } from './proc.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHAT_BIN = join(ROOT, 'bin', 'chat.js');
@@ -393,6 +393,8 @@ export interface TrafficResult {
   busCpuUsPerMsg?: number;
   /** the load generator's CPU (every worker process) over the same phase, per delivered message */
   generatorCpuUsPerMsg: number;
+  /** the server's (every node's) read and write system calls over the same phase, per delivered message */
+  syscallsPerMsg: { reads: number; writes: number };
   /** the measured phase's group commits, from chat serve's /metrics (when it has a metrics port) */
   batches?: BatchHist;
   rssKiB: number;
@@ -416,6 +418,10 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
   const receiverTarget: Target | undefined = second ? { kind: second.kind, host: '127.0.0.1', port: second.port } : undefined;
   const servers = second ? [server, second] : [server];
   const serverCpu = () => servers.reduce((sum, s) => sum + cpuSeconds(s.pid), 0);
+  const serverSyscalls = () => servers.reduce((sum, s) => {
+    const c = syscalls(s.pid);
+    return { reads: sum.reads + c.reads, writes: sum.writes + c.writes };
+  }, { reads: 0, writes: 0 });
   const workers = Array.from({ length: options.workers }, () => new Worker());
   try {
     workers.forEach((w, wi) => w.send({
@@ -441,6 +447,7 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
       const batches0 = measured && server.metricsPort !== undefined ? await scrapeBatches(server.metricsPort) : undefined;
       const startedAt = Date.now();
       const cpu0 = serverCpu();
+      const sys0 = serverSyscalls();
       const db0 = dbPid !== undefined ? cpuSeconds(dbPid) : 0;
       const bus0 = busPid !== undefined ? cpuSeconds(busPid) : 0;
       const gen0 = generatorCpu();
@@ -464,12 +471,13 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
         collected.push(c);
       }
       const cpu1 = serverCpu();
+      const sys1 = serverSyscalls();
       const db1 = dbPid !== undefined ? cpuSeconds(dbPid) : 0;
       const bus1 = busPid !== undefined ? cpuSeconds(busPid) : 0;
       const gen1 = generatorCpu();
       const batches1 = measured && server.metricsPort !== undefined ? await scrapeBatches(server.metricsPort) : undefined;
       const batches = batches1 ? diffHist(batches1, batches0) : undefined;
-      return { startedAt, cpu: cpu1 - cpu0, dbCpu: db1 - db0, busCpu: bus1 - bus0, genCpu: gen1 - gen0, batches, sent, acked, last, collected };
+      return { startedAt, sys: { reads: sys1.reads - sys0.reads, writes: sys1.writes - sys0.writes }, cpu: cpu1 - cpu0, dbCpu: db1 - db0, busCpu: bus1 - bus0, genCpu: gen1 - gen0, batches, sent, acked, last, collected };
     };
     if (options.warmMs > 0) {
       options.progress?.(`warming up ${(options.warmMs / 1000).toFixed(0)} s`);
@@ -522,6 +530,7 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
       deliveries, seconds, rate: deliveries / seconds, latency: percentiles(hist, maxUs),
       cpuUsPerMsg: deliveries ? (m.cpu * 1e6) / deliveries : 0, rssKiB: rss, sent: sentTotal,
       generatorCpuUsPerMsg: deliveries ? (m.genCpu * 1e6) / deliveries : 0,
+      syscallsPerMsg: { reads: deliveries ? m.sys.reads / deliveries : 0, writes: deliveries ? m.sys.writes / deliveries : 0 },
       ...(dbPid !== undefined ? { dbCpuUsPerMsg: deliveries ? (m.dbCpu * 1e6) / deliveries : 0 } : {}),
       ...(busPid !== undefined ? { busCpuUsPerMsg: deliveries ? (m.busCpu * 1e6) / deliveries : 0 } : {}),
       ...(m.batches ? { batches: m.batches } : {}),
