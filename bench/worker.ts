@@ -1,6 +1,8 @@
 // A load-generator worker: its own process, never the server's. The runner forks several and
-// drives them over IPC (lib/ipc.ts). The same code drives the chat server and the raw relay;
-// only the login and the frame a receiver unwraps differ.
+// drives them over IPC (lib/ipc.ts). The same code drives the chat server and both relays;
+// only the login and the frame a receiver unwraps differ. Against chat serve it sends what
+// lib/client sends: a client_msg_id (UUIDv7) on every send, and from every receiver one `ack`
+// per conversation per tick with the last seq it received (lib/client/session.ts, queueAck).
 //
 // Every message text is "SENDER K SENT_US xxx…" padded to the message size, so a receiver can
 // check order per sender (lost, duplicated, reordered) and measure latency without any state
@@ -108,6 +110,8 @@ class Peer {
     });
   }
 
+  nextAckId = 1;
+
   async login(kind: 'token' | 'password' | 'relay', relayTarget: string): Promise<void> {
     if (kind === 'relay') {
       this.write(`@${this.account.name} ${relayTarget}\n`);
@@ -131,22 +135,72 @@ interface Track {
   missing: Set<number>;
 }
 
+/** Receivers with acks to send this tick: one immediate sends them all, as lib/client's per session. */
+const acking = new Set<Receiver>();
+let ackScheduled = false;
+function sendAcks(): void {
+  ackScheduled = false;
+  for (const r of acking) r.sendAcks();
+  acking.clear();
+  flushAll();
+}
+
 class Receiver {
   tracks = new Map<number, Track>();
   /** flows paced by this receiver, by sender index */
   paces = new Map<number, Flow>();
-  constructor(readonly peer: Peer, private readonly chat: boolean) {
+  /** conversation → the highest seq pushed since the last ack went out */
+  private toAck = new Map<string, number>();
+  outstandingAcks = 0;
+  /** conversation → the delivered cursor the last ack reply answered */
+  delivered = new Map<string, number>();
+  constructor(readonly peer: Peer, private readonly chat: boolean, private readonly acks: boolean) {
     peer.onFrame = (frame) => this.frame(frame);
+  }
+
+  get acksPending(): boolean {
+    return this.outstandingAcks > 0 || this.toAck.size > 0;
+  }
+
+  sendAcks(): void {
+    for (const [conversation, seq] of this.toAck) {
+      this.outstandingAcks++;
+      this.peer.write(`{"id":${this.peer.nextAckId++},"type":"ack","conversation":${JSON.stringify(conversation)},"seq":${seq}}\n`);
+    }
+    this.toAck.clear();
+  }
+
+  private queueAck(conversation: string, seq: number): void {
+    if (seq > (this.toAck.get(conversation) ?? 0)) this.toAck.set(conversation, seq);
+    acking.add(this);
+    if (!ackScheduled) {
+      ackScheduled = true;
+      setImmediate(sendAcks);
+    }
+  }
+
+  private ackReply(frame: any): void {
+    this.outstandingAcks--;
+    if (!frame.ok) {
+      stats.errors.push(`receiver ${this.peer.account.name}: ack ${frame.code} ${frame.message}`);
+      return;
+    }
+    const { conversation, delivered } = frame.result as { conversation: string; delivered: number };
+    const before = this.delivered.get(conversation) ?? 0;
+    if (delivered < before) stats.errors.push(`receiver ${this.peer.account.name}: delivered cursor ${delivered} after ${before}`);
+    else this.delivered.set(conversation, delivered);
   }
 
   private frame(frame: any): void {
     let text: string;
     if (this.chat) {
       if (frame.type !== 'message') {
-        if (frame.ok === false) stats.errors.push(`receiver got ${frame.code}`);
+        if (typeof frame.id === 'number' && frame.id > 0) this.ackReply(frame);
+        else if (frame.ok === false) stats.errors.push(`receiver got ${frame.code}`);
         return; // presence and other pushes are not part of the traffic
       }
       text = frame.text;
+      if (this.acks) this.queueAck(frame.conversation, frame.seq);
     } else {
       text = frame.text;
     }
@@ -192,18 +246,21 @@ class Flow {
   window = 1;
   running = false;
   lastSeq = 0;
+  conversation = '';
   private readonly head: string;
   private readonly pad: string;
-  constructor(readonly spec: FlowSpec, readonly peer: Peer, chat: boolean, textBytes: number, private readonly clientIds: boolean) {
+  /** acks: the target answers each send (chat serve, the persisting relay) */
+  constructor(readonly spec: FlowSpec, readonly peer: Peer, acks: boolean, textBytes: number, private readonly clientIds: boolean) {
     const to = 'to' in spec.to ? `"to":${JSON.stringify(spec.to.to)}` : `"group":${JSON.stringify(spec.to.group)}`;
     this.head = `,"type":"send",${to},"text":"`;
     this.pad = 'x'.repeat(textBytes);
     peer.onFrame = (frame) => {
-      if (!chat) return;
+      if (!acks) return;
       if (typeof frame.id !== 'number') return; // pushes of its own are not expected
       if (frame.ok) {
         this.acked++;
         const seq = frame.result.seq as number;
+        this.conversation = frame.result.conversation;
         if (seq <= this.lastSeq) stats.errors.push(`sender ${spec.index}: ack seq ${seq} after ${this.lastSeq}`);
         this.lastSeq = seq;
       } else {
@@ -239,6 +296,8 @@ let receivers: Receiver[] = [];
 let peers: Peer[] = [];
 let pinger: NodeJS.Timeout | null = null;
 let chatMode = false;
+/** the target acks sends: chat serve and the persisting relay */
+let sendsAcked = false;
 /** sender indices each receiver expects, by receiver name */
 let expectFrom = new Map<string, number[]>();
 
@@ -284,14 +343,16 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'setup': {
       const chat = msg.target.kind === 'chat';
       chatMode = chat;
+      sendsAcked = chat || msg.target.kind === 'persist';
       expectFrom = new Map(msg.receivers.map((r) => [r.account.name, r.from]));
       const auth = chat ? 'token' : 'relay';
       const recv = await openAll(msg.receiverTarget ?? msg.target, msg.receivers.map((r) => ({ account: r.account, relayTarget: r.relayTarget })), msg.localAddresses, 32, auth);
-      receivers = recv.peers.map((p) => new Receiver(p, chat));
+      // Only chat serve gets acks from receivers: the relays have no cursor to move.
+      receivers = recv.peers.map((p) => new Receiver(p, chat, chat && msg.acks));
       const byName = new Map(receivers.map((r) => [r.peer.account.name, r]));
       const relayTo = (f: FlowSpec) => ('to' in f.to ? f.to.to : `#${f.to.group}`);
       const snd = await openAll(msg.target, msg.flows.map((f) => ({ account: f.sender, relayTarget: relayTo(f) })), msg.localAddresses, 32, auth);
-      flows = msg.flows.map((f, i) => new Flow(f, snd.peers[i]!, chat, msg.textBytes, msg.clientIds));
+      flows = msg.flows.map((f, i) => new Flow(f, snd.peers[i]!, sendsAcked, msg.textBytes, msg.clientIds));
       for (const f of flows) {
         const probe = byName.get(f.spec.probe);
         if (!probe) throw new Error(`probe ${f.spec.probe} is not in this worker`);
@@ -326,22 +387,25 @@ async function handle(msg: ToWorker): Promise<void> {
       for (const f of flows) f.running = false;
       // Wait (bounded) for this worker's own flows to drain: every send acked and received.
       const deadline = Date.now() + msg.drainMs;
-      const chat = chatMode;
-      while (Date.now() < deadline && flows.some((f) => f.probeReceived < f.sent || (chat && f.acked < f.sent))) {
+      const acked_ = sendsAcked;
+      while (Date.now() < deadline && flows.some((f) => f.probeReceived < f.sent || (acked_ && f.acked < f.sent))) {
         await new Promise((r) => setTimeout(r, 5));
       }
       const sent: Record<number, number> = {};
       const acked: Record<number, number> = {};
+      const last: Record<number, { conversation: string; seq: number }> = {};
       for (const f of flows) {
         sent[f.spec.index] = f.sent;
         acked[f.spec.index] = f.acked;
+        if (chatMode && f.conversation) last[f.spec.index] = { conversation: f.conversation, seq: f.lastSeq };
       }
-      send({ ev: 'stopped', runId: msg.runId, sent, acked, errors: stats.errors.splice(0) });
+      send({ ev: 'stopped', runId: msg.runId, sent, acked, last, errors: stats.errors.splice(0) });
       return;
     }
     case 'collect': {
       const deadline = Date.now() + msg.timeoutMs;
       const done = () => receivers.every((r) => {
+        if (r.acksPending) return false;
         for (const index of expectFrom.get(r.peer.account.name) ?? []) {
           const want = msg.expected[index] ?? 0;
           const t = r.tracks.get(index);
@@ -354,7 +418,9 @@ async function handle(msg: ToWorker): Promise<void> {
         deliveries: stats.deliveries, distinct: stats.distinct, duplicated: stats.duplicated, reordered: stats.reordered,
         lastDeliveryAt: stats.lastDeliveryAt, hist: stats.hist, maxUs: stats.maxUs,
       };
-      send({ ev: 'collected', runId: msg.runId, stats: out, drained: done() });
+      const cursors: Record<string, Record<string, number>> = {};
+      for (const r of receivers) if (r.delivered.size > 0) cursors[r.peer.account.name] = Object.fromEntries(r.delivered);
+      send({ ev: 'collected', runId: msg.runId, stats: out, drained: done(), cursors, errors: stats.errors.splice(0) });
       return;
     }
     case 'connect': {

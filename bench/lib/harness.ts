@@ -12,12 +12,13 @@ import type { Store } from '../../lib/db/store.ts';
 import { nameKey } from '../../lib/protocol/names.ts';
 import { diffHist, scrapeBatches, type BatchHist } from './batches.ts';
 import { merge, percentiles, type Hist, type Percentiles } from './hist.ts';
-import type { Account, FlowSpec, FromWorker, ReceiverSpec, Target, ToWorker } from './ipc.ts';
-import { cpuSeconds, rssKiB } from './proc.ts';
+import type { Account, FlowSpec, FromWorker, ReceiverSpec, Target, TargetKind, ToWorker } from './ipc.ts';
+import { cpuSeconds, rssKiB, syscalls } from './proc.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHAT_BIN = join(ROOT, 'bin', 'chat.js');
 const RELAY = join(ROOT, 'bench', 'relay.ts');
+const PERSIST_RELAY = join(ROOT, 'bench', 'persist-relay.ts');
 const WORKER = join(ROOT, 'bench', 'worker.ts');
 export const PASSWORD = 'bench-password-1';
 
@@ -79,7 +80,7 @@ function waitExit(child: ChildProcess, ms: number): Promise<void> {
 // ---- servers ----
 
 export interface Running {
-  kind: 'chat' | 'relay';
+  kind: TargetKind;
   pid: number;
   port: number;
   spawnedAt: number;
@@ -160,20 +161,29 @@ export async function startChat(db: string, options: ChatOptions = {}): Promise<
 }
 
 /** `fault` is for tests of the checker only: "drop:N", "dup:N", or both comma-separated. */
-export async function startRelay(port = 0, fault?: string): Promise<Running> {
+export function startRelay(port = 0, fault?: string): Promise<Running> {
+  return startBaseline('relay', [RELAY, String(port), '127.0.0.1', ...(fault ? [fault] : [])]);
+}
+
+/** The bare persisting relay (bench/persist-relay.ts) on a fresh SQLite file. */
+export function startPersistRelay(port = 0): Promise<Running> {
+  return startBaseline('persist', [PERSIST_RELAY, tempDb(), String(port), '127.0.0.1']);
+}
+
+async function startBaseline(kind: 'relay' | 'persist', args: string[]): Promise<Running> {
   const spawnedAt = Date.now();
-  const proc = track(spawn(process.execPath, ['--import', 'tsx', RELAY, String(port), '127.0.0.1', ...(fault ? [fault] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const proc = track(spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
   const listening = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('relay did not start within 30 s')), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${kind} relay did not start within 30 s`)), 30_000);
     proc.stdout!.setEncoding('utf8');
     proc.stdout!.once('data', (d: string) => {
       clearTimeout(timer);
       resolve(JSON.parse(d.split('\n')[0]!).listening);
     });
-    proc.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
+    proc.once('exit', (code) => reject(new Error(`${kind} relay exited with ${code}`)));
   });
   return {
-    kind: 'relay', pid: proc.pid!, port: listening, spawnedAt, listeningAt: Date.now(), problems: [],
+    kind, pid: proc.pid!, port: listening, spawnedAt, listeningAt: Date.now(), problems: [],
     async stop() {
       proc.kill('SIGTERM');
       await waitExit(proc, 5000);
@@ -352,8 +362,10 @@ export interface TrafficOptions {
   measureMs: number;
   workers: number;
   textBytes: number;
-  /** each send carries a client_msg_id (UUIDv7) */
+  /** each send carries a client_msg_id (UUIDv7), as lib/client's do (default true) */
   clientIds?: boolean;
+  /** chat serve's receivers ack once per conversation per tick, as lib/client does (default true) */
+  acks?: boolean;
   /** how long stragglers may take after the senders stop (default 10 s) */
   drainMs?: number;
   localAddresses?: string[];
@@ -381,6 +393,8 @@ export interface TrafficResult {
   busCpuUsPerMsg?: number;
   /** the load generator's CPU (every worker process) over the same phase, per delivered message */
   generatorCpuUsPerMsg: number;
+  /** the server's (every node's) read and write system calls over the same phase, per delivered message */
+  syscallsPerMsg: { reads: number; writes: number };
   /** the measured phase's group commits, from chat serve's /metrics (when it has a metrics port) */
   batches?: BatchHist;
   rssKiB: number;
@@ -389,6 +403,11 @@ export interface TrafficResult {
   duplicated: number;
   reordered: number;
   unacked: number;
+  /**
+   * chat serve with acks: the (receiver, conversation) pairs checked at the end, and how many of
+   * them the last ack reply did not leave at the conversation's last seq
+   */
+  cursors: { checked: number; behind: number };
   errors: string[];
   drained: boolean;
 }
@@ -399,10 +418,14 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
   const receiverTarget: Target | undefined = second ? { kind: second.kind, host: '127.0.0.1', port: second.port } : undefined;
   const servers = second ? [server, second] : [server];
   const serverCpu = () => servers.reduce((sum, s) => sum + cpuSeconds(s.pid), 0);
+  const serverSyscalls = () => servers.reduce((sum, s) => {
+    const c = syscalls(s.pid);
+    return { reads: sum.reads + c.reads, writes: sum.writes + c.writes };
+  }, { reads: 0, writes: 0 });
   const workers = Array.from({ length: options.workers }, () => new Worker());
   try {
     workers.forEach((w, wi) => w.send({
-      cmd: 'setup', target, ...(receiverTarget ? { receiverTarget } : {}), textBytes: options.textBytes, clientIds: options.clientIds ?? false, localAddresses: options.localAddresses ?? [],
+      cmd: 'setup', target, ...(receiverTarget ? { receiverTarget } : {}), textBytes: options.textBytes, clientIds: options.clientIds ?? true, acks: options.acks ?? true, localAddresses: options.localAddresses ?? [],
       flows: layout.flows.filter((_, i) => layout.flowWorker[i] === wi),
       receivers: layout.receivers.filter((_, i) => layout.receiverWorker[i] === wi),
     }));
@@ -424,6 +447,7 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
       const batches0 = measured && server.metricsPort !== undefined ? await scrapeBatches(server.metricsPort) : undefined;
       const startedAt = Date.now();
       const cpu0 = serverCpu();
+      const sys0 = serverSyscalls();
       const db0 = dbPid !== undefined ? cpuSeconds(dbPid) : 0;
       const bus0 = busPid !== undefined ? cpuSeconds(busPid) : 0;
       const gen0 = generatorCpu();
@@ -431,22 +455,29 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
       for (const w of workers) w.send({ cmd: 'run', runId, durationMs, window: options.window, drainMs });
       const sent: Record<number, number> = {};
       const acked: Record<number, number> = {};
+      const last: Record<number, { conversation: string; seq: number }> = {};
       for (const w of workers) {
         const s = await w.next('stopped', durationMs + 30_000);
         Object.assign(sent, s.sent);
         Object.assign(acked, s.acked);
+        Object.assign(last, s.last);
         errors.push(...s.errors);
       }
       for (const w of workers) w.send({ cmd: 'collect', runId, expected: sent, timeoutMs: drainMs });
       const collected = [];
-      for (const w of workers) collected.push(await w.next('collected', 30_000));
+      for (const w of workers) {
+        const c = await w.next('collected', 30_000);
+        errors.push(...c.errors);
+        collected.push(c);
+      }
       const cpu1 = serverCpu();
+      const sys1 = serverSyscalls();
       const db1 = dbPid !== undefined ? cpuSeconds(dbPid) : 0;
       const bus1 = busPid !== undefined ? cpuSeconds(busPid) : 0;
       const gen1 = generatorCpu();
       const batches1 = measured && server.metricsPort !== undefined ? await scrapeBatches(server.metricsPort) : undefined;
       const batches = batches1 ? diffHist(batches1, batches0) : undefined;
-      return { startedAt, cpu: cpu1 - cpu0, dbCpu: db1 - db0, busCpu: bus1 - bus0, genCpu: gen1 - gen0, batches, sent, acked, collected };
+      return { startedAt, sys: { reads: sys1.reads - sys0.reads, writes: sys1.writes - sys0.writes }, cpu: cpu1 - cpu0, dbCpu: db1 - db0, busCpu: bus1 - bus0, genCpu: gen1 - gen0, batches, sent, acked, last, collected };
     };
     if (options.warmMs > 0) {
       options.progress?.(`warming up ${(options.warmMs / 1000).toFixed(0)} s`);
@@ -479,17 +510,31 @@ export async function traffic(server: Running, layout: Layout, options: TrafficO
       const index = Number(k);
       sentTotal += v;
       lost += v * (receiversOf.get(index) ?? 0) - (distinct[index] ?? 0);
-      if (server.kind === 'chat') unacked += v - (m.acked[index] ?? 0);
+      if (server.kind !== 'relay') unacked += v - (m.acked[index] ?? 0);
+    }
+    // Every receiver's delivered cursor must end where its senders' last acked send is.
+    const cursors = { checked: 0, behind: 0 };
+    if (server.kind === 'chat' && (options.acks ?? true)) {
+      const reported: Record<string, Record<string, number>> = Object.assign({}, ...m.collected.map((c) => c.cursors));
+      for (const r of layout.receivers) {
+        for (const index of r.from) {
+          if (!(m.sent[index]! > 0)) continue;
+          const end = m.last[index];
+          cursors.checked++;
+          if (!end || reported[r.account.name]?.[end.conversation] !== end.seq) cursors.behind++;
+        }
+      }
     }
     const seconds = Math.max(0.001, (last - m.startedAt) / 1000);
     return {
       deliveries, seconds, rate: deliveries / seconds, latency: percentiles(hist, maxUs),
       cpuUsPerMsg: deliveries ? (m.cpu * 1e6) / deliveries : 0, rssKiB: rss, sent: sentTotal,
       generatorCpuUsPerMsg: deliveries ? (m.genCpu * 1e6) / deliveries : 0,
+      syscallsPerMsg: { reads: deliveries ? m.sys.reads / deliveries : 0, writes: deliveries ? m.sys.writes / deliveries : 0 },
       ...(dbPid !== undefined ? { dbCpuUsPerMsg: deliveries ? (m.dbCpu * 1e6) / deliveries : 0 } : {}),
       ...(busPid !== undefined ? { busCpuUsPerMsg: deliveries ? (m.busCpu * 1e6) / deliveries : 0 } : {}),
       ...(m.batches ? { batches: m.batches } : {}),
-      lost, duplicated, reordered, unacked, errors: errors.slice(0, 10), drained: m.collected.every((c) => c.drained),
+      lost, duplicated, reordered, unacked, cursors, errors: errors.slice(0, 10), drained: m.collected.every((c) => c.drained),
     };
   } finally {
     for (const w of workers) w.send({ cmd: 'close' });

@@ -1,6 +1,7 @@
 // Messages between the bench runner and its load-generator workers (child_process IPC).
 
-export type TargetKind = 'chat' | 'relay';
+/** chat: `chat serve`; relay: the naive relay (bench/relay.ts); persist: the bare persisting relay (bench/persist-relay.ts) */
+export type TargetKind = 'chat' | 'relay' | 'persist';
 
 export interface Target {
   kind: TargetKind;
@@ -35,7 +36,7 @@ export interface ReceiverSpec {
 
 export type ToWorker =
   /** receiverTarget: where the receivers connect (a cluster's other node); the senders use target */
-  | { cmd: 'setup'; target: Target; receiverTarget?: Target; flows: FlowSpec[]; receivers: ReceiverSpec[]; localAddresses: string[]; textBytes: number; clientIds: boolean }
+  | { cmd: 'setup'; target: Target; receiverTarget?: Target; flows: FlowSpec[]; receivers: ReceiverSpec[]; localAddresses: string[]; textBytes: number; clientIds: boolean; acks: boolean }
   | { cmd: 'reset'; runId: number }
   | { cmd: 'run'; runId: number; durationMs: number; window: number; drainMs: number }
   | { cmd: 'collect'; runId: number; expected: Record<number, number>; timeoutMs: number }
@@ -58,8 +59,10 @@ export interface ReceiveStats {
 export type FromWorker =
   | { ev: 'ready'; connected: number; failed: number; error?: string }
   | { ev: 'reset'; runId: number }
-  | { ev: 'stopped'; runId: number; sent: Record<number, number>; acked: Record<number, number>; errors: string[] }
-  | { ev: 'collected'; runId: number; stats: ReceiveStats; drained: boolean }
+  /** last: per sender index, its conversation and the seq of its last acked send (chat only) */
+  | { ev: 'stopped'; runId: number; sent: Record<number, number>; acked: Record<number, number>; last: Record<number, { conversation: string; seq: number }>; errors: string[] }
+  /** cursors: per receiver name, per conversation, the delivered cursor its last ack reply answered */
+  | { ev: 'collected'; runId: number; stats: ReceiveStats; drained: boolean; cursors: Record<string, Record<string, number>>; errors: string[] }
   | { ev: 'connected'; ok: number; failed: number; firstAt: number; lastAt: number; errors: string[] }
   | { ev: 'closed' }
   | { ev: 'fatal'; error: string };

@@ -12,13 +12,14 @@ import { isConnectionError, isDuplicateKey, isLockConflict, toStoreError } from 
 import { migrate } from './mysql-migrate.ts';
 import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
-import type {
-  AppendResult, ConversationRow, FriendAdded, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
-  ResumedToken, StoredMessage, UserRow,
+import {
+  moveOne, type AppendResult, type BatchResult, type ConversationRow, type CursorMove, type FriendAdded, type GroupRow,
+  type GroupSummary, type MoveResult, type NewMessage, type Relation, type Role, type Store, type ResumedToken,
+  type StoredMessage, type UserRow,
 } from './store.ts';
 import {
-  afterLeave, checkCursorMove, checkFriendAccept, checkGroup, checkJoin, checkLeave, clientIdKey, friendAddAction, groupSenders,
-  planAppend, readCursorMoves, relationOf, type FriendState, type LeaveOutcome, type PriorMessage,
+  afterLeave, checkFriendAccept, checkGroup, checkJoin, checkLeave, clientIdKey, friendAddAction, groupCursorMoves, groupSenders,
+  planAppend, planCursorMoves, readCursorMoves, relationOf, type FriendState, type LeaveOutcome, type PriorMessage,
 } from './rules.ts';
 import {
   INSERT_MESSAGES, MESSAGE_ROW, MYSQL, directConversationKey, friendStateParams, sqlFor, toConversation, toFriendState,
@@ -345,7 +346,22 @@ export class MysqlStore implements Store {
    * it carries a client_msg_id or not.
    */
   async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
-    if (batch.length === 0) return [];
+    return batch.length === 0 ? [] : this.storeMessages(batch);
+  }
+
+  /**
+   * The messages' transaction first, then the cursor moves in one read and one autocommit
+   * UPDATE: two round trips per batch however many acks it carries. The moves run after the
+   * messages commit so they see the new seqs, and outside that transaction so their member-row
+   * locks never join the conversation locks (no lock-order cycle with another node's batch).
+   */
+  async appendBatch(messages: NewMessage[], moves: CursorMove[]): Promise<BatchResult> {
+    const appended = messages.length === 0 ? [] : await this.storeMessages(messages);
+    const moved = moves.length === 0 ? [] : await this.moveCursors(moves);
+    return { messages: appended, moves: moved };
+  }
+
+  private async storeMessages(batch: NewMessage[]): Promise<AppendResult[]> {
     let lost: AppendAttempt | null = null;
     let connectionRetries = 0;
     let lockRetries = 0;
@@ -467,11 +483,11 @@ export class MysqlStore implements Store {
   }
 
   moveDelivered(conversationId: number, userId: number, seq: number): Promise<number> {
-    return this.moveCursor('delivered_seq', conversationId, userId, seq);
+    return moveOne(this, { conversationId, userId, kind: 'delivered', seq });
   }
 
   moveRead(conversationId: number, userId: number, seq: number): Promise<number> {
-    return this.moveCursor('read_seq', conversationId, userId, seq);
+    return moveOne(this, { conversationId, userId, kind: 'read', seq });
   }
 
   readersOf(conversationId: number, seq: number, exceptId: number): Promise<{ name: string; read: boolean }[]> {
@@ -488,16 +504,43 @@ export class MysqlStore implements Store {
     });
   }
 
-  /** Idempotent (GREATEST), so it is retried after a lost connection. last_seq only grows, so a passed check stays true. */
-  private moveCursor(column: 'delivered_seq' | 'read_seq', conversationId: number, userId: number, seq: number): Promise<number> {
-    return this.pool.run('idempotent', async (conn) => {
-      checkCursorMove((await first<{ lastSeq: number }>(conn, SQL.member, [conversationId, userId]))?.lastSeq, seq);
-      // LAST_INSERT_ID(expr) hands back the cursor's value after the update in the same reply.
-      const moved = await run(conn,
-        `UPDATE members SET ${column} = LAST_INSERT_ID(GREATEST(${column}, ?)) WHERE conversation_id = ? AND user_id = ?`,
-        [seq, conversationId, userId]);
-      if (moved.affectedRows === 0) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
-      return moved.insertId;
-    });
+  /**
+   * Idempotent (GREATEST), so it is retried after a lost connection. last_seq only grows, so a
+   * passed check stays true. Another node may move the same cursor between the read and the
+   * UPDATE; GREATEST keeps the higher, and the answer is then a value the cursor has passed.
+   */
+  private async moveCursors(moves: CursorMove[]): Promise<MoveResult[]> {
+    try {
+      return await this.pool.run('idempotent', async (conn) => {
+        const cursorSlots = groupCursorMoves(moves);
+        const { slots } = cursorSlots;
+        const keys: Param[] = [];
+        for (const s of slots) keys.push(s.conversationId, s.userId);
+        const rows = await allText<{ c: number; u: number; lastSeq: number; d: number; r: number }>(conn, `
+          SELECT m.conversation_id AS c, m.user_id AS u, c.last_seq AS lastSeq, m.delivered_seq AS d, m.read_seq AS r
+          FROM members m JOIN conversations c ON c.id = m.conversation_id
+          WHERE ${repeat('(m.conversation_id = ? AND m.user_id = ?)', slots.length, ' OR ')}`, keys);
+        const found = new Map(rows.map((r) => [`${r.c}:${r.u}`, r]));
+        for (const s of slots) {
+          const row = found.get(`${s.conversationId}:${s.userId}`);
+          if (row === undefined) continue;
+          s.lastSeq = row.lastSeq;
+          s.delivered = row.d;
+          s.read = row.r;
+        }
+        const plan = planCursorMoves(moves, cursorSlots);
+        if (plan.writes.length > 0) {
+          const values: Param[] = [];
+          for (const w of plan.writes) values.push(w.conversationId, w.userId, w.delivered, w.read);
+          await runText(conn, `UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS d, ? AS r', plan.writes.length, ' UNION ALL ')}) v
+            ON m.conversation_id = v.c AND m.user_id = v.u
+            SET m.delivered_seq = GREATEST(m.delivered_seq, v.d), m.read_seq = GREATEST(m.read_seq, v.r)`, values);
+        }
+        return plan.results;
+      });
+    } catch (err) {
+      const error = toStoreError(err);
+      return moves.map(() => ({ ok: false, error }));
+    }
   }
 }

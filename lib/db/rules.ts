@@ -4,7 +4,7 @@
 // database (test/unit/db/rules.test.ts), and test/contract/store.contract.ts checks that both
 // stores apply them the same way.
 import { ChatError } from '../protocol/errors.ts';
-import type { AppendResult, NewMessage, Relation, Role } from './store.ts';
+import type { AppendResult, CursorMove, MoveResult, NewMessage, Relation, Role } from './store.ts';
 
 /** What a store reads about two users (`me`, `other`) before any friend decision. */
 export interface FriendState {
@@ -70,11 +70,95 @@ export function afterLeave(role: Role, successorId: number | null): LeaveOutcome
 
 /**
  * ack and read: `lastSeq` is the conversation's last seq if the user is a member, else
- * undefined. A cursor never passes the last message; it only moves forward (the stores' SQL).
+ * undefined. A cursor never passes the last message; it only moves forward (planCursorMoves).
  */
 export function checkCursorMove(lastSeq: number | undefined, seq: number): void {
   if (lastSeq === undefined) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
   if (seq > lastSeq) throw new ChatError('CHAT_ERR_BAD_CURSOR');
+}
+
+/** One (conversation, user) that a batch's cursor moves touch, and what the store read about it. */
+export interface CursorSlot {
+  conversationId: number;
+  userId: number;
+  /** filled by the store: the conversation's last seq if the user is a member, else undefined */
+  lastSeq: number | undefined;
+  /** filled by the store: the cursors as stored */
+  delivered: number;
+  read: number;
+}
+
+export interface CursorSlots {
+  slots: CursorSlot[];
+  /** per move, the index of its slot */
+  slotOf: number[];
+}
+
+/** Names what the store must read for a batch of moves: one slot per (conversation, user). */
+export function groupCursorMoves(moves: readonly CursorMove[]): CursorSlots {
+  const slots: CursorSlot[] = [];
+  const slotOf: number[] = new Array(moves.length);
+  const index = new Map<string, number>();
+  for (let i = 0; i < moves.length; i++) {
+    const m = moves[i]!;
+    const key = `${m.conversationId}:${m.userId}`;
+    let at = index.get(key);
+    if (at === undefined) {
+      at = slots.length;
+      index.set(key, at);
+      slots.push({ conversationId: m.conversationId, userId: m.userId, lastSeq: undefined, delivered: 0, read: 0 });
+    }
+    slotOf[i] = at;
+  }
+  return { slots, slotOf };
+}
+
+/** A (conversation, user) whose cursors a batch moves, with both cursors' values after it. */
+export interface CursorWrite {
+  conversationId: number;
+  userId: number;
+  delivered: number;
+  read: number;
+}
+
+export interface CursorPlan {
+  /** per move, in order */
+  results: MoveResult[];
+  /** only the slots where a cursor moves forward */
+  writes: CursorWrite[];
+}
+
+/**
+ * Decides a batch of ack and read moves, after the store filled the slots: each move is checked
+ * (checkCursorMove); the valid moves of one (conversation, user, kind) fold into the highest seq,
+ * which moves the cursor only if it is above the stored value. Every valid move answers the
+ * cursor's value after the batch, so a lower ack behind a higher one answers the higher.
+ */
+export function planCursorMoves(moves: readonly CursorMove[], { slots, slotOf }: CursorSlots): CursorPlan {
+  const results: MoveResult[] = new Array(moves.length);
+  const after = slots.map((s) => ({ delivered: s.delivered, read: s.read }));
+  for (let i = 0; i < moves.length; i++) {
+    const m = moves[i]!;
+    const at = slotOf[i]!;
+    try {
+      checkCursorMove(slots[at]!.lastSeq, m.seq);
+    } catch (error) {
+      results[i] = { ok: false, error: error as Error };
+      continue;
+    }
+    const cursors = after[at]!;
+    if (m.seq > cursors[m.kind]) cursors[m.kind] = m.seq;
+  }
+  for (let i = 0; i < moves.length; i++) {
+    if (results[i] === undefined) results[i] = { ok: true, seq: after[slotOf[i]!]![moves[i]!.kind] };
+  }
+  const writes: CursorWrite[] = [];
+  for (let at = 0; at < slots.length; at++) {
+    const s = slots[at]!;
+    const { delivered, read } = after[at]!;
+    if (delivered > s.delivered || read > s.read) writes.push({ conversationId: s.conversationId, userId: s.userId, delivered, read });
+  }
+  return { results, writes };
 }
 
 // ---- appendMessages ----

@@ -5,14 +5,14 @@ import Database from 'better-sqlite3';
 import { ChatError } from '../protocol/errors.ts';
 import type { NotifyLevel } from '../protocol/messages.ts';
 import {
-  afterLeave, checkCursorMove, checkFriendAccept, checkGroup, checkJoin, checkLeave, friendAddAction, groupSenders, planAppend,
-  readCursorMoves, type AppendPlan, type LeaveOutcome, type PriorMessage, type SenderSlot,
+  afterLeave, checkFriendAccept, checkGroup, checkJoin, checkLeave, friendAddAction, groupCursorMoves, groupSenders, planAppend,
+  planCursorMoves, readCursorMoves, type AppendPlan, type CursorSlot, type LeaveOutcome, type PriorMessage, type SenderSlot,
 } from './rules.ts';
 import {
   INSERT_MESSAGES, MESSAGE_ROW, SQLITE, directConversationKey, friendStateParams, sqlFor, toFriendState,
   type ConversationRecord, type FriendStateRecord,
 } from './shared-sql.ts';
-import type { AppendResult, FriendAdded, GroupRow, GroupSummary, NewMessage, Role, StoredMessage, UserRow } from './store.ts';
+import type { AppendResult, BatchResult, CursorMove, FriendAdded, GroupRow, GroupSummary, NewMessage, Role, StoredMessage, UserRow } from './store.ts';
 
 type Db = Database.Database;
 
@@ -55,13 +55,6 @@ export function prepareStatements(db: Db) {
     readersOf: p<[number, number, number], { name: string; read: number }>(SQL.readersOf),
     setNotifyLevel: p<[NotifyLevel, number, number]>(SQL.setNotifyLevel),
     memberIds: p<[number], number>(SQL.memberIds).pluck(),
-    // RETURNING hands back the cursor's value after the update (MySQL: LAST_INSERT_ID(expr)).
-    moveDelivered: p<[number, number, number], { seq: number }>(`
-      UPDATE members SET delivered_seq = MAX(delivered_seq, ?) WHERE conversation_id = ? AND user_id = ?
-      RETURNING delivered_seq AS seq`),
-    moveRead: p<[number, number, number], { seq: number }>(`
-      UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?
-      RETURNING read_seq AS seq`),
 
     insertGroup: p<[string, string, string, number, number, number], { id: number }>(SQL.insertGroup),
     groupByKey: p<[string], GroupRow>(SQL.groupByKey),
@@ -102,7 +95,7 @@ export function prepareTransactions(db: Db, q: Statements) {
 
 export type Transactions = ReturnType<typeof prepareTransactions>;
 
-function prepareAppend(db: Db, q: Statements): (batch: NewMessage[]) => AppendResult[] {
+function prepareAppend(db: Db, q: Statements): (batch: NewMessage[], moves: CursorMove[]) => BatchResult {
   // Validation happens before any write, so a failed item leaves nothing behind and needs no
   // savepoint; an unexpected SQLite error escapes and rolls back the whole batch.
   //
@@ -177,13 +170,41 @@ function prepareAppend(db: Db, q: Statements): (batch: NewMessage[]) => AppendRe
       }
     }
   };
-  return immediate(db, (batch: NewMessage[]): AppendResult[] => {
-    const senders = groupSenders(batch);
-    const plan = planAppend(batch, senders, readPriors(batch), readSlots(senders.slots));
-    insertRows(plan.rows);
-    for (const [conv, seq] of plan.lastSeqs) setLastSeq.run(seq, conv);
-    for (const move of readCursorMoves(senders.slots)) moveOwnRead.run(move.seq, move.conversationId, move.senderId);
-    return plan.results;
+  // ack and read: one read and at most one write per (conversation, user) of the batch, however
+  // many moves it had. MAX() as well, though nothing else writes inside this transaction.
+  const cursorState = db.prepare<[number, number], { lastSeq: number; delivered: number; read: number }>(`
+    SELECT c.last_seq AS lastSeq, m.delivered_seq AS delivered, m.read_seq AS read
+    FROM members m JOIN conversations c ON c.id = m.conversation_id
+    WHERE m.conversation_id = ? AND m.user_id = ?`);
+  const setCursors = db.prepare<[number, number, number, number]>(
+    'UPDATE members SET delivered_seq = MAX(delivered_seq, ?), read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?');
+  const readCursorSlots = (slots: CursorSlot[]): void => {
+    for (const slot of slots) {
+      const row = cursorState.get(slot.conversationId, slot.userId);
+      if (row === undefined) continue;
+      slot.lastSeq = row.lastSeq;
+      slot.delivered = row.delivered;
+      slot.read = row.read;
+    }
+  };
+  const noMessages: AppendResult[] = [];
+  return immediate(db, (batch: NewMessage[], moves: CursorMove[]): BatchResult => {
+    let messages = noMessages;
+    if (batch.length > 0) {
+      const senders = groupSenders(batch);
+      const plan = planAppend(batch, senders, readPriors(batch), readSlots(senders.slots));
+      insertRows(plan.rows);
+      for (const [conv, seq] of plan.lastSeqs) setLastSeq.run(seq, conv);
+      for (const move of readCursorMoves(senders.slots)) moveOwnRead.run(move.seq, move.conversationId, move.senderId);
+      messages = plan.results;
+    }
+    if (moves.length === 0) return { messages, moves: [] };
+    // After the messages, so an ack of a seq this batch assigned is valid.
+    const cursorSlots = groupCursorMoves(moves);
+    readCursorSlots(cursorSlots.slots);
+    const plan = planCursorMoves(moves, cursorSlots);
+    for (const w of plan.writes) setCursors.run(w.delivered, w.read, w.conversationId, w.userId);
+    return { messages, moves: plan.results };
   });
 }
 
@@ -254,10 +275,5 @@ function prepareGroupTransactions(db: Db, q: Statements) {
     }
     return outcome;
   });
-
-  const move = immediate(db, (which: 'moveDelivered' | 'moveRead', conv: number, user: number, seq: number): number => {
-    checkCursorMove(q.member.get(conv, user)?.lastSeq, seq);
-    return q[which].get(seq, conv, user)!.seq;
-  });
-  return { createGroup, join, leave, move };
+  return { createGroup, join, leave };
 }

@@ -11,9 +11,9 @@ import { relationOf, type LeaveOutcome } from './rules.ts';
 import { SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState } from './shared-sql.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, type CheckpointErrorReport } from './sqlite-checkpointer.ts';
 import { isUniqueViolation, prepareStatements, prepareTransactions, type Statements, type Transactions } from './sqlite-statements.ts';
-import type {
-  AppendResult, ConversationRow, FriendAdded, GroupRow, GroupSummary, NewMessage, Relation, Role, Store,
-  ResumedToken, StoredMessage, UserRow,
+import {
+  moveOne, type AppendResult, type BatchResult, type ConversationRow, type CursorMove, type FriendAdded, type GroupRow,
+  type GroupSummary, type NewMessage, type Relation, type Role, type Store, type ResumedToken, type StoredMessage, type UserRow,
 } from './store.ts';
 
 type Db = Database.Database;
@@ -344,17 +344,21 @@ export class SqliteStore implements Store {
   }
 
   async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
-    if (batch.length === 0) return [];
+    return (await this.appendBatch(batch, [])).messages;
+  }
+
+  async appendBatch(messages: NewMessage[], moves: CursorMove[]): Promise<BatchResult> {
+    if (messages.length === 0 && moves.length === 0) return { messages: [], moves: [] };
     if (this.checkpointPath !== null && this.checkpointer === null) {
       this.checkpointer = Checkpointer.start(this.checkpointPath, this.options.onCheckpointError);
       this.checkpointPath = null;
       if (this.checkpointer) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     }
     try {
-      return this.tx.append(batch);
+      return this.tx.append(messages, moves);
     } catch (err) {
       const error = storeError(err);
-      return batch.map(() => ({ ok: false, error }));
+      return { messages: messages.map(() => ({ ok: false, error })), moves: moves.map(() => ({ ok: false, error })) };
     }
   }
 
@@ -367,11 +371,11 @@ export class SqliteStore implements Store {
   }
 
   moveDelivered(conversationId: number, userId: number, seq: number): Promise<number> {
-    return this.call(() => this.tx.move('moveDelivered', conversationId, userId, seq));
+    return moveOne(this, { conversationId, userId, kind: 'delivered', seq });
   }
 
   moveRead(conversationId: number, userId: number, seq: number): Promise<number> {
-    return this.call(() => this.tx.move('moveRead', conversationId, userId, seq));
+    return moveOne(this, { conversationId, userId, kind: 'read', seq });
   }
 
   readersOf(conversationId: number, seq: number, exceptId: number): Promise<{ name: string; read: boolean }[]> {

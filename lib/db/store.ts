@@ -48,6 +48,26 @@ export type AppendResult =
   | { ok: true; seq: number; ts: number; duplicate: boolean }
   | { ok: false; error: Error };
 
+export type CursorKind = 'delivered' | 'read';
+
+/** An `ack` (delivered) or `read`: move the user's cursor in the conversation forward to seq. */
+export interface CursorMove {
+  conversationId: number;
+  userId: number;
+  kind: CursorKind;
+  seq: number;
+}
+
+/** ok: the cursor's value after the batch (never below seq). */
+export type MoveResult = { ok: true; seq: number } | { ok: false; error: Error };
+
+export interface BatchResult {
+  /** per message, in order */
+  messages: AppendResult[];
+  /** per cursor move, in order */
+  moves: MoveResult[];
+}
+
 export interface StoredMessage {
   conversationId: number;
   seq: number;
@@ -156,6 +176,15 @@ export interface Store {
    * Sending moves the sender's read cursor to the new seq.
    */
   appendMessages(batch: NewMessage[]): Promise<AppendResult[]>;
+  /**
+   * One group commit: the messages as appendMessages stores them, then the cursor moves, which
+   * see those messages (an ack of a seq this batch assigns is valid). Several moves of one
+   * (conversation, user, kind) fold into the highest; a cursor never moves back. A move past the
+   * conversation's last seq fails with CHAT_ERR_BAD_CURSOR, one by a non-member with
+   * CHAT_ERR_NO_SUCH_CONVERSATION; the other items go on. SQLite: one transaction for all of it.
+   * MySQL: the messages' transaction, then one read and one multi-row UPDATE for the moves.
+   */
+  appendBatch(messages: NewMessage[], moves: CursorMove[]): Promise<BatchResult>;
   /** Ascending, seq > after, at most limit. */
   messagesAfter(conversationId: number, after: number, limit: number): Promise<StoredMessage[]>;
   /** Ascending, the last `limit` messages with seq < before. */
@@ -167,4 +196,11 @@ export interface Store {
   readersOf(conversationId: number, seq: number, exceptId: number): Promise<{ name: string; read: boolean }[]>;
   /** Sets the member's notification level. Throws CHAT_ERR_NO_SUCH_CONVERSATION if not a member. */
   setNotifyLevel(conversationId: number, userId: number, level: NotifyLevel): Promise<void>;
+}
+
+/** moveDelivered and moveRead for a store that has appendBatch: a batch of one move. */
+export async function moveOne(store: Pick<Store, 'appendBatch'>, move: CursorMove): Promise<number> {
+  const [result] = (await store.appendBatch([], [move])).moves;
+  if (!result!.ok) throw result!.error;
+  return result!.seq;
 }

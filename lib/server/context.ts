@@ -1,6 +1,6 @@
 import type { Bus } from '../bus/bus.ts';
 import type { ServerConfig } from '../config.ts';
-import type { NewMessage, Store } from '../db/store.ts';
+import type { CursorMove, NewMessage, Store } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestOf, RequestType, Results } from '../protocol/messages.ts';
 import type { SessionUser } from './connection.ts';
@@ -13,6 +13,8 @@ export interface Stored {
   duplicate: boolean;
 }
 export type AppendDone = (error: Error | null, stored: Stored | null) => void;
+/** `seq`: the cursor's value once the move committed */
+export type MoveDone = (error: Error | null, seq: number | null) => void;
 
 /** The connection's session (ServerSession in session.ts): who is signed in, and the transitions. */
 export interface SessionHandle {
@@ -49,6 +51,8 @@ export interface HandlerContext {
   signals: { typing: TypingGate; receipts: ReceiptThrottle };
   /** Queues a message for the next group commit; `done` is called once it is stored (or not). */
   append(message: NewMessage, done: AppendDone): void;
+  /** Queues an ack or read for the same group commit; `done` is called once it is stored (or not). */
+  moveCursor(move: CursorMove, done: MoveDone): void;
 }
 
 /**

@@ -1,10 +1,17 @@
-import type { AppendResult, NewMessage, Store } from '../db/store.ts';
+import type { BatchResult, CursorMove, MoveResult, NewMessage, Store } from '../db/store.ts';
 import { ChatError, isErrorCode } from '../protocol/errors.ts';
-import type { AppendDone, Stored } from './context.ts';
+import type { AppendDone, MoveDone, Stored } from './context.ts';
 
 interface Pending {
   message: NewMessage;
   done: AppendDone;
+}
+
+interface PendingMove {
+  move: CursorMove;
+  done: MoveDone;
+  /** how many messages had been queued before it: it joins no batch before theirs */
+  after: number;
 }
 
 const MAX_BATCH = 1000;
@@ -30,12 +37,17 @@ export interface MessageWriterHooks {
 }
 
 /**
- * Group commit: every message queued within one tick goes to the store as one batch (one
- * transaction), and each sender is told once its batch commits. One batch is in flight at
- * a time; what arrives meanwhile forms the next one.
+ * Group commit: every message and cursor move (ack, read) queued within one tick goes to the
+ * store as one batch (one transaction), and each caller is told once its batch commits. One
+ * batch is in flight at a time; what arrives meanwhile forms the next one. A move never commits
+ * before a message queued ahead of it, so an ack pipelined behind its send sees the seq.
  */
 export class MessageWriter {
   private queue: Pending[] = [];
+  private moveQueue: PendingMove[] = [];
+  /** messages ever queued, and ever taken into a batch */
+  private queued = 0;
+  private taken = 0;
   private scheduled = false;
   private inFlight: Promise<void> | null = null;
   /** sizes of recent batches, for logs and benchmarks */
@@ -50,6 +62,13 @@ export class MessageWriter {
   /** Queues a message; `done` runs once its batch has committed or failed. */
   enqueue(message: NewMessage, done: AppendDone): void {
     this.queue.push({ message, done });
+    this.queued++;
+    this.schedule();
+  }
+
+  /** Queues a cursor move; `done` runs once its batch has committed or failed. */
+  enqueueMove(move: CursorMove, done: MoveDone): void {
+    this.moveQueue.push({ move, done, after: this.queued });
     this.schedule();
   }
 
@@ -68,7 +87,7 @@ export class MessageWriter {
       // because a rejection nobody handles ends the process.
       const next = () => {
         this.inFlight = null;
-        if (this.queue.length > 0) this.schedule();
+        if (this.queue.length > 0 || this.moveQueue.length > 0) this.schedule();
       };
       this.inFlight = this.commit().then(next, (err) => {
         this.report(err, 'internal', 0);
@@ -86,20 +105,28 @@ export class MessageWriter {
   private async commit(): Promise<void> {
     const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
     this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
+    this.taken += batch.length;
+    const moves = this.takeMoves();
     let next = 0;
+    let nextMove = 0;
     let reason: BatchErrorReason = 'store'; // until the store has answered
     try {
       const messages = new Array<NewMessage>(batch.length);
       for (let i = 0; i < batch.length; i++) messages[i] = batch[i]!.message;
-      const results: AppendResult[] = await this.store.appendMessages(messages);
+      const cursorMoves = new Array<CursorMove>(moves.length);
+      for (let i = 0; i < moves.length; i++) cursorMoves[i] = moves[i]!.move;
+      const result: BatchResult = await this.store.appendBatch(messages, cursorMoves);
       reason = 'internal';
-      if (!Array.isArray(results) || results.length !== batch.length) {
+      const results = result?.messages;
+      const moved = result?.moves;
+      if (!Array.isArray(results) || results.length !== batch.length || !Array.isArray(moved) || moved.length !== moves.length) {
         // With one result missing, none can be trusted to belong to its message.
-        throw new Error(`store returned ${Array.isArray(results) ? results.length : typeof results} results for ${batch.length} messages`);
+        throw new Error(`store returned ${Array.isArray(results) ? results.length : typeof results} results for ${batch.length} messages`
+          + ` and ${Array.isArray(moved) ? moved.length : typeof moved} for ${moves.length} moves`);
       }
       this.batches++;
       this.messages += batch.length;
-      this.hooks.onBatch?.(batch.length);
+      if (batch.length > 0) this.hooks.onBatch?.(batch.length);
       let malformed = 0;
       for (; next < batch.length; next++) {
         const r = results[next];
@@ -110,16 +137,26 @@ export class MessageWriter {
           this.answer(batch[next]!, internalError(), null);
         }
       }
+      for (; nextMove < moves.length; nextMove++) {
+        const r: MoveResult | undefined = moved[nextMove];
+        if (r?.ok === true && typeof r.seq === 'number') this.answerMove(moves[nextMove]!, null, r.seq);
+        else if (r?.ok === false && r.error instanceof Error) this.answerMove(moves[nextMove]!, r.error, null);
+        else {
+          malformed++;
+          this.answerMove(moves[nextMove]!, internalError(), null);
+        }
+      }
       if (malformed > 0) this.report(new Error(`store returned ${malformed} malformed results`), 'internal', malformed);
       this.hooks.afterBatch?.();
     } catch (err) {
-      const failed = batch.length - next;
+      const failed = batch.length - next + moves.length - nextMove;
       this.report(err, reason, failed);
       if (failed === 0) return;
       // A store error with one of our codes (busy, unavailable) is the client's to see; any
       // other error was just reported, and the client gets CHAT_ERR_INTERNAL.
       const answer = reason === 'store' && isErrorCode((err as { code?: unknown } | null)?.code) ? (err as Error) : internalError();
       for (; next < batch.length; next++) this.answer(batch[next]!, answer, null);
+      for (; nextMove < moves.length; nextMove++) this.answerMove(moves[nextMove]!, answer, null);
       try {
         this.hooks.afterBatch?.(); // the error replies leave now, like the acks would have
       } catch (flushErr) {
@@ -128,10 +165,34 @@ export class MessageWriter {
     }
   }
 
+  /** The moves whose messages ahead of them are all in this batch or an earlier one, at most MAX_BATCH. */
+  private takeMoves(): PendingMove[] {
+    const q = this.moveQueue;
+    let n = 0;
+    while (n < q.length && n < MAX_BATCH && q[n]!.after <= this.taken) n++;
+    if (n === 0) return [];
+    if (n === q.length) {
+      this.moveQueue = [];
+      return q;
+    }
+    this.moveQueue = q.slice(n);
+    return q.slice(0, n);
+  }
+
   /** One caller's failing callback must not keep the rest of the batch from its answer. */
   private answer(p: Pending, error: Error | null, stored: Stored | null): void {
     try {
       p.done(error, stored);
+    } catch (err) {
+      try {
+        this.hooks.onCallbackError?.(err);
+      } catch {}
+    }
+  }
+
+  private answerMove(p: PendingMove, error: Error | null, seq: number | null): void {
+    try {
+      p.done(error, seq);
     } catch (err) {
       try {
         this.hooks.onCallbackError?.(err);
@@ -147,7 +208,7 @@ export class MessageWriter {
 
   /** Resolves when everything queued so far is committed. */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight || this.scheduled) {
+    while (this.queue.length > 0 || this.moveQueue.length > 0 || this.inFlight || this.scheduled) {
       await (this.inFlight ?? new Promise((r) => setImmediate(r)));
     }
   }

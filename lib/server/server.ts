@@ -196,6 +196,7 @@ export class ChatServer {
       config,
       log,
       append: (message, done) => this.writer.enqueue(message, done),
+      moveCursor: (move, done) => this.writer.enqueueMove(move, done),
     };
     const bucket = config.rateLimit > 0 ? new TokenBucket(config.rateLimit, config.rateBurst, performance.now()) : null;
     const queue = new RequestQueue(conn, ctx, handlers, log, config.maxQueuedRequests, bucket);

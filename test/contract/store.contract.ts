@@ -3,7 +3,7 @@
 // releases whatever else open() created (a temp file, a scratch database).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { NewMessage, Store, UserRow } from '../../lib/db/store.ts';
+import type { CursorMove, MoveResult, NewMessage, Store, UserRow } from '../../lib/db/store.ts';
 import { rejectsWith } from '../helpers/assert.ts';
 
 export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
@@ -568,6 +568,88 @@ export function storeContract(label: string, open: OpenStore): void {
     }
     const vb = await store.conversationOf(b.id, conv);
     assert.equal([vb?.delivered, vb?.read, vb?.unread], [5, 5, 0]);
+  });
+
+  // appendBatch: the acks and reads of one group commit.
+  const delivered = (conversationId: number, userId: number, seq: number): CursorMove => ({ conversationId, userId, kind: 'delivered', seq });
+  const readTo = (conversationId: number, userId: number, seq: number): CursorMove => ({ conversationId, userId, kind: 'read', seq });
+  const outcomes = (results: MoveResult[]) => results.map((r) => (r.ok ? r.seq : (r.error as { code?: string }).code));
+  const cursorsOf = async (userId: number, conv: number) => {
+    const v = await store.conversationOf(userId, conv);
+    return [v?.delivered, v?.read];
+  };
+
+  test('batched cursor moves never go backwards', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    await send(...range(1, 5).map((i) => msg(conv, a.id, `m${i}`)));
+    await store.moveDelivered(conv, b.id, 4);
+    await store.moveRead(conv, b.id, 3);
+    const { messages, moves } = await store.appendBatch([], [delivered(conv, b.id, 2), readTo(conv, b.id, 1), delivered(conv, b.id, 0)]);
+    assert.equal(messages, []);
+    assert.equal(outcomes(moves), [4, 3, 4]);
+    assert.equal(await cursorsOf(b.id, conv), [4, 3]);
+    // A later batch lower than an earlier one: still the stored value.
+    assert.equal(outcomes((await store.appendBatch([], [readTo(conv, b.id, 5)])).moves), [5]);
+    assert.equal(outcomes((await store.appendBatch([], [readTo(conv, b.id, 2), delivered(conv, b.id, 5)])).moves), [5, 5]);
+    assert.equal(await cursorsOf(b.id, conv), [5, 5]);
+  });
+
+  test('a batched move beyond the last seq is refused with BAD_CURSOR, an outsider with NO_SUCH_CONVERSATION; the rest go on', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const outsider = await user('Out');
+    const conv = await befriend(a.id, b.id);
+    await send(...range(1, 3).map((i) => msg(conv, a.id, `m${i}`)));
+    const { moves } = await store.appendBatch([], [
+      delivered(conv, b.id, 2), delivered(conv, b.id, 4), readTo(conv, b.id, 9), delivered(conv, outsider.id, 1),
+      readTo(987_654, b.id, 0), readTo(conv, b.id, 3),
+    ]);
+    assert.equal(outcomes(moves), [2, 'CHAT_ERR_BAD_CURSOR', 'CHAT_ERR_BAD_CURSOR', 'CHAT_ERR_NO_SUCH_CONVERSATION', 'CHAT_ERR_NO_SUCH_CONVERSATION', 3]);
+    assert.equal(await cursorsOf(b.id, conv), [2, 3]);
+    assert.is(await store.conversationOf(outsider.id, conv), null);
+    // The refused seq is the batch's own last seq plus one: it becomes valid once a message takes it.
+    const both = await store.appendBatch([msg(conv, a.id, 'm4')], [delivered(conv, b.id, 4), delivered(conv, b.id, 5)]);
+    assert.equal(both.messages.map((r) => r.ok && r.seq), [4]);
+    assert.equal(outcomes(both.moves), [4, 'CHAT_ERR_BAD_CURSOR']);
+    assert.equal(await cursorsOf(b.id, conv), [4, 3]);
+  });
+
+  test('many moves in one batch fold to the highest per conversation, user and kind', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const direct = await befriend(a.id, b.id);
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    await send(...range(1, 40).map((i) => msg(i % 2 === 0 ? direct : g.conversationId, a.id, `m${i}`)));
+    const targets = [
+      { conv: direct, userId: b.id, kind: 'delivered' as const, top: 20 },
+      { conv: direct, userId: b.id, kind: 'read' as const, top: 7 },
+      { conv: g.conversationId, userId: b.id, kind: 'delivered' as const, top: 13 },
+      { conv: g.conversationId, userId: c.id, kind: 'delivered' as const, top: 20 },
+      { conv: g.conversationId, userId: c.id, kind: 'read' as const, top: 19 },
+    ];
+    // Every seq from 1 to top for every target, interleaved, with each target's top in the middle.
+    const moves: CursorMove[] = [];
+    for (let seq = 1; seq <= 20; seq++) {
+      for (const t of targets) {
+        const at = seq === 10 ? t.top : seq === t.top ? 10 : seq;
+        if (at <= t.top) moves.push({ conversationId: t.conv, userId: t.userId, kind: t.kind, seq: at });
+      }
+    }
+    const { moves: results } = await store.appendBatch([], moves);
+    assert.is(results.length, moves.length);
+    for (const [i, r] of results.entries()) {
+      const t = targets.find((x) => x.conv === moves[i]!.conversationId && x.userId === moves[i]!.userId && x.kind === moves[i]!.kind)!;
+      assert.equal(r, { ok: true, seq: t.top }, `move ${i}`);
+    }
+    assert.equal(await cursorsOf(b.id, direct), [20, 7]);
+    assert.equal(await cursorsOf(b.id, g.conversationId), [13, 0]);
+    assert.equal(await cursorsOf(c.id, g.conversationId), [20, 19]);
+    assert.equal(await cursorsOf(a.id, direct), [0, 20], 'the sender: read moved by its sends, delivered untouched');
   });
 
   test('messagesAfter and messagesBefore page through history', async () => {

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { ChatClient } from '../../lib/client/client.ts';
 import { resolveServerConfig } from '../../lib/config.ts';
 import { LocalBus } from '../../lib/bus/local-bus.ts';
-import type { NewMessage } from '../../lib/db/store.ts';
+import type { CursorMove, NewMessage } from '../../lib/db/store.ts';
 import { SqliteStore } from '../../lib/db/sqlite-store.ts';
 import { ServerMetrics } from '../../lib/server/metrics.ts';
 import { ChatServer } from '../../lib/server/server.ts';
@@ -75,10 +75,13 @@ hot('a failed group commit answers its sends with CHAT_ERR_INTERNAL; the node lo
     metrics.batchSize.observe = observe;
 
     // The store returns one result too few: no result can be trusted to be its message's.
-    const append = store.appendMessages.bind(store);
-    store.appendMessages = async (batch: NewMessage[]) => (await append(batch)).slice(1);
+    const append = store.appendBatch.bind(store);
+    store.appendBatch = async (batch: NewMessage[], moves: CursorMove[]) => {
+      const r = await append(batch, moves);
+      return { messages: r.messages.slice(1), moves: r.moves };
+    };
     await rejectsWith(sender.request('send', { to: 'bob', text: 'z' }), 'CHAT_ERR_INTERNAL');
-    store.appendMessages = append;
+    store.appendBatch = append;
 
     const ok = await sender.request('send', { to: 'bob', text: 'after' });
     assert.ok(ok.seq > 0, 'the next send is stored');

@@ -1,7 +1,18 @@
-import type { Handler } from '../context.ts';
+import { Deferred, type Handler, type Reply } from '../context.ts';
+import type { Results } from '../../protocol/messages.ts';
 import { me, parseConversationId } from './common.ts';
 
+/**
+ * Joins the group commit like a send (MessageWriter): a client acks every conversation once per
+ * tick, so a write of its own per ack would cost as much as the messages. Answered after the
+ * commit; the queue is released at once, so later requests may be answered first.
+ */
 export const ack: Handler<'ack'> = async (ctx, body) => {
-  const delivered = await ctx.store.moveDelivered(parseConversationId(body.conversation), me(ctx).id, body.seq);
-  return { conversation: body.conversation, delivered };
+  const conversationId = parseConversationId(body.conversation);
+  const reply = new Deferred<Reply<Results['ack']>>();
+  ctx.moveCursor({ conversationId, userId: me(ctx).id, kind: 'delivered', seq: body.seq }, (err, seq) => {
+    if (err !== null) reply.reject(err);
+    else reply.resolve({ conversation: body.conversation, delivered: seq! });
+  });
+  return reply;
 };

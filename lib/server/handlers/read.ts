@@ -1,13 +1,19 @@
 import { receiptPush } from '../../protocol/frames.ts';
-import type { Handler, HandlerContext } from '../context.ts';
+import type { Results } from '../../protocol/messages.ts';
+import { Deferred, type Handler, type HandlerContext, type Reply } from '../context.ts';
 import { conversationId, me, parseConversationId, push } from './common.ts';
 
+/** Joins the group commit, as `ack` does (ack.ts); a 1:1 peer then gets a receipt. */
 export const read: Handler<'read'> = async (ctx, body) => {
   const user = me(ctx);
   const id = parseConversationId(body.conversation);
-  const read = await ctx.store.moveRead(id, user.id, body.seq);
-  ctx.signals.receipts.moved(id, user.id, read, (seq) => void sendReceipt(ctx, id, user, seq));
-  return { conversation: body.conversation, read };
+  const reply = new Deferred<Reply<Results['read']>>();
+  ctx.moveCursor({ conversationId: id, userId: user.id, kind: 'read', seq: body.seq }, (err, seq) => {
+    if (err !== null) return reply.reject(err);
+    reply.resolve({ conversation: body.conversation, read: seq! });
+    ctx.signals.receipts.moved(id, user.id, seq!, (at) => void sendReceipt(ctx, id, user, at));
+  });
+  return reply;
 };
 
 /** A 1:1 conversation's peer learns how far this user has read; groups ask with `receipts`. */

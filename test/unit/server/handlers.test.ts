@@ -92,6 +92,9 @@ function client(user: UserRow | null = null): Client {
         });
         stored.then((r) => done(null, r), (err: Error) => done(err, null));
       },
+      moveCursor: (move, done) => {
+        store.appendBatch([], [move]).then(({ moves: [r] }) => (r!.ok ? done(null, r!.seq) : done(r!.error, null)), (err: Error) => done(err, null));
+      },
     },
   };
   return c;

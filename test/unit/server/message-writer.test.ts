@@ -2,7 +2,7 @@
 // can be held open, so a test decides when a batch commits.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { AppendResult, NewMessage, Store } from '../../../lib/db/store.ts';
+import type { AppendResult, BatchResult, CursorMove, MoveResult, NewMessage, Store } from '../../../lib/db/store.ts';
 import { ChatError } from '../../../lib/protocol/errors.ts';
 import { MessageWriter, type MessageWriterHooks } from '../../../lib/server/message-writer.ts';
 
@@ -37,6 +37,16 @@ class FakeStore {
       this.calls.push({ batch: [...batch], commit, fail });
       if (!this.hold) commit();
     });
+  }
+
+  /** what appendBatch got, per batch */
+  moveCalls: CursorMove[][] = [];
+
+  /** The writer's call: the messages through appendMessages (which tests replace), the moves each at its seq. */
+  appendBatch(messages: NewMessage[], moves: CursorMove[]): Promise<BatchResult> {
+    this.moveCalls.push([...moves]);
+    const appended = messages.length === 0 ? Promise.resolve([]) : this.appendMessages(messages);
+    return appended.then((r) => ({ messages: r, moves: moves.map((m): MoveResult => ({ ok: true, seq: m.seq })) }));
   }
 
   get sizes(): number[] {
@@ -106,6 +116,51 @@ batching('a large burst is split into batches of at most 1000, keeping order', a
   assert.equal(fake.calls.flatMap((c) => texts(c.batch)), Array.from({ length: 2500 }, (_, i) => String(i)));
   assert.equal(results.map((r) => r.seq), Array.from({ length: 2500 }, (_, i) => i + 1));
   assert.is(fake.maxInFlight, 1);
+});
+
+const ackMove = (seq: number): CursorMove => ({ conversationId: 1, userId: 9, kind: 'delivered', seq });
+const moveTo = (writer: MessageWriter, move: CursorMove) =>
+  new Promise<number>((resolve, reject) => writer.enqueueMove(move, (err, seq) => (err ? reject(err) : resolve(seq!))));
+
+batching('cursor moves of one tick ride the same batch as its messages, and are answered after it commits', async () => {
+  const { fake, writer } = setup();
+  fake.hold = true;
+  let answered = 0;
+  const moves = [moveTo(writer, ackMove(1)), moveTo(writer, ackMove(2))].map((p) => p.then((seq) => (answered++, seq)));
+  const sent = writer.append(msg('a'));
+  await tick();
+  assert.equal(fake.sizes, [1]);
+  assert.equal(fake.moveCalls, [[ackMove(1), ackMove(2)]]);
+  assert.is(answered, 0, 'no answer before the commit');
+  fake.calls[0]!.commit();
+  assert.equal(await Promise.all(moves), [1, 2]);
+  assert.is((await sent).seq, 1);
+  assert.is(writer.batches, 1);
+});
+
+batching('a move never commits before a message queued ahead of it, even across a split batch', async () => {
+  const { fake, writer } = setup();
+  const sends = Array.from({ length: 1500 }, (_, i) => writer.append(msg(String(i))));
+  const early = moveTo(writer, ackMove(1));
+  sends.push(writer.append(msg('last')));
+  const late = moveTo(writer, ackMove(2));
+  await Promise.all([...sends, early, late]);
+  assert.equal(fake.sizes, [1000, 501]);
+  assert.equal(fake.moveCalls, [[], [ackMove(1), ackMove(2)]]);
+});
+
+batching('a moves-only batch commits, and a failed move fails only its caller', async () => {
+  const { fake, writer } = setup();
+  const original = fake.appendBatch.bind(fake);
+  fake.appendBatch = async (messages, moves) => {
+    const r = await original(messages, moves);
+    return { messages: r.messages, moves: r.moves.map((m, i) => (i === 1 ? { ok: false, error: new ChatError('CHAT_ERR_BAD_CURSOR') } : m)) };
+  };
+  const [a, b] = await Promise.all([moveTo(writer, ackMove(3)), moveTo(writer, ackMove(9))].map(settled));
+  assert.is(a!.value, 3);
+  assert.is((b!.error as ChatError).code, 'CHAT_ERR_BAD_CURSOR');
+  assert.equal(fake.sizes, [], 'no message batch');
+  fake.appendBatch = original;
 });
 
 // ---------------------------------------------------------------------------------------------
