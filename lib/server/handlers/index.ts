@@ -1,6 +1,8 @@
 import type { HandlerTable } from '../context.ts';
 import { ack } from './ack.ts';
 import { conversations } from './conversations.ts';
+import { deleteMessage } from './delete.ts';
+import { edit } from './edit.ts';
 import { friendAccept } from './friend-accept.ts';
 import { friendAdd } from './friend-add.ts';
 import { friendDecline } from './friend-decline.ts';
@@ -16,6 +18,7 @@ import { history } from './history.ts';
 import { login } from './login.ts';
 import { logout } from './logout.ts';
 import { ping } from './ping.ts';
+import { react } from './react.ts';
 import { read } from './read.ts';
 import { register } from './register.ts';
 import { send } from './send.ts';
@@ -40,6 +43,9 @@ export const handlers: HandlerTable = {
   group_leave: groupLeave,
   group_members: groupMembers,
   send,
+  edit,
+  delete: deleteMessage,
+  react,
   history,
   sync,
   ack,
