@@ -71,6 +71,24 @@ function textOf(parts: unknown[] | undefined, dashdash: unknown[] | undefined): 
   return all.join(' ');
 }
 
+/** The options edit, delete and react share. */
+function eventOptions(y: Argv): Argv<any> {
+  return y
+    .positional('name', { type: 'string' })
+    .positional('seq', { type: 'string' })
+    .option('group', { type: 'string', describe: 'a message in this group; then the first positional is SEQ' })
+    .option('client-msg-id', { type: 'string', describe: 'idempotency key: a retry with the same key is applied once' });
+}
+
+/** NAME SEQ REST…, or with --group SEQ REST…: the positionals shift by one. */
+function eventTarget(a: any, usage: string): { where: { with: string } | { group: string }; seq: number; rest: string[] } {
+  const positionals = [a.name, a.seq, ...(a.text ?? []), ...(a.emoji === undefined ? [] : [a.emoji])].filter((v) => v !== undefined).map(String);
+  const where = a.group !== undefined ? { group: String(a.group) } : { with: positionals.shift()! };
+  const raw = positionals.shift();
+  if (('with' in where && where.with === undefined) || raw === undefined || !/^\d+$/.test(raw)) throw new UsageError(usage);
+  return { where, seq: Number(raw), rest: positionals };
+}
+
 function positiveInt(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || value < 0) throw new UsageError(`--${name} must be a whole number`);
@@ -241,14 +259,44 @@ const cli = yargs(hideBin(process.argv))
         .positional('name', { type: 'string' })
         .positional('text', { type: 'string', array: true })
         .option('group', { type: 'string', describe: 'send to this group; then every positional is text' })
-        .option('client-msg-id', { type: 'string', describe: 'idempotency key: a retried send with the same key is stored once' }),
+        .option('client-msg-id', { type: 'string', describe: 'idempotency key: a retried send with the same key is stored once' })
+        .option('reply-to', { type: 'number', describe: 'answer the message with this seq (history prints it as #seq)' }),
     run(async (a) => {
       const args =
         a.group !== undefined
           ? { group: a.group, text: textOf([a.name, ...(a.text ?? [])].filter((v) => v !== undefined), a['--']) }
           : { to: a.name, text: textOf(a.text, a['--']) };
       if (!a.group && a.name === undefined) throw new UsageError('send NAME TEXT');
-      return (await clientCommands()).send(await commandEnv(a), { ...args, clientMsgId: a['client-msg-id'] });
+      return (await clientCommands()).send(await commandEnv(a), { ...args, clientMsgId: a['client-msg-id'], replyTo: positiveInt('reply-to', a['reply-to']) });
+    }),
+  )
+  .command(
+    'edit [name] [seq] [text..]',
+    'replace the text of your message #SEQ (with a friend, or with --group in a group); no time limit',
+    (y: Argv) => eventOptions(y).positional('text', { type: 'string', array: true }),
+    run(async (a) => {
+      const { where, seq, rest } = eventTarget(a, 'edit NAME SEQ TEXT');
+      return (await clientCommands()).edit(await commandEnv(a), { ...where, seq, text: textOf(rest, a['--']), clientMsgId: a['client-msg-id'] });
+    }),
+  )
+  .command(
+    'delete [name] [seq]',
+    'delete message #SEQ: yours, or in a group you created anyone\'s; its text leaves the server',
+    (y: Argv) => eventOptions(y),
+    run(async (a) => {
+      const { where, seq } = eventTarget(a, 'delete NAME SEQ');
+      return (await clientCommands()).deleteMessage(await commandEnv(a), { ...where, seq, clientMsgId: a['client-msg-id'] });
+    }),
+  )
+  .command(
+    'react [name] [seq] [emoji]',
+    'react to message #SEQ with EMOJI (any string up to 32 bytes), or take it back with --remove',
+    (y: Argv) => eventOptions(y).positional('emoji', { type: 'string' }).option('remove', { type: 'boolean', default: false, describe: 'take your reaction back' }),
+    run(async (a) => {
+      const { where, seq, rest } = eventTarget(a, 'react NAME SEQ EMOJI');
+      const emoji = rest[0];
+      if (emoji === undefined || rest.length > 1) throw new UsageError('react NAME SEQ EMOJI');
+      return (await clientCommands()).react(await commandEnv(a), { ...where, seq, emoji, remove: a.remove, clientMsgId: a['client-msg-id'] });
     }),
   )
   .command(

@@ -1,4 +1,5 @@
-import { outcomeUnknown, sendMessage } from '../client/send-message.ts';
+import { outcomeUnknown, sendMessage, writeWithRetry, type WriteType } from '../client/send-message.ts';
+import type { RequestOf, Results } from '../protocol/messages.ts';
 import { ChatError } from '../protocol/errors.ts';
 import type { NotifyLevel } from '../protocol/messages.ts';
 import { Output, safe } from './output.ts';
@@ -82,6 +83,7 @@ export interface SendArgs {
   group?: string | undefined;
   text: string;
   clientMsgId?: string | undefined;
+  replyTo?: number | undefined;
 }
 
 /** How often `send` reconnects to resend a message whose answer it lost (about 8 s with the default backoff). */
@@ -97,7 +99,7 @@ export async function send({ target, creds, out }: CommandEnv, args: SendArgs): 
   const where = args.to !== undefined ? { to: args.to } : { group: args.group! };
   const options = { receive: false, ack: false, maxAttempts: SEND_RECONNECTS };
   const r = await withReconnectingSession(target, creds, options, async (session) => {
-    const outgoing = sendMessage(session, where, args.text, args.clientMsgId);
+    const outgoing = sendMessage(session, where, args.text, args.clientMsgId, args.replyTo);
     try {
       return await outgoing.done;
     } catch (err) {
@@ -107,6 +109,48 @@ export async function send({ target, creds, out }: CommandEnv, args: SendArgs): 
     }
   });
   out.emit({ type: 'sent', ...where, ...r }, `sent (seq ${r.seq}${r.duplicate ? ', already stored earlier' : ''})`);
+}
+
+export interface EventArgs {
+  with?: string | undefined;
+  group?: string | undefined;
+  seq: number;
+  clientMsgId?: string | undefined;
+}
+
+/** A write on one message (edit, delete, react), retried across reconnects with one client_msg_id, as `send` is. */
+async function writeEvent<T extends Exclude<WriteType, 'send'>>(
+  { target, creds }: CommandEnv, type: T, args: EventArgs, fields: Record<string, unknown>,
+): Promise<Results[T]> {
+  if ((args.with === undefined) === (args.group === undefined)) throw new UsageError(`${type} NAME SEQ, or ${type} --group NAME SEQ`);
+  const where = args.with !== undefined ? { with: args.with } : { group: args.group! };
+  const options = { receive: false, ack: false, maxAttempts: SEND_RECONNECTS };
+  return withReconnectingSession(target, creds, options, async (session) => {
+    const outgoing = writeWithRetry(session, type, { ...where, seq: args.seq, ...fields } as unknown as Omit<RequestOf<T>, 'client_msg_id'>, args.clientMsgId);
+    try {
+      return await outgoing.done;
+    } catch (err) {
+      if (!outcomeUnknown(err)) throw err;
+      const { code, message } = err as ChatError;
+      throw new ChatError(code, `${message}; it may have been stored: retry it with --client-msg-id ${outgoing.clientMsgId}`);
+    }
+  });
+}
+
+export async function edit(env: CommandEnv, args: EventArgs & { text: string }): Promise<void> {
+  const r = await writeEvent(env, 'edit', args, { text: args.text });
+  env.out.emit({ type: 'edited', ...r }, `edited #${r.target} (seq ${r.seq}${r.duplicate ? ', already stored earlier' : ''})`);
+}
+
+export async function deleteMessage(env: CommandEnv, args: EventArgs): Promise<void> {
+  const r = await writeEvent(env, 'delete', args, {});
+  env.out.emit({ type: 'deleted', ...r }, `deleted #${r.target} (seq ${r.seq}${r.duplicate ? ', already stored earlier' : ''})`);
+}
+
+export async function react(env: CommandEnv, args: EventArgs & { emoji: string; remove: boolean }): Promise<void> {
+  const r = await writeEvent(env, 'react', args, args.remove ? { emoji: args.emoji, remove: true } : { emoji: args.emoji });
+  const what = args.remove ? 'removed' : 'added';
+  env.out.emit({ type: 'reacted', ...r }, r.changed ? `${what} ${safe(args.emoji)} on #${r.target} (seq ${r.seq})` : `${safe(args.emoji)} on #${r.target}: already ${what}`);
 }
 
 export interface HistoryArgs {

@@ -16,7 +16,7 @@ const FINAL_ACK_WAIT_MS = 10_000;
 
 /**
  * Prints the backlog (everything after the delivered cursor), then live messages from
- * others, and acks exactly what it printed, so the next listen starts right after it.
+ * others, and their edits, deletions and reactions as lines of their own type, and acks exactly what it printed, so the next listen starts right after it.
  * Resolves to the exit code: 4 when --count was not reached before --timeout.
  *
  * It runs on the reconnecting Session (lib/client/session.ts), like the terminal UI: when its
@@ -54,7 +54,8 @@ export async function listen({ target, creds, out }: CommandEnv, args: ListenArg
   session.on('message', (m: MessageView) => {
     if (reached() || m.from === user) return; // own messages (from other terminals) are not news
     out.message(m);
-    printed++;
+    // --count counts messages; edits, deletions and reactions are printed (and acked) but not counted
+    if (m.kind === undefined || m.kind === 'message') printed++;
     printedUpTo.set(m.conversation, Math.max(printedUpTo.get(m.conversation) ?? 0, m.seq));
     sendAcks().catch(finish);
     if (reached()) finish(EXIT.ok);

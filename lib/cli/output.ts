@@ -10,8 +10,11 @@ export class Output {
     this.stream.write(this.json ? JSON.stringify(record) + '\n' : human + '\n');
   }
 
+  /** A message, or an event (its kind is the record's type: edit, delete, reaction). */
   message(m: MessageView): void {
-    this.emit({ type: 'message', ...m }, formatMessage(m));
+    const { kind, ...rest } = m;
+    if (kind === undefined || kind === 'message') this.emit({ type: 'message', ...rest }, formatMessage(m));
+    else this.emit({ type: kind, ...rest }, formatEvent(m));
   }
 }
 
@@ -19,8 +22,27 @@ export function safe(text: string): string {
   return stripControls(text);
 }
 
+function whereOf(m: MessageView): string {
+  return m.group !== undefined ? `#${safe(m.group)}` : `→ ${safe(m.to ?? '')}`;
+}
+
+/**
+ * `#seq [ts] from → to: text`, the seq first because edit, delete, react and --reply-to name
+ * messages by it; a reply's quote, "(edited)", a tombstone and the reactions on lines of their own.
+ */
 export function formatMessage(m: MessageView): string {
-  const where = m.group !== undefined ? `#${safe(m.group)}` : `→ ${safe(m.to ?? '')}`;
-  const body = safe(m.text).replace(/\n/g, '\n    ');
-  return `[${m.ts}] ${safe(m.from)} ${where}: ${body}`;
+  const body = m.deleted ? '(message deleted)' : safe(m.text).replace(/\n/g, '\n    ') + (m.edited_at !== undefined ? ' (edited)' : '');
+  const quote = m.reply_to === undefined ? ''
+    : `    > #${m.reply_to.seq} ${safe(m.reply_to.from)}: ${m.reply_to.deleted ? '(message deleted)' : safe(m.reply_to.excerpt)}\n`;
+  const reactions = m.reactions === undefined || m.reactions.length === 0 ? ''
+    : `\n    ${m.reactions.map((r) => `${safe(r.emoji)} ${r.count}${r.me ? '*' : ''}`).join('  ')}`;
+  return `${quote}#${m.seq} [${m.ts}] ${safe(m.from)} ${whereOf(m)}: ${body}${reactions}`;
+}
+
+/** An edit, deletion or reaction as `listen` prints it: `#seq [ts] from → to: edited #target: text`. */
+export function formatEvent(m: MessageView): string {
+  const what = m.kind === 'edit' ? `edited #${m.target}: ${safe(m.text).replace(/\n/g, '\n    ')}`
+    : m.kind === 'delete' ? `deleted #${m.target}`
+    : `${m.removed ? 'took back' : 'reacted'} ${safe(m.emoji ?? '')} on #${m.target}`;
+  return `#${m.seq} [${m.ts}] ${safe(m.from)} ${whereOf(m)}: ${what}`;
 }

@@ -5,7 +5,7 @@
 // it once and answers the retry with `duplicate:true` and the original seq. The TUI and
 // `chat send` both send through here.
 import { ChatError } from '../protocol/errors.ts';
-import type { Results } from '../protocol/messages.ts';
+import type { RequestOf, Results } from '../protocol/messages.ts';
 import { newClientMsgId } from './client-msg-id.ts';
 import type { Session } from './session.ts';
 
@@ -14,15 +14,18 @@ export type SendTarget = { to: string } | { group: string };
 /** What sending needs of a session; Session is one. */
 export type SendingSession = Pick<Session, 'state' | 'request' | 'on'>;
 
-export interface Outgoing {
+export interface Outgoing<T extends WriteType = 'send'> {
   readonly clientMsgId: string;
   /**
    * The server's answer. Rejects with the server's refusal (then nothing was stored), or, when
    * the session ends before an answer came, with why (then the outcome is unknown: see
    * `outcomeUnknown`).
    */
-  readonly done: Promise<Results['send']>;
+  readonly done: Promise<Results[T]>;
 }
+
+/** The requests that store something and carry a client_msg_id, so a retry is applied once. */
+export type WriteType = 'send' | 'edit' | 'delete' | 'react';
 
 /** True when the request may or may not have reached the server: only a retry with the same id can tell. */
 export function outcomeUnknown(err: unknown): boolean {
@@ -33,13 +36,25 @@ export function outcomeUnknown(err: unknown): boolean {
  * Sends `text`, and sends it again with the same client_msg_id after every reconnect until the
  * server answers. Several messages waiting for a connection go out in the order they were made.
  */
-export function sendMessage(session: SendingSession, target: SendTarget, text: string, clientMsgId: string = newClientMsgId()): Outgoing {
-  const body = { ...target, text, client_msg_id: clientMsgId };
-  const done = (async () => {
+export function sendMessage(
+  session: SendingSession, target: SendTarget, text: string, clientMsgId: string = newClientMsgId(), replyTo?: number,
+): Outgoing {
+  return writeWithRetry(session, 'send', { ...target, text, ...(replyTo === undefined ? {} : { reply_to: replyTo }) }, clientMsgId);
+}
+
+/**
+ * Any write (send, edit, delete, react) with sendMessage's guarantee: one client_msg_id made
+ * here, sent again after every reconnect until the server answers, so it is applied once.
+ */
+export function writeWithRetry<T extends WriteType>(
+  session: SendingSession, type: T, fields: Omit<RequestOf<T>, 'client_msg_id'>, clientMsgId: string = newClientMsgId(),
+): Outgoing<T> {
+  const body = { ...fields, client_msg_id: clientMsgId } as RequestOf<T>;
+  const done = (async (): Promise<Results[T]> => {
     for (;;) {
       if (session.state !== 'connected') await nextConnection(session);
       try {
-        return await session.request('send', body);
+        return await session.request(type, body);
       } catch (err) {
         if (!outcomeUnknown(err)) throw err;
         // A reply that timed out on a connection still up is asked for again on it; a dropped

@@ -6,7 +6,7 @@
 import { ChatClient, type ClientOptions } from './client.ts';
 import { MessageStream, type SyncSource } from './message-stream.ts';
 import { ChatError } from '../protocol/errors.ts';
-import type { MessageView, PushFrame, RequestOf, RequestType, Results } from '../protocol/messages.ts';
+import type { EventKind, MessageView, PushFrame, RequestOf, RequestType, Results } from '../protocol/messages.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
@@ -63,9 +63,13 @@ export interface StateInfo {
 
 type Events = {
   state: (info: StateInfo) => void;
+  /**
+   * every entry of a conversation's sequence, in seq order with no gaps: messages, and edits,
+   * deletions and reactions (`kind` says which; a message has kind 'message' or none)
+   */
   message: (message: MessageView) => void;
-  /** every push that is not a message: presence, friend and group events */
-  push: (frame: Exclude<PushFrame, { type: 'message' }>) => void;
+  /** every push that is not an entry: presence, friend and group events */
+  push: (frame: Exclude<PushFrame, { type: 'message' | EventKind }>) => void;
   /** logged in on a fresh connection (the first login and every resume): refresh what you cache */
   ready: (resumed: boolean) => void;
   /** a problem that does not end the session (a failed ack, a failed gap fill) */
@@ -175,8 +179,12 @@ export class Session {
     const stream = this.options.receive === false ? null : new MessageStream(this.syncSource(client), (m) => this.deliver(m), (err) => this.emit('error', err));
     client.onPush((frame) => {
       if (generation !== this.generation) return;
-      if (frame.type !== 'message') this.emit('push', frame);
-      else stream?.push(frame);
+      if (frame.type === 'message') stream?.push(frame);
+      else if (frame.type === 'edit' || frame.type === 'delete' || frame.type === 'reaction') {
+        // An event is an entry of the sequence like a message: the same stream orders it and fills gaps.
+        const { type, ...view } = frame;
+        stream?.push({ ...view, kind: type } as MessageView);
+      } else this.emit('push', frame as Exclude<PushFrame, { type: 'message' | EventKind }>);
     });
     client.onClose((err) => {
       if (generation !== this.generation || this.closing) return;

@@ -13,17 +13,17 @@ import { migrate } from './mysql-migrate.ts';
 import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import {
-  moveOne, type AppendResult, type BatchResult, type ConversationRow, type CursorMove, type FriendAdded, type GroupRow,
-  type GroupSummary, type MoveResult, type NewMessage, type Relation, type Role, type Store, type ResumedToken,
-  type StoredMessage, type UserRow,
+  moveOne, type AppendResult, type BatchResult, type ConversationRow, type CursorMove, type EntryInfo, type EntryKind,
+  type EventResult, type FriendAdded, type GroupRow, type GroupSummary, type MoveResult, type NewEvent, type NewMessage,
+  type ReactionCount, type Relation, type Role, type Store, type ResumedToken, type StoredMessage, type UserRow,
 } from './store.ts';
 import {
   afterLeave, checkFriendAccept, checkGroup, checkJoin, checkLeave, clientIdKey, friendAddAction, groupCursorMoves, groupSenders,
-  planAppend, planCursorMoves, readCursorMoves, relationOf, type FriendState, type LeaveOutcome, type PriorMessage,
+  planAppend, planCursorMoves, planEvent, readCursorMoves, relationOf, type FriendState, type LeaveOutcome, type PriorMessage,
 } from './rules.ts';
 import {
-  INSERT_MESSAGES, MESSAGE_ROW, MYSQL, directConversationKey, friendStateParams, sqlFor, toConversation, toFriendState,
-  type ConversationRecord, type FriendStateRecord,
+  INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_VALUES, MYSQL, directConversationKey, friendStateParams, sqlFor, toConversation, toFriendState,
+  toStoredMessage, type ConversationRecord, type FriendStateRecord, type MessageRecord, type TextChange,
 } from './shared-sql.ts';
 
 type Param = string | number | null;
@@ -62,12 +62,8 @@ const repeat = (shape: string, n: number, sep = ', ') => Array.from({ length: n 
 
 const SQL = sqlFor(MYSQL);
 
-// Keys are VARBINARY (sql/mysql/001_init.sql), so client_msg_id comes back as a Buffer.
-type MessageRecord = Omit<StoredMessage, 'clientMsgId'> & { clientMsgId: Buffer | string | null };
-
-function toMessage(row: MessageRecord): StoredMessage {
-  return { ...row, clientMsgId: row.clientMsgId === null ? null : row.clientMsgId.toString() };
-}
+// Keys are VARBINARY (sql/mysql/001_init.sql), so client_msg_id (and a reaction's emoji) come back as a Buffer.
+const toMessage = toStoredMessage;
 
 /** What one appendMessages attempt decided, kept in case its COMMIT is lost in transit. */
 interface AppendAttempt {
@@ -301,6 +297,7 @@ export class MysqlStore implements Store {
       const outcome = afterLeave(role, (await first<{ userId: number }>(conn, SQL.successor, [conv]))?.userId ?? null);
       if (outcome.deleted) {
         await run(conn, SQL.deleteGroup, [groupId]);
+        await run(conn, SQL.deleteConversationReactions, [conv]);
         await run(conn, SQL.deleteMessages, [conv]);
         await run(conn, SQL.deleteConversation, [conv]);
       } else if (outcome.newCreatorId !== null) {
@@ -401,9 +398,11 @@ export class MysqlStore implements Store {
       //    between batches). Only these rows are locked; other conversations go on in parallel.
       const convIds = [...new Set(slots.map((s) => s.conversationId))].sort((a, b) => a - b);
       const lastSeq = new Map<number, number>();
-      for (const row of await allText<{ id: number; lastSeq: number }>(conn,
-        `SELECT id, last_seq AS lastSeq FROM conversations WHERE id IN (${repeat('?', convIds.length)}) ORDER BY id FOR UPDATE`, convIds)) {
+      const msgCount = new Map<number, number>();
+      for (const row of await allText<{ id: number; lastSeq: number; msgCount: number }>(conn,
+        `SELECT id, last_seq AS lastSeq, msg_count AS msgCount FROM conversations WHERE id IN (${repeat('?', convIds.length)}) ORDER BY id FOR UPDATE`, convIds)) {
         lastSeq.set(row.id, row.lastSeq);
+        msgCount.set(row.id, row.msgCount);
       }
 
       // 2. Did a previous attempt's lost COMMIT land? The lock above waited for it to finish.
@@ -423,7 +422,7 @@ export class MysqlStore implements Store {
       let prior: (PriorMessage | undefined)[] = [];
       if (idParams.length > 0) {
         const rows = await allText<PriorMessage & { senderId: number; clientMsgId: Buffer }>(conn, `
-          SELECT sender_id AS senderId, client_msg_id AS clientMsgId, conversation_id AS conversationId, seq, created_at AS ts
+          SELECT sender_id AS senderId, client_msg_id AS clientMsgId, conversation_id AS conversationId, seq, created_at AS ts, kind
           FROM messages WHERE ${repeat('(sender_id = ? AND client_msg_id = ?)', idParams.length / 2, ' OR ')}`, idParams);
         if (rows.length > 0) {
           const found = new Map(rows.map((r) => [clientIdKey(r.senderId, r.clientMsgId.toString()), r]));
@@ -448,7 +447,7 @@ export class MysqlStore implements Store {
       }
 
       // 4. Decide each item in batch order, by the rules SqliteStore applies too.
-      const plan = planAppend(batch, senders, prior, lastSeq);
+      const plan = planAppend(batch, senders, prior, lastSeq, msgCount);
       const { results, rows, firstNew } = plan;
       const head = batch[firstNew];
       const marker: AppendAttempt['marker'] = head === undefined ? null
@@ -457,10 +456,10 @@ export class MysqlStore implements Store {
       // 5. Three statements whatever the batch size: counters, messages, senders' read cursors.
       if (rows.length > 0) {
         const counters: Param[] = [];
-        for (const [id, last] of plan.lastSeqs) counters.push(id, last);
-        await runText(conn, `UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last', counters.length / 2, ' UNION ALL ')}) v
-          ON c.id = v.id SET c.last_seq = v.last`, counters);
-        await runText(conn, INSERT_MESSAGES + repeat(MESSAGE_ROW, rows.length / 6), rows);
+        for (const [id, last] of plan.lastSeqs) counters.push(id, last, plan.msgCounts.get(id)!);
+        await runText(conn, `UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last, ? AS n', counters.length / 3, ' UNION ALL ')}) v
+          ON c.id = v.id SET c.last_seq = v.last, c.msg_count = v.n`, counters);
+        await this.writeText(conn, { op: 'insert', rows });
         const cursors: Param[] = [];
         for (const move of readCursorMoves(slots)) cursors.push(move.conversationId, move.senderId, move.seq);
         await runText(conn, `UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS s', cursors.length / 3, ' UNION ALL ')}) v
@@ -480,6 +479,70 @@ export class MysqlStore implements Store {
   messagesBefore(conversationId: number, before: number, limit: number): Promise<StoredMessage[]> {
     return this.pool.run('read', async (conn) =>
       (await all<MessageRecord>(conn, SQL.messagesBefore, [conversationId, before, String(limit)])).map(toMessage));
+  }
+
+  /**
+   * The one place this store writes, replaces or removes a message's text (TextChange,
+   * shared-sql.ts), always inside the caller's transaction. A search index hooks in here.
+   */
+  private async writeText(conn: Connection, change: TextChange): Promise<void> {
+    if (change.op === 'insert') {
+      await runText(conn, INSERT_MESSAGES + repeat(MESSAGE_ROW, change.rows.length / MESSAGE_VALUES), change.rows as Param[]);
+    } else if (change.op === 'replace') {
+      await run(conn, SQL.replaceText, [change.text, change.at, change.conversationId, change.seq]);
+    } else {
+      await run(conn, SQL.removeText, [change.conversationId, change.seq]);
+      await run(conn, SQL.removeEditTexts, [change.conversationId, change.seq]);
+    }
+  }
+
+  entryOf(conversationId: number, seq: number): Promise<EntryInfo | null> {
+    return this.pool.run('read', async (conn) => {
+      const row = await first<Omit<EntryInfo, 'deleted'> & { deleted: number }>(conn, SQL.entryOf, [conversationId, seq]);
+      return row === null ? null : { ...row, deleted: Number(row.deleted) === 1 };
+    });
+  }
+
+  /**
+   * One transaction, the conversation row locked first (as appendMessages and the group
+   * transactions lock it), so the event's seq and its fold are decided against the latest state.
+   * 'write': a connection lost after the statements went is not retried blindly; a client retry
+   * with the same client_msg_id answers duplicate if the first attempt committed.
+   */
+  appendEvent(e: NewEvent): Promise<EventResult> {
+    return this.pool.transaction('write', async (conn): Promise<EventResult> => {
+      const conv = await first<{ kind: 'direct' | 'group'; lastSeq: number; msgCount: number }>(conn, SQL.lockConversationForEvent, [e.conversationId]);
+      const role = conv === null ? null : ((await first<{ role: string }>(conn, SQL.memberRole, [e.conversationId, e.senderId]))?.role ?? null);
+      const target = await first<{ kind: EntryKind; senderId: number; deleted: number }>(conn, SQL.entryOf, [e.conversationId, e.target]);
+      const prior = e.clientMsgId === null ? null : await first<PriorMessage>(conn, SQL.priorByClientMsgId, [e.senderId, e.clientMsgId]);
+      const plan = planEvent(e, {
+        role,
+        group: conv?.kind === 'group',
+        friends: e.friendId === undefined || (await first(conn, SQL.friendshipStands, [e.senderId, e.friendId])) !== null,
+        prior: prior ?? undefined,
+        target: target === null ? null : { kind: target.kind, senderId: target.senderId, deleted: Number(target.deleted) === 1 },
+        reacted: e.kind === 'reaction' && (await first(conn, SQL.hasReaction, [e.conversationId, e.target, e.senderId, e.text])) !== null,
+      });
+      if (plan.action === 'duplicate') return { seq: plan.seq, ts: Number(plan.ts), duplicate: true, changed: true };
+      if (plan.action === 'noop') return { seq: null, ts: e.ts, duplicate: false, changed: false };
+      const seq = Number(conv!.lastSeq) + 1;
+      await run(conn, SQL.insertEvent, [e.conversationId, seq, e.senderId, e.kind === 'delete' ? '' : e.text, e.clientMsgId, e.ts, e.kind, e.target,
+        e.remove ? 1 : 0, conv!.msgCount]);
+      await run(conn, SQL.setLastSeq, [seq, e.conversationId]);
+      if (e.kind === 'edit') await this.writeText(conn, { op: 'replace', conversationId: e.conversationId, seq: e.target, text: e.text, at: e.ts });
+      else if (e.kind === 'delete') {
+        await this.writeText(conn, { op: 'remove', conversationId: e.conversationId, seq: e.target });
+        await run(conn, SQL.deleteReactionsOf, [e.conversationId, e.target]);
+      } else if (e.remove) await run(conn, SQL.deleteReaction, [e.conversationId, e.target, e.senderId, e.text]);
+      else await run(conn, SQL.insertReaction, [e.conversationId, e.target, e.senderId, e.text, e.ts]);
+      return { seq, ts: e.ts, duplicate: false, changed: true };
+    });
+  }
+
+  reactionsOf(conversationId: number, from: number, to: number, viewerId: number): Promise<ReactionCount[]> {
+    return this.pool.run('read', async (conn) =>
+      (await all<{ seq: number; emoji: Buffer | string; count: number | string; me: number | string }>(conn, SQL.reactionsOf, [viewerId, conversationId, from, to]))
+        .map((r) => ({ seq: r.seq, emoji: r.emoji.toString(), count: Number(r.count), me: Number(r.me) === 1 })));
   }
 
   moveDelivered(conversationId: number, userId: number, seq: number): Promise<number> {

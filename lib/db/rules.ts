@@ -4,7 +4,7 @@
 // database (test/unit/db/rules.test.ts), and test/contract/store.contract.ts checks that both
 // stores apply them the same way.
 import { ChatError } from '../protocol/errors.ts';
-import type { AppendResult, CursorMove, MoveResult, NewMessage, Relation, Role } from './store.ts';
+import type { AppendResult, CursorMove, EntryKind, MoveResult, NewEvent, NewMessage, Relation, Role } from './store.ts';
 
 /** What a store reads about two users (`me`, `other`) before any friend decision. */
 export interface FriendState {
@@ -174,6 +174,8 @@ export interface PriorMessage {
   conversationId: number;
   seq: number;
   ts: number;
+  /** what the entry is; a client id answers duplicate only for an entry of the same kind */
+  kind?: EntryKind | undefined;
 }
 
 /** One (conversation, sender[, friend]) of a batch. */
@@ -222,10 +224,12 @@ export function clientIdKey(senderId: number, clientMsgId: string): string {
 export interface AppendPlan {
   /** per batch item, in order */
   results: AppendResult[];
-  /** the new rows, six values each, in INSERT_MESSAGES column order (shared-sql.ts) */
+  /** the new rows, MESSAGE_VALUES values each, in INSERT_MESSAGES column order (shared-sql.ts) */
   rows: (string | number | null)[];
   /** conversation → its last seq after the batch, for every conversation that got a message */
   lastSeqs: Map<number, number>;
+  /** conversation → its message count after the batch (conversations.msg_count), for the same conversations */
+  msgCounts: Map<number, number>;
   /** the batch index of the first new message, -1 if none: by it MySQL tells whether a lost COMMIT landed */
   firstNew: number;
 }
@@ -239,7 +243,8 @@ export interface AppendPlan {
  * - a sender who is not a member gets CHAT_ERR_NO_SUCH_CONVERSATION;
  * - a direct message whose friendship is gone gets CHAT_ERR_NOT_FRIENDS;
  * - anything else takes its conversation's next seq (`lastSeq`: the stored last seq of every
- *   conversation some member's slot writes to), and moves its sender's read cursor to it.
+ *   conversation some member's slot writes to; `msgCount`: its stored message count), and moves
+ *   its sender's read cursor to it.
  * A failed item takes no seq and leaves nothing behind, so the rest of the batch goes on.
  */
 export function planAppend(
@@ -247,10 +252,12 @@ export function planAppend(
   { slots, slotOf }: SenderSlots,
   prior: readonly (PriorMessage | undefined)[],
   lastSeq: ReadonlyMap<number, number>,
+  msgCount: ReadonlyMap<number, number>,
 ): AppendPlan {
   const results: AppendResult[] = new Array(batch.length);
   const rows: (string | number | null)[] = [];
   const lastSeqs = new Map<number, number>();
+  const msgCounts = new Map<number, number>();
   let ownIds: Map<string, number> | null = null; // client id → index of the item of this batch that stored it
   let firstNew = -1;
   for (let i = 0; i < batch.length; i++) {
@@ -262,7 +269,7 @@ export function planAppend(
       const p = own === undefined ? prior[i] : undefined;
       if (own !== undefined || p !== undefined) {
         const conversationId = own === undefined ? p!.conversationId : batch[own]!.conversationId;
-        if (conversationId !== m.conversationId) {
+        if (conversationId !== m.conversationId || (own === undefined && p!.kind !== undefined && p!.kind !== 'message')) {
           results[i] = { ok: false, error: new ChatError('CHAT_ERR_CLIENT_MSG_ID_REUSED') };
         } else if (own === undefined) {
           results[i] = { ok: true, seq: p!.seq, ts: p!.ts, duplicate: true };
@@ -283,13 +290,15 @@ export function planAppend(
     }
     const seq = (lastSeqs.get(m.conversationId) ?? lastSeq.get(m.conversationId)!) + 1;
     lastSeqs.set(m.conversationId, seq);
+    const msgNo = (msgCounts.get(m.conversationId) ?? msgCount.get(m.conversationId) ?? 0) + 1;
+    msgCounts.set(m.conversationId, msgNo);
     slot.readTo = seq;
-    rows.push(m.conversationId, seq, m.senderId, m.text, m.clientMsgId, m.ts);
+    rows.push(m.conversationId, seq, m.senderId, m.text, m.clientMsgId, m.ts, m.replyTo ?? null, msgNo);
     if (idKey !== null) (ownIds ??= new Map()).set(idKey, i);
     if (firstNew < 0) firstNew = i;
     results[i] = { ok: true, seq, ts: m.ts, duplicate: false };
   }
-  return { results, rows, lastSeqs, firstNew };
+  return { results, rows, lastSeqs, msgCounts, firstNew };
 }
 
 /**
@@ -314,4 +323,60 @@ export function readCursorMoves(slots: readonly SenderSlot[]): { conversationId:
     moves.push({ conversationId: s.conversationId, senderId: s.senderId, seq: s.readTo });
   }
   return moves;
+}
+
+// ---- events: edit, delete, reaction ----
+
+/**
+ * Who may delete other members' messages in a group, by their role (members.role). The one
+ * place this is decided; an `admin` role joins here.
+ */
+export function mayDeleteOthers(role: string | null | undefined): boolean {
+  return role === 'creator' || role === 'admin';
+}
+
+/** What a store reads, inside the event's transaction, before planEvent decides. */
+export interface EventState {
+  /** the sender's role in the conversation; null when not a member (or no such conversation) */
+  role: string | null;
+  /** the conversation is a group (only there may a creator or admin delete others' messages) */
+  group: boolean;
+  /** the friendship stands; true when the event has no friendId */
+  friends: boolean;
+  /** an earlier entry with the event's (sender, client_msg_id), if any */
+  prior: PriorMessage | undefined;
+  /** the target entry, null if there is none */
+  target: { kind: EntryKind; senderId: number; deleted: boolean } | null;
+  /** reaction: the sender's (target, emoji) reaction is there now */
+  reacted: boolean;
+}
+
+export type EventPlan = { action: 'duplicate'; seq: number; ts: number } | { action: 'noop' } | { action: 'write' };
+
+/**
+ * Decides an edit, deletion or reaction; throws the refusal. Order: a client id seen before
+ * (duplicate in the same conversation for the same kind, else CLIENT_MSG_ID_REUSED), membership,
+ * friendship, the target (NO_SUCH_MESSAGE unless it is a message; MESSAGE_DELETED once it is
+ * gone), then who may: an edit only by the author (no time limit: a fix is always welcome, and
+ * the edit stays visible as "edited"); a deletion by the author or, in a group, by a role
+ * mayDeleteOthers allows. A reaction already there (or, removing, already gone) is a no-op.
+ */
+export function planEvent(e: NewEvent, s: EventState): EventPlan {
+  if (s.prior !== undefined) {
+    if (s.prior.conversationId !== e.conversationId || (s.prior.kind !== undefined && s.prior.kind !== e.kind)) {
+      throw new ChatError('CHAT_ERR_CLIENT_MSG_ID_REUSED');
+    }
+    return { action: 'duplicate', seq: s.prior.seq, ts: s.prior.ts };
+  }
+  if (s.role === null) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
+  if (!s.friends) throw new ChatError('CHAT_ERR_NOT_FRIENDS');
+  if (s.target === null || s.target.kind !== 'message') throw new ChatError('CHAT_ERR_NO_SUCH_MESSAGE');
+  if (s.target.deleted) throw new ChatError('CHAT_ERR_MESSAGE_DELETED');
+  const own = s.target.senderId === e.senderId;
+  if (e.kind === 'edit' && !own) throw new ChatError('CHAT_ERR_NOT_YOURS', 'only the author may edit a message');
+  if (e.kind === 'delete' && !own && !(s.group && mayDeleteOthers(s.role))) {
+    throw new ChatError('CHAT_ERR_NOT_YOURS', 'only the author, or a group\'s creator or admin, may delete a message');
+  }
+  if (e.kind === 'reaction' && s.reacted === !e.remove) return { action: 'noop' };
+  return { action: 'write' };
 }

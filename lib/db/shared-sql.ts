@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import type { FriendState } from './rules.ts';
-import type { ConversationRow } from './store.ts';
+import type { ConversationRow, EntryKind, StoredMessage } from './store.ts';
 
 // The SQL both stores send, written once. Where the dialects really differ (how an INSERT hands
 // back its id, upserts, row locks) a Dialect fills the gap; what only one store sends (SQLite's
@@ -33,11 +33,13 @@ export function toFriendState(row: FriendStateRecord): FriendState {
 /**
  * A member's view of a conversation; callers add their WHERE.
  *
- * `unread` is the number of others' messages after the read cursor, computed without reading a
- * message: seqs run 1..last_seq with no gaps, and appending a message moves its sender's read
- * cursor to it in the same transaction (both stores, since their first version), so no own
- * message is ever after the cursor. Counting the rows instead costs in proportion to the unread
- * messages, on every `sync`, `history` and `unread` request.
+ * `unread` is the number of others' messages after the read cursor, computed without counting
+ * rows: conversations.msg_count is the number of messages (events are not unread), each entry's
+ * msg_no the number of messages up to it, and appending a message moves its sender's read cursor
+ * to it in the same transaction (both stores, since their first version), so no own message is
+ * ever after the cursor; unread is msg_count minus msg_no at the cursor, one index lookup.
+ * Counting the rows instead costs in proportion to the unread messages, on every `sync`,
+ * `history` and `unread` request.
  */
 const CONVERSATION_SELECT = `
   SELECT c.id AS conversationId, c.kind, c.last_seq AS lastSeq,
@@ -46,7 +48,8 @@ const CONVERSATION_SELECT = `
       SELECT u.name FROM members o JOIN users u ON u.id = o.user_id
       WHERE o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) END AS peerName,
     g.name AS groupName,
-    CASE WHEN c.last_seq > m.read_seq THEN c.last_seq - m.read_seq ELSE 0 END AS unread
+    CASE WHEN c.last_seq > m.read_seq THEN c.msg_count - COALESCE(
+      (SELECT x.msg_no FROM messages x WHERE x.conversation_id = c.id AND x.seq = m.read_seq), 0) ELSE 0 END AS unread
   FROM members m
   JOIN conversations c ON c.id = m.conversation_id
   LEFT JOIN chat_groups g ON g.conversation_id = c.id`;
@@ -92,13 +95,49 @@ export const MYSQL: Dialect = {
 };
 
 const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
-  COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId`;
+  COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId,
+  m.kind, m.target_seq AS target, m.edited_at AS editedAt, m.deleted,
+  r.seq AS replySeq, COALESCE(ru.name, '') AS replyFrom, r.text AS replyText, r.deleted AS replyDeleted`;
+/** An entry, its sender, and the message it answers (reply_to) with that one's sender. */
+const MESSAGE_FROM = `messages m LEFT JOIN users u ON u.id = m.sender_id
+  LEFT JOIN messages r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to
+  LEFT JOIN users ru ON ru.id = r.sender_id`;
+
+/** A row of MESSAGE_COLUMNS as a driver returns it (MySQL hands VARBINARY back as a Buffer). */
+export interface MessageRecord {
+  conversationId: number;
+  seq: number;
+  senderId: number;
+  senderName: string;
+  text: string;
+  ts: number;
+  clientMsgId: Buffer | string | null;
+  kind: EntryKind;
+  target: number | null;
+  editedAt: number | null;
+  deleted: number;
+  replySeq: number | null;
+  replyFrom: string;
+  replyText: string | null;
+  replyDeleted: number | null;
+}
+
+export function toStoredMessage(r: MessageRecord): StoredMessage {
+  return {
+    conversationId: r.conversationId, seq: r.seq, senderId: r.senderId, senderName: r.senderName, text: r.text, ts: Number(r.ts),
+    clientMsgId: r.clientMsgId === null ? null : r.clientMsgId.toString(),
+    kind: r.kind, target: r.target, editedAt: r.editedAt === null ? null : Number(r.editedAt), deleted: Number(r.deleted) === 1,
+    replyTo: r.replySeq === null ? null : { seq: r.replySeq, senderName: r.replyFrom, text: r.replyText ?? '', deleted: Number(r.replyDeleted) === 1 },
+  };
+}
 
 const GROUP_COLUMNS = 'id, name, description AS `desc`, creator_id AS creatorId, conversation_id AS conversationId';
 
 /** The columns of a new message row, in the order planAppend (rules.ts) lays its values out. */
-export const INSERT_MESSAGES = 'INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at) VALUES ';
-export const MESSAGE_ROW = '(?, ?, ?, ?, ?, ?)';
+export const INSERT_MESSAGES = 'INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at, reply_to, msg_no) VALUES ';
+export const MESSAGE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?)';
+/** values per row of INSERT_MESSAGES */
+export const MESSAGE_VALUES = 8;
 
 /** Every statement both stores send, in the given dialect. */
 export function sqlFor(d: Dialect) {
@@ -181,15 +220,56 @@ export function sqlFor(d: Dialect) {
 
     deleteMessages: 'DELETE FROM messages WHERE conversation_id = ?',
     messagesAfter: `
-      SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
+      SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
       WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
     messagesBefore: `
       SELECT * FROM (
-        SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id
-        WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?
+        SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+        WHERE m.conversation_id = ? AND m.seq < ? AND m.kind = 'message' ORDER BY m.seq DESC LIMIT ?
       ) page ORDER BY seq`,
+
+    // ---- events (appendEvent) ----
+    entryOf: `
+      SELECT m.kind, m.sender_id AS senderId, COALESCE(u.name, '') AS senderName, m.text, m.deleted
+      FROM messages m LEFT JOIN users u ON u.id = m.sender_id WHERE m.conversation_id = ? AND m.seq = ?`,
+    /** Locked first by an event, as appendMessages locks it: one writer per conversation at a time. */
+    lockConversationForEvent: `SELECT kind, last_seq AS lastSeq, msg_count AS msgCount FROM conversations WHERE id = ?${d.forUpdate}`,
+    memberRole: 'SELECT role FROM members WHERE conversation_id = ? AND user_id = ?',
+    /** Shared-locked by MySQL, as a send's friendship: an unfriending waits for the event or is seen by it. */
+    friendshipStands: `SELECT 1 AS one FROM friendships WHERE user_id = ? AND friend_id = ?${d === MYSQL ? ' LOCK IN SHARE MODE' : ''}`,
+    priorByClientMsgId: 'SELECT conversation_id AS conversationId, seq, created_at AS ts, kind FROM messages WHERE sender_id = ? AND client_msg_id = ?',
+    insertEvent: `
+      INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at, kind, target_seq, deleted, msg_no)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    setLastSeq: 'UPDATE conversations SET last_seq = ? WHERE id = ?',
+    replaceText: 'UPDATE messages SET text = ?, edited_at = ? WHERE conversation_id = ? AND seq = ?',
+    /** A deletion's tombstone: the message's text goes, and so does the text of every edit of it. */
+    removeText: `UPDATE messages SET text = '', deleted = 1 WHERE conversation_id = ? AND seq = ?`,
+    removeEditTexts: `UPDATE messages SET text = '' WHERE conversation_id = ? AND target_seq = ? AND kind = 'edit'`,
+    hasReaction: 'SELECT 1 AS one FROM reactions WHERE conversation_id = ? AND seq = ? AND user_id = ? AND emoji = ?',
+    insertReaction: 'INSERT INTO reactions (conversation_id, seq, user_id, emoji, created_at) VALUES (?, ?, ?, ?, ?)',
+    deleteReaction: 'DELETE FROM reactions WHERE conversation_id = ? AND seq = ? AND user_id = ? AND emoji = ?',
+    deleteReactionsOf: 'DELETE FROM reactions WHERE conversation_id = ? AND seq = ?',
+    deleteConversationReactions: 'DELETE FROM reactions WHERE conversation_id = ?',
+    /** Parameters: viewer, conversation, from, to. */
+    reactionsOf: `
+      SELECT seq, emoji, COUNT(*) AS count, MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) AS me, MIN(created_at) AS first
+      FROM reactions WHERE conversation_id = ? AND seq BETWEEN ? AND ?
+      GROUP BY seq, emoji ORDER BY seq, first, emoji`,
   } as const;
 }
+
+/**
+ * Every write of a message's text, in the one place per store that does it (SqliteStore:
+ * sqlite-statements.ts `writeText`; MysqlStore: its `writeText`): new messages (the rows of an
+ * append batch, MESSAGE_VALUES values each, text at index 3), an edit's new text, a deletion's
+ * removal. Each runs inside the transaction of the write it belongs to, so an index of message
+ * text (search) kept there is always in step with the messages.
+ */
+export type TextChange =
+  | { op: 'insert'; rows: readonly (string | number | null)[] }
+  | { op: 'replace'; conversationId: number; seq: number; text: string; at: number }
+  | { op: 'remove'; conversationId: number; seq: number };
 
 /** schema_version, which both migrators keep (the table itself is made in each dialect's words). */
 export const SCHEMA_VERSION = {

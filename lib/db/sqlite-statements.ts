@@ -6,13 +6,15 @@ import { ChatError } from '../protocol/errors.ts';
 import type { NotifyLevel } from '../protocol/messages.ts';
 import {
   afterLeave, checkFriendAccept, checkGroup, checkJoin, checkLeave, friendAddAction, groupCursorMoves, groupSenders, planAppend,
-  planCursorMoves, readCursorMoves, type AppendPlan, type CursorSlot, type LeaveOutcome, type PriorMessage, type SenderSlot,
+  planCursorMoves, planEvent, readCursorMoves, type CursorSlot, type LeaveOutcome, type PriorMessage, type SenderSlot,
 } from './rules.ts';
 import {
-  INSERT_MESSAGES, MESSAGE_ROW, SQLITE, directConversationKey, friendStateParams, sqlFor, toFriendState,
-  type ConversationRecord, type FriendStateRecord,
+  INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_VALUES, SQLITE, directConversationKey, friendStateParams, sqlFor, toFriendState,
+  type ConversationRecord, type FriendStateRecord, type MessageRecord, type TextChange,
 } from './shared-sql.ts';
-import type { AppendResult, BatchResult, CursorMove, FriendAdded, GroupRow, GroupSummary, NewMessage, Role, StoredMessage, UserRow } from './store.ts';
+import type {
+  AppendResult, BatchResult, CursorMove, EntryKind, EventResult, FriendAdded, GroupRow, GroupSummary, NewEvent, NewMessage, Role, UserRow,
+} from './store.ts';
 
 type Db = Database.Database;
 
@@ -68,11 +70,26 @@ export function prepareStatements(db: Db) {
     conversationsOf: p<[number], ConversationRecord>(SQL.conversationsOf),
     conversationOf: p<[number, number], ConversationRecord>(SQL.conversationOf),
 
-    byClientMsgId: p<[number, string], { conversationId: number; seq: number; ts: number }>(
-      'SELECT conversation_id AS conversationId, seq, created_at AS ts FROM messages WHERE sender_id = ? AND client_msg_id = ?'),
+    byClientMsgId: p<[number, string], PriorMessage>(SQL.priorByClientMsgId),
     deleteMessages: p<[number]>(SQL.deleteMessages),
-    messagesAfter: p<[number, number, number], StoredMessage>(SQL.messagesAfter),
-    messagesBefore: p<[number, number, number], StoredMessage>(SQL.messagesBefore),
+    messagesAfter: p<[number, number, number], MessageRecord>(SQL.messagesAfter),
+    messagesBefore: p<[number, number, number], MessageRecord>(SQL.messagesBefore),
+
+    entryOf: p<[number, number], { kind: EntryKind; senderId: number; senderName: string; text: string; deleted: number }>(SQL.entryOf),
+    lockConversationForEvent: p<[number], { kind: 'direct' | 'group'; lastSeq: number; msgCount: number }>(SQL.lockConversationForEvent),
+    memberRole: p<[number, number], { role: string }>(SQL.memberRole),
+    friendshipStands: p<[number, number], { one: number }>(SQL.friendshipStands),
+    insertEvent: p<[number, number, number, string, string | null, number, string, number, number, number]>(SQL.insertEvent),
+    setLastSeq: p<[number, number]>(SQL.setLastSeq),
+    replaceText: p<[string, number, number, number]>(SQL.replaceText),
+    removeText: p<[number, number]>(SQL.removeText),
+    removeEditTexts: p<[number, number]>(SQL.removeEditTexts),
+    hasReaction: p<[number, number, number, string], { one: number }>(SQL.hasReaction),
+    insertReaction: p<[number, number, number, string, number]>(SQL.insertReaction),
+    deleteReaction: p<[number, number, number, string]>(SQL.deleteReaction),
+    deleteReactionsOf: p<[number, number]>(SQL.deleteReactionsOf),
+    deleteConversationReactions: p<[number]>(SQL.deleteConversationReactions),
+    reactionsOf: p<[number, number, number, number], { seq: number; emoji: string; count: number; me: number }>(SQL.reactionsOf),
   };
 }
 
@@ -90,21 +107,18 @@ function immediate<A extends unknown[], R>(db: Db, fn: (...args: A) => R): (...a
 }
 
 export function prepareTransactions(db: Db, q: Statements) {
-  return { append: prepareAppend(db, q), ...prepareFriendTransactions(db, q), ...prepareGroupTransactions(db, q) };
+  const writeText = prepareTextWriter(db, q);
+  return {
+    append: prepareAppend(db, q, writeText), event: prepareEvent(db, q, writeText),
+    ...prepareFriendTransactions(db, q), ...prepareGroupTransactions(db, q),
+  };
 }
 
-export type Transactions = ReturnType<typeof prepareTransactions>;
-
-function prepareAppend(db: Db, q: Statements): (batch: NewMessage[], moves: CursorMove[]) => BatchResult {
-  // Validation happens before any write, so a failed item leaves nothing behind and needs no
-  // savepoint; an unexpected SQLite error escapes and rolls back the whole batch.
-  //
-  // A batch costs a few statements, not five per message: each conversation's last_seq is read
-  // once and written once, membership is checked once per (conversation, sender), the sender's
-  // read cursor moves once to its last message, and the rows go in as multi-row INSERTs.
-  // better-sqlite3 builds a result object for every run(); fewer statements, fewer objects.
-  // It all happens inside one immediate transaction, so it is as safe against other writers
-  // (another process on the same file) as the per-message version was.
+/**
+ * The one place this store writes, replaces or removes a message's text (TextChange,
+ * shared-sql.ts), always inside the caller's transaction. A search index hooks in here.
+ */
+function prepareTextWriter(db: Db, q: Statements): (change: TextChange) => void {
   const insertChunks = new Map<number, Database.Statement<unknown[]>>();
   const insertChunk = (rows: number) => {
     let stmt = insertChunks.get(rows);
@@ -114,35 +128,99 @@ function prepareAppend(db: Db, q: Statements): (batch: NewMessage[], moves: Curs
     }
     return stmt;
   };
+  /** Chunks of 64, 16, 4 and 1 rows: few distinct statements, well under SQLite's variable limit. */
+  const insertRows = (rows: readonly (string | number | null)[]): void => {
+    let at = 0;
+    let left = rows.length / MESSAGE_VALUES;
+    for (const size of [64, 16, 4, 1]) {
+      while (left >= size) {
+        insertChunk(size).run(rows.slice(at, at + size * MESSAGE_VALUES));
+        at += size * MESSAGE_VALUES;
+        left -= size;
+      }
+    }
+  };
+  return (change) => {
+    if (change.op === 'insert') insertRows(change.rows);
+    else if (change.op === 'replace') q.replaceText.run(change.text, change.at, change.conversationId, change.seq);
+    else {
+      q.removeText.run(change.conversationId, change.seq);
+      q.removeEditTexts.run(change.conversationId, change.seq);
+    }
+  };
+}
+
+function prepareEvent(db: Db, q: Statements, writeText: (change: TextChange) => void): (e: NewEvent) => EventResult {
+  return immediate(db, (e: NewEvent): EventResult => {
+    const conv = q.lockConversationForEvent.get(e.conversationId);
+    const role = conv === undefined ? null : (q.memberRole.get(e.conversationId, e.senderId)?.role ?? null);
+    const target = q.entryOf.get(e.conversationId, e.target);
+    const plan = planEvent(e, {
+      role,
+      group: conv?.kind === 'group',
+      friends: e.friendId === undefined || q.friendshipStands.get(e.senderId, e.friendId) !== undefined,
+      prior: e.clientMsgId === null ? undefined : q.byClientMsgId.get(e.senderId, e.clientMsgId),
+      target: target === undefined ? null : { kind: target.kind, senderId: target.senderId, deleted: target.deleted === 1 },
+      reacted: e.kind === 'reaction' && q.hasReaction.get(e.conversationId, e.target, e.senderId, e.text) !== undefined,
+    });
+    if (plan.action === 'duplicate') return { seq: plan.seq, ts: plan.ts, duplicate: true, changed: true };
+    if (plan.action === 'noop') return { seq: null, ts: e.ts, duplicate: false, changed: false };
+    const seq = conv!.lastSeq + 1;
+    q.insertEvent.run(e.conversationId, seq, e.senderId, e.kind === 'delete' ? '' : e.text, e.clientMsgId, e.ts, e.kind, e.target,
+      e.remove ? 1 : 0, conv!.msgCount);
+    q.setLastSeq.run(seq, e.conversationId);
+    if (e.kind === 'edit') writeText({ op: 'replace', conversationId: e.conversationId, seq: e.target, text: e.text, at: e.ts });
+    else if (e.kind === 'delete') {
+      writeText({ op: 'remove', conversationId: e.conversationId, seq: e.target });
+      q.deleteReactionsOf.run(e.conversationId, e.target);
+    } else if (e.remove) q.deleteReaction.run(e.conversationId, e.target, e.senderId, e.text);
+    else q.insertReaction.run(e.conversationId, e.target, e.senderId, e.text, e.ts);
+    return { seq, ts: e.ts, duplicate: false, changed: true };
+  });
+}
+
+export type Transactions = ReturnType<typeof prepareTransactions>;
+
+function prepareAppend(db: Db, q: Statements, writeText: (change: TextChange) => void): (batch: NewMessage[], moves: CursorMove[]) => BatchResult {
+  // Validation happens before any write, so a failed item leaves nothing behind and needs no
+  // savepoint; an unexpected SQLite error escapes and rolls back the whole batch.
+  //
+  // A batch costs a few statements, not five per message: each conversation's last_seq is read
+  // once and written once, membership is checked once per (conversation, sender), the sender's
+  // read cursor moves once to its last message, and the rows go in as multi-row INSERTs.
+  // better-sqlite3 builds a result object for every run(); fewer statements, fewer objects.
+  // It all happens inside one immediate transaction, so it is as safe against other writers
+  // (another process on the same file) as the per-message version was.
   // One statement answers both "is the sender a member?" (a row or none) and "where is the
   // conversation's seq?", so a one-message batch costs no more statements than before.
-  const lastSeqIfMember = db.prepare<[number, number], number>(`
-    SELECT c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
-    WHERE m.conversation_id = ? AND m.user_id = ?`).pluck();
+  const lastSeqIfMember = db.prepare<[number, number], { last: number; count: number }>(`
+    SELECT c.last_seq AS last, c.msg_count AS count FROM members m JOIN conversations c ON c.id = m.conversation_id
+    WHERE m.conversation_id = ? AND m.user_id = ?`);
   // A direct message also needs the friendship; the same statement says whether it still stands.
-  const lastSeqIfMemberAndFriend = db.prepare<[number, number, number, number], { last: number; friends: number }>(`
-    SELECT c.last_seq AS last, EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ? AND f.friend_id = ?) AS friends
+  const lastSeqIfMemberAndFriend = db.prepare<[number, number, number, number], { last: number; count: number; friends: number }>(`
+    SELECT c.last_seq AS last, c.msg_count AS count, EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ? AND f.friend_id = ?) AS friends
     FROM members m JOIN conversations c ON c.id = m.conversation_id
     WHERE m.conversation_id = ? AND m.user_id = ?`);
-  const setLastSeq = db.prepare<[number, number]>('UPDATE conversations SET last_seq = ? WHERE id = ?');
+  const setCounters = db.prepare<[number, number, number]>('UPDATE conversations SET last_seq = ?, msg_count = ? WHERE id = ?');
   const moveOwnRead = db.prepare<[number, number, number]>(
     'UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?');
 
   /** Fills each slot's member and friends flags; returns the last seq of every conversation a member writes to. */
-  const readSlots = (slots: SenderSlot[]): Map<number, number> => {
+  const readSlots = (slots: SenderSlot[], msgCount: Map<number, number>): Map<number, number> => {
     const lastSeq = new Map<number, number>();
     for (const slot of slots) {
-      let last: number | undefined;
+      let row: { last: number; count: number } | undefined;
       if (slot.friendId === undefined) {
-        last = lastSeqIfMember.get(slot.conversationId, slot.senderId);
+        row = lastSeqIfMember.get(slot.conversationId, slot.senderId);
       } else {
-        const row = lastSeqIfMemberAndFriend.get(slot.senderId, slot.friendId, slot.conversationId, slot.senderId);
-        last = row?.last;
-        slot.friends = row?.friends === 1;
+        const r = lastSeqIfMemberAndFriend.get(slot.senderId, slot.friendId, slot.conversationId, slot.senderId);
+        row = r;
+        slot.friends = r?.friends === 1;
       }
-      if (last !== undefined) {
+      if (row !== undefined) {
         slot.member = true;
-        lastSeq.set(slot.conversationId, last);
+        lastSeq.set(slot.conversationId, row.last);
+        msgCount.set(slot.conversationId, row.count);
       }
     }
     return lastSeq;
@@ -157,18 +235,6 @@ function prepareAppend(db: Db, q: Statements): (batch: NewMessage[], moves: Curs
       if (found) prior[i] = found;
     }
     return prior;
-  };
-  /** Chunks of 64, 16, 4 and 1 rows: few distinct statements, well under SQLite's variable limit. */
-  const insertRows = (rows: AppendPlan['rows']): void => {
-    let at = 0;
-    let left = rows.length / 6;
-    for (const size of [64, 16, 4, 1]) {
-      while (left >= size) {
-        insertChunk(size).run(rows.slice(at, at + size * 6));
-        at += size * 6;
-        left -= size;
-      }
-    }
   };
   // ack and read: one read and at most one write per (conversation, user) of the batch, however
   // many moves it had. MAX() as well, though nothing else writes inside this transaction.
@@ -192,9 +258,10 @@ function prepareAppend(db: Db, q: Statements): (batch: NewMessage[], moves: Curs
     let messages = noMessages;
     if (batch.length > 0) {
       const senders = groupSenders(batch);
-      const plan = planAppend(batch, senders, readPriors(batch), readSlots(senders.slots));
-      insertRows(plan.rows);
-      for (const [conv, seq] of plan.lastSeqs) setLastSeq.run(seq, conv);
+      const msgCount = new Map<number, number>();
+      const plan = planAppend(batch, senders, readPriors(batch), readSlots(senders.slots, msgCount), msgCount);
+      if (plan.rows.length > 0) writeText({ op: 'insert', rows: plan.rows });
+      for (const [conv, seq] of plan.lastSeqs) setCounters.run(seq, plan.msgCounts.get(conv)!, conv);
       for (const move of readCursorMoves(senders.slots)) moveOwnRead.run(move.seq, move.conversationId, move.senderId);
       messages = plan.results;
     }
@@ -267,6 +334,7 @@ function prepareGroupTransactions(db: Db, q: Statements) {
     const outcome = afterLeave(role, q.successor.get(conv)?.userId ?? null);
     if (outcome.deleted) {
       q.deleteGroup.run(groupId);
+      q.deleteConversationReactions.run(conv);
       q.deleteMessages.run(conv);
       q.deleteConversation.run(conv);
     } else if (outcome.newCreatorId !== null) {

@@ -8,12 +8,15 @@ import { dirname, resolve } from 'node:path';
 import { ChatError } from '../protocol/errors.ts';
 import type { NotifyLevel } from '../protocol/messages.ts';
 import { relationOf, type LeaveOutcome } from './rules.ts';
-import { SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState } from './shared-sql.ts';
+import {
+  SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState, toStoredMessage,
+} from './shared-sql.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, type CheckpointErrorReport } from './sqlite-checkpointer.ts';
 import { isUniqueViolation, prepareStatements, prepareTransactions, type Statements, type Transactions } from './sqlite-statements.ts';
 import {
-  moveOne, type AppendResult, type BatchResult, type ConversationRow, type CursorMove, type FriendAdded, type GroupRow,
-  type GroupSummary, type NewMessage, type Relation, type Role, type Store, type ResumedToken, type StoredMessage, type UserRow,
+  moveOne, type AppendResult, type BatchResult, type ConversationRow, type CursorMove, type EntryInfo, type EventResult,
+  type FriendAdded, type GroupRow, type GroupSummary, type NewEvent, type NewMessage, type ReactionCount, type Relation,
+  type Role, type Store, type ResumedToken, type StoredMessage, type UserRow,
 } from './store.ts';
 
 type Db = Database.Database;
@@ -363,11 +366,27 @@ export class SqliteStore implements Store {
   }
 
   messagesAfter(conversationId: number, after: number, limit: number): Promise<StoredMessage[]> {
-    return this.call(() => this.q.messagesAfter.all(conversationId, after, limit));
+    return this.call(() => this.q.messagesAfter.all(conversationId, after, limit).map(toStoredMessage));
   }
 
   messagesBefore(conversationId: number, before: number, limit: number): Promise<StoredMessage[]> {
-    return this.call(() => this.q.messagesBefore.all(conversationId, before, limit));
+    return this.call(() => this.q.messagesBefore.all(conversationId, before, limit).map(toStoredMessage));
+  }
+
+  entryOf(conversationId: number, seq: number): Promise<EntryInfo | null> {
+    return this.call(() => {
+      const row = this.q.entryOf.get(conversationId, seq);
+      return row === undefined ? null : { ...row, deleted: row.deleted === 1 };
+    });
+  }
+
+  appendEvent(event: NewEvent): Promise<EventResult> {
+    return this.call(() => this.tx.event(event));
+  }
+
+  reactionsOf(conversationId: number, from: number, to: number, viewerId: number): Promise<ReactionCount[]> {
+    return this.call(() =>
+      this.q.reactionsOf.all(viewerId, conversationId, from, to).map((r) => ({ seq: r.seq, emoji: r.emoji, count: r.count, me: r.me === 1 })));
   }
 
   moveDelivered(conversationId: number, userId: number, seq: number): Promise<number> {

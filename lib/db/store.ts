@@ -42,6 +42,43 @@ export interface NewMessage {
    * commits (checked in the same transaction), else the item fails with CHAT_ERR_NOT_FRIENDS.
    */
   friendId?: number | undefined;
+  /** a reply: the seq of a message of the same conversation (the caller checked it is one: entryOf) */
+  replyTo?: number | undefined;
+}
+
+/** What an entry of a conversation's sequence is: a message, or an event naming its target's seq. */
+export type EntryKind = 'message' | 'edit' | 'delete' | 'reaction';
+export type EventKind = Exclude<EntryKind, 'message'>;
+
+/** An edit, deletion or reaction by `senderId` on the message `target` of the conversation. */
+export interface NewEvent {
+  conversationId: number;
+  senderId: number;
+  kind: EventKind;
+  target: number;
+  /** edit: the new text; reaction: the emoji; delete: '' */
+  text: string;
+  /** reaction: take one's reaction back instead of adding it */
+  remove?: boolean | undefined;
+  clientMsgId: string | null;
+  ts: number;
+  /** a direct conversation: the other member, whose friendship must stand (as for a send) */
+  friendId?: number | undefined;
+}
+
+/**
+ * appendEvent's answer. `changed` false: a reaction that was already there (or already gone),
+ * which stores nothing and takes no seq (seq is then null).
+ */
+export type EventResult = { seq: number; ts: number; duplicate: boolean; changed: true } | { seq: null; ts: number; duplicate: false; changed: false };
+
+/** The message an entry quotes (`reply_to`), as it is now. */
+export interface ReplyRef {
+  seq: number;
+  senderName: string;
+  /** the target's current text ('' once deleted) */
+  text: string;
+  deleted: boolean;
 }
 
 export type AppendResult =
@@ -76,6 +113,33 @@ export interface StoredMessage {
   text: string;
   ts: number;
   clientMsgId: string | null;
+  kind: EntryKind;
+  /** an event's target seq; null for a message */
+  target: number | null;
+  /** a message: ms since epoch of its last edit, or null */
+  editedAt: number | null;
+  /** a message: deleted (its text is ''); a reaction entry: the reaction was taken back */
+  deleted: boolean;
+  /** a reply: the message it answers */
+  replyTo: ReplyRef | null;
+}
+
+/** One emoji's reactions on one message, as `viewerId` of reactionsOf sees them. */
+export interface ReactionCount {
+  seq: number;
+  emoji: string;
+  count: number;
+  /** the viewer is among them */
+  me: boolean;
+}
+
+/** What a request on an entry needs to know about it first. */
+export interface EntryInfo {
+  kind: EntryKind;
+  senderId: number;
+  senderName: string;
+  text: string;
+  deleted: boolean;
 }
 
 export interface ConversationRow {
@@ -88,7 +152,7 @@ export interface ConversationRow {
   delivered: number;
   read: number;
   lastSeq: number;
-  /** messages from others with seq > read */
+  /** messages (not events) from others with seq > read */
   unread: number;
   /** this member's notification level for the conversation (mute) */
   notify: NotifyLevel;
@@ -185,10 +249,23 @@ export interface Store {
    * MySQL: the messages' transaction, then one read and one multi-row UPDATE for the moves.
    */
   appendBatch(messages: NewMessage[], moves: CursorMove[]): Promise<BatchResult>;
-  /** Ascending, seq > after, at most limit. */
+  /** Ascending, every entry (messages and events) with seq > after, at most limit. */
   messagesAfter(conversationId: number, after: number, limit: number): Promise<StoredMessage[]>;
-  /** Ascending, the last `limit` messages with seq < before. */
+  /** Ascending, the last `limit` messages (kind 'message' only; events are folded into them) with seq < before. */
   messagesBefore(conversationId: number, before: number, limit: number): Promise<StoredMessage[]>;
+  /** The entry at seq, or null. Entries are never removed while their conversation exists (a deletion leaves a tombstone). */
+  entryOf(conversationId: number, seq: number): Promise<EntryInfo | null>;
+  /**
+   * Stores an edit, deletion or reaction as the conversation's next entry and folds it into its
+   * target, in one transaction, by the rules of rules.ts planEvent: an edit replaces the text and
+   * sets edited_at; a deletion removes the text (the message's and its edits') and its
+   * reactions, leaving a tombstone; a reaction adds or removes the sender's (message, emoji) row.
+   * A (senderId, clientMsgId) seen before answers duplicate with its seq, as appendMessages does.
+   * Throws ChatError for a refusal. Cursors do not move: an event is never unread.
+   */
+  appendEvent(event: NewEvent): Promise<EventResult>;
+  /** The current reactions on messages from..to (inclusive), by seq, then by first reaction time. */
+  reactionsOf(conversationId: number, from: number, to: number, viewerId: number): Promise<ReactionCount[]>;
   /** Moves the cursor forward to seq (never back); returns its new value. Throws CHAT_ERR_BAD_CURSOR if seq > last seq, CHAT_ERR_NO_SUCH_CONVERSATION if not a member. */
   moveDelivered(conversationId: number, userId: number, seq: number): Promise<number>;
   moveRead(conversationId: number, userId: number, seq: number): Promise<number>;

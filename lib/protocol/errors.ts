@@ -41,7 +41,11 @@ export const ERROR_CODES = {
   // conversations
   CHAT_ERR_NO_SUCH_CONVERSATION: 'the conversation does not exist or you are not in it',
   CHAT_ERR_BAD_CURSOR: 'the seq is beyond the last message of the conversation',
-  CHAT_ERR_CLIENT_MSG_ID_REUSED: 'that client_msg_id was already used by this sender for another conversation',
+  CHAT_ERR_CLIENT_MSG_ID_REUSED: 'that client_msg_id was already used by this sender for another conversation or another kind of request',
+  CHAT_ERR_NO_SUCH_MESSAGE: 'no message has that seq in this conversation (or the seq is an edit, deletion or reaction)',
+  CHAT_ERR_MESSAGE_DELETED: 'that message was deleted; it can no longer be edited, deleted or reacted to',
+  CHAT_ERR_NOT_YOURS: 'only the author may edit a message; only the author, or a group creator or admin, may delete it',
+  CHAT_ERR_BAD_REACTION: 'a reaction is 1 to 32 bytes of UTF-8 with no control characters',
   // infrastructure
   CHAT_ERR_DB_BUSY: 'the storage is overloaded; try again',
   CHAT_ERR_DB_UNAVAILABLE: 'the storage cannot be reached; try again',

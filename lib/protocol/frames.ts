@@ -7,7 +7,7 @@
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
 import { encodeFrame } from './framing.ts';
 import { jsonString } from './json-text.ts';
-import type { MessageView, PushFrame, Results } from './messages.ts';
+import type { EventKind, MessageView, PushFrame, ReplyView, Results } from './messages.ts';
 import type { RequestId } from './validate.ts';
 
 type Push<T extends PushFrame['type']> = Extract<PushFrame, { type: T }>;
@@ -60,14 +60,33 @@ export function messagePush(
   text: string,
   ts: string,
   clientMsgId: string | null,
+  replyTo: ReplyView | null = null,
 ): string {
-  return `{"type":"message","conversation":"${conversation}","seq":${seq},"from":${jsonString(from)},"${target}":${jsonString(targetName)},"text":${jsonString(text)},"ts":"${ts}"${clientMsgId === null ? '' : `,"client_msg_id":${jsonString(clientMsgId)}`}}\n`;
+  return `{"type":"message","conversation":"${conversation}","seq":${seq},"from":${jsonString(from)},"${target}":${jsonString(targetName)},"text":${jsonString(text)},"ts":"${ts}"${replyTo === null ? '' : `,"reply_to":${JSON.stringify(replyTo)}`}${clientMsgId === null ? '' : `,"client_msg_id":${jsonString(clientMsgId)}`}}\n`;
 }
 
-/** messagePush of a message view (the re-sync after a bus reconnect pushes stored messages). */
+/**
+ * The push of a stored entry (the re-sync after a bus reconnect pushes what storage has): a
+ * `message` push, or an event's push (eventPush). A message that was edited or deleted since is
+ * pushed as it is now, with edited_at or deleted.
+ */
 export function messageViewPush(m: MessageView): string {
+  if (m.kind !== undefined && m.kind !== 'message') return eventPush(m.kind, m);
+  if (m.edited_at !== undefined || m.deleted !== undefined) {
+    const { kind: _kind, ...rest } = m;
+    return encodeFrame({ type: 'message', ...rest });
+  }
   const target = m.to !== undefined ? 'to' : 'group';
-  return messagePush(m.conversation, m.seq, m.from, target, m.to ?? m.group!, m.text, m.ts, m.client_msg_id ?? null);
+  return messagePush(m.conversation, m.seq, m.from, target, m.to ?? m.group!, m.text, m.ts, m.client_msg_id ?? null, m.reply_to ?? null);
+}
+
+/**
+ * The `edit`, `delete` and `reaction` pushes: the entry's view (docs/protocol.md) with the kind
+ * as its type, keys in the view's order.
+ */
+export function eventPush(type: EventKind, view: MessageView): string {
+  const { kind: _kind, ...rest } = view;
+  return encodeFrame({ type, ...rest } satisfies Push<EventKind>);
 }
 
 export function presencePush(user: string, online: boolean): string {

@@ -3,6 +3,8 @@ import { z } from 'zod';
 export const PROTOCOL_VERSION = 1;
 export const HISTORY_MAX_LIMIT = 500;
 export const CLIENT_MSG_ID_MAX = 64;
+/** A reaction is any short string: at most this many bytes of UTF-8 (so at most this many UTF-16 units too). */
+export const REACTION_MAX_BYTES = 32;
 
 // Names are checked by checkName (lib/protocol/names.ts) in the handler, which needs the
 // normalized key anyway; the schema only bounds the raw size so nothing huge is normalized.
@@ -16,6 +18,7 @@ const aboutGroup = z.object({ group: name });
 const cursorMove = z.object({ conversation, seq });
 export const NOTIFY_LEVELS = ['all', 'mentions', 'none'] as const;
 export type NotifyLevel = (typeof NOTIFY_LEVELS)[number];
+const clientMsgId = z.string().min(1).max(CLIENT_MSG_ID_MAX);
 /** One of: a friend (`with`), a group, or an opaque conversation id. */
 const target = {
   with: name.optional(),
@@ -46,7 +49,13 @@ export const requestSchemas = {
     to: name.optional(),
     group: name.optional(),
     text: z.string().min(1),
-    client_msg_id: z.string().min(1).max(CLIENT_MSG_ID_MAX).optional(),
+    client_msg_id: clientMsgId.optional(),
+    reply_to: seq.optional(),
+  }),
+  edit: z.object({ ...target, seq, text: z.string().min(1), client_msg_id: clientMsgId.optional() }),
+  delete: z.object({ ...target, seq, client_msg_id: clientMsgId.optional() }),
+  react: z.object({
+    ...target, seq, emoji: z.string().min(1).max(REACTION_MAX_BYTES), remove: z.boolean().optional(), client_msg_id: clientMsgId.optional(),
   }),
   history: z.object({ ...target, before: seq.optional(), limit: limit.optional() }),
   sync: z.object({ conversation, after: seq.optional(), limit: limit.optional() }),
@@ -68,14 +77,53 @@ export const ANONYMOUS_TYPES: ReadonlySet<RequestType> = new Set(['hello', 'regi
 
 // ---- what the server sends back ----
 
+/** What an entry of a conversation's sequence is: a message, or an event on one (its `target`). */
+export type EntryKind = 'message' | 'edit' | 'delete' | 'reaction';
+export type EventKind = Exclude<EntryKind, 'message'>;
+
+/** The message a reply answers, as it is now. */
+export interface ReplyView {
+  seq: number;
+  from: string;
+  /** the start of its current text, on one line ('' once deleted) */
+  excerpt: string;
+  deleted?: true;
+}
+
+export interface ReactionView {
+  emoji: string;
+  count: number;
+  /** you are among them */
+  me: boolean;
+}
+
+/**
+ * An entry as the server shows it. `history` shows messages folded to their current state
+ * (edited_at, deleted, reactions); `sync` and pushes show every entry raw, with its `kind` and,
+ * for an event, its `target`. docs/protocol.md has the fields of each kind.
+ */
 export interface MessageView {
   conversation: string;
   seq: number;
+  /** sync entries (and entries the client made from pushes); absent in history, where every entry is a message */
+  kind?: EntryKind;
+  /** an event's target seq */
+  target?: number;
   from: string;
   to?: string;
   group?: string;
+  /** a message's current text; an edit's new text; '' for a deletion, a reaction or a deleted message */
   text: string;
+  /** a reaction entry */
+  emoji?: string;
+  /** a reaction entry that took the reaction back */
+  removed?: true;
   ts: string;
+  edited_at?: string;
+  deleted?: true;
+  reply_to?: ReplyView;
+  /** history only */
+  reactions?: ReactionView[];
   client_msg_id?: string;
 }
 
@@ -114,6 +162,10 @@ export interface Results {
   group_leave: { group: string };
   group_members: { group: string; members: { name: string; role: 'creator' | 'member'; online: boolean }[] };
   send: { conversation: string; seq: number; ts: string; duplicate: boolean };
+  edit: { conversation: string; seq: number; target: number; ts: string; duplicate: boolean };
+  delete: { conversation: string; seq: number; target: number; ts: string; duplicate: boolean };
+  /** changed false: the reaction was already there (or already gone); nothing was stored, seq is null */
+  react: { conversation: string; seq: number | null; target: number; ts: string; duplicate: boolean; changed: boolean };
   history: { conversation: string; messages: MessageView[] };
   sync: { conversation: string; messages: MessageView[]; more: boolean };
   ack: { conversation: string; delivered: number };
@@ -129,6 +181,7 @@ export interface Results {
 
 export type PushFrame =
   | ({ type: 'message' } & MessageView)
+  | ({ type: EventKind } & Omit<MessageView, 'kind'>)
   | { type: 'presence'; user: string; online: boolean }
   | { type: 'friend_request'; from: string }
   | { type: 'typing'; conversation: string; from: string; group?: string }

@@ -72,6 +72,7 @@ const optionalString = (v: unknown, min: number, max: number) =>
  */
 function fastSend(frame: Record<string, unknown>): RequestOf<'send'> | null {
   const { to, group, text, client_msg_id } = frame;
+  if (frame.reply_to !== undefined) return null; // a reply is rare: the schema checks it
   if (typeof text !== 'string' || text.length < 1) return null;
   if (!optionalString(to, 1, NAME_MAX) || !optionalString(group, 1, NAME_MAX)) return null;
   if (!optionalString(client_msg_id, 1, CLIENT_MSG_ID_MAX)) return null;

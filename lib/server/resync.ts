@@ -30,7 +30,7 @@ export async function resyncSessions(store: Store, sessions: Iterable<ResyncSess
     for (const row of await store.conversationsOf(user.id)) {
       if (row.lastSeq <= row.delivered) continue;
       for (const m of await store.messagesAfter(row.conversationId, row.delivered, RESYNC_PAGE)) {
-        const frame = messageViewPush(messageView(m, row, user));
+        const frame = messageViewPush(messageView(m, row, user, true));
         for (const s of list) s.send(frame);
         sent += list.length;
       }

@@ -1,7 +1,7 @@
 // The TUI's state and the one function that changes it. Pure: no blessed, no sockets, no timers.
 // The controller feeds it actions from a queue; the views draw whatever it holds.
 import type { ConnectionState } from '../client/session.ts';
-import type { ConversationView, MessageView, NotifyLevel, PushFrame, Results } from '../protocol/messages.ts';
+import type { ConversationView, EventKind, MessageView, NotifyLevel, PushFrame, Results } from '../protocol/messages.ts';
 import * as ed from './editor.ts';
 import type { Editor } from './editor.ts';
 
@@ -89,7 +89,7 @@ export type Action =
   | { t: 'select'; delta: number }
   | { t: 'focus'; pane: Pane }
   | { t: 'scroll'; to: number | null }
-  | { t: 'push'; frame: Exclude<PushFrame, { type: 'message' }> }
+  | { t: 'push'; frame: Exclude<PushFrame, { type: 'message' | EventKind }> }
   | { t: 'notice'; text: string; error?: boolean }
   | { t: 'overlay'; title: string; lines: string[] }
   | { t: 'close_overlay' };

@@ -3,12 +3,14 @@
 // releases whatever else open() created (a temp file, a scratch database).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { CursorMove, MoveResult, NewMessage, Store, UserRow } from '../../lib/db/store.ts';
+import type { CursorMove, MoveResult, NewEvent, NewMessage, Store, UserRow } from '../../lib/db/store.ts';
 import { rejectsWith } from '../helpers/assert.ts';
 
 export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
 
+/** The event fields of a plain message: not an event, never edited or deleted, no reply. */
+const PLAIN = { kind: 'message', target: null, editedAt: null, deleted: false, replyTo: null } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -387,9 +389,9 @@ export function storeContract(label: string, open: OpenStore): void {
       { ok: true, seq: 2, ts: 104, duplicate: false },
     ]);
     assert.equal(await store.messagesAfter(direct, 0, 10), [
-      { conversationId: direct, seq: 1, senderId: a.id, senderName: 'Ann', text: 'd1', ts: 100, clientMsgId: null },
-      { conversationId: direct, seq: 2, senderId: b.id, senderName: 'Bob', text: 'd2', ts: 102, clientMsgId: 'c-d2' },
-      { conversationId: direct, seq: 3, senderId: a.id, senderName: 'Ann', text: 'd3', ts: 103, clientMsgId: null },
+      { conversationId: direct, seq: 1, senderId: a.id, senderName: 'Ann', text: 'd1', ts: 100, clientMsgId: null, ...PLAIN },
+      { conversationId: direct, seq: 2, senderId: b.id, senderName: 'Bob', text: 'd2', ts: 102, clientMsgId: 'c-d2', ...PLAIN },
+      { conversationId: direct, seq: 3, senderId: a.id, senderName: 'Ann', text: 'd3', ts: 103, clientMsgId: null, ...PLAIN },
     ]);
     assert.equal((await store.messagesAfter(g.conversationId, 0, 10)).map((m) => m.text), ['g1', 'g2']);
     assert.equal(await store.appendMessages([]), []);
@@ -670,6 +672,132 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal(await before(1_000), range(16, 25));
     assert.equal((await store.messagesBefore(conv, 26, 3)).map((m) => m.text), ['m23', 'm24', 'm25']);
     assert.equal(await store.messagesAfter(987_654, 0, 10), []);
+  });
+
+  // events: edit, delete, reaction (issue 17)
+
+  const ev = (conversationId: number, senderId: number, kind: NewEvent['kind'], target: number, text = '', extra: Partial<NewEvent> = {}): NewEvent =>
+    ({ conversationId, senderId, kind, target, text, clientMsgId: null, ts: 500, ...extra });
+
+  test('events take their own seq, name their target, and fold into the message history shows', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    await send(msg(conv, a.id, 'helo', null, 100), msg(conv, b.id, 'hi', null, 101));
+    const edited = await store.appendEvent(ev(conv, a.id, 'edit', 1, 'hello', { ts: 200, friendId: b.id }));
+    assert.equal(edited, { seq: 3, ts: 200, duplicate: false, changed: true });
+    assert.equal(await store.appendEvent(ev(conv, b.id, 'reaction', 1, '👍')), { seq: 4, ts: 500, duplicate: false, changed: true });
+    assert.equal(await store.appendEvent(ev(conv, b.id, 'reaction', 1, '👍')), { seq: null, ts: 500, duplicate: false, changed: false }, 'twice is a no-op');
+    await store.appendEvent(ev(conv, a.id, 'reaction', 1, '👍'));
+    await store.appendEvent(ev(conv, a.id, 'reaction', 1, '🎉'));
+    await store.appendEvent(ev(conv, a.id, 'reaction', 1, '🎉', { remove: true }));
+    assert.equal((await store.appendEvent(ev(conv, a.id, 'reaction', 1, '🎉', { remove: true }))).changed, false, 'removing twice too');
+    const raw = await store.messagesAfter(conv, 0, 100);
+    assert.equal(raw.map((m) => [m.seq, m.kind, m.target, m.text, m.deleted]), [
+      [1, 'message', null, 'hello', false], [2, 'message', null, 'hi', false], [3, 'edit', 1, 'hello', false],
+      [4, 'reaction', 1, '👍', false], [5, 'reaction', 1, '👍', false], [6, 'reaction', 1, '🎉', false], [7, 'reaction', 1, '🎉', true],
+    ]);
+    const page = await store.messagesBefore(conv, 100, 1);
+    assert.equal(page.map((m) => [m.seq, m.text, m.editedAt]), [[2, 'hi', null]], 'limit counts messages, not events');
+    assert.equal((await store.messagesBefore(conv, 100, 10)).map((m) => [m.seq, m.text, m.editedAt]), [[1, 'hello', 200], [2, 'hi', null]]);
+    assert.equal(await store.reactionsOf(conv, 1, 2, b.id), [{ seq: 1, emoji: '👍', count: 2, me: true }]);
+    assert.equal(await store.reactionsOf(conv, 1, 2, 987), [{ seq: 1, emoji: '👍', count: 2, me: false }]);
+  });
+
+  test('only messages are unread: events after the cursor do not count', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    await send(msg(conv, b.id, 'b1'), msg(conv, b.id, 'b2'));
+    await store.appendEvent(ev(conv, b.id, 'edit', 1, 'b1!'));
+    await store.appendEvent(ev(conv, b.id, 'reaction', 2, 'x'));
+    assert.is((await store.conversationOf(a.id, conv))?.unread, 2);
+    assert.is((await store.conversationOf(a.id, conv))?.lastSeq, 4);
+    await store.moveRead(conv, a.id, 3);
+    assert.is((await store.conversationOf(a.id, conv))?.unread, 0, 'read up to an event: both messages are before it');
+    await send(msg(conv, b.id, 'b3'));
+    assert.is((await store.conversationOf(a.id, conv))?.unread, 1);
+    assert.equal((await store.conversationsOf(a.id)).map((r) => r.unread), [1]);
+    assert.is((await store.conversationOf(b.id, conv))?.unread, 0);
+  });
+
+  test('delete leaves a tombstone: the text of the message and its edits is gone, and so are its reactions', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    const conv = g.conversationId;
+    await send(msg(conv, b.id, 'secret'), msg(conv, c.id, 'c1'), msg(conv, b.id, 'b2'));
+    await store.appendEvent(ev(conv, b.id, 'edit', 1, 'secret 2'));
+    await store.appendEvent(ev(conv, c.id, 'reaction', 1, '👀'));
+    await rejectsWith(store.appendEvent(ev(conv, c.id, 'delete', 1)), 'CHAT_ERR_NOT_YOURS');
+    await rejectsWith(store.appendEvent(ev(conv, c.id, 'edit', 1, 'mine now')), 'CHAT_ERR_NOT_YOURS');
+    assert.is((await store.appendEvent(ev(conv, b.id, 'delete', 1))).seq, 6);
+    assert.is((await store.appendEvent(ev(conv, a.id, 'delete', 2))).seq, 7, 'the creator may delete anyone\'s');
+    const raw = await store.messagesAfter(conv, 0, 100);
+    assert.equal(raw.map((m) => [m.seq, m.kind, m.text, m.deleted]), [
+      [1, 'message', '', true], [2, 'message', '', true], [3, 'message', 'b2', false], [4, 'edit', '', false],
+      [5, 'reaction', '👀', false], [6, 'delete', '', false], [7, 'delete', '', false],
+    ]);
+    assert.not.ok(raw.some((m) => m.text.includes('secret')), 'no text of the deleted message is left');
+    assert.equal(await store.reactionsOf(conv, 1, 3, c.id), []);
+    for (const kind of ['edit', 'delete', 'reaction'] as const) {
+      await rejectsWith(store.appendEvent(ev(conv, b.id, kind, 1, 'x')), 'CHAT_ERR_MESSAGE_DELETED');
+    }
+    await rejectsWith(store.appendEvent(ev(conv, b.id, 'reaction', 4, 'x')), 'CHAT_ERR_NO_SUCH_MESSAGE');
+    await rejectsWith(store.appendEvent(ev(conv, b.id, 'reaction', 99, 'x')), 'CHAT_ERR_NO_SUCH_MESSAGE');
+    assert.is((await store.conversationOf(a.id, conv))?.lastSeq, 7, 'refusals take no seq');
+  });
+
+  test('events: outsiders, a left group and an ended friendship are refused; a client id is applied once', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const out = await user('Out');
+    const conv = await befriend(a.id, b.id);
+    await send(msg(conv, a.id, 'a1'));
+    await rejectsWith(store.appendEvent(ev(conv, out.id, 'reaction', 1, 'x')), 'CHAT_ERR_NO_SUCH_CONVERSATION');
+    await rejectsWith(store.appendEvent(ev(987_654, a.id, 'reaction', 1, 'x')), 'CHAT_ERR_NO_SUCH_CONVERSATION');
+    const first = await store.appendEvent(ev(conv, a.id, 'edit', 1, 'a1!', { clientMsgId: 'e-1', ts: 10, friendId: b.id }));
+    const again = await store.appendEvent(ev(conv, a.id, 'edit', 1, 'a1!', { clientMsgId: 'e-1', ts: 20, friendId: b.id }));
+    assert.equal(again, { seq: first.seq!, ts: 10, duplicate: true, changed: true });
+    await rejectsWith(store.appendEvent(ev(conv, a.id, 'delete', 1, '', { clientMsgId: 'e-1' })), 'CHAT_ERR_CLIENT_MSG_ID_REUSED');
+    await rejectsWith(store.appendEvent(ev(conv, a.id, 'reaction', 2, 'x')), 'CHAT_ERR_NO_SUCH_MESSAGE');
+    const [sent] = await store.appendMessages([msg(conv, a.id, 'dup id', 'e-1')]);
+    assert.is(sent!.ok ? 'ok' : (sent!.error as { code?: string }).code, 'CHAT_ERR_CLIENT_MSG_ID_REUSED', 'a send does not answer duplicate for an edit\'s id');
+    await store.removeFriendship(a.id, b.id);
+    await rejectsWith(store.appendEvent(ev(conv, a.id, 'reaction', 1, 'x', { friendId: b.id })), 'CHAT_ERR_NOT_FRIENDS');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await send(msg(g.conversationId, b.id, 'g1'));
+    await store.leaveGroup(g.id, b.id);
+    await rejectsWith(store.appendEvent(ev(g.conversationId, b.id, 'reaction', 1, 'x')), 'CHAT_ERR_NO_SUCH_CONVERSATION');
+    assert.equal((await store.messagesAfter(conv, 0, 10)).map((m) => m.seq), [1, 2], 'nothing refused was stored');
+  });
+
+  test('replies: reply_to is stored with the message and read back with its target as it is now', async () => {
+    const a = await user('Ann');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    const conv = g.conversationId;
+    await send(msg(conv, a.id, 'question'));
+    await send({ ...msg(conv, a.id, 'answer'), replyTo: 1 });
+    assert.equal((await store.entryOf(conv, 1)), { kind: 'message', senderId: a.id, senderName: 'Ann', text: 'question', deleted: false });
+    assert.is(await store.entryOf(conv, 9), null);
+    await store.appendEvent(ev(conv, a.id, 'edit', 1, 'question?'));
+    assert.equal((await store.messagesBefore(conv, 100, 10))[1]!.replyTo, { seq: 1, senderName: 'Ann', text: 'question?', deleted: false });
+    await store.appendEvent(ev(conv, a.id, 'delete', 1));
+    assert.equal((await store.messagesAfter(conv, 1, 1))[0]!.replyTo, { seq: 1, senderName: 'Ann', text: '', deleted: true });
+    assert.is((await store.entryOf(conv, 3))?.kind, 'edit');
+  });
+
+  test('the last member leaving deletes the group with its reactions', async () => {
+    const a = await user('Ann');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await send(msg(g.conversationId, a.id, 'm'));
+    await store.appendEvent(ev(g.conversationId, a.id, 'reaction', 1, 'x'));
+    assert.equal((await store.leaveGroup(g.id, a.id)).deleted, true);
+    assert.equal(await store.reactionsOf(g.conversationId, 0, 10, a.id), []);
   });
 
   test('text, names and ids round-trip byte for byte', async () => {

@@ -61,6 +61,25 @@ const conversationMatrix: Record<string, Record<ConversationRelation, Outcome>> 
 const conversationBody = (type: string, conversation: string): Record<string, unknown> =>
   type === 'ack' || type === 'read' ? { conversation, seq: 0 } : type === 'mute' ? { conversation, level: 'all' } : type === 'receipts' ? { conversation, seq: 1 } : { conversation };
 
+// Edits, deletions and reactions on one message, by whose message it is and where the actor stands.
+type MessageRelation = 'own' | 'friend-s' | 'member-other-s' | 'creator-other-s' | 'left-group' | 'ex-friend-own' | 'outsider' | 'no-such-seq';
+const messageMatrix: Record<string, Record<MessageRelation, Outcome>> = {
+  edit: {
+    own: OK, 'friend-s': 'CHAT_ERR_NOT_YOURS', 'member-other-s': 'CHAT_ERR_NOT_YOURS', 'creator-other-s': 'CHAT_ERR_NOT_YOURS',
+    'left-group': 'CHAT_ERR_NO_SUCH_CONVERSATION', 'ex-friend-own': 'CHAT_ERR_NOT_FRIENDS', outsider: 'CHAT_ERR_NO_SUCH_CONVERSATION', 'no-such-seq': 'CHAT_ERR_NO_SUCH_MESSAGE',
+  },
+  delete: {
+    own: OK, 'friend-s': 'CHAT_ERR_NOT_YOURS', 'member-other-s': 'CHAT_ERR_NOT_YOURS', 'creator-other-s': OK,
+    'left-group': 'CHAT_ERR_NO_SUCH_CONVERSATION', 'ex-friend-own': 'CHAT_ERR_NOT_FRIENDS', outsider: 'CHAT_ERR_NO_SUCH_CONVERSATION', 'no-such-seq': 'CHAT_ERR_NO_SUCH_MESSAGE',
+  },
+  react: {
+    own: OK, 'friend-s': OK, 'member-other-s': OK, 'creator-other-s': OK,
+    'left-group': 'CHAT_ERR_NO_SUCH_CONVERSATION', 'ex-friend-own': 'CHAT_ERR_NOT_FRIENDS', outsider: 'CHAT_ERR_NO_SUCH_CONVERSATION', 'no-such-seq': 'CHAT_ERR_NO_SUCH_MESSAGE',
+  },
+};
+const messageBody = (type: string, target: { conversation: string; seq: number }): Record<string, unknown> =>
+  type === 'edit' ? { ...target, text: 'changed' } : type === 'react' ? { ...target, emoji: '👍' } : target;
+
 // A request that is valid in shape, for the logged-out column.
 const sample: Record<RequestType, Record<string, unknown>> = {
   hello: { version: 1 }, register: { user: 'x', password: 'y' }, login: { token: 't' }, ping: {},
@@ -70,6 +89,7 @@ const sample: Record<RequestType, Record<string, unknown>> = {
   send: { to: 'actor', text: 'x' }, history: { with: 'actor' }, sync: { conversation: 'c1' },
   ack: { conversation: 'c1', seq: 0 }, read: { conversation: 'c1', seq: 0 },
   mute: { conversation: 'c1', level: 'none' }, typing: { conversation: 'c1' }, receipts: { conversation: 'c1', seq: 1 },
+  edit: { conversation: 'c1', seq: 1, text: 'x' }, delete: { conversation: 'c1', seq: 1 }, react: { conversation: 'c1', seq: 1, emoji: '👍' },
 };
 
 const matrix = suite('authorization matrix');
@@ -79,6 +99,7 @@ const PASSWORD = 'matrix-pw-123';
 const userTargets = new Map<string, string>();
 const groupTargets = new Map<string, string>();
 const conversationTargets = new Map<string, string>();
+const messageTargets = new Map<string, { conversation: string; seq: number }>();
 
 matrix.before(async () => {
   const dbPath = join(tempDir().dir, 'chat.db');
@@ -127,6 +148,38 @@ matrix.before(async () => {
       conversationTargets.set(`${type}/${relation}`, `c${conv}`);
     }
   }
+  const sendOne = async (conversationId: number, senderId: number): Promise<number> => {
+    const [r] = await store.appendMessages([{ conversationId, senderId, text: 'target', clientMsgId: null, ts: Date.now() }]);
+    if (!r!.ok) throw r!.error;
+    return r!.seq;
+  };
+  for (const type of Object.keys(messageMatrix)) {
+    for (const relation of Object.keys(messageMatrix[type]!) as MessageRelation[]) {
+      const other = await make(`m${++i}`);
+      let conv: number;
+      let seq: number;
+      if (relation === 'own' || relation === 'friend-s' || relation === 'ex-friend-own' || relation === 'no-such-seq') {
+        await store.createFriendRequest(me.id, other.id);
+        conv = await store.acceptFriendRequest(other.id, me.id);
+        seq = await sendOne(conv, relation === 'friend-s' ? other.id : me.id);
+        if (relation === 'ex-friend-own') await store.removeFriendship(me.id, other.id);
+        if (relation === 'no-such-seq') seq = 99;
+      } else if (relation === 'outsider') {
+        const third = await make(`m${++i}`);
+        await store.createFriendRequest(third.id, other.id);
+        conv = await store.acceptFriendRequest(other.id, third.id);
+        seq = await sendOne(conv, other.id);
+      } else {
+        const name = `mg${++i}`;
+        const group = await store.createGroup(name, nameKey(name), '', relation === 'creator-other-s' ? me.id : other.id);
+        await store.joinGroup(group.id, relation === 'creator-other-s' ? other.id : me.id);
+        conv = group.conversationId;
+        seq = await sendOne(conv, relation === 'left-group' ? me.id : other.id);
+        if (relation === 'left-group') await store.leaveGroup(group.id, me.id);
+      }
+      messageTargets.set(`${type}/${relation}`, { conversation: `c${conv}`, seq });
+    }
+  }
   await store.close();
   server = await startServer({ dbPath });
   actor = await ChatClient.connect({ host: server.host, port: server.port });
@@ -169,6 +222,15 @@ matrix('requests that name a conversation, by membership', async () => {
     for (const [relation, expected] of Object.entries(row)) {
       const target = conversationTargets.get(`${type}/${relation}`)!;
       assert.is(await outcome(actor, type, conversationBody(type, target)), expected, `${type} → ${relation}`);
+    }
+  }
+});
+
+matrix('edit, delete and react on a message, by whose it is and where the actor stands', async () => {
+  for (const [type, row] of Object.entries(messageMatrix)) {
+    for (const [relation, expected] of Object.entries(row)) {
+      const target = messageTargets.get(`${type}/${relation}`)!;
+      assert.is(await outcome(actor, type, messageBody(type, target)), expected, `${type} → ${relation}`);
     }
   }
 });

@@ -16,6 +16,7 @@ import { storeContract } from '../contract/store.contract.ts';
 import { SHARED, adminQuery, emptyTables, requireMariadb, scratchDb } from '../helpers/mariadb.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../helpers/crossed-requests-fixture.ts';
 import { MEMBERSHIPS_SEED, mysqlDatabaseBefore } from '../helpers/old-schema.ts';
+import { MESSAGE_EVENTS_SEED, checkUpgradedMessages } from '../helpers/message-events-fixture.ts';
 
 const POOL = resolveDbPoolConfig({ min: 1, max: 6, logIntervalMs: 0 });
 
@@ -154,6 +155,52 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
       }
     } finally {
       await old.drop();
+    }
+  });
+
+  test('migration 005 turns every stored message into a message entry; unread, retries and events work on the upgraded database', async () => {
+    // A database at the schema of version 2 (the main branch this work started from), with messages.
+    const old = scratchDb();
+    try {
+      const conn = await mysql.createConnection({ ...SHARED, multipleStatements: true, charset: 'utf8mb4_bin' });
+      try {
+        await conn.query(`CREATE DATABASE \`${old.name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+        await conn.query(`USE \`${old.name}\``);
+        await conn.query(`CREATE TABLE schema_version (
+          version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);
+        for (const f of migrationFiles().filter((m) => m.version <= 2)) {
+          await conn.query(readFileSync(new URL(`../../sql/mysql/${f.name}`, import.meta.url), 'utf8'));
+          await conn.query('INSERT INTO schema_version VALUES (?, ?, 0)', [f.version, f.name]);
+        }
+        await conn.query(MESSAGE_EVENTS_SEED);
+      } finally {
+        await conn.end();
+      }
+      const upgraded = await MysqlStore.open(old.url, POOL);
+      try {
+        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
+        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
+        await checkUpgradedMessages(upgraded);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await old.drop();
+    }
+  });
+
+  test('migration 005 can run twice (MySQL DDL is not transactional: an interrupted run is run again)', async () => {
+    const db = scratchDb();
+    try {
+      await (await MysqlStore.open(db.url, POOL)).close();
+      const conn = await mysql.createConnection({ ...SHARED, multipleStatements: true, charset: 'utf8mb4_bin', database: db.name });
+      try {
+        await conn.query(readFileSync(new URL('../../sql/mysql/005_message_events.sql', import.meta.url), 'utf8'));
+      } finally {
+        await conn.end();
+      }
+    } finally {
+      await db.drop();
     }
   });
 

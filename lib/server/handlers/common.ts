@@ -1,7 +1,7 @@
-import type { ConversationRow, GroupRow, StoredMessage, UserRow } from '../../db/store.ts';
+import type { ConversationRow, GroupRow, ReactionCount, ReplyRef, StoredMessage, UserRow } from '../../db/store.ts';
 import { ChatError } from '../../protocol/errors.ts';
 import { isoTime } from '../../protocol/json-text.ts';
-import type { MessageView } from '../../protocol/messages.ts';
+import type { MessageView, ReplyView } from '../../protocol/messages.ts';
 import { checkName, checkNewName, type NameCheck } from '../../protocol/names.ts';
 import type { SessionUser } from '../connection.ts';
 import type { HandlerContext } from '../context.ts';
@@ -92,15 +92,51 @@ export async function resolveConversation(
   return row;
 }
 
-/** A stored message as `viewer` sees it, keys in the order of the `message` push (docs/protocol.md). */
-export function messageView(m: StoredMessage, row: ConversationRow, viewer: SessionUser): MessageView {
+/** How much of a reply's target its `reply_to` quotes, in code points. */
+export const EXCERPT_LENGTH = 80;
+
+/** The quoted start of a reply's target: its current text on one line, cut at EXCERPT_LENGTH. */
+export function replyView(ref: ReplyRef): ReplyView {
+  const points = [...ref.text.replace(/\s+/g, ' ').trim()];
+  const excerpt = points.length > EXCERPT_LENGTH ? `${points.slice(0, EXCERPT_LENGTH - 1).join('')}…` : points.join('');
+  return ref.deleted ? { seq: ref.seq, from: ref.senderName, excerpt: '', deleted: true } : { seq: ref.seq, from: ref.senderName, excerpt };
+}
+
+/**
+ * A stored entry as `viewer` sees it, keys in the order of the pushes (docs/protocol.md). `raw`
+ * (sync, re-sync): every entry with its kind; otherwise (history) a message folded to its
+ * current state, whose `reactions` the caller adds.
+ */
+export function messageView(m: StoredMessage, row: ConversationRow, viewer: SessionUser, raw = false): MessageView {
   const conversation = conversationId(m.conversationId);
-  const view: MessageView =
-    row.kind === 'direct'
-      ? { conversation, seq: m.seq, from: m.senderName, to: m.senderId === viewer.id ? row.peerName! : viewer.name, text: m.text, ts: isoTime(m.ts) }
-      : { conversation, seq: m.seq, from: m.senderName, group: row.groupName!, text: m.text, ts: isoTime(m.ts) };
+  const view: MessageView = { conversation, seq: m.seq } as MessageView;
+  if (raw) view.kind = m.kind;
+  if (m.target !== null) view.target = m.target;
+  view.from = m.senderName;
+  if (row.kind === 'direct') view.to = m.senderId === viewer.id ? row.peerName! : viewer.name;
+  else view.group = row.groupName!;
+  view.text = m.kind === 'reaction' ? '' : m.text;
+  if (m.kind === 'reaction') {
+    view.emoji = m.text;
+    if (m.deleted) view.removed = true;
+  }
+  view.ts = isoTime(m.ts);
+  if (m.kind === 'message') {
+    if (m.editedAt !== null) view.edited_at = isoTime(m.editedAt);
+    if (m.deleted) view.deleted = true;
+    if (m.replyTo !== null) view.reply_to = replyView(m.replyTo);
+  }
   if (m.clientMsgId !== null) view.client_msg_id = m.clientMsgId;
   return view;
+}
+
+/** Puts each message's reactions (reactionsOf, ascending by seq) on its view. */
+export function attachReactions(views: MessageView[], reactions: readonly ReactionCount[]): void {
+  const bySeq = new Map<number, MessageView>(views.map((v) => [v.seq, v]));
+  for (const r of reactions) {
+    const v = bySeq.get(r.seq);
+    if (v !== undefined) (v.reactions ??= []).push({ emoji: r.emoji, count: r.count, me: r.me });
+  }
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { HandlerTable } from '../context.ts';
 import { ack } from './ack.ts';
 import { conversations } from './conversations.ts';
+import { deleteMessage } from './delete.ts';
+import { edit } from './edit.ts';
 import { friendAccept } from './friend-accept.ts';
 import { friendAdd } from './friend-add.ts';
 import { friendDecline } from './friend-decline.ts';
@@ -17,6 +19,7 @@ import { login } from './login.ts';
 import { mute } from './mute.ts';
 import { logout } from './logout.ts';
 import { ping } from './ping.ts';
+import { react } from './react.ts';
 import { read } from './read.ts';
 import { receipts } from './receipts.ts';
 import { register } from './register.ts';
@@ -43,6 +46,9 @@ export const handlers: HandlerTable = {
   group_leave: groupLeave,
   group_members: groupMembers,
   send,
+  edit,
+  delete: deleteMessage,
+  react,
   history,
   sync,
   ack,

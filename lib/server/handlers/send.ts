@@ -3,7 +3,10 @@ import { messagePush, sendResultJson } from '../../protocol/frames.ts';
 import { isoTime } from '../../protocol/json-text.ts';
 import type { Results } from '../../protocol/messages.ts';
 import { Deferred, EncodedResult, type Handler, type Reply } from '../context.ts';
-import { conversationId, findGroup, findUser, me } from './common.ts';
+import type { NewMessage } from '../../db/store.ts';
+import type { ReplyView } from '../../protocol/messages.ts';
+import { conversationId, findGroup, findUser, me, replyView } from './common.ts';
+import { checkText } from './event.ts';
 
 /**
  * Store first, then ack with the stored seq, then wake the recipients: a message the sender
@@ -18,10 +21,7 @@ export const send: Handler<'send'> = async (ctx, body) => {
   if ((body.to === undefined) === (body.group === undefined)) {
     throw new ChatError('CHAT_ERR_BAD_FIELD', 'send: give exactly one of "to" or "group"');
   }
-  if (body.text.length > ctx.config.maxTextLength) {
-    throw new ChatError('CHAT_ERR_TEXT_TOO_LONG', `text is longer than ${ctx.config.maxTextLength} characters`);
-  }
-  if (!body.text.isWellFormed()) throw new ChatError('CHAT_ERR_BAD_FIELD', 'send: "text" contains a lone surrogate');
+  checkText(ctx, body.text, 'send');
 
   let conversation: number;
   let recipients: readonly number[];
@@ -49,17 +49,29 @@ export const send: Handler<'send'> = async (ctx, body) => {
     targetName = group.name;
   }
 
+  // A reply names a message of this conversation. Entries are never removed while the
+  // conversation exists (a deletion leaves a tombstone), so what is checked here still holds at
+  // commit; a reply to a deleted message is allowed and quotes nothing.
+  let replyTo: ReplyView | null = null;
+  if (body.reply_to !== undefined) {
+    const target = await ctx.store.entryOf(conversation, body.reply_to);
+    if (target === null || target.kind !== 'message') throw new ChatError('CHAT_ERR_NO_SUCH_MESSAGE', 'reply_to: no message has that seq here');
+    replyTo = replyView({ seq: body.reply_to, ...target });
+  }
+
   const clientMsgId = body.client_msg_id ?? null;
   const text = body.text;
   const reply = new Deferred<Reply<Results['send']>>();
   const sessionId = ctx.session.id;
-  ctx.append({ conversationId: conversation, senderId: user.id, text, clientMsgId, ts: Date.now(), friendId }, (err, r) => {
+  const message: NewMessage = { conversationId: conversation, senderId: user.id, text, clientMsgId, ts: Date.now(), friendId };
+  if (body.reply_to !== undefined) message.replyTo = body.reply_to;
+  ctx.append(message, (err, r) => {
     if (err !== null) return reply.reject(err);
     const ts = isoTime(r!.ts);
     const id = conversationId(conversation);
     if (!r!.duplicate) {
       // Encoded once, shared by every recipient session; the sender's other sessions get it too.
-      const frame = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId);
+      const frame = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, replyTo);
       ctx.bus.publish({ users: recipients, frame, exceptConn: sessionId });
     }
     const result = { conversation: id, seq: r!.seq, ts, duplicate: r!.duplicate };

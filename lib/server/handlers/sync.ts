@@ -3,7 +3,7 @@ import { conversationId, fitPage, me, messageView, resolveConversation } from '.
 
 const DEFAULT_LIMIT = 200;
 
-/** Pages forwards from `after` (default: the delivered cursor). Clients use it for backlog and gaps. */
+/** Pages forwards from `after` (default: the delivered cursor), every entry raw with its kind. Clients use it for backlog and gaps. */
 export const sync: Handler<'sync'> = async (ctx, body) => {
   const user = me(ctx);
   const row = await resolveConversation(ctx, { conversation: body.conversation });
@@ -11,5 +11,5 @@ export const sync: Handler<'sync'> = async (ctx, body) => {
   const fetched = await ctx.store.messagesAfter(row.conversationId, body.after ?? row.delivered, limit + 1);
   const messages = fetched.slice(0, fitPage(fetched.slice(0, limit)));
   const more = fetched.length > messages.length;
-  return { conversation: conversationId(row.conversationId), messages: messages.map((m) => messageView(m, row, user)), more };
+  return { conversation: conversationId(row.conversationId), messages: messages.map((m) => messageView(m, row, user, true)), more };
 };

@@ -102,9 +102,10 @@ append('groupSenders: one slot per conversation and sender, and friend for a dir
 append('seqs follow each conversation\'s last seq in batch order; counters, rows and cursors to write', () => {
   const batch = [msg(1, 10, 'a', null, 1), msg(2, 10, 'b', 'id-b', 2), msg(1, 11, 'c', null, 3), msg(1, 10, 'd', null, 4)];
   const senders = read(batch, ['1:10', '1:11', '2:10']);
-  const plan = planAppend(batch, senders, [], new Map([[1, 5], [2, 0]]));
+  const plan = planAppend(batch, senders, [], new Map([[1, 5], [2, 0]]), new Map());
   assert.equal(plan.results.map(outcome), [[6, 1, false], [1, 2, false], [7, 3, false], [8, 4, false]]);
-  assert.equal(plan.rows, [1, 6, 10, 'a', null, 1, 2, 1, 10, 'b', 'id-b', 2, 1, 7, 11, 'c', null, 3, 1, 8, 10, 'd', null, 4]);
+  assert.equal(plan.rows, [1, 6, 10, 'a', null, 1, null, 1, 2, 1, 10, 'b', 'id-b', 2, null, 1, 1, 7, 11, 'c', null, 3, null, 2, 1, 8, 10, 'd', null, 4, null, 3]);
+  assert.equal([...plan.msgCounts], [[1, 3], [2, 1]]);
   assert.equal([...plan.lastSeqs], [[1, 8], [2, 1]]);
   assert.is(plan.firstNew, 0);
   assert.equal(readCursorMoves(senders.slots), [
@@ -123,7 +124,7 @@ append('a client id stored before, or earlier in the batch, is a duplicate in it
   ];
   const prior: PriorMessage[] = [{ conversationId: 1, seq: 3, ts: 7 }, { conversationId: 1, seq: 3, ts: 7 }];
   const senders = read(batch, ['1:10', '2:10', '1:11']);
-  const plan = planAppend(batch, senders, prior, new Map([[1, 4], [2, 0]]));
+  const plan = planAppend(batch, senders, prior, new Map([[1, 4], [2, 0]]), new Map());
   assert.equal(plan.results.map(outcome), [
     [3, 7, true], 'CHAT_ERR_CLIENT_MSG_ID_REUSED', [5, 52, false], [5, 52, true], 'CHAT_ERR_CLIENT_MSG_ID_REUSED', [6, 55, false],
   ]);
@@ -135,20 +136,20 @@ append('a non-member gets NO_SUCH_CONVERSATION, a gone friendship NOT_FRIENDS; t
   const batch = [msg(1, 10, 'a'), msg(9, 10, 'no conversation'), msg(1, 12, 'not a member'), msg(3, 10, 'direct', null, 1, 11),
     msg(4, 10, 'direct to a friend', null, 1, 13), msg(1, 10, 'b')];
   const senders = read(batch, ['1:10', '3:10', '4:10'], ['10:13']);
-  const plan = planAppend(batch, senders, [], new Map([[1, 0], [3, 2], [4, 0]]));
+  const plan = planAppend(batch, senders, [], new Map([[1, 0], [3, 2], [4, 0]]), new Map());
   assert.equal(plan.results.map(outcome), [
     [1, 100, false], 'CHAT_ERR_NO_SUCH_CONVERSATION', 'CHAT_ERR_NO_SUCH_CONVERSATION', 'CHAT_ERR_NOT_FRIENDS', [1, 1, false], [2, 100, false],
   ]);
   assert.equal([...plan.lastSeqs], [[1, 2], [4, 1]]);
   // A refused item is not checked again as a duplicate, and its client id is not remembered.
   const again = [msg(3, 10, 'direct', 'd', 1, 11), msg(3, 10, 'direct', 'd', 2, 11)];
-  assert.equal(planAppend(again, read(again, ['3:10'], []), [], new Map([[3, 2]])).results.map(outcome), ['CHAT_ERR_NOT_FRIENDS', 'CHAT_ERR_NOT_FRIENDS']);
+  assert.equal(planAppend(again, read(again, ['3:10'], []), [], new Map([[3, 2]]), new Map()).results.map(outcome), ['CHAT_ERR_NOT_FRIENDS', 'CHAT_ERR_NOT_FRIENDS']);
 });
 
 append('nothing new: no rows, no counters, no cursor moves, firstNew -1', () => {
   const batch = [msg(1, 10, 'retry', 'x')];
   const senders = read(batch, ['1:10']);
-  const plan = planAppend(batch, senders, [{ conversationId: 1, seq: 1, ts: 5 }], new Map([[1, 1]]));
+  const plan = planAppend(batch, senders, [{ conversationId: 1, seq: 1, ts: 5 }], new Map([[1, 1]]), new Map());
   assert.equal([plan.rows, [...plan.lastSeqs], plan.firstNew, readCursorMoves(senders.slots)], [[], [], -1, []]);
 });
 

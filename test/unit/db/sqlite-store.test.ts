@@ -8,6 +8,7 @@ import { NEW_FILE_PAGE_SIZE, SqliteStore } from '../../../lib/db/sqlite-store.ts
 import { storeContract } from '../../contract/store.contract.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../../helpers/crossed-requests-fixture.ts';
 import { MEMBERSHIPS_SEED, sqliteFileBefore } from '../../helpers/old-schema.ts';
+import { MESSAGE_EVENTS_SEED, checkUpgradedMessages } from '../../helpers/message-events-fixture.ts';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
 const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
@@ -261,6 +262,27 @@ test('migration 009 gives every existing membership the notification level all; 
     assert.equal((await store.conversationsOf(2)).map((c) => [c.conversationId, c.notify]), [[1, 'all'], [2, 'all']]);
     await store.setNotifyLevel(2, 2, 'none');
     assert.is((await store.conversationOf(2, 2))?.notify, 'none');
+  } finally {
+    await store.close();
+  }
+});
+
+test('migration 007 turns every stored message into a message entry; unread, retries and events work on the upgraded file', async () => {
+  // A file at the schema of version 4 (the main branch this work started from), with messages.
+  const path = join(dir, 'chat.db');
+  const v4 = new Database(path);
+  v4.pragma('journal_mode = WAL');
+  v4.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  for (const name of migrations.filter((f) => Number(f.split('_')[0]) <= 4)) {
+    v4.exec(readFileSync(new URL(`../../../sql/sqlite/${name}`, import.meta.url), 'utf8'));
+    v4.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(Number(name.split('_')[0]), name);
+  }
+  v4.exec(MESSAGE_EVENTS_SEED);
+  v4.close();
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    await checkUpgradedMessages(store);
   } finally {
     await store.close();
   }

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ERROR_CODES } from '../../../lib/protocol/errors.ts';
 import {
-  encodedReplyFrame, errorFrame, friendRequestPush, friendUpdatePush, groupEventPush, messagePush, notifyLevelPush, receiptPush, typingPush, messageViewPush,
+  encodedReplyFrame, errorFrame, eventPush, friendRequestPush, friendUpdatePush, groupEventPush, messagePush, messageViewPush, notifyLevelPush, receiptPush, typingPush,
   presencePush, replyFrame, sendResultJson,
 } from '../../../lib/protocol/frames.ts';
 import type { MessageView, PushFrame } from '../../../lib/protocol/messages.ts';
@@ -142,8 +142,9 @@ function serverLines(): string[] {
 function rebuild(frame: Record<string, any>): string {
   if ('ok' in frame) {
     if (frame.ok === false) return errorFrame(frame.id, frame.code, frame.message);
-    for (const m of (frame.result?.messages ?? []) as MessageView[]) {
-      // history and sync pages hold message objects: the documented keys, in the push's order
+    for (const { kind, ...m } of (frame.result?.messages ?? []) as MessageView[]) {
+      // history and sync pages hold message objects: the documented keys, in the push's order (sync adds the kind)
+      if (kind !== undefined && kind !== 'message') continue;
       assert.is(JSON.stringify({ type: 'message', ...m }) + '\n', messageViewPush(m), JSON.stringify(m));
     }
     return replyFrame(frame.id, frame.result);
@@ -151,6 +152,10 @@ function rebuild(frame: Record<string, any>): string {
   const push = frame as PushFrame;
   switch (push.type) {
     case 'message': return messageViewPush(push);
+    case 'edit': case 'delete': case 'reaction': {
+      const { type, ...view } = push;
+      return eventPush(type, view as MessageView);
+    }
     case 'presence': return presencePush(push.user, push.online);
     case 'friend_request': return friendRequestPush(push.from);
     case 'friend_update': return friendUpdatePush(push.user, push.status);

@@ -38,7 +38,19 @@ const EXAMPLES: Record<RequestType, Example> = {
   group_members: aboutGroup,
   send: {
     body: { to: 'bob', text: 'hi 😀', client_msg_id: 'm-1' },
-    fields: { to: opt('string'), group: opt('string'), text: req('string'), client_msg_id: opt('string') },
+    fields: { to: opt('string'), group: opt('string'), text: req('string'), client_msg_id: opt('string'), reply_to: opt('number') },
+  },
+  edit: {
+    body: { conversation: 'c1', seq: 3, text: 'fixed', client_msg_id: 'e-1' },
+    fields: { with: opt('string'), group: opt('string'), conversation: opt('string'), seq: req('number'), text: req('string'), client_msg_id: opt('string') },
+  },
+  delete: {
+    body: { group: 'devs', seq: 3, client_msg_id: 'd-1' },
+    fields: { with: opt('string'), group: opt('string'), conversation: opt('string'), seq: req('number'), client_msg_id: opt('string') },
+  },
+  react: {
+    body: { with: 'bob', seq: 3, emoji: '👍', client_msg_id: 'r-1' },
+    fields: { with: opt('string'), group: opt('string'), conversation: opt('string'), seq: req('number'), emoji: req('string'), client_msg_id: opt('string') },
   },
   history: {
     body: { with: 'bob', before: 10, limit: 20 },

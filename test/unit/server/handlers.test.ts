@@ -532,7 +532,7 @@ conversations('sync pages forward from the delivered cursor; history pages backw
   const page1 = await call(b, 'sync', { conversation: `c${conv}`, limit: 3 });
   assert.equal(page1.messages.map((m) => m.seq), [1, 2, 3]);
   assert.is(page1.more, true);
-  assert.equal(page1.messages[0], { conversation: `c${conv}`, seq: 1, from: 'alice', to: 'bob', text: 'm1', ts: page1.messages[0]!.ts });
+  assert.equal(page1.messages[0], { conversation: `c${conv}`, seq: 1, kind: 'message', from: 'alice', to: 'bob', text: 'm1', ts: page1.messages[0]!.ts });
   const page2 = await call(b, 'sync', { conversation: `c${conv}`, after: 3, limit: 3 });
   assert.equal(page2.messages.map((m) => m.seq), [4, 5]);
   assert.is(page2.more, false);
@@ -553,8 +553,10 @@ conversations('history and sync messages carry the keys of the message push, in 
   await call(a, 'send', { group: 'devs', text: 'grouped', client_msg_id: 'g-1' });
   const live = bus.events.map((e) => e.frame);
   const b = client(bob);
+  const synced = (await call(b, 'sync', { conversation: `c${conv}` })).messages;
+  assert.equal(synced.map((m) => m.kind), ['message', 'message'], 'sync names each entry\'s kind');
   const views = [
-    ...(await call(b, 'sync', { conversation: `c${conv}` })).messages,
+    ...synced.map(({ kind: _kind, ...m }) => m),
     ...(await call(a, 'history', { conversation: `c${group.conversationId}` })).messages,
   ];
   assert.equal(views.map((m) => JSON.stringify({ type: 'message', ...m }) + '\n'), live, 'a stored message reads as it was pushed, byte for byte');

@@ -8,6 +8,7 @@ import { messagePush } from '../../../lib/protocol/frames.ts';
 
 const msg = (conversationId: number, seq: number, senderId: number, senderName: string): StoredMessage => ({
   conversationId, seq, senderId, senderName, text: `m${seq}`, ts: Date.UTC(2026, 0, 1), clientMsgId: null,
+  kind: 'message', target: null, editedAt: null, deleted: false, replyTo: null,
 });
 
 function fakeStore(rows: Record<number, ConversationRow[]>, messages: StoredMessage[]): { store: Store; calls: string[] } {
