@@ -9,6 +9,8 @@ import type { Logger } from '../logger.ts';
 import { ChatError } from '../protocol/errors.ts';
 import { isConnectionError, isDuplicateKey, isLockConflict, toStoreError } from './mysql-errors.ts';
 import { migrate } from './mysql-migrate.ts';
+import { candidateQuery, indexTexts, unindexConversation, type IndexedText } from './mysql-search.ts';
+import { collectPage, type SearchPage, type SearchRequest } from './search.ts';
 import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import type {
@@ -299,6 +301,7 @@ export class MysqlStore implements Store {
       const outcome = afterLeave(role, (await first<{ userId: number }>(conn, SQL.successor, [conv]))?.userId ?? null);
       if (outcome.deleted) {
         await run(conn, SQL.deleteGroup, [groupId]);
+        await unindexConversation(conn, conv);
         await run(conn, SQL.deleteMessages, [conv]);
         await run(conn, SQL.deleteConversation, [conv]);
       } else if (outcome.newCreatorId !== null) {
@@ -444,6 +447,11 @@ export class MysqlStore implements Store {
         await runText(conn, `UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last', counters.length / 2, ' UNION ALL ')}) v
           ON c.id = v.id SET c.last_seq = v.last`, counters);
         await runText(conn, INSERT_MESSAGES + repeat(MESSAGE_ROW, rows.length / 6), rows);
+        const texts: IndexedText[] = [];
+        for (let at = 0; at < rows.length; at += 6) {
+          texts.push({ conversationId: rows[at] as number, seq: rows[at + 1] as number, text: rows[at + 3] as string });
+        }
+        await indexTexts(conn, texts);
         const cursors: Param[] = [];
         for (const move of readCursorMoves(slots)) cursors.push(move.conversationId, move.senderId, move.seq);
         await runText(conn, `UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS s', cursors.length / 3, ' UNION ALL ')}) v
@@ -471,6 +479,13 @@ export class MysqlStore implements Store {
 
   moveRead(conversationId: number, userId: number, seq: number): Promise<number> {
     return this.moveCursor('read_seq', conversationId, userId, seq);
+  }
+
+  searchMessages(req: SearchRequest): Promise<SearchPage> {
+    return collectPage(req, (before, n) => this.pool.run('read', async (conn) => {
+      const { sql, params } = candidateQuery(req, before, n);
+      return (await allText<MessageRecord>(conn, sql, params)).map(toMessage);
+    }));
   }
 
   /** Idempotent (GREATEST), so it is retried after a lost connection. last_seq only grows, so a passed check stays true. */

@@ -94,6 +94,9 @@ export const MYSQL: Dialect = {
 const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
   COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId`;
 
+/** A search result's columns (messages m, users u), as StoredMessage. */
+export const SEARCH_COLUMNS = MESSAGE_COLUMNS;
+
 const GROUP_COLUMNS = 'id, name, description AS `desc`, creator_id AS creatorId, conversation_id AS conversationId';
 
 /** The columns of a new message row, in the order planAppend (rules.ts) lays its values out. */

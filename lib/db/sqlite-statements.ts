@@ -11,6 +11,7 @@ import {
   INSERT_MESSAGES, MESSAGE_ROW, SQLITE, directConversationKey, friendStateParams, sqlFor, toFriendState,
   type ConversationRecord, type FriendStateRecord,
 } from './shared-sql.ts';
+import { prepareSearchIndex, type SqliteSearchIndex } from './sqlite-search.ts';
 import type { AppendResult, FriendAdded, GroupRow, GroupSummary, NewMessage, Role, StoredMessage, UserRow } from './store.ts';
 
 type Db = Database.Database;
@@ -94,12 +95,13 @@ function immediate<A extends unknown[], R>(db: Db, fn: (...args: A) => R): (...a
 }
 
 export function prepareTransactions(db: Db, q: Statements) {
-  return { append: prepareAppend(db, q), ...prepareFriendTransactions(db, q), ...prepareGroupTransactions(db, q) };
+  const search = prepareSearchIndex(db);
+  return { search, append: prepareAppend(db, q, search), ...prepareFriendTransactions(db, q), ...prepareGroupTransactions(db, q, search) };
 }
 
 export type Transactions = ReturnType<typeof prepareTransactions>;
 
-function prepareAppend(db: Db, q: Statements): (batch: NewMessage[]) => AppendResult[] {
+function prepareAppend(db: Db, q: Statements, search: SqliteSearchIndex): (batch: NewMessage[]) => AppendResult[] {
   // Validation happens before any write, so a failed item leaves nothing behind and needs no
   // savepoint; an unexpected SQLite error escapes and rolls back the whole batch.
   //
@@ -162,13 +164,19 @@ function prepareAppend(db: Db, q: Statements): (batch: NewMessage[]) => AppendRe
     }
     return prior;
   };
-  /** Chunks of 64, 16, 4 and 1 rows: few distinct statements, well under SQLite's variable limit. */
+  /**
+   * Chunks of 64, 16, 4 and 1 rows: few distinct statements, well under SQLite's variable limit.
+   * Each row's text is indexed for search by its rowid. A multi-row INSERT without explicit ids
+   * gives its rows consecutive rowids ending at lastInsertRowid (SQLite takes max(rowid) + 1 per
+   * row, and the immediate transaction keeps other writers out), so no id is read back.
+   */
   const insertRows = (rows: AppendPlan['rows']): void => {
     let at = 0;
     let left = rows.length / 6;
     for (const size of [64, 16, 4, 1]) {
       while (left >= size) {
-        insertChunk(size).run(rows.slice(at, at + size * 6));
+        const last = Number(insertChunk(size).run(rows.slice(at, at + size * 6)).lastInsertRowid);
+        for (let i = 0; i < size; i++) search.indexText(last - size + 1 + i, rows[at + i * 6 + 3] as string);
         at += size * 6;
         left -= size;
       }
@@ -214,7 +222,7 @@ function prepareFriendTransactions(db: Db, q: Statements) {
   return { accept, addFriend };
 }
 
-function prepareGroupTransactions(db: Db, q: Statements) {
+function prepareGroupTransactions(db: Db, q: Statements, search: SqliteSearchIndex) {
   const createGroup = immediate(db, (name: string, key: string, desc: string, creatorId: number): GroupRow => {
     const now = Date.now();
     const conversationId = q.insertConversation.get('group', null, now)!.id;
@@ -243,6 +251,7 @@ function prepareGroupTransactions(db: Db, q: Statements) {
     const outcome = afterLeave(role, q.successor.get(conv)?.userId ?? null);
     if (outcome.deleted) {
       q.deleteGroup.run(groupId);
+      search.unindexConversation(conv);
       q.deleteMessages.run(conv);
       q.deleteConversation.run(conv);
     } else if (outcome.newCreatorId !== null) {

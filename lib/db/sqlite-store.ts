@@ -8,6 +8,8 @@ import { dirname, resolve } from 'node:path';
 import { ChatError } from '../protocol/errors.ts';
 import { relationOf, type LeaveOutcome } from './rules.ts';
 import { SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState } from './shared-sql.ts';
+import type { SearchPage, SearchRequest } from './search.ts';
+import { registerSearchFunctions } from './sqlite-search.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, type CheckpointErrorReport } from './sqlite-checkpointer.ts';
 import { isUniqueViolation, prepareStatements, prepareTransactions, type Statements, type Transactions } from './sqlite-statements.ts';
 import type {
@@ -59,6 +61,7 @@ function openDatabase(path: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    registerSearchFunctions(db);
     migrate(db);
     return db;
   } catch (err) {
@@ -371,5 +374,13 @@ export class SqliteStore implements Store {
 
   moveRead(conversationId: number, userId: number, seq: number): Promise<number> {
     return this.call(() => this.tx.move('moveRead', conversationId, userId, seq));
+  }
+
+  async searchMessages(req: SearchRequest): Promise<SearchPage> {
+    try {
+      return await this.tx.search.search(req);
+    } catch (err) {
+      throw storeError(err);
+    }
   }
 }

@@ -1,3 +1,5 @@
+import type { SearchPage, SearchRequest } from './search.ts';
+
 // The storage contract. SqliteStore (embedded default) and MysqlStore (production) both
 // implement it and both run test/contract/store.contract.ts. Every method is async so that
 // a networked store fits; errors the user should see are thrown as ChatError.
@@ -159,4 +161,11 @@ export interface Store {
   /** Moves the cursor forward to seq (never back); returns its new value. Throws CHAT_ERR_BAD_CURSOR if seq > last seq, CHAT_ERR_NO_SUCH_CONVERSATION if not a member. */
   moveDelivered(conversationId: number, userId: number, seq: number): Promise<number>;
   moveRead(conversationId: number, userId: number, seq: number): Promise<number>;
+
+  // search (lib/db/search-tokens.ts says what matches, lib/db/search.ts how pages are cut)
+  /**
+   * Messages matching the plan in the conversations the user is a member of now, newest first
+   * by (ts, conversationId, seq), strictly before `before`, at most `limit`; `next` continues.
+   */
+  searchMessages(req: SearchRequest): Promise<SearchPage>;
 }

@@ -7,6 +7,8 @@ import * as assert from 'uvu/assert';
 import { NEW_FILE_PAGE_SIZE, SqliteStore } from '../../../lib/db/sqlite-store.ts';
 import { storeContract } from '../../contract/store.contract.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../../helpers/crossed-requests-fixture.ts';
+import { SEARCH_UPGRADE_FOUND, SEARCH_UPGRADE_SEED, beforeSearchIndex } from '../../helpers/search-upgrade-fixture.ts';
+import { planSearch } from '../../../lib/db/search-tokens.ts';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
 const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
@@ -246,6 +248,31 @@ test('migration 004 leaves one request of each crossed pair and none between fri
     assert.is((await store.addFriend(2, 1)).status, 'accepted');
     assert.is(await store.acceptFriendRequest(4, 3), (await store.directConversationId(3, 4))!);
     assert.equal([await store.relation(1, 2), await store.relation(3, 4), await store.relation(6, 5)], ['friends', 'friends', 'in']);
+  } finally {
+    await store.close();
+  }
+});
+
+test('the search index migration indexes the messages stored before it', async () => {
+  const path = join(dir, 'chat.db');
+  const old = new Database(path);
+  old.pragma('journal_mode = WAL');
+  old.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const files = migrations.map((name) => ({ version: Number(name.split('_')[0]), name }));
+  for (const f of beforeSearchIndex(files)) {
+    old.exec(readFileSync(new URL(`../../../sql/sqlite/${f.name}`, import.meta.url), 'utf8'));
+    old.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(f.version, f.name);
+  }
+  old.exec(SEARCH_UPGRADE_SEED);
+  old.close();
+
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    for (const [userId, query, texts] of SEARCH_UPGRADE_FOUND) {
+      const page = await store.searchMessages({ userId, plan: planSearch(query)!, limit: 10 });
+      assert.equal(page.messages.map((m) => m.text), texts, `user ${userId} searching ${query}`);
+    }
   } finally {
     await store.close();
   }
