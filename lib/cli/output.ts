@@ -1,4 +1,4 @@
-import type { MessageView } from '../protocol/messages.ts';
+import type { MessageView, SearchResultView } from '../protocol/messages.ts';
 import { stripControls } from '../client/sanitize.ts';
 
 /** Where command results go: one JSON object per line with --json, readable text otherwise. */
@@ -23,4 +23,10 @@ export function formatMessage(m: MessageView): string {
   const where = m.group !== undefined ? `#${safe(m.group)}` : `→ ${safe(m.to ?? '')}`;
   const body = safe(m.text).replace(/\n/g, '\n    ');
   return `[${m.ts}] ${safe(m.from)} ${where}: ${body}`;
+}
+
+/** A search hit on one line: where, who, `#seq` (to find it with history), and the snippet. */
+export function formatSearchResult(m: SearchResultView): string {
+  const where = m.group !== undefined ? `#${safe(m.group)}` : `→ ${safe(m.to ?? '')}`;
+  return `[${m.ts}] ${safe(m.from)} ${where} #${m.seq}: ${safe(m.snippet).replace(/\n/g, ' ')}`;
 }

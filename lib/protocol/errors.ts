@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   // conversations
   CHAT_ERR_NO_SUCH_CONVERSATION: 'the conversation does not exist or you are not in it',
   CHAT_ERR_BAD_CURSOR: 'the seq is beyond the last message of the conversation',
+  CHAT_ERR_BAD_SEARCH_CURSOR: 'the search cursor is not one this server handed out',
   CHAT_ERR_CLIENT_MSG_ID_REUSED: 'that client_msg_id was already used by this sender for another conversation',
   // infrastructure
   CHAT_ERR_DB_BUSY: 'the storage is overloaded; try again',

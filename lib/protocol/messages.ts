@@ -3,6 +3,9 @@ import { z } from 'zod';
 export const PROTOCOL_VERSION = 1;
 export const HISTORY_MAX_LIMIT = 500;
 export const CLIENT_MSG_ID_MAX = 64;
+export const SEARCH_MAX_LIMIT = 100;
+export const SEARCH_QUERY_MAX = 256;
+export const SEARCH_CURSOR_MAX = 128;
 
 // Names are checked by checkName (lib/protocol/names.ts) in the handler, which needs the
 // normalized key anyway; the schema only bounds the raw size so nothing huge is normalized.
@@ -52,6 +55,13 @@ export const requestSchemas = {
   read: cursorMove,
   unread: empty,
   conversations: empty,
+  search: z.object({
+    query: z.string().min(1).max(SEARCH_QUERY_MAX),
+    ...target,
+    from: name.optional(),
+    limit: z.number().int().min(1).max(SEARCH_MAX_LIMIT).optional(),
+    cursor: z.string().min(1).max(SEARCH_CURSOR_MAX).optional(),
+  }),
 } as const;
 
 export type RequestType = keyof typeof requestSchemas;
@@ -72,6 +82,11 @@ export interface MessageView {
   text: string;
   ts: string;
   client_msg_id?: string;
+}
+
+/** A search hit: the message as history shows it, and a short part of its text around the match. */
+export interface SearchResultView extends MessageView {
+  snippet: string;
 }
 
 export interface ConversationView {
@@ -110,6 +125,7 @@ export interface Results {
   read: { conversation: string; read: number };
   unread: { unread: { conversation: string; with?: string; group?: string; count: number }[] };
   conversations: { conversations: ConversationView[] };
+  search: { results: SearchResultView[]; next_cursor?: string };
 }
 
 export type PushFrame =

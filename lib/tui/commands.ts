@@ -4,6 +4,7 @@ export type Command =
   | { cmd: 'create'; name: string; desc: string }
   | { cmd: 'leave' | 'members'; name?: string }
   | { cmd: 'help' | 'quit' }
+  | { cmd: 'search'; query: string }
   | { cmd: 'send'; text: string }
   | { cmd: 'error'; message: string };
 
@@ -17,6 +18,8 @@ export const HELP: string[] = [
   '  /join GROUP             join a group',
   '  /leave [GROUP]          leave the open group (or GROUP)',
   '  /members [GROUP]        who is in the open group (or GROUP)',
+  '  /search QUERY           find messages (every word, any part of a word);',
+  '                          Up/Down pick, Enter opens it in its conversation',
   '  /help                   this help          /quit   leave (Ctrl-C too)',
   '  //text                  send text that starts with a slash',
   '',
@@ -50,6 +53,8 @@ export function parseInput(text: string): Command {
       return name ? { cmd, name } : { cmd };
     case 'help': case 'quit':
       return { cmd };
+    case 'search':
+      return rest ? { cmd, query: rest } : { cmd: 'error', message: 'usage: /search QUERY' };
     default:
       return { cmd: 'error', message: `unknown command /${cmd}: /help lists them` };
   }

@@ -26,9 +26,10 @@ const userMatrix: Record<string, Record<UserRelation, Outcome>> = {
   friend_remove: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': OK, 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
   send: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
   history: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
+  search: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
 };
 const userBody = (type: string, name: string): Record<string, unknown> =>
-  type === 'send' ? { to: name, text: 'hi' } : type === 'history' ? { with: name } : { user: name };
+  type === 'send' ? { to: name, text: 'hi' } : type === 'history' ? { with: name } : type === 'search' ? { query: 'hi', with: name } : { user: name };
 
 const groupMatrix: Record<string, Record<GroupRelation, Outcome>> = {
   group_join: { creator: 'CHAT_ERR_ALREADY_MEMBER', member: 'CHAT_ERR_ALREADY_MEMBER', 'non-member': OK },
@@ -36,17 +37,20 @@ const groupMatrix: Record<string, Record<GroupRelation, Outcome>> = {
   group_members: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
   send: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
   history: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
+  search: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
 };
-const groupBody = (type: string, group: string): Record<string, unknown> => (type === 'send' ? { group, text: 'hi' } : { group });
+const groupBody = (type: string, group: string): Record<string, unknown> =>
+  type === 'send' ? { group, text: 'hi' } : type === 'search' ? { group, query: 'hi' } : { group };
 
 const conversationMatrix: Record<string, Record<ConversationRelation, Outcome>> = {
   sync: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
   ack: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
   read: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
   history: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
+  search: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
 };
 const conversationBody = (type: string, conversation: string): Record<string, unknown> =>
-  type === 'ack' || type === 'read' ? { conversation, seq: 0 } : { conversation };
+  type === 'ack' || type === 'read' ? { conversation, seq: 0 } : type === 'search' ? { conversation, query: 'hi' } : { conversation };
 
 // A request that is valid in shape, for the logged-out column.
 const sample: Record<RequestType, Record<string, unknown>> = {
@@ -55,7 +59,7 @@ const sample: Record<RequestType, Record<string, unknown>> = {
   friend_add: { user: 'actor' }, friend_accept: { user: 'actor' }, friend_decline: { user: 'actor' }, friend_remove: { user: 'actor' },
   group_create: { group: 'g' }, group_join: { group: 'g' }, group_leave: { group: 'g' }, group_members: { group: 'g' },
   send: { to: 'actor', text: 'x' }, history: { with: 'actor' }, sync: { conversation: 'c1' },
-  ack: { conversation: 'c1', seq: 0 }, read: { conversation: 'c1', seq: 0 },
+  ack: { conversation: 'c1', seq: 0 }, read: { conversation: 'c1', seq: 0 }, search: { query: 'x' },
 };
 
 const matrix = suite('authorization matrix');
@@ -94,6 +98,8 @@ matrix.before(async () => {
       const name = `g${++i}`;
       const group = await store.createGroup(name, nameKey(name), '', relation === 'creator' ? me.id : owner.id);
       if (relation === 'member') await store.joinGroup(group.id, me.id);
+      const author = relation === 'creator' ? me.id : owner.id;
+      await store.appendMessages([{ conversationId: group.conversationId, senderId: author, text: `matrix secret ${name} ${relation}`, clientMsgId: null, ts: Date.now() }]);
       groupTargets.set(`${type}/${relation}`, name);
     }
   }
@@ -102,7 +108,9 @@ matrix.before(async () => {
       const a = relation === 'member' ? me : await make(`p${++i}`);
       const b = await make(`q${++i}`);
       await store.createFriendRequest(a.id, b.id);
-      conversationTargets.set(`${type}/${relation}`, `c${await store.acceptFriendRequest(b.id, a.id)}`);
+      const conv = await store.acceptFriendRequest(b.id, a.id);
+      conversationTargets.set(`${type}/${relation}`, `c${conv}`);
+      await store.appendMessages([{ conversationId: conv, senderId: b.id, text: `matrix secret ${type} ${relation}`, clientMsgId: null, ts: Date.now() }]);
     }
   }
   await store.close();
@@ -123,6 +131,22 @@ async function outcome(client: ChatClient, type: string, body: Record<string, un
     return err.code;
   }
 }
+
+// First: the cells below join and leave groups.
+matrix('search without a target finds only what is in the actor’s conversations', async () => {
+  const found: string[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 20; i++) {
+    const page = await actor.request('search', { query: 'matrix secret', limit: 5, ...(cursor ? { cursor } : {}) });
+    found.push(...page.results.map((r) => r.text));
+    if (page.next_cursor === undefined) break;
+    cursor = page.next_cursor;
+  }
+  const groups = Object.keys(groupMatrix).length;
+  const conversations = Object.keys(conversationMatrix).length;
+  assert.is(found.length, groups * 2 + conversations, 'the creator and member groups, and the member conversations');
+  assert.ok(found.every((t) => !t.endsWith('non-member')), found.join(' | '));
+});
 
 matrix('requests that name a user, by relation to that user', async () => {
   for (const [type, row] of Object.entries(userMatrix)) {

@@ -18,6 +18,7 @@ import { logout } from './logout.ts';
 import { ping } from './ping.ts';
 import { read } from './read.ts';
 import { register } from './register.ts';
+import { search } from './search.ts';
 import { send } from './send.ts';
 import { sync } from './sync.ts';
 import { unread } from './unread.ts';
@@ -46,4 +47,5 @@ export const handlers: HandlerTable = {
   read,
   unread,
   conversations,
+  search,
 };
