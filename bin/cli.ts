@@ -328,6 +328,23 @@ const cli = yargs(hideBin(process.argv))
       }),
     ),
   )
+  .command(
+    'search <query..>',
+    'find messages in your conversations, newest first (every word must appear)',
+    (y: Argv) =>
+      y
+        .positional('query', { type: 'string', array: true })
+        .option('with', { type: 'string', describe: 'only the conversation with this friend' })
+        .option('group', { type: 'string', describe: 'only this group' })
+        .option('from', { type: 'string', describe: 'only messages this user sent' })
+        .option('limit', { type: 'number', describe: 'at most N results (1-100, default 20)' })
+        .option('after', { type: 'string', describe: 'the next page: the cursor the previous page printed' }),
+    run(async (a) =>
+      (await clientCommands()).search(await commandEnv(a), {
+        query: textOf(a.query, a['--']), with: a.with, group: a.group, from: a.from, limit: positiveInt('limit', a.limit), after: a.after,
+      }),
+    ),
+  )
   .command('unread', 'unread counts per conversation', {}, run(async (a) => (await clientCommands()).unread(await commandEnv(a))))
   .command(
     'receipts [name] [seq]',

@@ -2,7 +2,7 @@ import { outcomeUnknown, sendMessage, writeWithRetry, type WriteType } from '../
 import type { RequestOf, Results } from '../protocol/messages.ts';
 import { ChatError } from '../protocol/errors.ts';
 import type { NotifyLevel } from '../protocol/messages.ts';
-import { Output, safe } from './output.ts';
+import { Output, formatSearchResult, safe } from './output.ts';
 import { connectTo, requireCredentials, withReconnectingSession, withSession, type Credentials, type Target } from './session.ts';
 import { UsageError } from './errors.ts';
 
@@ -200,5 +200,36 @@ export async function mute({ target, creds, out }: CommandEnv, args: { with?: st
     const r = await client.request('mute', { ...(args.with !== undefined ? { with: args.with } : { group: args.group! }), level: args.level });
     const name = r.group !== undefined ? `#${safe(r.group)}` : safe(r.with ?? '');
     out.emit({ type: 'notify_level', ...r }, `${name}\tnotify: ${r.notify}`);
+  });
+}
+
+export interface SearchArgs {
+  query: string;
+  with?: string | undefined;
+  group?: string | undefined;
+  from?: string | undefined;
+  limit?: number | undefined;
+  after?: string | undefined;
+}
+
+/**
+ * One page of search results, newest first, then (with --json) one `search_page` line whose
+ * `next_cursor` is what --after takes for the next page (null on the last page).
+ */
+export async function search({ target, creds, out }: CommandEnv, args: SearchArgs): Promise<void> {
+  if (args.with !== undefined && args.group !== undefined) throw new UsageError('search QUERY [--with NAME | --group NAME]');
+  if (args.query.trim() === '') throw new UsageError('search QUERY: the query is empty');
+  await withSession(target, creds, async (client) => {
+    const r = await client.request('search', {
+      query: args.query,
+      ...(args.with === undefined ? {} : { with: args.with }),
+      ...(args.group === undefined ? {} : { group: args.group }),
+      ...(args.from === undefined ? {} : { from: args.from }),
+      ...(args.limit === undefined ? {} : { limit: args.limit }),
+      ...(args.after === undefined ? {} : { cursor: args.after }),
+    });
+    for (const m of r.results) out.emit({ type: 'search_result', ...m }, formatSearchResult(m));
+    const next = r.next_cursor ?? null;
+    out.emit({ type: 'search_page', next_cursor: next }, next === null ? '(no more results)' : `(more: --after ${next})`);
   });
 }

@@ -1,4 +1,4 @@
-import type { MessageView } from '../protocol/messages.ts';
+import type { MessageView, SearchResultView } from '../protocol/messages.ts';
 import { stripControls } from '../client/sanitize.ts';
 
 /** Where command results go: one JSON object per line with --json, readable text otherwise. */
@@ -45,4 +45,10 @@ export function formatEvent(m: MessageView): string {
     : m.kind === 'delete' ? `deleted #${m.target}`
     : `${m.removed ? 'took back' : 'reacted'} ${safe(m.emoji ?? '')} on #${m.target}`;
   return `#${m.seq} [${m.ts}] ${safe(m.from)} ${whereOf(m)}: ${what}`;
+}
+
+/** A search hit on one line: where, who, `#seq` (to find it with history), and the snippet. */
+export function formatSearchResult(m: SearchResultView): string {
+  const where = m.group !== undefined ? `#${safe(m.group)}` : `→ ${safe(m.to ?? '')}`;
+  return `[${m.ts}] ${safe(m.from)} ${where} #${m.seq}: ${safe(m.snippet).replace(/\n/g, ' ')}`;
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { ChatError } from '../protocol/errors.ts';
 import { isConnectionError } from './mysql-errors.ts';
+import { indexExistingMessages } from './mysql-search.ts';
 import type { MysqlTarget } from './mysql-url.ts';
 import { SCHEMA_VERSION, listMigrations } from './shared-sql.ts';
 
@@ -15,6 +16,17 @@ export function migrationFiles(): { version: number; name: string }[] {
   return listMigrations(SQL_DIR);
 }
 const LOCK_WAIT_S = 60;
+
+/**
+ * What a migration needs beyond its SQL, run right after its file and before it is recorded, so
+ * an interrupted step runs again. Keyed by the name after the number, which a renumbering keeps.
+ */
+const CODE_STEPS: Record<string, (conn: mysql.Connection) => Promise<void>> = {
+  search_index: indexExistingMessages,
+};
+
+/** The code step that runs after a migration file, if it has one (tests build old databases with it too). */
+export const stepOf = (file: string) => CODE_STEPS[file.replace(/^\d+_/, '').replace(/\.sql$/, '')];
 
 export interface MigrationResult {
   version: number;
@@ -55,6 +67,7 @@ export async function migrate(target: MysqlTarget): Promise<MigrationResult> {
       for (const f of migrationFiles()) {
         if ((await current()) >= f.version) continue;
         await conn.query(readFileSync(new URL(f.name, SQL_DIR), 'utf8'));
+        await stepOf(f.name)?.(conn);
         await conn.query(SCHEMA_VERSION.record, [f.version, f.name, Date.now()]);
         applied.push(f.name);
       }

@@ -10,6 +10,8 @@ import { ChatError } from '../protocol/errors.ts';
 import type { NotifyLevel } from '../protocol/messages.ts';
 import { isConnectionError, isDuplicateKey, isLockConflict, toStoreError } from './mysql-errors.ts';
 import { migrate } from './mysql-migrate.ts';
+import { candidateQuery, indexText, indexTexts, unindexConversation, unindexText, type IndexedText } from './mysql-search.ts';
+import { collectPage, type SearchPage, type SearchRequest } from './search.ts';
 import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import {
@@ -22,7 +24,7 @@ import {
   planAppend, planCursorMoves, planEvent, readCursorMoves, relationOf, type FriendState, type LeaveOutcome, type PriorMessage,
 } from './rules.ts';
 import {
-  INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_VALUES, MYSQL, directConversationKey, friendStateParams, sqlFor, toConversation, toFriendState,
+  INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_TEXT_AT, MESSAGE_VALUES, MYSQL, directConversationKey, friendStateParams, sqlFor, toConversation, toFriendState,
   toStoredMessage, type ConversationRecord, type FriendStateRecord, type MessageRecord, type TextChange,
 } from './shared-sql.ts';
 
@@ -298,6 +300,7 @@ export class MysqlStore implements Store {
       if (outcome.deleted) {
         await run(conn, SQL.deleteGroup, [groupId]);
         await run(conn, SQL.deleteConversationReactions, [conv]);
+        await unindexConversation(conn, conv);
         await run(conn, SQL.deleteMessages, [conv]);
         await run(conn, SQL.deleteConversation, [conv]);
       } else if (outcome.newCreatorId !== null) {
@@ -485,11 +488,26 @@ export class MysqlStore implements Store {
    * The one place this store writes, replaces or removes a message's text (TextChange,
    * shared-sql.ts), always inside the caller's transaction. A search index hooks in here.
    */
+  /**
+   * The one place this store writes, replaces or removes a message's text, inside the caller's
+   * transaction, and so the one place that keeps search_tokens in step with it. A change first
+   * drops the old text's tokens (read back here: the index is keyed by token, not by message).
+   */
   private async writeText(conn: Connection, change: TextChange): Promise<void> {
     if (change.op === 'insert') {
-      await runText(conn, INSERT_MESSAGES + repeat(MESSAGE_ROW, change.rows.length / MESSAGE_VALUES), change.rows as Param[]);
-    } else if (change.op === 'replace') {
+      const rows = change.rows as Param[];
+      await runText(conn, INSERT_MESSAGES + repeat(MESSAGE_ROW, rows.length / MESSAGE_VALUES), rows);
+      const texts: IndexedText[] = [];
+      for (let at = 0; at < rows.length; at += MESSAGE_VALUES) {
+        texts.push({ conversationId: rows[at] as number, seq: rows[at + 1] as number, text: rows[at + MESSAGE_TEXT_AT] as string });
+      }
+      return indexTexts(conn, texts);
+    }
+    const old = await first<{ text: string }>(conn, SQL.messageText, [change.conversationId, change.seq]);
+    if (old !== null) await unindexText(conn, change.conversationId, change.seq, old.text);
+    if (change.op === 'replace') {
       await run(conn, SQL.replaceText, [change.text, change.at, change.conversationId, change.seq]);
+      await indexText(conn, change.conversationId, change.seq, change.text);
     } else {
       await run(conn, SQL.removeText, [change.conversationId, change.seq]);
       await run(conn, SQL.removeEditTexts, [change.conversationId, change.seq]);
@@ -551,6 +569,13 @@ export class MysqlStore implements Store {
 
   moveRead(conversationId: number, userId: number, seq: number): Promise<number> {
     return moveOne(this, { conversationId, userId, kind: 'read', seq });
+  }
+
+  searchMessages(req: SearchRequest): Promise<SearchPage> {
+    return collectPage(req, (before, n) => this.pool.run('read', async (conn) => {
+      const { sql, params } = candidateQuery(req, before, n);
+      return (await allText<MessageRecord>(conn, sql, params)).map(toMessage);
+    }));
   }
 
   readersOf(conversationId: number, seq: number, exceptId: number): Promise<{ name: string; read: boolean }[]> {

@@ -98,10 +98,11 @@ const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id
   COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId,
   m.kind, m.target_seq AS target, m.edited_at AS editedAt, m.deleted,
   r.seq AS replySeq, COALESCE(ru.name, '') AS replyFrom, r.text AS replyText, r.deleted AS replyDeleted`;
-/** An entry, its sender, and the message it answers (reply_to) with that one's sender. */
-const MESSAGE_FROM = `messages m LEFT JOIN users u ON u.id = m.sender_id
-  LEFT JOIN messages r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to
+/** The message an entry answers (reply_to) and its sender, as MESSAGE_COLUMNS reads them (r, ru). */
+export const REPLY_JOIN = `LEFT JOIN messages r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to
   LEFT JOIN users ru ON ru.id = r.sender_id`;
+/** An entry, its sender, and the message it answers (reply_to) with that one's sender. */
+const MESSAGE_FROM = `messages m LEFT JOIN users u ON u.id = m.sender_id ${REPLY_JOIN}`;
 
 /** A row of MESSAGE_COLUMNS as a driver returns it (MySQL hands VARBINARY back as a Buffer). */
 export interface MessageRecord {
@@ -131,6 +132,9 @@ export function toStoredMessage(r: MessageRecord): StoredMessage {
   };
 }
 
+/** A search result's columns (messages m, users u, and REPLY_JOIN), as StoredMessage. */
+export const SEARCH_COLUMNS = MESSAGE_COLUMNS;
+
 const GROUP_COLUMNS = 'id, name, description AS `desc`, creator_id AS creatorId, conversation_id AS conversationId';
 
 /** The columns of a new message row, in the order planAppend (rules.ts) lays its values out. */
@@ -138,6 +142,8 @@ export const INSERT_MESSAGES = 'INSERT INTO messages (conversation_id, seq, send
 export const MESSAGE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?)';
 /** values per row of INSERT_MESSAGES */
 export const MESSAGE_VALUES = 8;
+/** where a row's text is among them */
+export const MESSAGE_TEXT_AT = 3;
 
 /** Every statement both stores send, in the given dialect. */
 export function sqlFor(d: Dialect) {
@@ -193,6 +199,8 @@ export function sqlFor(d: Dialect) {
     readersOf: `
       SELECT u.name, CASE WHEN m.read_seq >= ? THEN 1 ELSE 0 END AS \`read\` FROM members m JOIN users u ON u.id = m.user_id
       WHERE m.conversation_id = ? AND m.user_id <> ? ORDER BY m.joined_at, m.user_id`,
+    /** a message's current text, for the search index to drop its tokens */
+    messageText: 'SELECT text FROM messages WHERE conversation_id = ? AND seq = ?',
     setNotifyLevel: 'UPDATE members SET notify_level = ? WHERE conversation_id = ? AND user_id = ?',
     memberIds: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY user_id',
 

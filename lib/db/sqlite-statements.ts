@@ -9,12 +9,13 @@ import {
   planCursorMoves, planEvent, readCursorMoves, type CursorSlot, type LeaveOutcome, type PriorMessage, type SenderSlot,
 } from './rules.ts';
 import {
-  INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_VALUES, SQLITE, directConversationKey, friendStateParams, sqlFor, toFriendState,
+  INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_TEXT_AT, MESSAGE_VALUES, SQLITE, directConversationKey, friendStateParams, sqlFor, toFriendState,
   type ConversationRecord, type FriendStateRecord, type MessageRecord, type TextChange,
 } from './shared-sql.ts';
 import type {
   AppendResult, BatchResult, CursorMove, EntryKind, EventResult, FriendAdded, GroupRow, GroupSummary, NewEvent, NewMessage, Role, UserRow,
 } from './store.ts';
+import { prepareSearchIndex, type SqliteSearchIndex } from './sqlite-search.ts';
 
 type Db = Database.Database;
 
@@ -107,18 +108,20 @@ function immediate<A extends unknown[], R>(db: Db, fn: (...args: A) => R): (...a
 }
 
 export function prepareTransactions(db: Db, q: Statements) {
-  const writeText = prepareTextWriter(db, q);
+  const search = prepareSearchIndex(db);
+  const writeText = prepareTextWriter(db, q, search);
   return {
-    append: prepareAppend(db, q, writeText), event: prepareEvent(db, q, writeText),
-    ...prepareFriendTransactions(db, q), ...prepareGroupTransactions(db, q),
+    search, append: prepareAppend(db, q, writeText), event: prepareEvent(db, q, writeText),
+    ...prepareFriendTransactions(db, q), ...prepareGroupTransactions(db, q, search),
   };
 }
 
 /**
  * The one place this store writes, replaces or removes a message's text (TextChange,
- * shared-sql.ts), always inside the caller's transaction. A search index hooks in here.
+ * shared-sql.ts), always inside the caller's transaction, and so the one place that keeps the
+ * search index in step with it.
  */
-function prepareTextWriter(db: Db, q: Statements): (change: TextChange) => void {
+function prepareTextWriter(db: Db, q: Statements, search: SqliteSearchIndex): (change: TextChange) => void {
   const insertChunks = new Map<number, Database.Statement<unknown[]>>();
   const insertChunk = (rows: number) => {
     let stmt = insertChunks.get(rows);
@@ -128,22 +131,33 @@ function prepareTextWriter(db: Db, q: Statements): (change: TextChange) => void 
     }
     return stmt;
   };
-  /** Chunks of 64, 16, 4 and 1 rows: few distinct statements, well under SQLite's variable limit. */
+  /**
+   * Chunks of 64, 16, 4 and 1 rows: few distinct statements, well under SQLite's variable limit.
+   * Each row's text is indexed for search by its rowid. A multi-row INSERT without explicit ids
+   * gives its rows consecutive rowids ending at lastInsertRowid (SQLite takes max(rowid) + 1 per
+   * row, and the immediate transaction keeps other writers out), so no id is read back.
+   */
   const insertRows = (rows: readonly (string | number | null)[]): void => {
     let at = 0;
     let left = rows.length / MESSAGE_VALUES;
     for (const size of [64, 16, 4, 1]) {
       while (left >= size) {
-        insertChunk(size).run(rows.slice(at, at + size * MESSAGE_VALUES));
+        const last = Number(insertChunk(size).run(rows.slice(at, at + size * MESSAGE_VALUES)).lastInsertRowid);
+        for (let i = 0; i < size; i++) search.indexText(last - size + 1 + i, rows[at + i * MESSAGE_VALUES + MESSAGE_TEXT_AT] as string);
         at += size * MESSAGE_VALUES;
         left -= size;
       }
     }
   };
   return (change) => {
-    if (change.op === 'insert') insertRows(change.rows);
-    else if (change.op === 'replace') q.replaceText.run(change.text, change.at, change.conversationId, change.seq);
-    else {
+    if (change.op === 'insert') return insertRows(change.rows);
+    const rowId = search.messageRowId(change.conversationId, change.seq);
+    if (rowId !== undefined) search.unindexText(rowId);
+    if (change.op === 'replace') {
+      q.replaceText.run(change.text, change.at, change.conversationId, change.seq);
+      // an edited message is found by its new text only
+      if (rowId !== undefined) search.indexText(rowId, change.text);
+    } else {
       q.removeText.run(change.conversationId, change.seq);
       q.removeEditTexts.run(change.conversationId, change.seq);
     }
@@ -305,7 +319,7 @@ function prepareFriendTransactions(db: Db, q: Statements) {
   return { accept, addFriend };
 }
 
-function prepareGroupTransactions(db: Db, q: Statements) {
+function prepareGroupTransactions(db: Db, q: Statements, search: SqliteSearchIndex) {
   const createGroup = immediate(db, (name: string, key: string, desc: string, creatorId: number): GroupRow => {
     const now = Date.now();
     const conversationId = q.insertConversation.get('group', null, now)!.id;
@@ -335,6 +349,7 @@ function prepareGroupTransactions(db: Db, q: Statements) {
     if (outcome.deleted) {
       q.deleteGroup.run(groupId);
       q.deleteConversationReactions.run(conv);
+      search.unindexConversation(conv);
       q.deleteMessages.run(conv);
       q.deleteConversation.run(conv);
     } else if (outcome.newCreatorId !== null) {

@@ -11,6 +11,8 @@ import { relationOf, type LeaveOutcome } from './rules.ts';
 import {
   SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState, toStoredMessage,
 } from './shared-sql.ts';
+import type { SearchPage, SearchRequest } from './search.ts';
+import { registerSearchFunctions } from './sqlite-search.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, type CheckpointErrorReport } from './sqlite-checkpointer.ts';
 import { isUniqueViolation, prepareStatements, prepareTransactions, type Statements, type Transactions } from './sqlite-statements.ts';
 import {
@@ -63,6 +65,7 @@ function openDatabase(path: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    registerSearchFunctions(db);
     migrate(db);
     return db;
   } catch (err) {
@@ -405,5 +408,13 @@ export class SqliteStore implements Store {
     return this.call(() => {
       if (this.q.setNotifyLevel.run(level, conversationId, userId).changes === 0) throw new ChatError('CHAT_ERR_NO_SUCH_CONVERSATION');
     });
+  }
+
+  async searchMessages(req: SearchRequest): Promise<SearchPage> {
+    try {
+      return await this.tx.search.search(req);
+    } catch (err) {
+      throw storeError(err);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { NotifyLevel } from '../protocol/messages.ts';
+import type { SearchPage, SearchRequest } from './search.ts';
 
 // The storage contract. SqliteStore (embedded default) and MysqlStore (production) both
 // implement it and both run test/contract/store.contract.ts. Every method is async so that
@@ -273,6 +274,13 @@ export interface Store {
   readersOf(conversationId: number, seq: number, exceptId: number): Promise<{ name: string; read: boolean }[]>;
   /** Sets the member's notification level. Throws CHAT_ERR_NO_SUCH_CONVERSATION if not a member. */
   setNotifyLevel(conversationId: number, userId: number, level: NotifyLevel): Promise<void>;
+
+  // search (lib/db/search-tokens.ts says what matches, lib/db/search.ts how pages are cut)
+  /**
+   * Messages matching the plan in the conversations the user is a member of now, newest first
+   * by (ts, conversationId, seq), strictly before `before`, at most `limit`; `next` continues.
+   */
+  searchMessages(req: SearchRequest): Promise<SearchPage>;
 }
 
 /** moveDelivered and moveRead for a store that has appendBatch: a batch of one move. */

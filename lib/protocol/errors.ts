@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   CHAT_ERR_MESSAGE_DELETED: 'that message was deleted; it can no longer be edited, deleted or reacted to',
   CHAT_ERR_NOT_YOURS: 'only the author may edit a message; only the author, or a group creator or admin, may delete it',
   CHAT_ERR_BAD_REACTION: 'a reaction is 1 to 32 bytes of UTF-8 with no control characters',
+  CHAT_ERR_BAD_SEARCH_CURSOR: 'the search cursor is not one this server handed out',
   // infrastructure
   CHAT_ERR_DB_BUSY: 'the storage is overloaded; try again',
   CHAT_ERR_DB_UNAVAILABLE: 'the storage cannot be reached; try again',

@@ -5,6 +5,9 @@ export const HISTORY_MAX_LIMIT = 500;
 export const CLIENT_MSG_ID_MAX = 64;
 /** A reaction is any short string: at most this many bytes of UTF-8 (so at most this many UTF-16 units too). */
 export const REACTION_MAX_BYTES = 32;
+export const SEARCH_MAX_LIMIT = 100;
+export const SEARCH_QUERY_MAX = 256;
+export const SEARCH_CURSOR_MAX = 128;
 
 // Names are checked by checkName (lib/protocol/names.ts) in the handler, which needs the
 // normalized key anyway; the schema only bounds the raw size so nothing huge is normalized.
@@ -66,6 +69,13 @@ export const requestSchemas = {
   mute: z.object({ ...target, level: z.enum(NOTIFY_LEVELS) }),
   typing: z.object(target),
   receipts: z.object({ ...target, seq }),
+  search: z.object({
+    query: z.string().min(1).max(SEARCH_QUERY_MAX),
+    ...target,
+    from: name.optional(),
+    limit: z.number().int().min(1).max(SEARCH_MAX_LIMIT).optional(),
+    cursor: z.string().min(1).max(SEARCH_CURSOR_MAX).optional(),
+  }),
 } as const;
 
 export type RequestType = keyof typeof requestSchemas;
@@ -127,6 +137,11 @@ export interface MessageView {
   client_msg_id?: string;
 }
 
+/** A search hit: the message as history shows it, and a short part of its text around the match. */
+export interface SearchResultView extends MessageView {
+  snippet: string;
+}
+
 export interface ConversationView {
   conversation: string;
   with?: string;
@@ -177,6 +192,7 @@ export interface Results {
   typing: { conversation: string; forwarded: boolean };
   /** the other members whose read cursor is at or past seq, and how many others there are */
   receipts: { conversation: string; seq: number; read: number; of: number; members: string[] };
+  search: { results: SearchResultView[]; next_cursor?: string };
 }
 
 export type PushFrame =

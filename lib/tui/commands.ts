@@ -7,6 +7,7 @@ export type Command =
   | { cmd: 'leave' | 'members'; name?: string }
   | { cmd: 'help' | 'quit' }
   | { cmd: 'mute'; level: NotifyLevel }
+  | { cmd: 'search'; query: string }
   | { cmd: 'send'; text: string }
   | { cmd: 'error'; message: string };
 
@@ -22,6 +23,8 @@ export const HELP: string[] = [
   '  /members [GROUP]        who is in the open group (or GROUP)',
   '  /mute [mentions|none]   notify of the open conversation\'s mentions only, or nothing (default)',
   '  /unmute                 notify of every new message of the open conversation again',
+  '  /search QUERY           find messages (every word, any part of a word);',
+  '                          Up/Down pick, Enter opens it in its conversation',
   '  /help                   this help          /quit   leave (Ctrl-C too)',
   '  //text                  send text that starts with a slash',
   '',
@@ -63,6 +66,8 @@ export function parseInput(text: string): Command {
     case 'unmute':
       if (name) return { cmd: 'error', message: 'usage: /unmute (the open conversation)' };
       return { cmd: 'mute', level: 'all' };
+    case 'search':
+      return rest ? { cmd, query: rest } : { cmd: 'error', message: 'usage: /search QUERY' };
     default:
       return { cmd: 'error', message: `unknown command /${cmd}: /help lists them` };
   }

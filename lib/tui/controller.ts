@@ -7,7 +7,7 @@ import { parseServerAddress } from '../config.ts';
 import { ChatError } from '../protocol/errors.ts';
 import type { MessageView, NotifyLevel } from '../protocol/messages.ts';
 import { HELP, parseInput } from './commands.ts';
-import { directKey, groupKey, initialState, reduce, type Action, type State } from './state.ts';
+import { directKey, groupKey, initialState, keyOfMessage, reduce, type Action, type State } from './state.ts';
 
 /** What a view may ask for. Views hold no socket and no session: only this. */
 export interface Intents {
@@ -17,6 +17,8 @@ export interface Intents {
   login(mode: 'login' | 'register'): void;
   submit(): void;
   open(key: string): void;
+  /** opens the conversation of the selected search result, at that message */
+  openSearchResult(): void;
   retryNow(): void;
   quit(): void;
 }
@@ -36,6 +38,10 @@ const NOTIFY_TEXT: Record<NotifyLevel, string> = {
   mentions: 'only mentions of you notify you',
   none: 'muted, nothing notifies you',
 };
+/** Results listed by /search, and how many history pages an Enter on one loads at most to reach it. */
+const SEARCH_LIMIT = 50;
+const HISTORY_PAGE = 200;
+const MAX_JUMP_PAGES = 50;
 
 const FRIENDLY: Partial<Record<string, string>> = {
   CHAT_ERR_AUTH_FAILED: 'Wrong user name or password.',
@@ -281,6 +287,18 @@ export class Controller implements Intents {
           return `${key}: ${NOTIFY_TEXT[r.notify]}.`;
         });
       }
+      case 'search':
+        s.request('search', { query: command.query, limit: SEARCH_LIMIT }).then(
+          (r) => {
+            if (r.results.length === 0) return this.dispatch({ t: 'notice', text: `/search: nothing found for “${command.query}”` });
+            this.dispatch({ t: 'search_results', query: command.query, results: r.results, more: r.next_cursor !== undefined });
+          },
+          (err) => {
+            this.dispatch({ t: 'notice', text: `/search: ${describeError(err)}`, error: true });
+            restore();
+          },
+        );
+        return;
       case 'members': {
         const group = command.name ?? openGroup;
         if (!group) return this.dispatch({ t: 'notice', text: '/members: open a group first, or /members GROUP', error: true });
@@ -295,6 +313,44 @@ export class Controller implements Intents {
         return;
       }
     }
+  }
+
+  openSearchResult(): void {
+    const found = this.state.search?.results[this.state.search.selected];
+    if (!found) return;
+    const key = keyOfMessage(found, this.state.me);
+    this.dispatch({ t: 'close_search' });
+    this.open(key);
+    const s = this.sessionOrNotice();
+    if (!s) return;
+    void this.loadUntil(s, key, found.seq).then(
+      (ok) => {
+        if (ok) this.dispatch({ t: 'jump', key, seq: found.seq });
+        else this.dispatch({ t: 'notice', text: `Message #${found.seq} is too far back to load here.`, error: true });
+      },
+      (err) => this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true }),
+    );
+  }
+
+  /**
+   * Loads the conversation's history, older page by older page, until it holds `seq`, so that
+   * the pane shows the found message among its neighbours with no gap; false after MAX_JUMP_PAGES.
+   */
+  private async loadUntil(s: Session, key: string, seq: number): Promise<boolean> {
+    const target = key.startsWith('#') ? { group: key.slice(1) } : { with: key.slice(1) };
+    const conv = () => this.state.conversations[key];
+    if (!conv()?.historyLoaded) {
+      const r = await s.request('history', { ...target, limit: HISTORY_PAGE });
+      this.dispatch({ t: 'history', key, messages: r.messages });
+    }
+    for (let page = 0; page < MAX_JUMP_PAGES; page++) {
+      const oldest = conv()?.messages[0]?.seq;
+      if (oldest === undefined || oldest <= seq) return conv()?.messages.some((m) => m.seq === seq) ?? false;
+      const r = await s.request('history', { ...target, before: oldest, limit: HISTORY_PAGE });
+      if (r.messages.length === 0) return false;
+      this.dispatch({ t: 'history', key, messages: r.messages });
+    }
+    return false;
   }
 
   private sessionOrNotice(): Session | null {

@@ -17,6 +17,8 @@ export interface LayoutOptions {
   group: boolean;
   /** the first seq shown as new (messages from others at or after it get a marker above) */
   newFrom?: number | undefined;
+  /** the seq of a message found by /search: a marker line goes above it */
+  found?: number | undefined;
   /** my messages not stored yet: drawn after the others, marked as sending */
   pending?: readonly { text: string }[];
   now?: Date;
@@ -80,6 +82,7 @@ export function layoutBubble(m: Pick<MessageView, 'from' | 'text' | 'ts'>, mine:
 }
 
 export const NEW_MARKER = ' new messages ';
+export const FOUND_MARKER = ' found ';
 
 /** A whole conversation, oldest first, with a marker line above the first new message. */
 export function layoutConversation(messages: readonly MessageView[], o: LayoutOptions): Line[] {
@@ -91,6 +94,7 @@ export function layoutConversation(messages: readonly MessageView[], o: LayoutOp
       marked = true;
       lines.push(markerLine(NEW_MARKER, o.width));
     }
+    if (m.seq === o.found) lines.push(markerLine(FOUND_MARKER, o.width));
     lines.push(...layoutBubble(m, mine, o));
   }
   for (const p of o.pending ?? []) lines.push(...layoutBubble({ from: o.me, text: p.text, ts: '' }, true, o, true));

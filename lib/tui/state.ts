@@ -1,7 +1,7 @@
 // The TUI's state and the one function that changes it. Pure: no blessed, no sockets, no timers.
 // The controller feeds it actions from a queue; the views draw whatever it holds.
 import type { ConnectionState } from '../client/session.ts';
-import type { ConversationView, EventKind, MessageView, NotifyLevel, PushFrame, Results } from '../protocol/messages.ts';
+import type { ConversationView, EventKind, MessageView, NotifyLevel, PushFrame, Results, SearchResultView } from '../protocol/messages.ts';
 import * as ed from './editor.ts';
 import type { Editor } from './editor.ts';
 
@@ -70,6 +70,10 @@ export interface State {
   newBelow: boolean;
   notice: { text: string; error: boolean } | null;
   overlay: { title: string; lines: string[] } | null;
+  /** the results of /search, newest first, while the list is shown */
+  search: { query: string; results: SearchResultView[]; selected: number; more: boolean } | null;
+  /** the open conversation is shown at this message (a search result) until it is scrolled */
+  jump: { key: string; seq: number } | null;
 }
 
 export type Action =
@@ -92,7 +96,11 @@ export type Action =
   | { t: 'push'; frame: Exclude<PushFrame, { type: 'message' | EventKind }> }
   | { t: 'notice'; text: string; error?: boolean }
   | { t: 'overlay'; title: string; lines: string[] }
-  | { t: 'close_overlay' };
+  | { t: 'close_overlay' }
+  | { t: 'search_results'; query: string; results: SearchResultView[]; more: boolean }
+  | { t: 'search_select'; delta: number }
+  | { t: 'close_search' }
+  | { t: 'jump'; key: string; seq: number };
 
 export function initialState(prefill: { server: string; user?: string | undefined }): State {
   const field = (value: string): Editor => ({ value, cursor: value.length });
@@ -114,6 +122,8 @@ export function initialState(prefill: { server: string; user?: string | undefine
     newBelow: false,
     notice: null,
     overlay: null,
+    search: null,
+    jump: null,
   };
 }
 
@@ -269,10 +279,10 @@ export function reduce(s: State, a: Action): State {
         read: c.lastSeq,
         unread: 0,
       }));
-      return { ...next, open: a.key, selected: a.key, scroll: null, newBelow: false, overlay: null };
+      return { ...next, open: a.key, selected: a.key, scroll: null, newBelow: false, overlay: null, jump: null };
     }
     case 'close_conversation':
-      return { ...s, open: null, scroll: null, newBelow: false };
+      return { ...s, open: null, scroll: null, newBelow: false, jump: null };
     case 'select': {
       const list = entries(s);
       if (list.length === 0) return s;
@@ -283,7 +293,7 @@ export function reduce(s: State, a: Action): State {
     case 'focus':
       return { ...s, focus: a.pane, selected: a.pane === 'list' ? (s.selected ?? s.open ?? entries(s)[0]?.key ?? null) : s.selected };
     case 'scroll':
-      return { ...s, scroll: a.to, newBelow: a.to === null ? false : s.newBelow };
+      return { ...s, scroll: a.to, newBelow: a.to === null ? false : s.newBelow, jump: null };
     case 'push': {
       const f = a.frame;
       if (f.type === 'presence') return { ...s, friends: s.friends.map((x) => (x.name === f.user ? { ...x, online: f.online } : x)) };
@@ -312,5 +322,16 @@ export function reduce(s: State, a: Action): State {
       return { ...s, overlay: { title: a.title, lines: a.lines } };
     case 'close_overlay':
       return { ...s, overlay: null };
+    case 'search_results':
+      return { ...s, overlay: null, search: { query: a.query, results: a.results, selected: 0, more: a.more } };
+    case 'search_select': {
+      if (!s.search || s.search.results.length === 0) return s;
+      const selected = Math.min(s.search.results.length - 1, Math.max(0, s.search.selected + a.delta));
+      return { ...s, search: { ...s.search, selected } };
+    }
+    case 'close_search':
+      return { ...s, search: null };
+    case 'jump':
+      return s.open === a.key ? { ...s, jump: { key: a.key, seq: a.seq }, scroll: null, newBelow: false } : s;
   }
 }

@@ -4,6 +4,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CursorMove, MoveResult, NewEvent, NewMessage, Store, UserRow } from '../../lib/db/store.ts';
+import { planSearch } from '../../lib/db/search-tokens.ts';
+import type { SearchPosition } from '../../lib/db/search.ts';
 import { rejectsWith } from '../helpers/assert.ts';
 
 export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
@@ -852,6 +854,119 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal(all, range(1, all.length));
     assert.equal(await seqsOf(conv), range(1, all.length));
     assert.is((await store.conversationOf(a.id, conv))?.lastSeq, all.length);
+  });
+
+  // search
+
+  /** Texts found for the user, newest first. */
+  const search = async (userId: number, query: string, opts: { conversationId?: number; senderId?: number; limit?: number; before?: SearchPosition } = {}) => {
+    const page = await store.searchMessages({ userId, plan: planSearch(query)!, limit: opts.limit ?? 100, ...opts });
+    return { texts: page.messages.map((m) => m.text), page };
+  };
+
+  test('search: two-character and one-character Chinese queries find Chinese messages', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    await send(msg(conv, a.id, '明天的会议改到下午', null, 1), msg(conv, b.id, '数据已经上传了', null, 2), msg(conv, a.id, 'meeting notes', null, 3));
+    assert.equal((await search(b.id, '会议')).texts, ['明天的会议改到下午']);
+    assert.equal((await search(a.id, '数据')).texts, ['数据已经上传了']);
+    assert.equal((await search(a.id, '传')).texts, ['数据已经上传了']);
+    assert.equal((await search(a.id, '午')).texts, ['明天的会议改到下午'], 'the last character of a run');
+    assert.equal((await search(a.id, '会议 下午')).texts, ['明天的会议改到下午'], 'every term must be there');
+    assert.equal((await search(a.id, '会议 数据')).texts, []);
+    assert.equal((await search(a.id, '议会')).texts, []);
+  });
+
+  test('search: a substring finds the word that holds it, whatever the case; only real substrings match', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    await send(msg(conv, a.id, 'Hello, World', null, 1), msg(conv, b.id, 'ab ba', null, 2), msg(conv, b.id, 'x', null, 3));
+    assert.equal((await search(a.id, 'ello')).texts, ['Hello, World']);
+    assert.equal((await search(a.id, 'WORLD')).texts, ['Hello, World']);
+    assert.equal((await search(a.id, 'o, w')).texts, ['Hello, World'], 'terms are split at whitespace');
+    assert.equal((await search(a.id, 'x')).texts, ['x']);
+    assert.equal((await search(a.id, 'd')).texts, ['Hello, World']);
+    // "ab ba" holds the pairs "ab" and "ba" but not "aba": the index narrows, the match decides.
+    assert.equal((await search(a.id, 'aba')).texts, []);
+    assert.equal((await search(a.id, 'b')).texts, ['ab ba']);
+  });
+
+  test('search: an edited message is found by its new text only, a deleted one never again, reactions and edits are not results', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    const [first, second] = await send(msg(conv, a.id, '会议 draft one', null, 1), msg(conv, b.id, 'keep this 数据', null, 2));
+    const event = (kind: NewEvent['kind'], senderId: number, target: number, text: string) =>
+      store.appendEvent({ conversationId: conv, senderId, kind, target, text, clientMsgId: null, ts: 10, friendId: senderId === a.id ? b.id : a.id });
+    await event('edit', a.id, first!, 'final 计划 version');
+    await event('reaction', b.id, first!, 'draft');
+    assert.equal((await search(b.id, 'draft')).texts, [], 'the old text, and the reaction, are not found');
+    assert.equal((await search(b.id, '会议')).texts, []);
+    assert.equal((await search(b.id, '计划')).texts, ['final 计划 version']);
+    assert.equal((await search(b.id, 'final')).page.messages.map((m) => m.seq), [first], 'the message, not its edit entry');
+    // a result is a whole stored message, its reply included
+    await send({ ...msg(conv, b.id, 'answering the plan', null, 3), replyTo: first! });
+    const reply = (await search(a.id, 'answering')).page.messages[0]!;
+    assert.equal([reply.replyTo?.seq, reply.replyTo?.text, reply.editedAt, reply.deleted], [first, 'final 计划 version', null, false]);
+    assert.is((await search(a.id, '计划')).page.messages.find((m) => m.seq === first)?.editedAt, 10);
+    await event('delete', b.id, second!, '');
+    assert.equal((await search(a.id, '数据')).texts, []);
+    assert.equal((await search(a.id, 'keep')).texts, []);
+    assert.equal((await search(a.id, 'e')).texts, ['answering the plan', 'final 计划 version']);
+  });
+
+  test('search: only conversations the user is a member of now; filters by conversation and sender', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const ab = await befriend(a.id, b.id);
+    const bc = await befriend(b.id, c.id);
+    const g = await store.createGroup('G', 'g', '', b.id);
+    await store.joinGroup(g.id, a.id);
+    await send(msg(ab, a.id, 'secret ab', null, 1), msg(bc, b.id, 'secret bc', null, 2), msg(g.conversationId, b.id, 'secret group', null, 3),
+      msg(g.conversationId, a.id, 'secret from ann', null, 4));
+    assert.equal((await search(a.id, 'secret')).texts, ['secret from ann', 'secret group', 'secret ab']);
+    assert.equal((await search(c.id, 'secret')).texts, ['secret bc']);
+    assert.equal((await search(a.id, 'secret', { conversationId: g.conversationId })).texts, ['secret from ann', 'secret group']);
+    assert.equal((await search(a.id, 'secret', { conversationId: bc })).texts, [], 'not a member of that conversation');
+    assert.equal((await search(a.id, 'secret', { senderId: b.id })).texts, ['secret group']);
+    await store.leaveGroup(g.id, a.id);
+    assert.equal((await search(a.id, 'secret')).texts, ['secret ab'], 'a leave removes access');
+    assert.equal((await search(b.id, 'from ann')).texts, ['secret from ann'], 'the members who stay still find it');
+    // The last member leaves: the group's messages, and their index rows, are gone.
+    await store.leaveGroup(g.id, b.id);
+    const again = await store.createGroup('G', 'g', '', b.id);
+    assert.equal((await search(b.id, 'secret')).texts, ['secret bc', 'secret ab']);
+    assert.equal((await search(b.id, 'secret', { conversationId: again.conversationId })).texts, []);
+  });
+
+  test('search: pages with a cursor are disjoint, newest first, and the last has no next', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    const g = await store.createGroup('G', 'g', '', a.id);
+    // Equal times across conversations and inside one: the order is (ts, conversation, seq).
+    await send(...range(1, 8).map((i) => msg(i % 2 ? conv : g.conversationId, a.id, `page ${i}`, null, 100 + Math.floor(i / 3))));
+    await send(msg(conv, b.id, 'nothing to find', null, 200));
+    const all = (await search(a.id, 'page')).texts;
+    assert.is(all.length, 8);
+    const pages: string[][] = [];
+    let before: SearchPosition | undefined;
+    for (let i = 0; i < 5; i++) {
+      const { texts, page } = await search(a.id, 'page', { limit: 3, ...(before ? { before } : {}) });
+      pages.push(texts);
+      if (page.next === null) break;
+      before = page.next;
+    }
+    assert.equal(pages.map((p) => p.length), [3, 3, 2]);
+    assert.equal(pages.flat(), all, 'disjoint, and together the whole result in order');
+    const order = (await store.searchMessages({ userId: a.id, plan: planSearch('page')!, limit: 100 })).messages
+      .map((m) => [m.ts, m.conversationId, m.seq]);
+    const sorted = [...order].sort((x, y) => y[0]! - x[0]! || y[1]! - x[1]! || y[2]! - x[2]!);
+    assert.equal(order, sorted, 'newest first by (ts, conversation, seq)');
+    assert.equal((await search(a.id, 'page', { limit: 8 })).page.next, null, 'an exact fit has no next page');
   });
 
   test.run();

@@ -4,6 +4,8 @@
 import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
+import { stepOf } from '../../lib/db/mysql-migrate.ts';
+import { registerSearchFunctions } from '../../lib/db/sqlite-search.ts';
 import { SHARED } from './mariadb.ts';
 
 function migrationsBelow(dialect: 'sqlite' | 'mysql', version: number): { version: number; name: string; sql: string }[] {
@@ -19,6 +21,7 @@ export function sqliteFileBefore(path: string, version: number, seed: string): v
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
+    registerSearchFunctions(db); // as SqliteStore does before it migrates: a migration may call them
     db.exec('CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
     for (const m of migrationsBelow('sqlite', version)) {
       db.exec(m.sql);
@@ -39,6 +42,7 @@ export async function mysqlDatabaseBefore(name: string, version: number, seed: s
     await conn.query('CREATE TABLE schema_version (version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)');
     for (const m of migrationsBelow('mysql', version)) {
       await conn.query(m.sql);
+      await stepOf(m.name)?.(conn);
       await conn.query('INSERT INTO schema_version VALUES (?, ?, 0)', [m.version, m.name]);
     }
     await conn.query(seed);

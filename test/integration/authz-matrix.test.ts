@@ -29,11 +29,12 @@ const userMatrix: Record<string, Record<UserRelation, Outcome>> = {
   mute: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
   typing: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
   receipts: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
+  search: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
 };
 // Requests that need a stored message in their conversation (receipts name a seq): one is seeded.
 const NEEDS_MESSAGE = new Set(['receipts']);
 const userBody = (type: string, name: string): Record<string, unknown> =>
-  type === 'send' ? { to: name, text: 'hi' } : type === 'history' ? { with: name } : type === 'mute' ? { with: name, level: 'none' }
+  type === 'send' ? { to: name, text: 'hi' } : type === 'history' ? { with: name } : type === 'search' ? { query: 'hi', with: name } : type === 'mute' ? { with: name, level: 'none' }
     : type === 'typing' ? { with: name } : type === 'receipts' ? { with: name, seq: 1 } : { user: name };
 
 const groupMatrix: Record<string, Record<GroupRelation, Outcome>> = {
@@ -45,9 +46,10 @@ const groupMatrix: Record<string, Record<GroupRelation, Outcome>> = {
   mute: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
   typing: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
   receipts: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
+  search: { creator: OK, member: OK, 'non-member': 'CHAT_ERR_NOT_MEMBER' },
 };
 const groupBody = (type: string, group: string): Record<string, unknown> =>
-  type === 'send' ? { group, text: 'hi' } : type === 'mute' ? { group, level: 'mentions' } : type === 'receipts' ? { group, seq: 1 } : { group };
+  type === 'send' ? { group, text: 'hi' } : type === 'search' ? { group, query: 'hi' } : type === 'mute' ? { group, level: 'mentions' } : type === 'receipts' ? { group, seq: 1 } : { group };
 
 const conversationMatrix: Record<string, Record<ConversationRelation, Outcome>> = {
   sync: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
@@ -57,9 +59,10 @@ const conversationMatrix: Record<string, Record<ConversationRelation, Outcome>> 
   mute: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
   typing: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
   receipts: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
+  search: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
 };
 const conversationBody = (type: string, conversation: string): Record<string, unknown> =>
-  type === 'ack' || type === 'read' ? { conversation, seq: 0 } : type === 'mute' ? { conversation, level: 'all' } : type === 'receipts' ? { conversation, seq: 1 } : { conversation };
+  type === 'ack' || type === 'read' ? { conversation, seq: 0 } : type === 'search' ? { conversation, query: 'hi' } : type === 'mute' ? { conversation, level: 'all' } : type === 'receipts' ? { conversation, seq: 1 } : { conversation };
 
 // Edits, deletions and reactions on one message, by whose message it is and where the actor stands.
 type MessageRelation = 'own' | 'friend-s' | 'member-other-s' | 'creator-other-s' | 'left-group' | 'ex-friend-own' | 'outsider' | 'no-such-seq';
@@ -87,7 +90,7 @@ const sample: Record<RequestType, Record<string, unknown>> = {
   friend_add: { user: 'actor' }, friend_accept: { user: 'actor' }, friend_decline: { user: 'actor' }, friend_remove: { user: 'actor' },
   group_create: { group: 'g' }, group_join: { group: 'g' }, group_leave: { group: 'g' }, group_members: { group: 'g' },
   send: { to: 'actor', text: 'x' }, history: { with: 'actor' }, sync: { conversation: 'c1' },
-  ack: { conversation: 'c1', seq: 0 }, read: { conversation: 'c1', seq: 0 },
+  ack: { conversation: 'c1', seq: 0 }, read: { conversation: 'c1', seq: 0 }, search: { query: 'x' },
   mute: { conversation: 'c1', level: 'none' }, typing: { conversation: 'c1' }, receipts: { conversation: 'c1', seq: 1 },
   edit: { conversation: 'c1', seq: 1, text: 'x' }, delete: { conversation: 'c1', seq: 1 }, react: { conversation: 'c1', seq: 1, emoji: '👍' },
 };
@@ -134,6 +137,8 @@ matrix.before(async () => {
       const name = `g${++i}`;
       const group = await store.createGroup(name, nameKey(name), '', relation === 'creator' ? me.id : owner.id);
       if (relation === 'member') await store.joinGroup(group.id, me.id);
+      const author = relation === 'creator' ? me.id : owner.id;
+      await store.appendMessages([{ conversationId: group.conversationId, senderId: author, text: `matrix secret ${name} ${relation}`, clientMsgId: null, ts: Date.now() }]);
       if (NEEDS_MESSAGE.has(type)) await seedMessage(group.conversationId, relation === 'creator' ? me.id : owner.id);
       groupTargets.set(`${type}/${relation}`, name);
     }
@@ -146,6 +151,7 @@ matrix.before(async () => {
       const conv = await store.acceptFriendRequest(b.id, a.id);
       if (NEEDS_MESSAGE.has(type)) await seedMessage(conv, b.id);
       conversationTargets.set(`${type}/${relation}`, `c${conv}`);
+      await store.appendMessages([{ conversationId: conv, senderId: b.id, text: `matrix secret ${type} ${relation}`, clientMsgId: null, ts: Date.now() }]);
     }
   }
   const sendOne = async (conversationId: number, senderId: number): Promise<number> => {
@@ -198,6 +204,22 @@ async function outcome(client: ChatClient, type: string, body: Record<string, un
     return err.code;
   }
 }
+
+// First: the cells below join and leave groups.
+matrix('search without a target finds only what is in the actor’s conversations', async () => {
+  const found: string[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 20; i++) {
+    const page = await actor.request('search', { query: 'matrix secret', limit: 5, ...(cursor ? { cursor } : {}) });
+    found.push(...page.results.map((r) => r.text));
+    if (page.next_cursor === undefined) break;
+    cursor = page.next_cursor;
+  }
+  const groups = Object.keys(groupMatrix).length;
+  const conversations = Object.keys(conversationMatrix).length;
+  assert.is(found.length, groups * 2 + conversations, 'the creator and member groups, and the member conversations');
+  assert.ok(found.every((t) => !t.endsWith('non-member')), found.join(' | '));
+});
 
 matrix('requests that name a user, by relation to that user', async () => {
   for (const [type, row] of Object.entries(userMatrix)) {

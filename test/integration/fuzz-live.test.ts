@@ -44,10 +44,11 @@ function templates(): Record<string, unknown>[] {
     { type: 'typing', group: 'fuzzers' }, { type: 'typing', with: 'alice' }, { type: 'receipts', group: 'fuzzers', seq: 1 },
     { type: 'send', to: 'alice', text: 'fuzz', reply_to: 1 }, { type: 'edit', with: 'alice', seq: 1, text: 'fuzz', client_msg_id: 'f-e' },
     { type: 'delete', group: 'fuzzers', seq: 2, client_msg_id: 'f-d' }, { type: 'react', conversation: 'c1', seq: 1, emoji: '🎉', remove: false },
+    { type: 'search', query: 'fuzz', limit: 5 }, { type: 'search', query: '中文', group: 'fuzzers', from: 'alice', cursor: 'MTAuMi4z' },
   ];
 }
 // Types whose valid frames would cost a password hash or end the session; mutations never pick them.
-const SAFE_TYPES = ['ping', 'friends', 'groups', 'unread', 'conversations', 'send', 'history', 'sync', 'ack', 'read', 'friend_add', 'friend_accept', 'friend_decline', 'group_join', 'group_members', 'group_leave', 'mute', 'typing', 'receipts', 'edit', 'delete', 'react', 'teleport', '', 'SEND'];
+const SAFE_TYPES = ['ping', 'friends', 'groups', 'unread', 'conversations', 'send', 'history', 'sync', 'ack', 'read', 'friend_add', 'friend_accept', 'friend_decline', 'group_join', 'group_members', 'group_leave', 'mute', 'typing', 'receipts', 'edit', 'delete', 'react', 'search', 'teleport', '', 'SEND'];
 
 /** One line that stays within the framing rules (so the connection survives), or null for a framing fault. */
 function mutatedLine(r: ReturnType<typeof rng>, id: number): string {

@@ -16,6 +16,9 @@ import { storeContract } from '../contract/store.contract.ts';
 import { SHARED, adminQuery, emptyTables, requireMariadb, scratchDb } from '../helpers/mariadb.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../helpers/crossed-requests-fixture.ts';
 import { MEMBERSHIPS_SEED, mysqlDatabaseBefore } from '../helpers/old-schema.ts';
+import { indexExistingMessages } from '../../lib/db/mysql-search.ts';
+import { SEARCH_UPGRADE_FOUND, SEARCH_UPGRADE_SEED, beforeSearchIndex } from '../helpers/search-upgrade-fixture.ts';
+import { planSearch } from '../../lib/db/search-tokens.ts';
 import { MESSAGE_EVENTS_SEED, checkUpgradedMessages } from '../helpers/message-events-fixture.ts';
 
 const POOL = resolveDbPoolConfig({ min: 1, max: 6, logIntervalMs: 0 });
@@ -201,6 +204,48 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
       }
     } finally {
       await db.drop();
+    }
+  });
+
+  test('the search index migration indexes the messages stored before it, and a re-run of its step changes nothing', async () => {
+    const old = scratchDb();
+    try {
+      const conn = await mysql.createConnection({ ...SHARED, multipleStatements: true, charset: 'utf8mb4_bin' });
+      try {
+        await conn.query(`CREATE DATABASE \`${old.name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+        await conn.query(`USE \`${old.name}\``);
+        await conn.query(`CREATE TABLE schema_version (
+          version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);
+        for (const f of beforeSearchIndex(migrationFiles())) {
+          await conn.query(readFileSync(new URL(`../../sql/mysql/${f.name}`, import.meta.url), 'utf8'));
+          await conn.query('INSERT INTO schema_version VALUES (?, ?, 0)', [f.version, f.name]);
+        }
+        await conn.query(SEARCH_UPGRADE_SEED);
+      } finally {
+        await conn.end();
+      }
+      const upgraded = await MysqlStore.open(old.url, POOL);
+      try {
+        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
+        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
+        for (const [userId, query, texts] of SEARCH_UPGRADE_FOUND) {
+          const page = await upgraded.searchMessages({ userId, plan: planSearch(query)!, limit: 10 });
+          assert.equal(page.messages.map((m) => m.text), texts, `user ${userId} searching ${query}`);
+        }
+        const count = async () => (await adminQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${old.name}\`.search_tokens`))[0]!.n;
+        const before = await count();
+        const again = await mysql.createConnection({ ...SHARED, database: old.name, charset: 'utf8mb4_bin' });
+        try {
+          await indexExistingMessages(again);
+        } finally {
+          await again.end();
+        }
+        assert.is(await count(), before);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await old.drop();
     }
   });
 

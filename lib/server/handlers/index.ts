@@ -23,6 +23,7 @@ import { react } from './react.ts';
 import { read } from './read.ts';
 import { receipts } from './receipts.ts';
 import { register } from './register.ts';
+import { search } from './search.ts';
 import { send } from './send.ts';
 import { sync } from './sync.ts';
 import { typing } from './typing.ts';
@@ -58,4 +59,5 @@ export const handlers: HandlerTable = {
   mute,
   typing,
   receipts,
+  search,
 };

@@ -5,7 +5,7 @@ import type { Widgets } from 'blessed';
 import { escapeTags, stripControls } from '../../client/sanitize.ts';
 import { patchBlessedUnicode } from '../blessed-unicode.ts';
 import type { Intents } from '../controller.ts';
-import { layoutConversation, markerLine, type Line } from '../layout.ts';
+import { FOUND_MARKER, formatTime, layoutConversation, markerLine, type Line } from '../layout.ts';
 import { entries, type EditOp, type State } from '../state.ts';
 import { padEnd, strWidth, truncate, wrap } from '../width.ts';
 
@@ -164,12 +164,16 @@ export class View {
       const online = group ? undefined : st.friends.find((f) => f.name === conv.name)?.online;
       const title = group ? `#${conv.name}${desc ? ' · ' + desc : ''}` : `${conv.name}${online === undefined ? '' : online ? ' · online' : ' · offline'}`;
       this.messages.setLabel(' ' + s(truncate(stripControls(title), Math.max(4, paneW - 4))) + ' ');
-      const lines = layoutConversation(conv.messages, { width: paneW, me: st.me, group, newFrom: conv.newFrom, pending: conv.pending });
+      const found = st.jump?.key === st.open ? st.jump.seq : undefined;
+      const lines = layoutConversation(conv.messages, { width: paneW, me: st.me, group, newFrom: conv.newFrom, pending: conv.pending, found });
       const total = lines.length;
-      let bottom = st.scroll === null ? total : Math.min(total, Math.max(Math.min(total, visible), st.scroll));
+      // A search result is shown with its marker at the top of the pane, until the user scrolls.
+      const foundAt = found === undefined ? -1 : lines.findIndex((l) => l.plain.includes(FOUND_MARKER));
+      let bottom = foundAt >= 0 ? Math.min(total, Math.max(Math.min(total, visible), foundAt + visible))
+        : st.scroll === null ? total : Math.min(total, Math.max(Math.min(total, visible), st.scroll));
       const start = Math.max(0, bottom - visible);
       const shown: Line[] = lines.slice(start, bottom);
-      if (st.scroll !== null && bottom < total) {
+      if ((st.scroll !== null || foundAt >= 0) && bottom < total) {
         const label = st.newBelow ? ' ↓ new messages below (PgDn) ↓ ' : ' ↓ more below (PgDn) ↓ ';
         if (shown.length >= visible) shown.pop();
         shown.push(markerLine(label, paneW));
@@ -202,8 +206,27 @@ export class View {
     }
     this.status.setContent(leftTagged + right);
 
-    // overlay (help, members)
-    if (st.overlay) {
+    // search results, or the overlay (help, members)
+    if (st.search) {
+      const { results, selected } = st.search;
+      const ow = Math.min(W - 2, Math.max(40, Math.floor(W * 0.8)));
+      const oh = Math.min(H - 2, results.length + 3);
+      Object.assign(this.overlay, { width: ow, height: oh, left: Math.floor((W - ow) / 2), top: Math.max(0, Math.floor((H - oh) / 2)) });
+      const count = `${results.length}${st.search.more ? '+' : ''} found`;
+      this.overlay.setLabel(' ' + s(truncate(`search “${st.search.query}” · ${count}`, ow - 4)) + ' ');
+      const rows = oh - 3;
+      const first = Math.max(0, Math.min(selected - rows + 1, results.length - rows));
+      const body = results.slice(first, first + rows).map((r, i) => {
+        const where = r.group !== undefined ? `#${r.group}` : r.from === st.me ? `→ ${r.to ?? ''}` : r.from;
+        const who = r.group !== undefined ? ` ${r.from}` : '';
+        const line = padEnd(truncate(stripControls(`${formatTime(r.ts)} ${where}${who}: ${r.snippet.replace(/\s+/g, ' ')}`), ow - 3), ow - 3);
+        return first + i === selected ? `{inverse} ${escapeTags(line)}{/inverse}` : ' ' + escapeTags(line);
+      });
+      body.push(` {gray-fg}${escapeTags(truncate('↑↓ pick · Enter open · Esc close', ow - 3))}{/gray-fg}`);
+      this.overlay.setContent(body.join('\n'));
+      this.overlay.show();
+      this.overlay.setFront();
+    } else if (st.overlay) {
       const ow = Math.min(W - 2, Math.max(30, ...st.overlay.lines.map((l) => strWidth(l) + 4)));
       const oh = Math.min(H - 2, st.overlay.lines.length + 3);
       Object.assign(this.overlay, { width: ow, height: oh, left: Math.floor((W - ow) / 2), top: Math.max(0, Math.floor((H - oh) / 2)) });
@@ -260,6 +283,12 @@ export class View {
       return;
     }
 
+    if (st.search) {
+      if (name === 'up' || name === 'down') return this.intents.dispatch({ t: 'search_select', delta: name === 'up' ? -1 : 1 });
+      if (name === 'return') return this.intents.openSearchResult();
+      if (name === 'escape') return this.intents.dispatch({ t: 'close_search' });
+      return;
+    }
     if (st.overlay) {
       if (name === 'escape' || name === 'return' || name === 'q') return this.intents.dispatch({ t: 'close_overlay' });
     }
@@ -272,7 +301,7 @@ export class View {
     }
     if (full === 'C-r') return this.intents.retryNow();
     if (name === 'pageup' || name === 'pagedown') return this.scroll(name === 'pageup' ? -1 : 1);
-    if (name === 'escape' && st.scroll !== null) return this.intents.dispatch({ t: 'scroll', to: null });
+    if (name === 'escape' && (st.scroll !== null || st.jump !== null)) return this.intents.dispatch({ t: 'scroll', to: null });
 
     if (st.focus === 'list') {
       if (name === 'up' || name === 'down') return this.intents.dispatch({ t: 'select', delta: name === 'up' ? -1 : 1 });
@@ -296,7 +325,9 @@ export class View {
     const { total, visible } = this.pane;
     if (total <= visible) return;
     const scroll = this.intents.state.scroll; // the newest, in case several keys came in one read
-    const bottom = scroll === null ? total : Math.min(total, Math.max(visible, scroll));
+    // From a search result's place (drawn with scroll null), not from the end.
+    const from = this.intents.state.jump !== null ? this.pane.bottom : total;
+    const bottom = scroll === null ? from : Math.min(total, Math.max(visible, scroll));
     const page = Math.max(1, visible - 2);
     const next = bottom + direction * page;
     if (next >= total) return this.intents.dispatch({ t: 'scroll', to: null });

@@ -9,6 +9,8 @@ import { storeContract } from '../../contract/store.contract.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../../helpers/crossed-requests-fixture.ts';
 import { MEMBERSHIPS_SEED, sqliteFileBefore } from '../../helpers/old-schema.ts';
 import { MESSAGE_EVENTS_SEED, checkUpgradedMessages } from '../../helpers/message-events-fixture.ts';
+import { SEARCH_UPGRADE_FOUND, SEARCH_UPGRADE_SEED, beforeSearchIndex } from '../../helpers/search-upgrade-fixture.ts';
+import { planSearch } from '../../../lib/db/search-tokens.ts';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
 const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
@@ -283,6 +285,31 @@ test('migration 007 turns every stored message into a message entry; unread, ret
   try {
     assert.equal(schemaVersions(path).map((r) => r.name), migrations);
     await checkUpgradedMessages(store);
+  } finally {
+    await store.close();
+  }
+});
+
+test('the search index migration indexes the messages stored before it', async () => {
+  const path = join(dir, 'chat.db');
+  const old = new Database(path);
+  old.pragma('journal_mode = WAL');
+  old.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const files = migrations.map((name) => ({ version: Number(name.split('_')[0]), name }));
+  for (const f of beforeSearchIndex(files)) {
+    old.exec(readFileSync(new URL(`../../../sql/sqlite/${f.name}`, import.meta.url), 'utf8'));
+    old.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(f.version, f.name);
+  }
+  old.exec(SEARCH_UPGRADE_SEED);
+  old.close();
+
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    for (const [userId, query, texts] of SEARCH_UPGRADE_FOUND) {
+      const page = await store.searchMessages({ userId, plan: planSearch(query)!, limit: 10 });
+      assert.equal(page.messages.map((m) => m.text), texts, `user ${userId} searching ${query}`);
+    }
   } finally {
     await store.close();
   }

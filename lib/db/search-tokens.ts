@@ -1,0 +1,104 @@
+// What search matches, decided once for both stores. Pure: no I/O.
+//
+// A message matches a query when every whitespace-separated term of the query is a substring of
+// the message's text, both folded the same way (NFKC, then lower case). Chinese has no spaces and
+// most of its words are two characters (数据, 会议), and a term may be any part of a word ("ello"
+// finds "hello"), so no word tokenizer fits. Instead each store indexes the same tokens, made
+// here: every pair of neighbouring characters within a whitespace-separated run, and the run's
+// last character alone. Every character of the text then begins at least one token, so:
+// - a term of two or more characters needs each of its pairs to be indexed (an AND of tokens);
+// - a term of one character needs some token that begins with it (a prefix of tokens).
+// Both only narrow the candidates; `matches` then checks the real substrings, so the two stores
+// find exactly the same messages however their indexes differ (FTS5 in SQLite, a table in MySQL).
+
+/** Only this many characters of a text are indexed (and matched): a huge paste costs a bounded index. */
+export const INDEX_MAX_CHARS = 10_000;
+/** A term's pairs beyond this many are not looked up; `matches` still checks the whole term. */
+export const MAX_QUERY_TOKENS = 8;
+export const QUERY_MAX_LENGTH = 256;
+
+/** The text as search sees it: folded, and cut to what is indexed. */
+export function foldText(text: string): string {
+  const folded = text.normalize('NFKC').toLowerCase();
+  const chars = Array.from(folded);
+  return chars.length > INDEX_MAX_CHARS ? chars.slice(0, INDEX_MAX_CHARS).join('') : folded;
+}
+
+const WHITESPACE = /\s+/u;
+
+/** The distinct tokens of a text: neighbouring pairs of each run, and each run's last character. */
+export function indexTokens(text: string): string[] {
+  const tokens = new Set<string>();
+  for (const run of foldText(text).split(WHITESPACE)) {
+    const chars = Array.from(run);
+    if (chars.length === 0) continue;
+    for (let i = 0; i + 1 < chars.length; i++) tokens.add(chars[i]! + chars[i + 1]!);
+    tokens.add(chars[chars.length - 1]!);
+  }
+  return [...tokens];
+}
+
+/**
+ * How a store narrows a query: all of `tokens` indexed for the message, or, when every term is a
+ * single character, some token that begins with `prefix`.
+ */
+export type SearchPlan =
+  | { terms: string[]; tokens: string[]; prefix?: undefined }
+  | { terms: string[]; prefix: string; tokens?: undefined };
+
+/** The plan for a query, or null when it holds nothing to search for (only whitespace). */
+export function planSearch(query: string): SearchPlan | null {
+  const terms = [...new Set(foldText(query).split(WHITESPACE).filter((t) => t.length > 0))];
+  if (terms.length === 0) return null;
+  const tokens = new Set<string>();
+  for (const term of terms) {
+    const chars = Array.from(term);
+    for (let i = 0; i + 1 < chars.length; i++) tokens.add(chars[i]! + chars[i + 1]!);
+  }
+  // Any subset of a term's pairs still holds for every message containing the term.
+  if (tokens.size > 0) return { terms, tokens: [...tokens].slice(0, MAX_QUERY_TOKENS) };
+  return { terms, prefix: terms[0]! };
+}
+
+/** Whether a message text holds every term of the plan. */
+export function matches(text: string, plan: SearchPlan): boolean {
+  const folded = foldText(text);
+  return plan.terms.every((t) => folded.includes(t));
+}
+
+/**
+ * The exclusive upper bound of the tokens that begin with `prefix` (a single character): the next
+ * code point, skipping the surrogate range, which no string of whole characters holds. Byte order
+ * of UTF-8 (SQLite BINARY, MySQL VARBINARY) is code point order, so the range is the prefix's.
+ */
+export function prefixEnd(prefix: string): string | null {
+  const cp = prefix.codePointAt(0)!;
+  if (cp >= 0x10ffff) return null;
+  return String.fromCodePoint(cp + 1 === 0xd800 ? 0xe000 : cp + 1);
+}
+
+const SNIPPET_CHARS = 80;
+
+/**
+ * A short part of the text around the first term's first occurrence, with "…" where it was cut.
+ * Characters are folded one at a time here, to map the match back onto the original text; a
+ * term found only by whole-text folding gives the text's start instead.
+ */
+export function snippet(text: string, plan: SearchPlan): string {
+  const chars = Array.from(text);
+  let folded = '';
+  const origin: number[] = []; // origin[k]: the character of `text` that folded char k came from
+  for (let i = 0; i < chars.length && i < INDEX_MAX_CHARS; i++) {
+    for (const c of chars[i]!.normalize('NFKC').toLowerCase()) {
+      folded += c;
+      origin.push(i);
+    }
+  }
+  const term = plan.terms[0]!;
+  const at = folded.indexOf(term);
+  const hit = at < 0 ? 0 : origin[Array.from(folded.slice(0, at)).length] ?? 0;
+  if (chars.length <= SNIPPET_CHARS) return text;
+  const start = Math.max(0, Math.min(hit - Math.floor(SNIPPET_CHARS / 3), chars.length - SNIPPET_CHARS));
+  const end = Math.min(chars.length, start + SNIPPET_CHARS);
+  return `${start > 0 ? '…' : ''}${chars.slice(start, end).join('')}${end < chars.length ? '…' : ''}`;
+}
