@@ -19,5 +19,5 @@ export const history: Handler<'history'> = async (ctx, body) => {
   if (messages.length > 0) {
     attachReactions(views, await ctx.store.reactionsOf(row.conversationId, messages[0]!.seq, messages.at(-1)!.seq, user.id));
   }
-  return { conversation: conversationId(row.conversationId), messages: views };
+  return { conversation: conversationId(row.conversationId), messages: views, last_seq: row.lastSeq };
 };
