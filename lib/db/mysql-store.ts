@@ -524,11 +524,27 @@ export class MysqlStore implements Store {
   /**
    * One transaction, the conversation row locked first (as appendMessages and the group
    * transactions lock it), so the event's seq and its fold are decided against the latest state.
-   * 'write': a connection lost after the statements went is not retried blindly; a client retry
-   * with the same client_msg_id answers duplicate if the first attempt committed.
+   * A connection lost after the statements went is not retried blindly; a client retry with the
+   * same client_msg_id answers duplicate if the first attempt committed.
    */
-  appendEvent(e: NewEvent): Promise<EventResult> {
-    return this.pool.transaction('write', async (conn): Promise<EventResult> => {
+  async appendEvent(e: NewEvent): Promise<EventResult> {
+    for (let retries = 0; ; retries++) {
+      try {
+        return await this.appendEventOnce(e);
+      } catch (err) {
+        // Another node stored the same (sender, client_msg_id) between our check and our insert
+        // (in another conversation: this one's row lock keeps its own writers apart), or a
+        // deadlock: the rerun decides again, and answers duplicate or CLIENT_MSG_ID_REUSED.
+        if (err instanceof ChatError) throw err;
+        if ((isDuplicateKey(err) || isLockConflict(err)) && retries < MAX_LOCK_RETRIES) continue;
+        throw toStoreError(err);
+      }
+    }
+  }
+
+  /** A connection lost after the statements went is not retried: a client retry with the same client_msg_id tells. */
+  private appendEventOnce(e: NewEvent): Promise<EventResult> {
+    return this.pool.use((conn) => inTransaction(conn, async (): Promise<EventResult> => {
       const conv = await first<{ kind: 'direct' | 'group'; lastSeq: number; msgCount: number }>(conn, SQL.lockConversationForEvent, [e.conversationId]);
       const role = conv === null ? null : ((await first<{ role: string }>(conn, SQL.memberRole, [e.conversationId, e.senderId]))?.role ?? null);
       const target = await first<{ kind: EntryKind; senderId: number; deleted: number }>(conn, SQL.entryOf, [e.conversationId, e.target]);
@@ -554,7 +570,7 @@ export class MysqlStore implements Store {
       } else if (e.remove) await run(conn, SQL.deleteReaction, [e.conversationId, e.target, e.senderId, e.text]);
       else await run(conn, SQL.insertReaction, [e.conversationId, e.target, e.senderId, e.text, e.ts]);
       return { seq, ts: e.ts, duplicate: false, changed: true };
-    });
+    }));
   }
 
   reactionsOf(conversationId: number, from: number, to: number, viewerId: number): Promise<ReactionCount[]> {

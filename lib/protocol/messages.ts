@@ -181,7 +181,8 @@ export interface Results {
   delete: { conversation: string; seq: number; target: number; ts: string; duplicate: boolean };
   /** changed false: the reaction was already there (or already gone); nothing was stored, seq is null */
   react: { conversation: string; seq: number | null; target: number; ts: string; duplicate: boolean; changed: boolean };
-  history: { conversation: string; messages: MessageView[] };
+  /** last_seq: the conversation's last seq when the page was read (events up to it are folded in) */
+  history: { conversation: string; messages: MessageView[]; last_seq: number };
   sync: { conversation: string; messages: MessageView[]; more: boolean };
   ack: { conversation: string; delivered: number };
   read: { conversation: string; read: number };

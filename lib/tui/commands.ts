@@ -35,6 +35,9 @@ export const HELP: string[] = [
   '  Ctrl-N / Ctrl-P         open the next / previous conversation',
   '  PgUp / PgDn             scroll the conversation (End: newest)',
   '  Ctrl-R                  reconnect now (when the server is away)',
+  '  Up (empty input)        edit your last message (Enter saves, Esc cancels)',
+  '  Ctrl-X                  select a message: Up/Down pick it, then',
+  '                          r reply · e edit · + react · d delete (y confirms) · Esc done',
   '  Esc                     close this help',
 ];
 

@@ -1,13 +1,13 @@
 // Owns the network side of the TUI. Session events (the receive loop) and the views' intents
 // become actions in one queue; the queue is drained into the reducer, effects that need the
 // network run after, and the views are asked to render at most once per tick.
-import { outcomeUnknown, sendMessage } from '../client/send-message.ts';
+import { outcomeUnknown, sendMessage, writeWithRetry } from '../client/send-message.ts';
 import { Session, type SessionOptions, type StateInfo } from '../client/session.ts';
 import { parseServerAddress } from '../config.ts';
 import { ChatError } from '../protocol/errors.ts';
-import type { MessageView, NotifyLevel } from '../protocol/messages.ts';
+import type { EventKind, MessageView, NotifyLevel } from '../protocol/messages.ts';
 import { HELP, parseInput } from './commands.ts';
-import { directKey, groupKey, initialState, keyOfMessage, reduce, type Action, type State } from './state.ts';
+import { directKey, groupKey, initialState, keyOfMessage, lastOwnMessage, reduce, type Action, type Compose, type State } from './state.ts';
 
 /** What a view may ask for. Views hold no socket and no session: only this. */
 export interface Intents {
@@ -21,6 +21,10 @@ export interface Intents {
   openSearchResult(): void;
   retryNow(): void;
   quit(): void;
+  /** ↑ in an empty input: edit my newest message */
+  editLast(): void;
+  /** selection mode: act on the picked message */
+  actOnPick(action: 'reply' | 'edit' | 'react' | 'delete'): void;
 }
 
 export interface ControllerOptions {
@@ -115,7 +119,7 @@ export class Controller implements Intents {
       const target = conv.kind === 'group' ? { group: conv.name } : { with: conv.name };
       this.session
         .request('history', { ...target, limit: 200 })
-        .then((r) => this.dispatch({ t: 'history', key, messages: r.messages }))
+        .then((r) => this.dispatch({ t: 'history', key, messages: r.messages, lastSeq: r.last_seq }))
         .catch((err) => {
           this.historyRequested.delete(key);
           this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true });
@@ -215,14 +219,74 @@ export class Controller implements Intents {
     this.dispatch({ t: 'focus', pane: 'input' });
   }
 
+  editLast(): void {
+    const m = this.state.open ? lastOwnMessage(this.state.conversations[this.state.open], this.state.me) : undefined;
+    if (!m) return this.dispatch({ t: 'notice', text: 'No message of yours here to edit.', error: true });
+    this.dispatch({ t: 'compose', mode: 'edit', seq: m.seq, text: m.text });
+  }
+
+  actOnPick(action: 'reply' | 'edit' | 'react' | 'delete'): void {
+    const seq = this.state.pick;
+    const m = this.state.open && seq !== null ? this.state.conversations[this.state.open]?.messages.find((x) => x.seq === seq) : undefined;
+    if (!m) return;
+    if (m.deleted && action !== 'reply') return this.dispatch({ t: 'notice', text: 'That message was deleted.', error: true });
+    const mine = m.from === this.state.me;
+    if (action === 'edit' && !mine) return this.dispatch({ t: 'notice', text: 'Only the author may edit a message.', error: true });
+    if (action === 'delete') {
+      if (!this.state.confirmDelete) return this.dispatch({ t: 'confirm_delete', on: true });
+      this.dispatch({ t: 'pick_end' });
+      return this.writeEvent('delete', m.seq, {});
+    }
+    this.dispatch({ t: 'compose', mode: action, seq: m.seq, ...(action === 'edit' ? { text: m.text } : { text: '' }) });
+  }
+
+  /** Stores an edit, deletion or reaction, and shows it at once (the server pushes it to everyone else). */
+  private writeEvent(type: 'edit' | 'delete' | 'react', seq: number, fields: { text?: string; emoji?: string; remove?: boolean }, restore?: () => void): void {
+    const key = this.state.open;
+    const s = this.sessionOrNotice();
+    if (!key || !s) return restore?.();
+    const name = key.slice(1);
+    const where = key.startsWith('#') ? { group: name } : { with: name };
+    const { done } = writeWithRetry(s, type, { ...where, seq, ...fields } as never);
+    done.then(
+      (r) => {
+        const result = r as { conversation: string; seq: number | null; target: number; ts: string };
+        if (result.seq === null) return; // a reaction that was already so
+        const kind: EventKind = type === 'react' ? 'reaction' : type;
+        const view: MessageView = { conversation: result.conversation, seq: result.seq, kind, target: result.target, from: this.state.me, text: fields.text ?? '', ts: result.ts };
+        if (key.startsWith('#')) view.group = name;
+        else view.to = name;
+        if (fields.emoji !== undefined) view.emoji = fields.emoji;
+        if (fields.remove) view.removed = true;
+        this.dispatch({ t: 'message', message: view });
+      },
+      (err) => {
+        this.dispatch({ t: 'notice', text: `${type}: ${describeError(err)}`, error: true });
+        restore?.();
+      },
+    );
+  }
+
+  private submitCompose(text: string, compose: Compose, restore: () => void): void {
+    this.dispatch({ t: 'compose_end' });
+    if (compose.mode === 'reply') return this.send(text, restore, compose.seq);
+    if (compose.mode === 'edit') return this.writeEvent('edit', compose.seq, { text }, restore);
+    const emoji = text.trim();
+    const target = this.state.open ? this.state.conversations[this.state.open]?.messages.find((m) => m.seq === compose.seq) : undefined;
+    // The same emoji again takes it back: a reaction toggles.
+    const remove = target?.reactions?.some((r) => r.emoji === emoji && r.me) ?? false;
+    this.writeEvent('react', compose.seq, remove ? { emoji, remove: true } : { emoji }, restore);
+  }
+
   submit(): void {
     const text = this.state.input.value;
     if (text.trim() === '') return;
     this.dispatch({ t: 'edit', target: 'input', op: 'clear' });
-    const command = parseInput(text);
     const restore = () => {
       if (this.state.input.value === '') this.dispatch({ t: 'edit', target: 'input', op: { insert: text } });
     };
+    if (this.state.compose) return this.submitCompose(text, this.state.compose, restore);
+    const command = parseInput(text);
     switch (command.cmd) {
       case 'error':
         return this.dispatch({ t: 'notice', text: command.message, error: true });
@@ -359,7 +423,7 @@ export class Controller implements Intents {
     return null;
   }
 
-  private send(text: string, restore: () => void): void {
+  private send(text: string, restore: () => void, replyTo?: number): void {
     const key = this.state.open;
     if (!key) {
       this.dispatch({ t: 'notice', text: 'Open a conversation first: Tab to the list, pick one, Enter.', error: true });
@@ -372,13 +436,19 @@ export class Controller implements Intents {
     const target = key.startsWith('#') ? { group: name } : { to: name };
     // Shown as pending, under its client_msg_id, until the server answers: across a reconnect
     // it is sent again with that id, never re-typed under a new one.
-    const { clientMsgId, done } = sendMessage(s, target, text);
+    const { clientMsgId, done } = sendMessage(s, target, text, undefined, replyTo);
     this.dispatch({ t: 'sending', key, pending: { clientMsgId, text } });
     if (this.state.scroll !== null) this.dispatch({ t: 'scroll', to: null });
     done.then(
       (r) => {
         const message: MessageView = { conversation: r.conversation, seq: r.seq, from: this.state.me, ...target, text, ts: r.ts, client_msg_id: clientMsgId };
         if (!key.startsWith('#')) message.to = conv?.name ?? name;
+        const quoted = replyTo === undefined ? undefined : this.state.conversations[key]?.messages.find((m) => m.seq === replyTo);
+        if (replyTo !== undefined) {
+          message.reply_to = quoted?.deleted || !quoted
+            ? { seq: replyTo, from: quoted?.from ?? '', excerpt: '', ...(quoted?.deleted ? { deleted: true as const } : {}) }
+            : { seq: replyTo, from: quoted.from, excerpt: [...quoted.text.replace(/\s+/g, ' ').trim()].slice(0, 80).join('') };
+        }
         this.dispatch({ t: 'message', message });
       },
       (err) => {

@@ -8,6 +8,8 @@ import { padEnd, strWidth, truncate, wrap } from './width.ts';
 export interface Line {
   plain: string;
   tagged: string;
+  /** the message this line draws, if any */
+  seq?: number;
 }
 
 export interface LayoutOptions {
@@ -22,7 +24,12 @@ export interface LayoutOptions {
   /** my messages not stored yet: drawn after the others, marked as sending */
   pending?: readonly { text: string }[];
   now?: Date;
+  /** the picked message in selection mode: drawn in yellow, with its #seq */
+  pick?: number | null | undefined;
 }
+
+export const DELETED = 'message deleted';
+export const EDITED = '(edited)';
 
 export const SENDING = 'sending…';
 
@@ -45,21 +52,36 @@ export function bubbleTextWidth(width: number): number {
   return Math.max(4, Math.floor(width * 0.75) - 4);
 }
 
-/** One message as a bubble: its lines, each exactly `width` columns. A pending one (mine, not stored yet) is gray and says so. */
-export function layoutBubble(m: Pick<MessageView, 'from' | 'text' | 'ts'>, mine: boolean, o: LayoutOptions, pending = false): Line[] {
+/**
+ * One message as a bubble: its lines, each exactly `width` columns. A pending one (mine, not
+ * stored yet) is gray and says so. A reply starts with a quoted line of its target, an edited
+ * message says so in its header, a deleted one shows only that, and its reactions sit in a line
+ * under the bubble.
+ */
+export function layoutBubble(
+  m: Pick<MessageView, 'from' | 'text' | 'ts'> & Partial<Pick<MessageView, 'seq' | 'edited_at' | 'deleted' | 'reply_to' | 'reactions'>>,
+  mine: boolean,
+  o: LayoutOptions,
+  pending = false,
+): Line[] {
   const width = Math.max(12, o.width);
   const maxText = Math.min(bubbleTextWidth(width), width - 5);
-  const body = wrap(stripControls(m.text), maxText);
+  const body = m.deleted ? [DELETED] : wrap(stripControls(m.text), maxText);
+  const quote = m.reply_to === undefined ? null
+    : truncate(`↪ ${stripControls(m.reply_to.from)}: ${m.reply_to.deleted ? DELETED : stripControls(m.reply_to.excerpt)}`, maxText);
+  const picked = o.pick !== undefined && o.pick !== null && m.seq === o.pick;
   const time = pending ? SENDING : formatTime(m.ts, o.now);
   const who = mine ? '' : o.group ? stripControls(m.from) : '';
   let header = who ? `${who} · ${time}` : time;
+  if (m.edited_at !== undefined && !m.deleted) header += ` ${EDITED}`;
+  if (picked) header = `#${m.seq} ${header}`;
   header = truncate(header, maxText);
-  const inner = Math.max(...body.map(strWidth), strWidth(header) + 2, 1);
+  const inner = Math.max(...body.map(strWidth), quote === null ? 0 : strWidth(quote), strWidth(header) + 2, 1);
   const bubbleW = inner + 4; // "│ " + text + " │"
   const indent = mine ? Math.max(0, width - bubbleW - 1) : 1;
   const pad = ' '.repeat(indent);
   const right = (lineW: number) => ' '.repeat(Math.max(0, width - indent - lineW));
-  const color = pending ? 'gray' : mine ? 'cyan' : 'white';
+  const color = picked ? 'yellow' : pending ? 'gray' : mine ? 'cyan' : 'white';
   const fill = '─'.repeat(inner - strWidth(header) - 1);
   const lines: Line[] = [];
   const topPlain = `╭─ ${header} ${fill}╮`;
@@ -68,16 +90,24 @@ export function layoutBubble(m: Pick<MessageView, 'from' | 'text' | 'ts'>, mine:
     plain: pad + topPlain + right(strWidth(topPlain)),
     tagged: pad + `{${color}-fg}╭─ {/${color}-fg}` + headerTagged + `{${color}-fg} ${fill}╮{/${color}-fg}` + right(strWidth(topPlain)),
   });
-  for (const text of body) {
+  const row = (text: string, style: string | null) => {
     const cell = padEnd(text, inner);
     const plain = `│ ${cell} │`;
-    lines.push({
-      plain: pad + plain + right(bubbleW),
-      tagged: pad + `{${color}-fg}│{/${color}-fg} ${escapeTags(cell)} {${color}-fg}│{/${color}-fg}` + right(bubbleW),
-    });
-  }
+    const shown = style === null ? escapeTags(cell) : `{${style}}${escapeTags(cell)}{/${style}}`;
+    lines.push({ plain: pad + plain + right(bubbleW), tagged: pad + `{${color}-fg}│{/${color}-fg} ${shown} {${color}-fg}│{/${color}-fg}` + right(bubbleW) });
+  };
+  if (quote !== null) row(quote, 'gray-fg');
+  for (const text of body) row(text, m.deleted ? 'gray-fg' : null);
   const bottom = `╰${'─'.repeat(inner + 2)}╯`;
   lines.push({ plain: pad + bottom + right(bubbleW), tagged: pad + `{${color}-fg}${bottom}{/${color}-fg}` + right(bubbleW) });
+  if (m.reactions !== undefined && m.reactions.length > 0) {
+    // mine in brackets, so it reads without colour too
+    const parts = m.reactions.map((r) => (r.me ? `[${stripControls(r.emoji)} ${r.count}]` : `${stripControls(r.emoji)} ${r.count}`));
+    const text = truncate(parts.join('  '), Math.max(1, width - indent - 2));
+    const plain = `  ${text}`;
+    lines.push({ plain: pad + plain + ' '.repeat(Math.max(0, width - indent - strWidth(plain))), tagged: pad + `  ${escapeTags(text)}` + ' '.repeat(Math.max(0, width - indent - strWidth(plain))) });
+  }
+  if (m.seq !== undefined) for (const l of lines) l.seq = m.seq;
   return lines;
 }
 

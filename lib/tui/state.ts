@@ -26,6 +26,16 @@ export interface Conversation {
   historyLoaded: boolean;
   /** the server-stored notification level (mute); what the bell and notifications obey */
   notify: NotifyLevel;
+  /** events up to this seq are already folded into `messages` (the last seq when history was read) */
+  foldedUpTo: number;
+  /** seqs of events after foldedUpTo applied since (each once: my own come back from a gap fill too) */
+  applied: number[];
+}
+
+/** What Enter does with the input besides sending it: replace a message's text, answer one, or react to one. */
+export interface Compose {
+  mode: 'edit' | 'reply' | 'react';
+  seq: number;
 }
 
 export interface PendingMessage {
@@ -74,6 +84,11 @@ export interface State {
   search: { query: string; results: SearchResultView[]; selected: number; more: boolean } | null;
   /** the open conversation is shown at this message (a search result) until it is scrolled */
   jump: { key: string; seq: number } | null;
+  /** message selection mode: the seq of the picked message of the open conversation, or null */
+  pick: number | null;
+  /** the picked message waits for a `y` to be deleted */
+  confirmDelete: boolean;
+  compose: Compose | null;
 }
 
 export type Action =
@@ -87,7 +102,12 @@ export type Action =
   | { t: 'message'; message: MessageView }
   | { t: 'sending'; key: string; pending: PendingMessage }
   | { t: 'send_failed'; key: string; clientMsgId: string }
-  | { t: 'history'; key: string; messages: MessageView[] }
+  | { t: 'history'; key: string; messages: MessageView[]; lastSeq?: number | undefined }
+  | { t: 'pick'; delta: number }
+  | { t: 'pick_end' }
+  | { t: 'confirm_delete'; on: boolean }
+  | { t: 'compose'; mode: Compose['mode']; seq: number; text?: string }
+  | { t: 'compose_end' }
   | { t: 'open'; key: string }
   | { t: 'close_conversation' }
   | { t: 'select'; delta: number }
@@ -124,6 +144,9 @@ export function initialState(prefill: { server: string; user?: string | undefine
     overlay: null,
     search: null,
     jump: null,
+    pick: null,
+    confirmDelete: false,
+    compose: null,
   };
 }
 
@@ -138,7 +161,71 @@ export function keyOfMessage(m: MessageView, me: string): string {
 
 function emptyConversation(key: string): Conversation {
   const kind = key.startsWith('#') ? 'group' : 'direct';
-  return { key, kind, name: key.slice(1), messages: [], pending: [], read: 0, lastSeq: 0, unread: 0, historyLoaded: false, notify: 'all' };
+  return { key, kind, name: key.slice(1), messages: [], pending: [], read: 0, lastSeq: 0, unread: 0, historyLoaded: false, notify: 'all', foldedUpTo: 0, applied: [] };
+}
+
+const isEvent = (m: MessageView) => m.kind !== undefined && m.kind !== 'message';
+
+/** The start of a text as a reply quotes it: one line, at most 80 code points (as the server's excerpt). */
+function excerptOf(text: string): string {
+  const points = [...text.replace(/\s+/g, ' ').trim()];
+  return points.length > 80 ? `${points.slice(0, 79).join('')}…` : points.join('');
+}
+
+/**
+ * Folds an edit, deletion or reaction into the message it targets (and into the quotes of the
+ * replies to it), as the server folds it for history. A target not loaded is left alone: the
+ * history read when the conversation opens has it folded already.
+ */
+export function foldEvent(list: MessageView[], e: MessageView, me: string): MessageView[] {
+  const i = list.findIndex((m) => m.seq === e.target);
+  if (i === -1) return list;
+  const m: MessageView = { ...list[i]! };
+  if (m.deleted) return list;
+  if (e.kind === 'edit') {
+    m.text = e.text;
+    m.edited_at = e.ts;
+  } else if (e.kind === 'delete') {
+    m.text = '';
+    m.deleted = true;
+    delete m.reactions;
+    delete m.edited_at;
+  } else if (e.emoji !== undefined) {
+    const mine = e.from === me;
+    const reactions = [...(m.reactions ?? [])];
+    const at = reactions.findIndex((r) => r.emoji === e.emoji);
+    if (e.removed) {
+      if (at !== -1) {
+        const r = reactions[at]!;
+        if (r.count <= 1) reactions.splice(at, 1);
+        else reactions[at] = { ...r, count: r.count - 1, me: mine ? false : r.me };
+      }
+    } else if (at === -1) reactions.push({ emoji: e.emoji, count: 1, me: mine });
+    else reactions[at] = { ...reactions[at]!, count: reactions[at]!.count + 1, me: reactions[at]!.me || mine };
+    if (reactions.length > 0) m.reactions = reactions;
+    else delete m.reactions;
+  }
+  const out = list.slice();
+  out[i] = m;
+  if (e.kind === 'edit' || e.kind === 'delete') {
+    for (let j = i + 1; j < out.length; j++) {
+      const r = out[j]!;
+      const quote = r.reply_to;
+      if (quote === undefined || quote.seq !== e.target) continue;
+      out[j] = { ...r, reply_to: e.kind === 'delete' ? { seq: quote.seq, from: quote.from, excerpt: '', deleted: true } : { ...quote, excerpt: excerptOf(e.text) } };
+    }
+  }
+  return out;
+}
+
+/** The seq of my newest message in the conversation that is not deleted (↑ in an empty input edits it). */
+export function lastOwnMessage(c: Conversation | undefined, me: string): MessageView | undefined {
+  if (!c) return undefined;
+  for (let i = c.messages.length - 1; i >= 0; i--) {
+    const m = c.messages[i]!;
+    if (m.from === me && !m.deleted) return m;
+  }
+  return undefined;
 }
 
 function applyEdit(e: Editor, op: EditOp): Editor {
@@ -238,6 +325,13 @@ export function reduce(s: State, a: Action): State {
     case 'message': {
       const m = a.message;
       const key = keyOfMessage(m, s.me);
+      if (isEvent(m)) {
+        // An event is never unread; it changes the message it names.
+        return withConversation(s, key, (c) => {
+          if (m.seq <= c.foldedUpTo || c.applied.includes(m.seq)) return c;
+          return { ...c, id: m.conversation, lastSeq: Math.max(c.lastSeq, m.seq), messages: foldEvent(c.messages, m, s.me), applied: [...c.applied, m.seq] };
+        });
+      }
       const mine = m.from === s.me;
       const open = s.open === key;
       const before = s.conversations[key];
@@ -270,7 +364,15 @@ export function reduce(s: State, a: Action): State {
       return withConversation(s, a.key, (c) => {
         const lastSeq = Math.max(c.lastSeq, ...a.messages.map((m) => m.seq));
         const id = a.messages[0]?.conversation ?? c.id;
-        return { ...c, ...(id ? { id } : {}), messages: mergeMessages(c.messages, a.messages), pending: stillPending(c.pending, a.messages, s.me), historyLoaded: true, lastSeq, read: s.open === a.key ? lastSeq : c.read };
+        // The page is folded as of its read: it replaces what the messages it holds showed.
+        const bySeq = new Map(a.messages.map((m) => [m.seq, m]));
+        const kept = c.messages.map((m) => bySeq.get(m.seq) ?? m);
+        const foldedUpTo = Math.max(c.foldedUpTo, a.lastSeq ?? 0);
+        return {
+          ...c, ...(id ? { id } : {}), messages: mergeMessages(kept, a.messages), pending: stillPending(c.pending, a.messages, s.me), historyLoaded: true,
+          lastSeq: Math.max(lastSeq, a.lastSeq ?? 0), read: s.open === a.key ? Math.max(lastSeq, a.lastSeq ?? 0) : c.read,
+          foldedUpTo, applied: c.applied.filter((seq) => seq > foldedUpTo),
+        };
       });
     case 'open': {
       const next = withConversation(s, a.key, (c) => ({
@@ -279,10 +381,27 @@ export function reduce(s: State, a: Action): State {
         read: c.lastSeq,
         unread: 0,
       }));
-      return { ...next, open: a.key, selected: a.key, scroll: null, newBelow: false, overlay: null, jump: null };
+      return { ...next, open: a.key, selected: a.key, scroll: null, newBelow: false, overlay: null, jump: null, pick: null, confirmDelete: false, compose: null };
     }
     case 'close_conversation':
-      return { ...s, open: null, scroll: null, newBelow: false, jump: null };
+      return { ...s, open: null, scroll: null, newBelow: false, jump: null, pick: null, confirmDelete: false, compose: null };
+    case 'pick': {
+      const list = s.open ? (s.conversations[s.open]?.messages ?? []) : [];
+      if (list.length === 0) return { ...s, pick: null, confirmDelete: false };
+      const i = s.pick === null ? list.length : list.findIndex((m) => m.seq === s.pick);
+      const j = Math.min(list.length - 1, Math.max(0, (i === -1 ? list.length : i) + a.delta));
+      return { ...s, pick: list[j]!.seq, confirmDelete: false, scroll: null };
+    }
+    case 'pick_end':
+      return { ...s, pick: null, confirmDelete: false };
+    case 'confirm_delete':
+      return { ...s, confirmDelete: a.on };
+    case 'compose': {
+      const input = a.text === undefined ? s.input : { value: a.text, cursor: a.text.length };
+      return { ...s, compose: { mode: a.mode, seq: a.seq }, input, pick: null, confirmDelete: false, focus: 'input' };
+    }
+    case 'compose_end':
+      return { ...s, compose: null };
     case 'select': {
       const list = entries(s);
       if (list.length === 0) return s;

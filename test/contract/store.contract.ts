@@ -793,6 +793,22 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.is((await store.entryOf(conv, 3))?.kind, 'edit');
   });
 
+  test('one client id used at once for events in two conversations: one is stored, the other is CLIENT_MSG_ID_REUSED', async () => {
+    const a = await user('Ann');
+    const g1 = await store.createGroup('G1', 'g1', '', a.id);
+    const g2 = await store.createGroup('G2', 'g2', '', a.id);
+    await send(msg(g1.conversationId, a.id, 'x'), msg(g2.conversationId, a.id, 'y'));
+    for (let round = 0; round < 5; round++) {
+      const id = `same-${round}`;
+      const outcomes = await Promise.allSettled([
+        store.appendEvent(ev(g1.conversationId, a.id, 'reaction', 1, `r${round}`, { clientMsgId: id })),
+        store.appendEvent(ev(g2.conversationId, a.id, 'reaction', 1, `r${round}`, { clientMsgId: id })),
+      ]);
+      const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as { code?: string }).code)).sort();
+      assert.equal(codes, ['CHAT_ERR_CLIENT_MSG_ID_REUSED', 'ok'], `round ${round}`);
+    }
+  });
+
   test('the last member leaving deletes the group with its reactions', async () => {
     const a = await user('Ann');
     const g = await store.createGroup('G', 'g', '', a.id);

@@ -165,12 +165,18 @@ export class View {
       const title = group ? `#${conv.name}${desc ? ' · ' + desc : ''}` : `${conv.name}${online === undefined ? '' : online ? ' · online' : ' · offline'}`;
       this.messages.setLabel(' ' + s(truncate(stripControls(title), Math.max(4, paneW - 4))) + ' ');
       const found = st.jump?.key === st.open ? st.jump.seq : undefined;
-      const lines = layoutConversation(conv.messages, { width: paneW, me: st.me, group, newFrom: conv.newFrom, pending: conv.pending, found });
+      const lines = layoutConversation(conv.messages, { width: paneW, me: st.me, group, newFrom: conv.newFrom, pending: conv.pending, found, pick: st.pick });
       const total = lines.length;
       // A search result is shown with its marker at the top of the pane, until the user scrolls.
       const foundAt = found === undefined ? -1 : lines.findIndex((l) => l.plain.includes(FOUND_MARKER));
       let bottom = foundAt >= 0 ? Math.min(total, Math.max(Math.min(total, visible), foundAt + visible))
         : st.scroll === null ? total : Math.min(total, Math.max(Math.min(total, visible), st.scroll));
+      // keep the picked message in view
+      if (st.pick !== null) {
+        const at = lines.findIndex((l) => l.seq === st.pick);
+        const end = lines.findLastIndex((l) => l.seq === st.pick) + 1;
+        if (at !== -1 && (end > bottom || at < bottom - visible)) bottom = Math.min(total, Math.max(end, Math.min(total, at + visible)));
+      }
       const start = Math.max(0, bottom - visible);
       const shown: Line[] = lines.slice(start, bottom);
       if ((st.scroll !== null || foundAt >= 0) && bottom < total) {
@@ -185,7 +191,13 @@ export class View {
 
     // input
     const prompt = st.open ? `to ${st.open}` : 'no conversation open';
-    this.input.setLabel(' ' + s(truncate(`${prompt} · Enter send · Alt-Enter newline · /help`, Math.max(4, W - 6))) + ' ');
+    const label = st.confirmDelete ? `delete #${st.pick}? y deletes · any other key keeps it`
+      : st.pick !== null ? `#${st.pick} · ↑↓ pick · r reply · e edit · + react · d delete · Esc done`
+      : st.compose?.mode === 'edit' ? `editing #${st.compose.seq} · Enter saves · Esc cancels`
+      : st.compose?.mode === 'reply' ? `reply to #${st.compose.seq} · Enter sends · Esc cancels`
+      : st.compose?.mode === 'react' ? `react to #${st.compose.seq}: an emoji, Enter (again removes it) · Esc cancels`
+      : `${prompt} · Enter send · Alt-Enter newline · /help`;
+    this.input.setLabel(' ' + s(truncate(label, Math.max(4, W - 6))) + ' ');
     this.input.setContent(inputText(st.input.value, st.input.cursor, st.focus === 'input', innerInputW, inputLines));
 
     // status line
@@ -315,10 +327,33 @@ export class View {
       }
       return;
     }
+    if (st.pick !== null) return this.onPickKey(ch, name, full);
+    if (full === 'C-x' && st.open) return this.intents.dispatch({ t: 'pick', delta: -1 });
+    if (name === 'escape' && st.compose) {
+      if (st.compose.mode !== 'reply') this.intents.dispatch({ t: 'edit', target: 'input', op: 'clear' });
+      return this.intents.dispatch({ t: 'compose_end' });
+    }
+    if (name === 'up' && st.input.value === '' && !st.compose && st.open) return this.intents.editLast();
     if (name === 'return') return this.intents.submit();
     if (name === 'linefeed') return this.edit({ insert: '\n' });
     if (editOp) return this.edit(editOp);
     if (printable) return this.edit({ insert: ch! });
+  }
+
+  /** Message selection mode (Ctrl-X): keys act on the picked message instead of the input. */
+  private onPickKey(ch: string | undefined, name: string | undefined, full: string): void {
+    const st = this.intents.state;
+    if (st.confirmDelete) {
+      if (ch === 'y') return this.intents.actOnPick('delete');
+      return this.intents.dispatch({ t: 'confirm_delete', on: false });
+    }
+    if (name === 'escape' || full === 'C-x') return this.intents.dispatch({ t: 'pick_end' });
+    if (name === 'up' || ch === 'k') return this.intents.dispatch({ t: 'pick', delta: -1 });
+    if (name === 'down' || ch === 'j') return this.intents.dispatch({ t: 'pick', delta: 1 });
+    if (ch === 'r' || name === 'return') return this.intents.actOnPick('reply');
+    if (ch === 'e') return this.intents.actOnPick('edit');
+    if (ch === '+') return this.intents.actOnPick('react');
+    if (ch === 'd') return this.intents.actOnPick('delete');
   }
 
   private scroll(direction: -1 | 1): void {

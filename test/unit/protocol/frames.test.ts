@@ -109,6 +109,27 @@ test('messagePush equals JSON.stringify of the documented message object on edge
   checkMessage('alice', 'bob', 'hi', null, Number.MAX_SAFE_INTEGER);
 });
 
+test('a reply, an edited or deleted message, and each event push as the documented object', () => {
+  const ts = '2026-11-26T15:52:29.361Z';
+  for (const name of NASTY) {
+    const reply = { seq: 3, from: name, excerpt: name };
+    assert.is(messagePush('c1', 4, 'alice', 'to', 'bob', 'hi', ts, 'm-1', reply),
+      line({ type: 'message', conversation: 'c1', seq: 4, from: 'alice', to: 'bob', text: 'hi', ts, reply_to: reply, client_msg_id: 'm-1' }));
+    const view: MessageView = { conversation: 'c1', seq: 4, from: 'alice', to: 'bob', text: 'hi', ts, reply_to: reply, client_msg_id: name };
+    assert.is(messageViewPush(view), line({ type: 'message', ...view }));
+    const edited: MessageView = { conversation: 'c1', seq: 4, kind: 'message', from: name, group: 'g', text: '', ts, edited_at: ts, deleted: true };
+    const { kind: _k, ...rest } = edited;
+    assert.is(messageViewPush(edited), line({ type: 'message', ...rest }), 'a message as it is now, without its kind');
+    for (const kind of ['edit', 'delete', 'reaction'] as const) {
+      const e: MessageView = { conversation: 'c1', seq: 5, kind, target: 4, from: name, to: 'bob', text: kind === 'edit' ? name : '', ...(kind === 'reaction' ? { emoji: name, removed: true as const } : {}), ts };
+      const { kind: _kind, ...fields } = e;
+      const expected = line({ type: kind, ...fields });
+      assert.is(eventPush(kind, e), expected);
+      assert.is(messageViewPush(e), expected, 'the re-sync pushes an event as its own type');
+    }
+  }
+});
+
 test('messagePush equals JSON.stringify of the documented message object on random strings', () => {
   const rand = seeded(14);
   for (let i = 0; i < 2000; i++) {

@@ -542,6 +542,34 @@ conversations('sync pages forward from the delivered cursor; history pages backw
   assert.equal(back.messages.map((m) => m.seq), [3, 4]);
 });
 
+conversations('history reads its page again when an event commits meanwhile, so last_seq covers exactly what is folded in', async () => {
+  const alice = await user('alice');
+  const bob = await user('bob');
+  const conv = await friends(alice, bob);
+  const a = client(alice);
+  await call(a, 'send', { to: 'bob', text: 'm1' });
+  const b = client(bob);
+  // bob's reaction commits while alice's page is being read (between its reads)
+  const read = store.messagesBefore.bind(store);
+  let raced = false;
+  store.messagesBefore = async (...args) => {
+    const page = await read(...args);
+    if (!raced) {
+      raced = true;
+      await call(b, 'react', { with: 'alice', seq: 1, emoji: '👍' });
+    }
+    return page;
+  };
+  try {
+    const r = await call(a, 'history', { with: 'bob' });
+    assert.is(r.last_seq, 2, 'the page was read again, after the reaction (seq 2)');
+    assert.equal(r.messages[0]!.reactions, [{ emoji: '👍', count: 1, me: false }]);
+  } finally {
+    store.messagesBefore = read;
+  }
+  void conv;
+});
+
 conversations('history and sync messages carry the keys of the message push, in its order', async () => {
   const alice = await user('alice');
   const bob = await user('bob');

@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConversationView, MessageView } from '../../../lib/protocol/messages.ts';
-import { entries, initialState, reduce, type Action, type State } from '../../../lib/tui/state.ts';
+import { entries, initialState, lastOwnMessage, reduce, type Action, type State } from '../../../lib/tui/state.ts';
 
 const test = suite('state');
 
@@ -200,6 +200,55 @@ test('select moves through the list and clamps at the ends', () => {
   assert.is(s.selected, '#dev');
   s = apply(s, { t: 'select', delta: -5 });
   assert.is(s.selected, '@bob');
+});
+
+const ev = (seq: number, from: string, kind: 'edit' | 'delete' | 'reaction', target: number, extra: Partial<MessageView> = {}): MessageView => ({
+  ...dm(seq, from, ''), kind, target, ...extra,
+});
+
+test('events fold into their target, are never unread, and are applied once', () => {
+  let s = apply(loggedIn(), { t: 'message', message: dm(1, 'bob', 'helo') }, { t: 'message', message: { ...dm(2, 'me', 'hi'), reply_to: { seq: 1, from: 'bob', excerpt: 'helo' } } });
+  s = apply(s, { t: 'message', message: dm(3, 'bob', 'x') });
+  const unread = s.conversations['@bob']!.unread;
+  s = apply(s,
+    { t: 'message', message: ev(4, 'bob', 'edit', 1, { text: 'hello' }) },
+    { t: 'message', message: ev(5, 'bob', 'reaction', 2, { emoji: '👍' }) },
+    { t: 'message', message: ev(5, 'bob', 'reaction', 2, { emoji: '👍' }) },
+    { t: 'message', message: ev(6, 'me', 'reaction', 2, { emoji: '👍' }) },
+    { t: 'message', message: ev(7, 'me', 'reaction', 2, { emoji: '🎉' }) },
+    { t: 'message', message: ev(8, 'me', 'reaction', 2, { emoji: '🎉', removed: true }) });
+  const c = s.conversations['@bob']!;
+  assert.is(c.unread, unread, 'events are not unread');
+  assert.equal(c.messages.map((m) => m.seq), [1, 2, 3], 'events are not bubbles');
+  assert.equal([c.messages[0]!.text, c.messages[0]!.edited_at !== undefined], ['hello', true]);
+  assert.equal(c.messages[1]!.reactions, [{ emoji: '👍', count: 2, me: true }], 'the repeated push counted once');
+  assert.equal(c.messages[1]!.reply_to, { seq: 1, from: 'bob', excerpt: 'hello' }, 'the quote follows the edit');
+  s = apply(s, { t: 'message', message: ev(9, 'bob', 'delete', 1) });
+  const d = s.conversations['@bob']!;
+  assert.equal([d.messages[0]!.deleted, d.messages[0]!.text], [true, '']);
+  assert.equal(d.messages[1]!.reply_to, { seq: 1, from: 'bob', excerpt: '', deleted: true });
+  assert.is(lastOwnMessage(d, 'me')?.seq, 2);
+});
+
+test('history is folded as of its last_seq: events up to it are not applied again', () => {
+  let s = apply(loggedIn(), { t: 'open', key: '@bob' });
+  s = apply(s, { t: 'history', key: '@bob', lastSeq: 3, messages: [{ ...dm(1, 'bob'), reactions: [{ emoji: '👍', count: 1, me: false }] }] });
+  s = apply(s, { t: 'message', message: ev(2, 'bob', 'reaction', 1, { emoji: '👍' }) }, { t: 'message', message: ev(4, 'me', 'reaction', 1, { emoji: '👍' }) });
+  assert.equal(s.conversations['@bob']!.messages[0]!.reactions, [{ emoji: '👍', count: 2, me: true }], 'seq 2 was in the page, seq 4 is new');
+});
+
+test('selection mode: pick moves over the open conversation; compose fills the input and ends it', () => {
+  let s = apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'message', message: dm(1, 'bob') }, { t: 'message', message: dm(2, 'me') });
+  s = apply(s, { t: 'pick', delta: -1 });
+  assert.is(s.pick, 2);
+  s = apply(s, { t: 'pick', delta: -1 }, { t: 'pick', delta: -1 });
+  assert.is(s.pick, 1, 'stops at the oldest');
+  s = apply(s, { t: 'confirm_delete', on: true }, { t: 'pick', delta: 1 });
+  assert.equal([s.pick, s.confirmDelete], [2, false], 'moving cancels a pending delete');
+  s = apply(s, { t: 'compose', mode: 'edit', seq: 2, text: 'm2' });
+  assert.equal([s.pick, s.compose, s.input.value], [null, { mode: 'edit', seq: 2 }, 'm2']);
+  s = apply(s, { t: 'compose_end' });
+  assert.is(s.compose, null);
 });
 
 test.run();
