@@ -3,7 +3,7 @@ import { messagePush, sendResultJson } from '../../protocol/frames.ts';
 import { isoTime } from '../../protocol/json-text.ts';
 import type { Results } from '../../protocol/messages.ts';
 import { Deferred, EncodedResult, type Handler, type Reply } from '../context.ts';
-import { conversationId, findGroup, findUser, me } from './common.ts';
+import { conversationId, findOwnGroup, findUser, me } from './common.ts';
 
 /**
  * Store first, then ack with the stored seq, then wake the recipients: a message the sender
@@ -41,10 +41,10 @@ export const send: Handler<'send'> = async (ctx, body) => {
     target = 'to';
     targetName = peer.name;
   } else {
-    const group = await findGroup(ctx, body.group!);
+    // A private group the sender is not in answers as a name nobody has (findGroupFor).
+    const { group } = await findOwnGroup(ctx, body.group!);
     conversation = group.conversationId;
     recipients = await ctx.store.memberIds(conversation);
-    if (!recipients.includes(user.id)) throw new ChatError('CHAT_ERR_NOT_MEMBER');
     target = 'group';
     targetName = group.name;
   }
