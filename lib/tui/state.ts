@@ -355,3 +355,9 @@ function groupEvent(s: State, f: GroupEvent): State {
   const what = who === 'you' ? EVENT_TEXT[f.event].replace(/^was /, 'were ') : EVENT_TEXT[f.event];
   return { ...next, notice: { text: `${who} ${what} #${f.group}${role}${by}`, error: false } };
 }
+
+/** The open group's header: its name, whether it is private, your role, then the topic (cut first when long). */
+export function groupHeader(name: string, g: State['groups'][number] | undefined): string {
+  if (!g) return `#${name}`;
+  return `#${name} · ${g.private ? 'private' : 'public'} · you: ${g.role}${g.desc ? ' · ' + g.desc : ''}`;
+}

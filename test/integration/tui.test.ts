@@ -172,7 +172,7 @@ test('typing CJK and emoji one key at a time: each character lands in its own tw
 test('a group: /create, a member writes (sender shown), /members, /leave', async () => {
   tui.write('/create dev dev talk');
   tui.write(KEY.enter);
-  await tui.waitFor(/#dev · dev talk/);
+  await tui.waitFor(/#dev · public · you: creator · dev talk/);
   await bob.request('group_join', { group: 'dev' });
   await tui.waitFor(/bob joined #dev/);
   await bob.request('send', { group: 'dev', text: 'standup in 5' });
