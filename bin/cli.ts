@@ -100,6 +100,10 @@ const run = (fn: (argv: any) => Promise<number | void>) => async (argv: any) => 
   exitCode = (await fn(argv)) ?? EXIT.ok;
 };
 
+const GROUP_ACTIONS = [
+  'create', 'join', 'leave', 'members', 'decline', 'delete', 'invite', 'kick', 'ban', 'unban', 'transfer', 'role', 'topic', 'set',
+] as const;
+
 const cli = yargs(hideBin(process.argv))
   .scriptName('chat')
   .parserConfiguration({ 'parse-positional-numbers': false, 'populate--': true })
@@ -237,18 +241,62 @@ const cli = yargs(hideBin(process.argv))
     (y: Argv) => y.positional('action', { choices: ['add', 'accept', 'decline', 'remove'] as const }).positional('name', { type: 'string' }),
     run(async (a) => (await clientCommands()).friend(await commandEnv(a), a.action, a.name)),
   )
-  .command('groups', 'list your groups', {}, run(async (a) => (await clientCommands()).groups(await commandEnv(a))))
   .command(
-    'group <action> <name>',
-    'create | join | leave | members',
+    'groups',
+    'list your groups; --invites lists the invitations waiting for you',
+    (y: Argv) => y.option('invites', { type: 'boolean', describe: 'list pending invitations instead' }),
+    run(async (a) => (await clientCommands()).groups(await commandEnv(a), a.invites ? 'invites' : 'mine')),
+  )
+  .command(
+    'group <action> <name> [args..]',
+    'create | join | leave | members | decline | delete NAME; invite | kick | ban | unban | transfer NAME USER; '
+      + 'role NAME USER admin|member; topic NAME TEXT; set NAME --private|--public|--history shared|joined',
     (y: Argv) =>
       y
-        .positional('action', { choices: ['create', 'join', 'leave', 'members'] as const })
+        .positional('action', { choices: GROUP_ACTIONS })
         .positional('name', { type: 'string' })
-        .option('desc', { type: 'string', describe: 'description, with create' }),
+        .positional('args', { type: 'string', array: true })
+        .option('desc', { type: 'string', describe: 'description (the topic), with create' })
+        .option('private', { type: 'boolean', describe: 'with create or set: joined by invitation only' })
+        .option('public', { type: 'boolean', describe: 'with set: anyone may join' })
+        .option('history', { choices: ['shared', 'joined'] as const, describe: 'with set: what new members see' }),
     run(async (a) => {
       const client = await clientCommands();
-      return a.action === 'members' ? client.groupMembers(await commandEnv(a), a.name) : client.group(await commandEnv(a), a.action, a.name, a.desc);
+      const env = await commandEnv(a);
+      const args = (a.args ?? []).map(String);
+      const expect = (n: number, usage: string) => {
+        if (args.length !== n) throw new UsageError(`group ${a.action} ${usage}`);
+      };
+      switch (a.action) {
+        case 'members':
+          expect(0, 'NAME');
+          return client.groupMembers(env, a.name);
+        case 'create':
+          expect(0, 'NAME [--desc TEXT] [--private]');
+          return client.group(env, 'create', a.name, { desc: a.desc, private: a.private });
+        case 'join': case 'leave': case 'decline': case 'delete':
+          expect(0, 'NAME');
+          return client.group(env, a.action, a.name);
+        case 'invite': case 'kick': case 'ban': case 'unban': case 'transfer':
+          expect(1, 'NAME USER');
+          return client.groupUser(env, a.action, a.name, args[0]!);
+        case 'role': {
+          expect(2, 'NAME USER admin|member');
+          const role = args[1];
+          if (role !== 'admin' && role !== 'member') throw new UsageError('group role NAME USER admin|member');
+          return client.groupRole(env, a.name, args[0]!, role);
+        }
+        case 'topic':
+          if (args.length === 0) throw new UsageError('group topic NAME TEXT');
+          return client.groupTopic(env, a.name, args.join(' '));
+        case 'set': {
+          expect(0, 'NAME --private|--public|--history shared|joined');
+          if (a.private && a.public) throw new UsageError('group set: --private or --public, not both');
+          const isPrivate = a.private ? true : a.public ? false : undefined;
+          if (isPrivate === undefined && a.history === undefined) throw new UsageError('group set NAME --private|--public|--history shared|joined');
+          return client.groupSet(env, a.name, { private: isPrivate, history: a.history });
+        }
+      }
     }),
   )
   .command(

@@ -2,7 +2,7 @@
 // seeds a few users, drives the real `chat` TUI in a pseudo-terminal (node-pty + @xterm/headless,
 // the devDependencies the PTY tests use), and turns the emulated screen into SVG, then PNG.
 //
-//   node --import tsx scripts/screenshots.ts        → docs/images/login.png, chat.png, group.png
+//   node --import tsx scripts/screenshots.ts        → docs/images/login.png, chat.png, group.png, private-group.png
 //
 // Needs: rsvg-convert (Debian/Ubuntu: apt-get install librsvg2-bin) and the DejaVu Sans Mono font
 // (apt-get install fonts-dejavu-core). Set KEEP_SVG=1 to keep the .svg files next to the PNGs.
@@ -112,7 +112,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Tab to the list, move down until `label`'s row is highlighted, Enter. */
 async function openFromList(tui: Tui, label: string): Promise<void> {
   tui.write(KEY.tab);
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 24; i++) {
     await sleep(150);
     const row = tui.lines().findIndex((l) => l.slice(0, 26).includes(label));
     const line = tui.term.buffer.active.getLine(row);
@@ -120,7 +120,7 @@ async function openFromList(tui: Tui, label: string): Promise<void> {
       tui.write(KEY.enter);
       return;
     }
-    tui.write(i < 6 ? KEY.down : KEY.up);
+    tui.write(i < 10 ? KEY.down : KEY.up);
   }
   throw new Error(`could not select ${label} in the list`);
 }
@@ -138,6 +138,16 @@ try {
   await alice.request('group_create', { group: 'dev', desc: 'dev talk' });
   await bob.request('group_join', { group: 'dev' });
   await carol.request('group_join', { group: 'dev' });
+  // a private group with roles: alice owns it, bob is an admin, carol and dave are members
+  await alice.request('group_create', { group: 'ops', desc: 'on call this week', private: true });
+  for (const [who, name] of [[bob, 'bob'], [carol, 'carol'], [dave, 'dave']] as const) {
+    await alice.request('group_invite', { group: 'ops', user: name });
+    await who.request('group_join', { group: 'ops' });
+  }
+  await alice.request('group_role', { group: 'ops', user: 'bob', role: 'admin' });
+  await bob.request('send', { group: 'ops', text: 'pager is with me until Friday' });
+  await dave.request('send', { group: 'ops', text: 'the disk alert on db-2 was a false alarm' });
+  await alice.request('send', { group: 'ops', text: 'thanks. bob, please /invite erin, she starts Monday' });
   await bob.request('send', { to: 'alice', text: 'hey! did the deploy go out?' });
   await alice.request('send', { to: 'bob', text: 'yes, 10 minutes ago. all green so far' });
   await bob.request('send', { to: 'alice', text: 'nice. the new reconnect logic held up when I bounced the server: the TUI said "reconnecting…", came back by itself and filled the gap' });
@@ -175,12 +185,21 @@ try {
   tui.write(KEY.enter);
   await tui.waitFor('sure, 5 min');
   await openFromList(tui, '# dev');
-  await tui.waitFor(/#dev · dev talk/);
+  await tui.waitFor(/#dev · public · you: creator · dev talk/);
   tui.write('/members');
   tui.write(KEY.enter);
   await tui.waitFor(/3 members/);
   await sleep(200);
   save(tui, 'group');
+
+  tui.write(KEY.escape);
+  await openFromList(tui, '# ops');
+  await tui.waitFor(/#ops · private · you: creator · on call this week/);
+  tui.write('/members');
+  tui.write(KEY.enter);
+  await tui.waitFor(/4 members/);
+  await sleep(200);
+  save(tui, 'private-group');
   tui.write(KEY.ctrlC);
   await tui.waitExit();
   await bob.close();

@@ -49,23 +49,84 @@ export async function friend(env: CommandEnv, action: FriendAction, name: string
   });
 }
 
-export async function groups({ target, creds, out }: CommandEnv): Promise<void> {
+export async function groups({ target, creds, out }: CommandEnv, show: 'mine' | 'invites' = 'mine'): Promise<void> {
   await withSession(target, creds, async (client) => {
-    for (const g of (await client.request('groups', {})).groups) {
-      out.emit({ type: 'group', ...g }, `${safe(g.name)}\t${g.role}\t${g.members} members\t${safe(g.desc)}`);
+    const r = await client.request('groups', {});
+    if (show === 'invites') {
+      for (const i of r.invites) {
+        out.emit({ type: 'group_invite', ...i }, `${safe(i.group)}\tinvited by ${safe(i.from)}\t${safe(i.desc)}`);
+      }
+      return;
+    }
+    for (const g of r.groups) {
+      const visibility = g.private ? 'private' : 'public';
+      out.emit({ type: 'group', ...g }, `${safe(g.name)}\t${g.role}\t${g.members} members\t${visibility}\t${safe(g.desc)}`);
     }
   });
 }
 
-export type GroupAction = 'create' | 'join' | 'leave';
+export type GroupAction = 'create' | 'join' | 'leave' | 'decline' | 'delete';
 
-export async function group(env: CommandEnv, action: GroupAction, name: string, desc?: string): Promise<void> {
+export interface GroupCreateOptions {
+  desc?: string | undefined;
+  private?: boolean | undefined;
+}
+
+const DONE: Record<GroupAction, string> = { create: 'created', join: 'joined', leave: 'left', decline: 'declined', delete: 'deleted' };
+
+export async function group(env: CommandEnv, action: GroupAction, name: string, options: GroupCreateOptions = {}): Promise<void> {
   await withSession(env.target, env.creds, async (client) => {
     const r =
       action === 'create'
-        ? await client.request('group_create', { group: name, ...(desc === undefined ? {} : { desc }) })
-        : await client.request(action === 'join' ? 'group_join' : 'group_leave', { group: name });
-    env.out.emit({ type: 'group_action', action, ...r }, `${safe(r.group)}: ${{ create: 'created', join: 'joined', leave: 'left' }[action]}`);
+        ? await client.request('group_create', {
+          group: name,
+          ...(options.desc === undefined ? {} : { desc: options.desc }),
+          ...(options.private ? { private: true } : {}),
+        })
+        : await client.request(`group_${action}`, { group: name });
+    env.out.emit({ type: 'group_action', action, ...r }, `${safe(r.group)}: ${DONE[action]}`);
+  });
+}
+
+export type GroupUserAction = 'invite' | 'kick' | 'ban' | 'unban' | 'transfer';
+
+const DONE_TO: Record<GroupUserAction, string> = { invite: 'invited', kick: 'kicked', ban: 'banned', unban: 'unbanned', transfer: 'is now the owner' };
+
+/** A moderator's action on one user: `group invite|kick|ban|unban|transfer NAME USER`. */
+export async function groupUser(env: CommandEnv, action: GroupUserAction, name: string, user: string): Promise<void> {
+  await withSession(env.target, env.creds, async (client) => {
+    const r = await client.request(`group_${action}`, { group: name, user });
+    env.out.emit({ type: 'group_action', action, ...r }, `${safe(r.group)}: ${safe(r.user)} ${DONE_TO[action]}`);
+  });
+}
+
+export async function groupRole(env: CommandEnv, name: string, user: string, role: 'admin' | 'member'): Promise<void> {
+  await withSession(env.target, env.creds, async (client) => {
+    const r = await client.request('group_role', { group: name, user, role });
+    env.out.emit({ type: 'group_action', action: 'role', ...r }, `${safe(r.group)}: ${safe(r.user)} is now ${r.role}`);
+  });
+}
+
+export async function groupTopic(env: CommandEnv, name: string, desc: string): Promise<void> {
+  await withSession(env.target, env.creds, async (client) => {
+    const r = await client.request('group_topic', { group: name, desc });
+    env.out.emit({ type: 'group_action', action: 'topic', ...r }, `${safe(r.group)}: topic set`);
+  });
+}
+
+export interface GroupSetOptions {
+  private?: boolean | undefined;
+  history?: 'shared' | 'joined' | undefined;
+}
+
+export async function groupSet(env: CommandEnv, name: string, options: GroupSetOptions): Promise<void> {
+  await withSession(env.target, env.creds, async (client) => {
+    const r = await client.request('group_set', {
+      group: name,
+      ...(options.private === undefined ? {} : { private: options.private }),
+      ...(options.history === undefined ? {} : { history: options.history }),
+    });
+    env.out.emit({ type: 'group_action', action: 'set', ...r }, `${safe(r.group)}: ${r.private ? 'private' : 'public'}, history ${r.history}`);
   });
 }
 

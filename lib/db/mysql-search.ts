@@ -95,7 +95,7 @@ export function candidateQuery(req: SearchRequest, before: SearchPosition | unde
       SELECT ${SEARCH_COLUMNS}
       FROM (
         SELECT t.conversation_id AS c, t.seq AS s FROM search_tokens t
-        JOIN members mb ON mb.conversation_id = t.conversation_id AND mb.user_id = ?
+        JOIN members mb ON mb.conversation_id = t.conversation_id AND mb.user_id = ? AND t.seq > mb.visible_after
         WHERE ${tokenCondition} AND (? IS NULL OR t.conversation_id = ?)
         GROUP BY t.conversation_id, t.seq ${having}
       ) hit

@@ -16,16 +16,23 @@ import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mys
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import {
   moveOne, type AppendResult, type BatchResult, type ConversationRow, type CursorMove, type EntryInfo, type EntryKind,
-  type EventResult, type FriendAdded, type GroupRow, type GroupSummary, type MoveResult, type NewEvent, type NewMessage,
-  type ReactionCount, type Relation, type Role, type Store, type ResumedToken, type StoredMessage, type UserRow,
+  type EventResult, type FriendAdded, type GroupChanges, type GroupInvite, type GroupRow, type GroupSettings, type GroupStanding,
+  type GroupSummary, type MoveResult, type NewEvent, type NewMessage, type ReactionCount, type Relation, type Role, type Store,
+  type ResumedToken, type StoredMessage, type UserRow,
 } from './store.ts';
 import {
-  afterLeave, checkFriendAccept, checkGroup, checkJoin, checkLeave, clientIdKey, friendAddAction, groupCursorMoves, groupSenders,
+  FORMER_CREATOR_ROLE, checkBan, checkCreator, checkDecline, checkInvite, checkJoin, checkKick, checkModerator, checkSetRole,
+  checkTransfer, checkUnban, defaultHistory, isVisible, pickSuccessor, visibleAfter, type GroupState, type SuccessorCandidate,
+  type TargetState,
+} from './group-rules.ts';
+import {
+  afterLeave, checkFriendAccept, checkGroup, checkLeave, clientIdKey, friendAddAction, groupCursorMoves, groupSenders,
   planAppend, planCursorMoves, planEvent, readCursorMoves, relationOf, type FriendState, type LeaveOutcome, type PriorMessage,
 } from './rules.ts';
 import {
-  INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_TEXT_AT, MESSAGE_VALUES, MYSQL, directConversationKey, friendStateParams, sqlFor, toConversation, toFriendState,
-  toStoredMessage, type ConversationRecord, type FriendStateRecord, type MessageRecord, type TextChange,
+  INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_TEXT_AT, MESSAGE_VALUES, MYSQL, directConversationKey, friendStateParams, sqlFor, stateOf,
+  toConversation, toFriendState, toGroup, toStanding, toStoredMessage, toSummary, type ConversationRecord, type FriendStateRecord,
+  type GroupRecord, type GroupStandingRecord, type MessageRecord, type TextChange,
 } from './shared-sql.ts';
 
 type Param = string | number | null;
@@ -259,33 +266,80 @@ export class MysqlStore implements Store {
     });
   }
 
-  createGroup(name: string, key: string, desc: string, creatorId: number): Promise<GroupRow> {
+  createGroup(name: string, key: string, desc: string, creatorId: number, settings: GroupSettings = {}): Promise<GroupRow> {
+    const isPrivate = settings.private ?? false;
+    const history = settings.history ?? defaultHistory(isPrivate);
     return this.pool.transaction('write', async (conn) => {
       const now = Date.now();
       const conversationId = (await run(conn, SQL.insertConversation, ['group', null, now])).insertId;
       let id: number;
       try {
-        id = (await run(conn, SQL.insertGroup, [name, key, desc, creatorId, conversationId, now])).insertId;
+        id = (await run(conn, SQL.insertGroup, [name, key, desc, creatorId, conversationId, now, isPrivate ? 1 : 0, history])).insertId;
       } catch (err) {
         throw isDuplicateKey(err) ? new ChatError('CHAT_ERR_GROUP_TAKEN') : err;
       }
       await run(conn, SQL.insertMember, [conversationId, creatorId, 'creator', 0, 0, now]);
-      return { id, name, desc, creatorId, conversationId };
+      return { id, name, desc, creatorId, conversationId, private: isPrivate, history };
     });
   }
 
   groupByKey(key: string): Promise<GroupRow | null> {
-    return this.pool.run('read', (conn) => first<GroupRow>(conn, SQL.groupByKey, [key]));
+    return this.pool.run('read', async (conn) => {
+      const row = await first<GroupRecord>(conn, SQL.groupByKey, [key]);
+      return row ? toGroup(row) : null;
+    });
+  }
+
+  groupFor(key: string, userId: number): Promise<GroupStanding | null> {
+    return this.pool.run('read', async (conn) => {
+      const row = await first<GroupStandingRecord>(conn, SQL.groupFor, [userId, userId, userId, key]);
+      if (!row) return null;
+      const s = toStanding(row);
+      return isVisible(stateOf(s)) ? s : null;
+    });
+  }
+
+  private async standing(conn: Connection, groupId: number, userId: number): Promise<GroupStanding | null> {
+    const row = await first<GroupStandingRecord>(conn, SQL.standingById, [userId, userId, userId, groupId]);
+    return row ? toStanding(row) : null;
+  }
+
+  /**
+   * Every group write locks the group's conversation row first, as appendMessages, joinGroup and
+   * leaveGroup do, and then reads where its users stand: another node's write on the same group
+   * waits here, and then (READ COMMITTED) reads what this one wrote. `lockGroup` first where the
+   * group row itself may go, as leaveGroup does, so the order is always group, then conversation.
+   */
+  private async lockedStandings(conn: Connection, groupId: number, actorId: number, userId: number | null, lockGroup = false) {
+    const group = checkGroup(await first<GroupRecord>(conn, lockGroup ? SQL.lockGroup : SQL.groupById, [groupId]));
+    await all(conn, SQL.lockConversation, [group.conversationId]);
+    const actor = await this.standing(conn, groupId, actorId);
+    const other = userId === null ? null : await this.standing(conn, groupId, userId);
+    const target: TargetState = { self: actorId === userId, role: other?.role ?? null, invited: other?.invited ?? false, banned: other?.banned ?? false };
+    const state: GroupState | null = actor && stateOf(actor);
+    return { conv: group.conversationId, actor, state, target };
+  }
+
+  private async dropGroup(conn: Connection, groupId: number, conv: number): Promise<void> {
+    await run(conn, SQL.deleteInvites, [groupId]);
+    await run(conn, SQL.deleteBans, [groupId]);
+    await run(conn, SQL.deleteMembers, [conv]);
+    await run(conn, SQL.deleteGroup, [groupId]);
+    await run(conn, SQL.deleteConversationReactions, [conv]);
+    await unindexConversation(conn, conv);
+    await run(conn, SQL.deleteMessages, [conv]);
+    await run(conn, SQL.deleteConversation, [conv]);
   }
 
   joinGroup(groupId: number, userId: number): Promise<number> {
     return this.pool.transaction('write', async (conn) => {
-      const group = checkGroup(await first<GroupRow>(conn, SQL.groupById, [groupId]));
       // Locked so no message commits between reading last_seq and starting the cursors there.
-      const conv = checkGroup(await first<{ lastSeq: number }>(conn, SQL.lockConversation, [group.conversationId]));
-      checkJoin((await first(conn, SQL.isMember, [group.conversationId, userId])) !== null);
-      await run(conn, SQL.insertMember, [group.conversationId, userId, 'member', conv.lastSeq, conv.lastSeq, Date.now()]);
-      return conv.lastSeq;
+      const { conv, actor, state } = await this.lockedStandings(conn, groupId, userId, null);
+      checkJoin(state);
+      const lastSeq = (await first<{ lastSeq: number }>(conn, SQL.lockConversation, [conv]))!.lastSeq;
+      await run(conn, SQL.insertGroupMember, [conv, userId, 'member', lastSeq, lastSeq, Date.now(), visibleAfter(actor!.group.history, lastSeq)]);
+      await run(conn, SQL.deleteInvite, [groupId, userId]);
+      return lastSeq;
     });
   }
 
@@ -296,13 +350,9 @@ export class MysqlStore implements Store {
       await all(conn, SQL.lockConversation, [conv]);
       const role = checkLeave((await first<{ role: Role }>(conn, SQL.member, [conv, userId]))?.role);
       await run(conn, SQL.deleteMember, [conv, userId]);
-      const outcome = afterLeave(role, (await first<{ userId: number }>(conn, SQL.successor, [conv]))?.userId ?? null);
+      const outcome = afterLeave(role, pickSuccessor(await all<SuccessorCandidate>(conn, SQL.successors, [conv, conv, conv])));
       if (outcome.deleted) {
-        await run(conn, SQL.deleteGroup, [groupId]);
-        await run(conn, SQL.deleteConversationReactions, [conv]);
-        await unindexConversation(conn, conv);
-        await run(conn, SQL.deleteMessages, [conv]);
-        await run(conn, SQL.deleteConversation, [conv]);
+        await this.dropGroup(conn, groupId, conv);
       } else if (outcome.newCreatorId !== null) {
         await run(conn, SQL.setRole, ['creator', conv, outcome.newCreatorId]);
         await run(conn, SQL.setCreator, [outcome.newCreatorId, groupId]);
@@ -316,7 +366,89 @@ export class MysqlStore implements Store {
   }
 
   groupsOf(userId: number): Promise<GroupSummary[]> {
-    return this.pool.run('read', (conn) => all(conn, SQL.groupsOf, [userId]));
+    return this.pool.run('read', async (conn) =>
+      (await all<Omit<GroupSummary, 'private'> & { private: number }>(conn, SQL.groupsOf, [userId])).map(toSummary));
+  }
+
+  invitesOf(userId: number): Promise<GroupInvite[]> {
+    return this.pool.run('read', (conn) => all<GroupInvite>(conn, SQL.invitesOf, [userId]));
+  }
+
+  inviteToGroup(groupId: number, actorId: number, userId: number): Promise<void> {
+    return this.pool.transaction('write', async (conn) => {
+      const { state, target } = await this.lockedStandings(conn, groupId, actorId, userId);
+      checkInvite(state, target);
+      await run(conn, SQL.insertInvite, [groupId, userId, actorId, Date.now()]);
+    });
+  }
+
+  declineInvite(groupId: number, userId: number): Promise<void> {
+    return this.pool.transaction('write', async (conn) => {
+      const { state } = await this.lockedStandings(conn, groupId, userId, null);
+      checkDecline(state);
+      await run(conn, SQL.deleteInvite, [groupId, userId]);
+    });
+  }
+
+  removeFromGroup(groupId: number, actorId: number, userId: number, ban: boolean): Promise<{ wasMember: boolean }> {
+    return this.pool.transaction('write', async (conn) => {
+      const { conv, state, target } = await this.lockedStandings(conn, groupId, actorId, userId);
+      if (ban) checkBan(state, target);
+      else checkKick(state, target);
+      if (target.role !== null) await run(conn, SQL.deleteMember, [conv, userId]);
+      if (ban) {
+        await run(conn, SQL.deleteInvite, [groupId, userId]);
+        await run(conn, SQL.insertBan, [groupId, userId, actorId, Date.now()]);
+      }
+      return { wasMember: target.role !== null };
+    });
+  }
+
+  unbanFromGroup(groupId: number, actorId: number, userId: number): Promise<void> {
+    return this.pool.transaction('write', async (conn) => {
+      const { state, target } = await this.lockedStandings(conn, groupId, actorId, userId);
+      checkUnban(state, target);
+      await run(conn, SQL.deleteBan, [groupId, userId]);
+    });
+  }
+
+  setGroupRole(groupId: number, actorId: number, userId: number, role: 'admin' | 'member'): Promise<void> {
+    return this.pool.transaction('write', async (conn) => {
+      const { conv, state, target } = await this.lockedStandings(conn, groupId, actorId, userId);
+      checkSetRole(state, target);
+      await run(conn, SQL.setRole, [role, conv, userId]);
+    });
+  }
+
+  transferGroup(groupId: number, actorId: number, userId: number): Promise<void> {
+    return this.pool.transaction('write', async (conn) => {
+      const { conv, state, target } = await this.lockedStandings(conn, groupId, actorId, userId, true);
+      checkTransfer(state, target);
+      await run(conn, SQL.setRole, ['creator', conv, userId]);
+      await run(conn, SQL.setRole, [FORMER_CREATOR_ROLE, conv, actorId]);
+      await run(conn, SQL.setCreator, [userId, groupId]);
+    });
+  }
+
+  updateGroup(groupId: number, actorId: number, changes: GroupChanges): Promise<GroupRow> {
+    return this.pool.transaction('write', async (conn) => {
+      const { actor, state } = await this.lockedStandings(conn, groupId, actorId, null, true);
+      checkModerator(state);
+      const g = actor!.group;
+      const next: GroupRow = { ...g, desc: changes.desc ?? g.desc, private: changes.private ?? g.private, history: changes.history ?? g.history };
+      await run(conn, SQL.updateGroup, [next.desc, next.private ? 1 : 0, next.history, groupId]);
+      return next;
+    });
+  }
+
+  deleteGroup(groupId: number, actorId?: number): Promise<number[]> {
+    return this.pool.transaction('write', async (conn) => {
+      const { conv, state } = await this.lockedStandings(conn, groupId, actorId ?? 0, null, true);
+      if (actorId !== undefined) checkCreator(state);
+      const members = (await all<{ userId: number }>(conn, SQL.memberIds, [conv])).map((r) => r.userId);
+      await this.dropGroup(conn, groupId, conv);
+      return members;
+    });
   }
 
   memberIds(conversationId: number): Promise<number[]> {

@@ -45,10 +45,6 @@ export function checkGroup<T>(group: T | null | undefined): T {
   return group;
 }
 
-export function checkJoin(alreadyMember: boolean): void {
-  if (alreadyMember) throw new ChatError('CHAT_ERR_ALREADY_MEMBER');
-}
-
 /** The leaver's role; NOT_MEMBER when they have none. */
 export function checkLeave(role: Role | null | undefined): Role {
   if (role === null || role === undefined) throw new ChatError('CHAT_ERR_NOT_MEMBER');
@@ -58,7 +54,7 @@ export function checkLeave(role: Role | null | undefined): Role {
 export interface LeaveOutcome {
   /** the last member left: the group, its conversation and its messages go, and the name is free */
   deleted: boolean;
-  /** the creator left: the successor (the store reads it: the earliest-joined remaining member) becomes creator */
+  /** the creator left: the successor (pickSuccessor in group-rules.ts) becomes creator */
   newCreatorId: number | null;
 }
 

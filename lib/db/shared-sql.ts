@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
+import type { GroupState } from './group-rules.ts';
 import type { FriendState } from './rules.ts';
-import type { ConversationRow, EntryKind, StoredMessage } from './store.ts';
+import type { ConversationRow, EntryKind, GroupRow, GroupStanding, GroupSummary, Role, StoredMessage } from './store.ts';
 
 // The SQL both stores send, written once. Where the dialects really differ (how an INSERT hands
 // back its id, upserts, row locks) a Dialect fills the gap; what only one store sends (SQLite's
@@ -49,7 +50,8 @@ const CONVERSATION_SELECT = `
       WHERE o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) END AS peerName,
     g.name AS groupName,
     CASE WHEN c.last_seq > m.read_seq THEN c.msg_count - COALESCE(
-      (SELECT x.msg_no FROM messages x WHERE x.conversation_id = c.id AND x.seq = m.read_seq), 0) ELSE 0 END AS unread
+      (SELECT x.msg_no FROM messages x WHERE x.conversation_id = c.id AND x.seq = m.read_seq), 0) ELSE 0 END AS unread,
+    m.visible_after AS visibleAfter
   FROM members m
   JOIN conversations c ON c.id = m.conversation_id
   LEFT JOIN chat_groups g ON g.conversation_id = c.id`;
@@ -135,7 +137,46 @@ export function toStoredMessage(r: MessageRecord): StoredMessage {
 /** A search result's columns (messages m, users u, and REPLY_JOIN), as StoredMessage. */
 export const SEARCH_COLUMNS = MESSAGE_COLUMNS;
 
-const GROUP_COLUMNS = 'id, name, description AS `desc`, creator_id AS creatorId, conversation_id AS conversationId';
+const GROUP_COLUMNS = 'id, name, description AS `desc`, creator_id AS creatorId, conversation_id AS conversationId, private, history';
+
+/** A chat_groups row as both drivers hand it back: `private` is 0/1. */
+export interface GroupRecord extends Omit<GroupRow, 'private'> {
+  private: number | string;
+}
+
+export function toGroup(row: GroupRecord): GroupRow {
+  return { ...row, private: Number(row.private) === 1 };
+}
+
+export interface GroupStandingRecord extends GroupRecord {
+  role: Role | null;
+  invited: number | string;
+  banned: number | string;
+}
+
+export function toStanding({ role, invited, banned, ...group }: GroupStandingRecord): GroupStanding {
+  return { group: toGroup(group), role: role ?? null, invited: Number(invited) === 1, banned: Number(banned) === 1 };
+}
+
+/** The rules' view of a standing (group-rules.ts). */
+export function stateOf(s: GroupStanding): GroupState {
+  return { private: s.group.private, history: s.group.history, role: s.role, invited: s.invited, banned: s.banned };
+}
+
+export function toSummary(row: Omit<GroupSummary, 'private'> & { private: number | string }): GroupSummary {
+  return { ...row, private: Number(row.private) === 1 };
+}
+
+/** A group and one user's standing in it; callers add WHERE on g. Parameters: user, user, user, then theirs. */
+const STANDING_SELECT = `
+  SELECT g.id, g.name, g.description AS \`desc\`, g.creator_id AS creatorId, g.conversation_id AS conversationId,
+    g.private, g.history, m.role,
+    CASE WHEN i.user_id IS NULL THEN 0 ELSE 1 END AS invited,
+    CASE WHEN b.user_id IS NULL THEN 0 ELSE 1 END AS banned
+  FROM chat_groups g
+  LEFT JOIN members m ON m.conversation_id = g.conversation_id AND m.user_id = ?
+  LEFT JOIN group_invites i ON i.group_id = g.id AND i.user_id = ?
+  LEFT JOIN group_bans b ON b.group_id = g.id AND b.user_id = ?`;
 
 /** The columns of a new message row, in the order planAppend (rules.ts) lays its values out. */
 export const INSERT_MESSAGES = 'INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at, reply_to, msg_no) VALUES ';
@@ -193,8 +234,24 @@ export function sqlFor(d: Dialect) {
       SELECT m.role, c.last_seq AS lastSeq FROM members m JOIN conversations c ON c.id = m.conversation_id
       WHERE m.conversation_id = ? AND m.user_id = ?`,
     deleteMember: 'DELETE FROM members WHERE conversation_id = ? AND user_id = ?',
-    /** The creator's successor: the earliest-joined remaining member, the lower id on a tie. */
-    successor: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1',
+    /** A group member; visible_after from visibleAfter() (group-rules.ts). */
+    insertGroupMember: `
+      INSERT INTO members (conversation_id, user_id, role, delivered_seq, read_seq, joined_at, visible_after)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    /**
+     * After a leave, who is left to succeed the creator (pickSuccessor in group-rules.ts decides):
+     * the earliest-joined admin, the earliest-joined member (the lower id on a tie), and the
+     * creator if a member left. None: the group is empty. Parameters: conv, conv, conv.
+     */
+    successors: `
+      SELECT * FROM (SELECT user_id AS userId, role FROM members WHERE conversation_id = ? AND role = 'admin'
+        ORDER BY joined_at, user_id LIMIT 1) a
+      UNION ALL
+      SELECT * FROM (SELECT user_id AS userId, role FROM members WHERE conversation_id = ? AND role = 'member'
+        ORDER BY joined_at, user_id LIMIT 1) b
+      UNION ALL
+      SELECT * FROM (SELECT user_id AS userId, role FROM members WHERE conversation_id = ? AND role = 'creator' LIMIT 1) c`,
+    deleteMembers: 'DELETE FROM members WHERE conversation_id = ?',
     setRole: 'UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?',
     readersOf: `
       SELECT u.name, CASE WHEN m.read_seq >= ? THEN 1 ELSE 0 END AS \`read\` FROM members m JOIN users u ON u.id = m.user_id
@@ -205,8 +262,23 @@ export function sqlFor(d: Dialect) {
     memberIds: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY user_id',
 
     insertGroup: `
-      INSERT INTO chat_groups (name, name_key, description, creator_id, conversation_id, created_at)
-      VALUES (?, ?, ?, ?, ?, ?)${d.returningId}`,
+      INSERT INTO chat_groups (name, name_key, description, creator_id, conversation_id, created_at, private, history)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)${d.returningId}`,
+    /** Parameters: user, user, user, key. */
+    groupFor: `${STANDING_SELECT} WHERE g.name_key = ?`,
+    /** Parameters: user, user, user, group id. Read inside a write's transaction, under its locks. */
+    standingById: `${STANDING_SELECT} WHERE g.id = ?`,
+    updateGroup: 'UPDATE chat_groups SET description = ?, private = ?, history = ? WHERE id = ?',
+    insertInvite: `INSERT INTO group_invites (group_id, user_id, inviter_id, created_at) VALUES (?, ?, ?, ?)${d.keepExisting('group_id')}`,
+    deleteInvite: 'DELETE FROM group_invites WHERE group_id = ? AND user_id = ?',
+    deleteInvites: 'DELETE FROM group_invites WHERE group_id = ?',
+    invitesOf: `
+      SELECT g.name AS \`group\`, g.description AS \`desc\`, u.name AS \`from\`
+      FROM group_invites i JOIN chat_groups g ON g.id = i.group_id JOIN users u ON u.id = i.inviter_id
+      WHERE i.user_id = ? ORDER BY i.created_at, g.id`,
+    insertBan: 'INSERT INTO group_bans (group_id, user_id, banned_by, created_at) VALUES (?, ?, ?, ?)',
+    deleteBan: 'DELETE FROM group_bans WHERE group_id = ? AND user_id = ?',
+    deleteBans: 'DELETE FROM group_bans WHERE group_id = ?',
     groupByKey: `SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE name_key = ?`,
     groupById: `SELECT ${GROUP_COLUMNS} FROM chat_groups WHERE id = ?`,
     /** Locked by a leave: two last members leaving at once cannot both delete, or both keep, the group. */
@@ -219,7 +291,8 @@ export function sqlFor(d: Dialect) {
       WHERE g.id = ? ORDER BY m.joined_at, m.user_id`,
     groupsOf: `
       SELECT g.name, g.description AS \`desc\`, m.role,
-        (SELECT COUNT(*) FROM members x WHERE x.conversation_id = g.conversation_id) AS members
+        (SELECT COUNT(*) FROM members x WHERE x.conversation_id = g.conversation_id) AS members,
+        g.private, g.history
       FROM members m JOIN chat_groups g ON g.conversation_id = m.conversation_id
       WHERE m.user_id = ? ORDER BY g.name_key`,
 

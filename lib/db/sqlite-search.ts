@@ -54,7 +54,7 @@ export function prepareSearchIndex(db: Db) {
     SELECT ${SEARCH_COLUMNS}
     FROM search_index s
     JOIN messages m ON m.id = s.rowid
-    JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = @user
+    JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = @user AND m.seq > mb.visible_after
     LEFT JOIN users u ON u.id = m.sender_id
     ${REPLY_JOIN}
     WHERE search_index MATCH @match

@@ -5,17 +5,23 @@ import Database from 'better-sqlite3';
 import { ChatError } from '../protocol/errors.ts';
 import type { NotifyLevel } from '../protocol/messages.ts';
 import {
-  afterLeave, checkFriendAccept, checkGroup, checkJoin, checkLeave, friendAddAction, groupCursorMoves, groupSenders, planAppend,
+  FORMER_CREATOR_ROLE, checkBan, checkCreator, checkDecline, checkInvite, checkJoin, checkKick, checkModerator, checkSetRole,
+  checkTransfer, checkUnban, defaultHistory, isVisible, pickSuccessor, visibleAfter, type SuccessorCandidate, type TargetState,
+} from './group-rules.ts';
+import {
+  afterLeave, checkFriendAccept, checkGroup, checkLeave, friendAddAction, groupCursorMoves, groupSenders, planAppend,
   planCursorMoves, planEvent, readCursorMoves, type CursorSlot, type LeaveOutcome, type PriorMessage, type SenderSlot,
 } from './rules.ts';
 import {
-  INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_TEXT_AT, MESSAGE_VALUES, SQLITE, directConversationKey, friendStateParams, sqlFor, toFriendState,
-  type ConversationRecord, type FriendStateRecord, type MessageRecord, type TextChange,
+  INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_TEXT_AT, MESSAGE_VALUES, SQLITE, directConversationKey, friendStateParams, sqlFor, stateOf,
+  toFriendState, toGroup, toStanding, type ConversationRecord, type FriendStateRecord, type GroupRecord, type GroupStandingRecord,
+  type MessageRecord, type TextChange,
 } from './shared-sql.ts';
-import type {
-  AppendResult, BatchResult, CursorMove, EntryKind, EventResult, FriendAdded, GroupRow, GroupSummary, NewEvent, NewMessage, Role, UserRow,
-} from './store.ts';
 import { prepareSearchIndex, type SqliteSearchIndex } from './sqlite-search.ts';
+import type {
+  AppendResult, BatchResult, CursorMove, EntryKind, EventResult, FriendAdded, GroupChanges, GroupInvite, GroupRow, GroupSettings,
+  GroupStanding, GroupSummary, HistoryVisibility, NewEvent, NewMessage, Role, StoredMessage, UserRow,
+} from './store.ts';
 
 type Db = Database.Database;
 
@@ -53,20 +59,32 @@ export function prepareStatements(db: Db) {
     isMember: p<[number, number], { one: number }>(SQL.isMember),
     member: p<[number, number], { role: Role; lastSeq: number }>(SQL.member),
     deleteMember: p<[number, number]>(SQL.deleteMember),
-    successor: p<[number], { userId: number }>(SQL.successor),
+    insertGroupMember: p<[number, number, Role, number, number, number, number]>(SQL.insertGroupMember),
+    successors: p<[number, number, number], SuccessorCandidate>(SQL.successors),
+    deleteMembers: p<[number]>(SQL.deleteMembers),
     setRole: p<[Role, number, number]>(SQL.setRole),
     readersOf: p<[number, number, number], { name: string; read: number }>(SQL.readersOf),
     setNotifyLevel: p<[NotifyLevel, number, number]>(SQL.setNotifyLevel),
     memberIds: p<[number], number>(SQL.memberIds).pluck(),
 
-    insertGroup: p<[string, string, string, number, number, number], { id: number }>(SQL.insertGroup),
-    groupByKey: p<[string], GroupRow>(SQL.groupByKey),
-    groupById: p<[number], GroupRow>(SQL.groupById),
-    lockGroup: p<[number], GroupRow>(SQL.lockGroup),
+    insertGroup: p<[string, string, string, number, number, number, number, HistoryVisibility], { id: number }>(SQL.insertGroup),
+    groupByKey: p<[string], GroupRecord>(SQL.groupByKey),
+    groupById: p<[number], GroupRecord>(SQL.groupById),
+    lockGroup: p<[number], GroupRecord>(SQL.lockGroup),
+    groupFor: p<[number, number, number, string], GroupStandingRecord>(SQL.groupFor),
+    standingById: p<[number, number, number, number], GroupStandingRecord>(SQL.standingById),
+    updateGroup: p<[string, number, HistoryVisibility, number]>(SQL.updateGroup),
+    insertInvite: p<[number, number, number, number]>(SQL.insertInvite),
+    deleteInvite: p<[number, number]>(SQL.deleteInvite),
+    deleteInvites: p<[number]>(SQL.deleteInvites),
+    invitesOf: p<[number], GroupInvite>(SQL.invitesOf),
+    insertBan: p<[number, number, number, number]>(SQL.insertBan),
+    deleteBan: p<[number, number]>(SQL.deleteBan),
+    deleteBans: p<[number]>(SQL.deleteBans),
     setCreator: p<[number, number]>(SQL.setCreator),
     deleteGroup: p<[number]>(SQL.deleteGroup),
     groupMembers: p<[number], { id: number; name: string; role: Role }>(SQL.groupMembers),
-    groupsOf: p<[number], GroupSummary>(SQL.groupsOf),
+    groupsOf: p<[number], Omit<GroupSummary, 'private'> & { private: number }>(SQL.groupsOf),
 
     conversationsOf: p<[number], ConversationRecord>(SQL.conversationsOf),
     conversationOf: p<[number, number], ConversationRecord>(SQL.conversationOf),
@@ -320,24 +338,51 @@ function prepareFriendTransactions(db: Db, q: Statements) {
 }
 
 function prepareGroupTransactions(db: Db, q: Statements, search: SqliteSearchIndex) {
-  const createGroup = immediate(db, (name: string, key: string, desc: string, creatorId: number): GroupRow => {
+  const standing = (groupId: number, userId: number): GroupStanding | null => {
+    const row = q.standingById.get(userId, userId, userId, groupId);
+    return row ? toStanding(row) : null;
+  };
+  /** The actor's standing (null: no such group) and the target's, as the rules read them. */
+  const standings = (groupId: number, actorId: number, userId: number) => {
+    const actor = standing(groupId, actorId);
+    const other = actor === null ? null : standing(groupId, userId)!;
+    const target: TargetState = { self: actorId === userId, role: other?.role ?? null, invited: other?.invited ?? false, banned: other?.banned ?? false };
+    return { actor, state: actor && stateOf(actor), target };
+  };
+  /** Everything of the group goes: its name is free again. */
+  const dropGroup = (groupId: number, conv: number) => {
+    q.deleteInvites.run(groupId);
+    q.deleteBans.run(groupId);
+    q.deleteMembers.run(conv);
+    q.deleteGroup.run(groupId);
+    q.deleteConversationReactions.run(conv);
+    search.unindexConversation(conv);
+    q.deleteMessages.run(conv);
+    q.deleteConversation.run(conv);
+  };
+
+  const createGroup = immediate(db, (name: string, key: string, desc: string, creatorId: number, settings: GroupSettings): GroupRow => {
     const now = Date.now();
+    const isPrivate = settings.private ?? false;
+    const history = settings.history ?? defaultHistory(isPrivate);
     const conversationId = q.insertConversation.get('group', null, now)!.id;
     let id: number;
     try {
-      id = q.insertGroup.get(name, key, desc, creatorId, conversationId, now)!.id;
+      id = q.insertGroup.get(name, key, desc, creatorId, conversationId, now, isPrivate ? 1 : 0, history)!.id;
     } catch (err) {
       throw isUniqueViolation(err) ? new ChatError('CHAT_ERR_GROUP_TAKEN') : err;
     }
     q.insertMember.run(conversationId, creatorId, 'creator', 0, 0, now);
-    return { id, name, desc, creatorId, conversationId };
+    return { id, name, desc, creatorId, conversationId, private: isPrivate, history };
   });
 
   const join = immediate(db, (groupId: number, userId: number): number => {
-    const group = checkGroup(q.groupById.get(groupId));
-    checkJoin(q.isMember.get(group.conversationId, userId) !== undefined);
+    const s = standing(groupId, userId);
+    checkJoin(s && stateOf(s));
+    const { group } = s!;
     const last = q.lockConversation.get(group.conversationId)!.lastSeq;
-    q.insertMember.run(group.conversationId, userId, 'member', last, last, Date.now());
+    q.insertGroupMember.run(group.conversationId, userId, 'member', last, last, Date.now(), visibleAfter(group.history, last));
+    q.deleteInvite.run(groupId, userId);
     return last;
   });
 
@@ -345,18 +390,88 @@ function prepareGroupTransactions(db: Db, q: Statements, search: SqliteSearchInd
     const conv = checkGroup(q.lockGroup.get(groupId)).conversationId;
     const role = checkLeave(q.member.get(conv, userId)?.role);
     q.deleteMember.run(conv, userId);
-    const outcome = afterLeave(role, q.successor.get(conv)?.userId ?? null);
+    const outcome = afterLeave(role, pickSuccessor(q.successors.all(conv, conv, conv)));
     if (outcome.deleted) {
-      q.deleteGroup.run(groupId);
-      q.deleteConversationReactions.run(conv);
-      search.unindexConversation(conv);
-      q.deleteMessages.run(conv);
-      q.deleteConversation.run(conv);
+      dropGroup(groupId, conv);
     } else if (outcome.newCreatorId !== null) {
       q.setRole.run('creator', conv, outcome.newCreatorId);
       q.setCreator.run(outcome.newCreatorId, groupId);
     }
     return outcome;
   });
-  return { createGroup, join, leave };
+
+  const invite = immediate(db, (groupId: number, actorId: number, userId: number): void => {
+    const { state, target } = standings(groupId, actorId, userId);
+    checkInvite(state, target);
+    q.insertInvite.run(groupId, userId, actorId, Date.now());
+  });
+
+  const decline = immediate(db, (groupId: number, userId: number): void => {
+    const s = standing(groupId, userId);
+    checkDecline(s && stateOf(s));
+    q.deleteInvite.run(groupId, userId);
+  });
+
+  const remove = immediate(db, (groupId: number, actorId: number, userId: number, ban: boolean): { wasMember: boolean } => {
+    const { actor, state, target } = standings(groupId, actorId, userId);
+    if (ban) checkBan(state, target);
+    else checkKick(state, target);
+    const conv = actor!.group.conversationId;
+    if (target.role !== null) q.deleteMember.run(conv, userId);
+    if (ban) {
+      q.deleteInvite.run(groupId, userId);
+      q.insertBan.run(groupId, userId, actorId, Date.now());
+    }
+    return { wasMember: target.role !== null };
+  });
+
+  const unban = immediate(db, (groupId: number, actorId: number, userId: number): void => {
+    const { state, target } = standings(groupId, actorId, userId);
+    checkUnban(state, target);
+    q.deleteBan.run(groupId, userId);
+  });
+
+  const setRole = immediate(db, (groupId: number, actorId: number, userId: number, role: 'admin' | 'member'): void => {
+    const { actor, state, target } = standings(groupId, actorId, userId);
+    checkSetRole(state, target);
+    q.setRole.run(role, actor!.group.conversationId, userId);
+  });
+
+  const transfer = immediate(db, (groupId: number, actorId: number, userId: number): void => {
+    const { actor, state, target } = standings(groupId, actorId, userId);
+    checkTransfer(state, target);
+    const conv = actor!.group.conversationId;
+    q.setRole.run('creator', conv, userId);
+    q.setRole.run(FORMER_CREATOR_ROLE, conv, actorId);
+    q.setCreator.run(userId, groupId);
+  });
+
+  const update = immediate(db, (groupId: number, actorId: number, changes: GroupChanges): GroupRow => {
+    const s = standing(groupId, actorId);
+    checkModerator(s && stateOf(s));
+    const g = s!.group;
+    const next: GroupRow = { ...g, desc: changes.desc ?? g.desc, private: changes.private ?? g.private, history: changes.history ?? g.history };
+    q.updateGroup.run(next.desc, next.private ? 1 : 0, next.history, groupId);
+    return next;
+  });
+
+  const remove_ = immediate(db, (groupId: number, actorId: number | undefined): number[] => {
+    const group = checkGroup(q.lockGroup.get(groupId));
+    if (actorId !== undefined) {
+      const s = standing(groupId, actorId);
+      checkCreator(s && stateOf(s));
+    }
+    const members = q.memberIds.all(group.conversationId);
+    dropGroup(groupId, group.conversationId);
+    return members;
+  });
+
+  const groupFor = (key: string, userId: number): GroupStanding | null => {
+    const row = q.groupFor.get(userId, userId, userId, key);
+    if (!row) return null;
+    const s = toStanding(row);
+    return isVisible(stateOf(s)) ? s : null;
+  };
+
+  return { createGroup, join, leave, invite, decline, remove, unban, setRole, transfer, update, deleteGroup: remove_, groupFor };
 }

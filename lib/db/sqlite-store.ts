@@ -9,7 +9,8 @@ import { ChatError } from '../protocol/errors.ts';
 import type { NotifyLevel } from '../protocol/messages.ts';
 import { relationOf, type LeaveOutcome } from './rules.ts';
 import {
-  SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState, toStoredMessage,
+  SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState, toGroup, toStoredMessage,
+  toSummary,
 } from './shared-sql.ts';
 import type { SearchPage, SearchRequest } from './search.ts';
 import { registerSearchFunctions } from './sqlite-search.ts';
@@ -17,8 +18,9 @@ import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, type CheckpointErrorReport } f
 import { isUniqueViolation, prepareStatements, prepareTransactions, type Statements, type Transactions } from './sqlite-statements.ts';
 import {
   moveOne, type AppendResult, type BatchResult, type ConversationRow, type CursorMove, type EntryInfo, type EventResult,
-  type FriendAdded, type GroupRow, type GroupSummary, type NewEvent, type NewMessage, type ReactionCount, type Relation,
-  type Role, type Store, type ResumedToken, type StoredMessage, type UserRow,
+  type FriendAdded, type GroupChanges, type GroupInvite, type GroupRow, type GroupSettings, type GroupStanding, type GroupSummary,
+  type NewEvent, type NewMessage, type ReactionCount, type Relation, type Role, type Store, type ResumedToken, type StoredMessage,
+  type UserRow,
 } from './store.ts';
 
 type Db = Database.Database;
@@ -296,12 +298,19 @@ export class SqliteStore implements Store {
     return this.call(() => this.q.requestsOf.all(userId, userId).map(({ id, name, direction }) => ({ id, name, direction })));
   }
 
-  createGroup(name: string, key: string, desc: string, creatorId: number): Promise<GroupRow> {
-    return this.call(() => this.tx.createGroup(name, key, desc, creatorId));
+  createGroup(name: string, key: string, desc: string, creatorId: number, settings: GroupSettings = {}): Promise<GroupRow> {
+    return this.call(() => this.tx.createGroup(name, key, desc, creatorId, settings));
   }
 
   groupByKey(key: string): Promise<GroupRow | null> {
-    return this.call(() => this.q.groupByKey.get(key) ?? null);
+    return this.call(() => {
+      const row = this.q.groupByKey.get(key);
+      return row ? toGroup(row) : null;
+    });
+  }
+
+  groupFor(key: string, userId: number): Promise<GroupStanding | null> {
+    return this.call(() => this.tx.groupFor(key, userId));
   }
 
   joinGroup(groupId: number, userId: number): Promise<number> {
@@ -323,7 +332,49 @@ export class SqliteStore implements Store {
   }
 
   groupsOf(userId: number): Promise<GroupSummary[]> {
-    return this.call(() => this.q.groupsOf.all(userId));
+    return this.call(() => this.q.groupsOf.all(userId).map(toSummary));
+  }
+
+  invitesOf(userId: number): Promise<GroupInvite[]> {
+    return this.call(() => this.q.invitesOf.all(userId));
+  }
+
+  inviteToGroup(groupId: number, actorId: number, userId: number): Promise<void> {
+    return this.call(() => this.tx.invite(groupId, actorId, userId));
+  }
+
+  declineInvite(groupId: number, userId: number): Promise<void> {
+    return this.call(() => this.tx.decline(groupId, userId));
+  }
+
+  removeFromGroup(groupId: number, actorId: number, userId: number, ban: boolean): Promise<{ wasMember: boolean }> {
+    return this.call(() => {
+      this.memberLists.clear();
+      return this.tx.remove(groupId, actorId, userId, ban);
+    });
+  }
+
+  unbanFromGroup(groupId: number, actorId: number, userId: number): Promise<void> {
+    return this.call(() => this.tx.unban(groupId, actorId, userId));
+  }
+
+  setGroupRole(groupId: number, actorId: number, userId: number, role: 'admin' | 'member'): Promise<void> {
+    return this.call(() => this.tx.setRole(groupId, actorId, userId, role));
+  }
+
+  transferGroup(groupId: number, actorId: number, userId: number): Promise<void> {
+    return this.call(() => this.tx.transfer(groupId, actorId, userId));
+  }
+
+  updateGroup(groupId: number, actorId: number, changes: GroupChanges): Promise<GroupRow> {
+    return this.call(() => this.tx.update(groupId, actorId, changes));
+  }
+
+  deleteGroup(groupId: number, actorId?: number): Promise<number[]> {
+    return this.call(() => {
+      this.memberLists.clear();
+      return this.tx.deleteGroup(groupId, actorId);
+    });
   }
 
   memberIds(conversationId: number): Promise<readonly number[]> {

@@ -17,19 +17,47 @@ export interface ResumedToken {
   expiresAt: number;
 }
 
+export type HistoryVisibility = 'shared' | 'joined';
+
 export interface GroupRow {
   id: number;
   name: string;
+  /** the topic */
   desc: string;
   creatorId: number;
   conversationId: number;
+  private: boolean;
+  history: HistoryVisibility;
+}
+
+/** A group and where one user stands in it (group-rules.ts decides what that allows). */
+export interface GroupStanding {
+  group: GroupRow;
+  role: Role | null;
+  invited: boolean;
+  banned: boolean;
+}
+
+export interface GroupSettings {
+  private?: boolean | undefined;
+  history?: HistoryVisibility | undefined;
+}
+
+export interface GroupChanges extends GroupSettings {
+  desc?: string | undefined;
+}
+
+export interface GroupInvite {
+  group: string;
+  desc: string;
+  from: string;
 }
 
 export type Relation = 'none' | 'friends' | 'out' | 'in';
 
 /** What friend_add did: stored a request, or accepted the other user's (the direct conversation). */
 export type FriendAdded = { status: 'pending' } | { status: 'accepted'; conversationId: number };
-export type Role = 'creator' | 'member';
+export type Role = 'creator' | 'admin' | 'member';
 
 export interface NewMessage {
   conversationId: number;
@@ -157,6 +185,8 @@ export interface ConversationRow {
   unread: number;
   /** this member's notification level for the conversation (mute) */
   notify: NotifyLevel;
+  /** the member sees messages with seq > this: 0, or where they joined a group with `joined` history */
+  visibleAfter: number;
 }
 
 export interface GroupSummary {
@@ -164,6 +194,8 @@ export interface GroupSummary {
   desc: string;
   role: Role;
   members: number;
+  private: boolean;
+  history: HistoryVisibility;
 }
 
 export interface Store {
@@ -214,20 +246,58 @@ export interface Store {
   friendsOf(userId: number): Promise<{ id: number; name: string }[]>;
   requestsOf(userId: number): Promise<{ id: number; name: string; direction: 'in' | 'out' }[]>;
 
-  // groups
-  /** Creates the group, its conversation and the creator's membership. Throws CHAT_ERR_GROUP_TAKEN. */
-  createGroup(name: string, key: string, desc: string, creatorId: number): Promise<GroupRow>;
+  // groups (who may do what: group-rules.ts; every decision is taken inside the write's transaction)
+  /**
+   * Creates the group, its conversation and the creator's membership. Public with shared history
+   * unless `settings` say otherwise (a private group defaults to `joined`). Throws CHAT_ERR_GROUP_TAKEN.
+   */
+  createGroup(name: string, key: string, desc: string, creatorId: number, settings?: GroupSettings): Promise<GroupRow>;
   groupByKey(key: string): Promise<GroupRow | null>;
-  /** Adds a member whose cursors start at the group's current seq; returns that seq. Throws CHAT_ERR_ALREADY_MEMBER. */
+  /**
+   * One read: the group and the user's standing, or null when no group has that key OR it is
+   * private and the user is neither a member nor invited, so the two cannot be told apart.
+   */
+  groupFor(key: string, userId: number): Promise<GroupStanding | null>;
+  /**
+   * Adds a member whose cursors start at the group's current seq, and uses up an invitation;
+   * returns that seq. The member sees history after visibleAfter(group's history, that seq).
+   * Throws CHAT_ERR_ALREADY_MEMBER, CHAT_ERR_BANNED, or CHAT_ERR_NO_SUCH_GROUP for a private
+   * group without an invitation.
+   */
   joinGroup(groupId: number, userId: number): Promise<number>;
   /**
-   * Removes the member. If the creator leaves, the earliest-joined remaining member becomes
-   * creator. If the last member leaves, the group, its conversation and its messages are
-   * deleted and the name is free again. Throws CHAT_ERR_NOT_MEMBER.
+   * Removes the member. If the creator leaves, the earliest-joined admin becomes creator, else
+   * the earliest-joined member. If the last member leaves, the group, its conversation and its
+   * messages are deleted and the name is free again. Throws CHAT_ERR_NOT_MEMBER.
    */
   leaveGroup(groupId: number, userId: number): Promise<{ deleted: boolean; newCreatorId: number | null }>;
   groupMembers(groupId: number): Promise<{ id: number; name: string; role: Role }[]>;
   groupsOf(userId: number): Promise<GroupSummary[]>;
+  /** The user's pending invitations, oldest first. */
+  invitesOf(userId: number): Promise<GroupInvite[]>;
+  /** Stores (or keeps) an invitation from a moderator. */
+  inviteToGroup(groupId: number, actorId: number, userId: number): Promise<void>;
+  /** Drops the user's invitation. Throws CHAT_ERR_NO_INVITE. */
+  declineInvite(groupId: number, userId: number): Promise<void>;
+  /**
+   * Kick (ban false) or ban a user: a member is removed as by leaveGroup (never the last one: a
+   * moderator stays), and a ban is recorded, which also drops an invitation. Returns whether
+   * the user was a member.
+   */
+  removeFromGroup(groupId: number, actorId: number, userId: number, ban: boolean): Promise<{ wasMember: boolean }>;
+  unbanFromGroup(groupId: number, actorId: number, userId: number): Promise<void>;
+  /** The creator makes a member an admin, or an admin a member. */
+  setGroupRole(groupId: number, actorId: number, userId: number, role: 'admin' | 'member'): Promise<void>;
+  /** The creator hands its role to another member and becomes an admin. */
+  transferGroup(groupId: number, actorId: number, userId: number): Promise<void>;
+  /** A moderator changes the topic or the settings; returns the group as it is now. */
+  updateGroup(groupId: number, actorId: number, changes: GroupChanges): Promise<GroupRow>;
+  /**
+   * Deletes the group, its conversation, messages, members, invitations and bans; returns the
+   * ids of the members it had. With an actor, only the creator may (CHAT_ERR_FORBIDDEN);
+   * without one (an operator) always. Throws CHAT_ERR_NO_SUCH_GROUP.
+   */
+  deleteGroup(groupId: number, actorId?: number): Promise<number[]>;
 
   // conversations, cursors, messages
   memberIds(conversationId: number): Promise<readonly number[]>;

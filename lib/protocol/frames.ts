@@ -7,7 +7,7 @@
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
 import { encodeFrame } from './framing.ts';
 import { jsonString } from './json-text.ts';
-import type { EventKind, MessageView, PushFrame, ReplyView, Results } from './messages.ts';
+import type { EventKind, GroupEventKind, GroupEventPush, MessageView, PushFrame, ReplyView, Results } from './messages.ts';
 import type { RequestId } from './validate.ts';
 
 type Push<T extends PushFrame['type']> = Extract<PushFrame, { type: T }>;
@@ -116,6 +116,19 @@ export function friendUpdatePush(user: string, status: Push<'friend_update'>['st
   return encodeFrame({ type: 'friend_update', user, status } satisfies Push<'friend_update'>);
 }
 
-export function groupEventPush(group: string, user: string, event: Push<'group_event'>['event']): string {
-  return encodeFrame({ type: 'group_event', group, user, event } satisfies Push<'group_event'>);
+/** What a group_event adds after its event, in this key order. */
+export type GroupEventDetails = Pick<GroupEventPush, 'by' | 'role' | 'desc' | 'private' | 'history'>;
+
+export function groupEventPush(group: string, user: string, event: GroupEventKind, details: GroupEventDetails = {}): string {
+  const frame: GroupEventPush = { type: 'group_event', group, user, event };
+  if (details.by !== undefined) frame.by = details.by;
+  if (details.role !== undefined) frame.role = details.role;
+  if (details.desc !== undefined) frame.desc = details.desc;
+  if (details.private !== undefined) frame.private = details.private;
+  if (details.history !== undefined) frame.history = details.history;
+  return encodeFrame(frame);
+}
+
+export function groupInvitePush(group: string, from: string, desc: string): string {
+  return encodeFrame({ type: 'group_invite', group, from, desc } satisfies Push<'group_invite'>);
 }

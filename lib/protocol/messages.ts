@@ -22,6 +22,9 @@ const cursorMove = z.object({ conversation, seq });
 export const NOTIFY_LEVELS = ['all', 'mentions', 'none'] as const;
 export type NotifyLevel = (typeof NOTIFY_LEVELS)[number];
 const clientMsgId = z.string().min(1).max(CLIENT_MSG_ID_MAX);
+const aboutGroupMember = z.object({ group: name, user: name });
+const history = z.enum(['shared', 'joined']);
+const topic = z.string().max(1024);
 /** One of: a friend (`with`), a group, or an opaque conversation id. */
 const target = {
   with: name.optional(),
@@ -44,10 +47,20 @@ export const requestSchemas = {
   friend_decline: aboutUser,
   friend_remove: aboutUser,
   groups: empty,
-  group_create: z.object({ group: name, desc: z.string().max(1024).optional() }),
+  group_create: z.object({ group: name, desc: topic.optional(), private: z.boolean().optional(), history: history.optional() }),
   group_join: aboutGroup,
   group_leave: aboutGroup,
   group_members: aboutGroup,
+  group_invite: aboutGroupMember,
+  group_decline: aboutGroup,
+  group_kick: aboutGroupMember,
+  group_ban: aboutGroupMember,
+  group_unban: aboutGroupMember,
+  group_role: z.object({ group: name, user: name, role: z.enum(['admin', 'member']) }),
+  group_transfer: aboutGroupMember,
+  group_topic: z.object({ group: name, desc: topic }),
+  group_set: z.object({ group: name, private: z.boolean().optional(), history: history.optional() }),
+  group_delete: aboutGroup,
   send: z.object({
     to: name.optional(),
     group: name.optional(),
@@ -157,6 +170,30 @@ export interface ConversationView {
   notify?: NotifyLevel;
 }
 
+/** `creator` is the owner: the name stays on the wire, since the contract only grows. */
+export type GroupRole = 'creator' | 'admin' | 'member';
+export type HistoryVisibility = 'shared' | 'joined';
+
+export type GroupEventKind =
+  | 'joined' | 'left' | 'creator' | 'deleted'
+  | 'kicked' | 'banned' | 'unbanned' | 'role' | 'topic' | 'settings';
+
+/**
+ * A change in a group. `user` is whom it is about (for topic and settings: who made the change);
+ * `by` is the moderator who made it; the rest say what it is now.
+ */
+export interface GroupEventPush {
+  type: 'group_event';
+  group: string;
+  user: string;
+  event: GroupEventKind;
+  by?: string;
+  role?: GroupRole;
+  desc?: string;
+  private?: boolean;
+  history?: HistoryVisibility;
+}
+
 export interface Results {
   hello: { version: number; server: string; node: string; max_line: number };
   register: { user_id: number; user: string };
@@ -171,11 +208,25 @@ export interface Results {
   friend_accept: { user: string; conversation: string };
   friend_decline: { user: string };
   friend_remove: { user: string };
-  groups: { groups: { name: string; desc: string; role: 'creator' | 'member'; members: number }[] };
-  group_create: { group: string; desc: string; conversation: string };
+  groups: {
+    groups: { name: string; desc: string; role: GroupRole; members: number; private: boolean; history: HistoryVisibility }[];
+    /** pending invitations, oldest first */
+    invites: { group: string; desc: string; from: string }[];
+  };
+  group_create: { group: string; desc: string; conversation: string; private: boolean; history: HistoryVisibility };
   group_join: { group: string; conversation: string; seq: number };
   group_leave: { group: string };
-  group_members: { group: string; members: { name: string; role: 'creator' | 'member'; online: boolean }[] };
+  group_members: { group: string; members: { name: string; role: GroupRole; online: boolean }[] };
+  group_invite: { group: string; user: string };
+  group_decline: { group: string };
+  group_kick: { group: string; user: string };
+  group_ban: { group: string; user: string };
+  group_unban: { group: string; user: string };
+  group_role: { group: string; user: string; role: 'admin' | 'member' };
+  group_transfer: { group: string; user: string };
+  group_topic: { group: string; desc: string };
+  group_set: { group: string; private: boolean; history: HistoryVisibility };
+  group_delete: { group: string };
   send: { conversation: string; seq: number; ts: string; duplicate: boolean };
   edit: { conversation: string; seq: number; target: number; ts: string; duplicate: boolean };
   delete: { conversation: string; seq: number; target: number; ts: string; duplicate: boolean };
@@ -205,4 +256,5 @@ export type PushFrame =
   | { type: 'receipt'; conversation: string; from: string; read: number }
   | { type: 'notify_level'; conversation: string; with?: string; group?: string; notify: NotifyLevel }
   | { type: 'friend_update'; user: string; status: 'accepted' | 'declined' | 'removed' }
-  | { type: 'group_event'; group: string; user: string; event: 'joined' | 'left' | 'creator' | 'deleted' };
+  | { type: 'group_invite'; group: string; from: string; desc: string }
+  | GroupEventPush;

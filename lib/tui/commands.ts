@@ -5,6 +5,11 @@ export type Command =
   | { cmd: 'add' | 'accept' | 'decline' | 'remove' | 'join'; name: string }
   | { cmd: 'create'; name: string; desc: string }
   | { cmd: 'leave' | 'members'; name?: string }
+  | { cmd: 'decline_invite'; name: string }
+  /** a moderator's action on a user of the open group */
+  | { cmd: 'invite' | 'kick' | 'ban' | 'unban' | 'op' | 'deop'; user: string }
+  | { cmd: 'topic'; text: string }
+  | { cmd: 'private' | 'public' }
   | { cmd: 'help' | 'quit' }
   | { cmd: 'mute'; level: NotifyLevel }
   | { cmd: 'search'; query: string }
@@ -13,18 +18,14 @@ export type Command =
 
 export const HELP: string[] = [
   'Commands',
-  '  /add NAME               send a friend request',
-  '  /accept NAME            accept a friend request',
-  '  /decline NAME           decline a friend request',
-  '  /remove NAME            end a friendship (or withdraw your request)',
-  '  /create GROUP [about]   create a group with an optional description',
-  '  /join GROUP             join a group',
-  '  /leave [GROUP]          leave the open group (or GROUP)',
-  '  /members [GROUP]        who is in the open group (or GROUP)',
-  '  /mute [mentions|none]   notify of the open conversation\'s mentions only, or nothing (default)',
-  '  /unmute                 notify of every new message of the open conversation again',
-  '  /search QUERY           find messages (every word, any part of a word);',
-  '                          Up/Down pick, Enter opens it in its conversation',
+  '  /add /accept /decline /remove NAME   friend requests and friendships',
+  '  /create GROUP [about]   create a group   /join GROUP   join (accepts an invitation)',
+  '  /leave [GROUP]          leave a group    /decline #GROUP   decline an invitation',
+  '  /members [GROUP]        who is in the open group (or GROUP), with their roles',
+  '  /mute [mentions|none]   notify of mentions only, or of nothing   /unmute   of everything',
+  '  /search QUERY           find messages; Up/Down pick, Enter opens it in its conversation',
+  '  In the open group (creator and admins): /invite /kick /ban /unban NAME, /topic TEXT,',
+  '  /private, /public; the creator only: /op NAME, /deop NAME',
   '  /help                   this help          /quit   leave (Ctrl-C too)',
   '  //text                  send text that starts with a slash',
   '',
@@ -41,7 +42,7 @@ export const HELP: string[] = [
   '  Esc                     close this help',
 ];
 
-const NEEDS_NAME = new Set(['add', 'accept', 'decline', 'remove', 'join', 'create']);
+const NEEDS_NAME = new Set(['add', 'accept', 'decline', 'remove', 'join', 'create', 'invite', 'kick', 'ban', 'unban', 'op', 'deop']);
 
 export function parseInput(text: string): Command {
   if (!text.startsWith('/')) return { cmd: 'send', text };
@@ -52,7 +53,17 @@ export function parseInput(text: string): Command {
   const [name = '', ...more] = rest.split(/\s+/).filter(Boolean);
   if (NEEDS_NAME.has(cmd) && !name) return { cmd: 'error', message: `usage: /${cmd} NAME${cmd === 'create' ? ' [description]' : ''}` };
   switch (cmd) {
-    case 'add': case 'accept': case 'decline': case 'remove': case 'join':
+    case 'decline':
+      if (more.length > 0) return { cmd: 'error', message: `usage: /decline NAME (one name)` };
+      return name.startsWith('#') && name.length > 1 ? { cmd: 'decline_invite', name: name.slice(1) } : { cmd, name };
+    case 'invite': case 'kick': case 'ban': case 'unban': case 'op': case 'deop':
+      if (more.length > 0) return { cmd: 'error', message: `usage: /${cmd} NAME (one name)` };
+      return { cmd, user: name };
+    case 'topic':
+      return rest ? { cmd, text: rest } : { cmd: 'error', message: 'usage: /topic TEXT' };
+    case 'private': case 'public':
+      return rest ? { cmd: 'error', message: `usage: /${cmd} (in the open group)` } : { cmd };
+    case 'add': case 'accept': case 'remove': case 'join':
       if (more.length > 0) return { cmd: 'error', message: `usage: /${cmd} NAME (one name)` };
       return { cmd, name };
     case 'create':

@@ -6,7 +6,7 @@ import { Session, type SessionOptions, type StateInfo } from '../client/session.
 import { parseServerAddress } from '../config.ts';
 import { ChatError } from '../protocol/errors.ts';
 import type { EventKind, MessageView, NotifyLevel } from '../protocol/messages.ts';
-import { HELP, parseInput } from './commands.ts';
+import { HELP, parseInput, type Command } from './commands.ts';
 import { directKey, groupKey, initialState, keyOfMessage, lastOwnMessage, reduce, type Action, type Compose, type State } from './state.ts';
 
 /** What a view may ask for. Views hold no socket and no session: only this. */
@@ -363,13 +363,19 @@ export class Controller implements Intents {
           },
         );
         return;
+      case 'decline_invite':
+        return void run(s.request('group_decline', { group: command.name }), (r) => `Declined the invitation to #${r.group}.`);
+      case 'invite': case 'kick': case 'ban': case 'unban': case 'op': case 'deop': case 'topic': case 'private': case 'public': {
+        if (!openGroup) return this.dispatch({ t: 'notice', text: `/${command.cmd}: open a group first`, error: true });
+        return void run(this.moderate(s, openGroup, command), (text) => text);
+      }
       case 'members': {
         const group = command.name ?? openGroup;
         if (!group) return this.dispatch({ t: 'notice', text: '/members: open a group first, or /members GROUP', error: true });
         s.request('group_members', { group }).then(
           (r) => {
             const desc = this.state.groups.find((g) => g.name === r.group)?.desc;
-            const lines = r.members.map((m) => `${m.online ? '●' : '○'} ${m.name}${m.role === 'creator' ? '  (creator)' : ''}`);
+            const lines = r.members.map((m) => `${m.online ? '●' : '○'} ${m.name}${m.role === 'member' ? '' : `  (${m.role})`}`);
             this.dispatch({ t: 'overlay', title: `#${r.group} · ${r.members.length} members`, lines: desc ? [desc, '', ...lines] : lines });
           },
           (err) => this.dispatch({ t: 'notice', text: `/members: ${describeError(err)}`, error: true }),
@@ -415,6 +421,26 @@ export class Controller implements Intents {
       this.dispatch({ t: 'history', key, messages: r.messages });
     }
     return false;
+  }
+
+  /** A moderator's command on the open group; answers the notice to show. */
+  private async moderate(s: Session, group: string, c: Extract<Command, { cmd: 'invite' | 'kick' | 'ban' | 'unban' | 'op' | 'deop' | 'topic' | 'private' | 'public' }>): Promise<string> {
+    switch (c.cmd) {
+      case 'invite': return `Invited ${(await s.request('group_invite', { group, user: c.user })).user} to #${group}.`;
+      case 'kick': return `Kicked ${(await s.request('group_kick', { group, user: c.user })).user} from #${group}.`;
+      case 'ban': return `Banned ${(await s.request('group_ban', { group, user: c.user })).user} from #${group}.`;
+      case 'unban': return `Unbanned ${(await s.request('group_unban', { group, user: c.user })).user} from #${group}.`;
+      case 'op': return `${(await s.request('group_role', { group, user: c.user, role: 'admin' })).user} is now an admin of #${group}.`;
+      case 'deop': return `${(await s.request('group_role', { group, user: c.user, role: 'member' })).user} is now a member of #${group}.`;
+      case 'topic': return `Topic of #${(await s.request('group_topic', { group, desc: c.text })).group} set.`;
+      case 'private': case 'public':
+        await s.request('group_set', { group, private: c.cmd === 'private' });
+        return `#${group} is now ${c.cmd}.`;
+      default: {
+        const never: never = c;
+        return never;
+      }
+    }
   }
 
   private sessionOrNotice(): Session | null {

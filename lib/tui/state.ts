@@ -70,6 +70,7 @@ export interface State {
   friends: Results['friends']['friends'];
   requests: Results['friends']['requests'];
   groups: Results['groups']['groups'];
+  invites: Results['groups']['invites'];
   conversations: Record<string, Conversation>;
   open: string | null;
   selected: string | null;
@@ -133,6 +134,7 @@ export function initialState(prefill: { server: string; user?: string | undefine
     friends: [],
     requests: [],
     groups: [],
+    invites: [],
     conversations: {},
     open: null,
     selected: null,
@@ -310,7 +312,7 @@ export function reduce(s: State, a: Action): State {
     case 'connection':
       return { ...s, connection: { state: a.state, detail: a.detail ?? '' } };
     case 'roster': {
-      let next: State = { ...s, friends: a.friends.friends, requests: a.friends.requests, groups: a.groups.groups };
+      let next: State = { ...s, friends: a.friends.friends, requests: a.friends.requests, groups: a.groups.groups, invites: a.groups.invites };
       for (const c of a.conversations) {
         const key = c.group !== undefined ? groupKey(c.group) : directKey(c.with ?? '?');
         next = withConversation(next, key, (conv) => {
@@ -432,8 +434,11 @@ export function reduce(s: State, a: Action): State {
       }
       // Typing and receipts are drawn by the conversation view (see the 'typing'/'receipt' actions).
       if (f.type === 'typing' || f.type === 'receipt') return s;
-      const what = { joined: 'joined', left: 'left', creator: 'is now the creator of', deleted: 'deleted' }[f.event];
-      return { ...s, notice: { text: `${f.user} ${what} #${f.group}`, error: false } };
+      if (f.type === 'group_invite') {
+        const invites = [...s.invites.filter((i) => i.group !== f.group), { group: f.group, desc: f.desc, from: f.from }];
+        return { ...s, invites, notice: { text: `${f.from} invites you to #${f.group}: /join ${f.group} or /decline ${f.group}`, error: false } };
+      }
+      return groupEvent(s, f);
     }
     case 'notice':
       return { ...s, notice: { text: a.text, error: a.error ?? false } };
@@ -453,4 +458,54 @@ export function reduce(s: State, a: Action): State {
     case 'jump':
       return s.open === a.key ? { ...s, jump: { key: a.key, seq: a.seq }, scroll: null, newBelow: false } : s;
   }
+}
+
+type GroupEvent = Extract<PushFrame, { type: 'group_event' }>;
+
+/** The group's line in my list, changed by `f`; null: I am no longer in it. */
+function groupAfter(g: State['groups'][number], f: GroupEvent, me: string): State['groups'][number] | null {
+  const aboutMe = f.user === me;
+  switch (f.event) {
+    case 'kicked': case 'banned': return aboutMe ? null : { ...g, members: Math.max(0, g.members - 1) };
+    case 'left': return aboutMe ? null : { ...g, members: Math.max(0, g.members - 1) };
+    case 'deleted': return null;
+    case 'joined': return aboutMe ? g : { ...g, members: g.members + 1 };
+    case 'creator': return aboutMe ? { ...g, role: 'creator' } : g;
+    case 'role': return aboutMe && f.role !== undefined ? { ...g, role: f.role } : g;
+    case 'topic': return { ...g, desc: f.desc ?? g.desc };
+    case 'settings': return { ...g, private: f.private ?? g.private, history: f.history ?? g.history };
+    case 'unbanned': return g;
+  }
+}
+
+const EVENT_TEXT: Record<GroupEvent['event'], string> = {
+  joined: 'joined', left: 'left', creator: 'is now the owner of', deleted: 'deleted', kicked: 'was kicked from', banned: 'was banned from',
+  unbanned: 'was unbanned from', role: 'has a new role in', topic: 'set the topic of', settings: 'changed the settings of',
+};
+
+/** A group event: my list follows it, and a kick, ban or deletion closes the conversation at once. */
+function groupEvent(s: State, f: GroupEvent): State {
+  const key = groupKey(f.group);
+  const before = s.groups.find((g) => g.name === f.group);
+  const after = before === undefined ? undefined : groupAfter(before, f, s.me);
+  let next: State = s;
+  if (after === null) {
+    const { [key]: _gone, ...conversations } = s.conversations;
+    next = { ...s, groups: s.groups.filter((g) => g.name !== f.group), conversations };
+    if (s.open === key) next = { ...next, open: null, scroll: null, newBelow: false };
+    if (s.selected === key) next = { ...next, selected: null };
+  } else if (after !== undefined && after !== before) {
+    next = { ...s, groups: s.groups.map((g) => (g.name === f.group ? after : g)) };
+  }
+  const by = f.by !== undefined ? ` by ${f.by}` : '';
+  const role = f.event === 'role' ? ` (${f.role})` : '';
+  const who = f.user === s.me && (f.event === 'kicked' || f.event === 'banned') ? 'you' : f.user;
+  const what = who === 'you' ? EVENT_TEXT[f.event].replace(/^was /, 'were ') : EVENT_TEXT[f.event];
+  return { ...next, notice: { text: `${who} ${what} #${f.group}${role}${by}`, error: false } };
+}
+
+/** The open group's header: its name, whether it is private, your role, then the topic (cut first when long). */
+export function groupHeader(name: string, g: State['groups'][number] | undefined): string {
+  if (!g) return `#${name}`;
+  return `#${name} · ${g.private ? 'private' : 'public'} · you: ${g.role}${g.desc ? ' · ' + g.desc : ''}`;
 }

@@ -285,15 +285,15 @@ export function storeContract(label: string, open: OpenStore): void {
   test('createGroup and groupByKey; group keys are unique', async () => {
     const a = await user('Ann');
     const g = await store.createGroup('Rust Fans', 'rust fans', 'about rust', a.id);
-    assert.equal(g, { id: g.id, name: 'Rust Fans', desc: 'about rust', creatorId: a.id, conversationId: g.conversationId });
+    assert.equal(g, { id: g.id, name: 'Rust Fans', desc: 'about rust', creatorId: a.id, conversationId: g.conversationId, private: false, history: 'shared' });
     assert.equal(await store.groupByKey('rust fans'), g);
     assert.is(await store.groupByKey('nope'), null);
     await rejectsWith(store.createGroup('RUST FANS', 'rust fans', '', a.id), 'CHAT_ERR_GROUP_TAKEN');
     assert.equal(await store.groupMembers(g.id), [{ id: a.id, name: 'Ann', role: 'creator' }]);
-    assert.equal(await store.groupsOf(a.id), [{ name: 'Rust Fans', desc: 'about rust', role: 'creator', members: 1 }]);
+    assert.equal(await store.groupsOf(a.id), [{ name: 'Rust Fans', desc: 'about rust', role: 'creator', members: 1, private: false, history: 'shared' }]);
     assert.equal(await store.memberIds(g.conversationId), [a.id]);
     const view = await store.conversationOf(a.id, g.conversationId);
-    assert.equal(view, { conversationId: g.conversationId, kind: 'group', groupName: 'Rust Fans', delivered: 0, read: 0, lastSeq: 0, unread: 0, notify: 'all' });
+    assert.equal(view, { conversationId: g.conversationId, kind: 'group', groupName: 'Rust Fans', delivered: 0, read: 0, lastSeq: 0, unread: 0, notify: 'all', visibleAfter: 0 });
   });
 
   test('joinGroup starts both cursors at the current seq', async () => {
@@ -306,7 +306,7 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal([view?.delivered, view?.read, view?.lastSeq, view?.unread], [3, 3, 3, 0]);
     await rejectsWith(store.joinGroup(g.id, b.id), 'CHAT_ERR_ALREADY_MEMBER');
     await rejectsWith(store.joinGroup(g.id, a.id), 'CHAT_ERR_ALREADY_MEMBER');
-    assert.equal(await store.groupsOf(b.id), [{ name: 'G', desc: '', role: 'member', members: 2 }]);
+    assert.equal(await store.groupsOf(b.id), [{ name: 'G', desc: '', role: 'member', members: 2, private: false, history: 'shared' }]);
     assert.equal(await store.groupMembers(g.id), [
       { id: a.id, name: 'Ann', role: 'creator' },
       { id: b.id, name: 'Bob', role: 'member' },
@@ -367,6 +367,167 @@ export function storeContract(label: string, open: OpenStore): void {
     const again = await store.createGroup('G', 'g', 'second life', late.id);
     assert.is.not(again.conversationId, conv);
     assert.is((await store.conversationOf(late.id, again.conversationId))?.lastSeq, 0);
+  });
+
+  // roles, privacy, invitations, bans, history visibility (rules: lib/db/group-rules.ts)
+
+  const roles = async (groupId: number) => (await store.groupMembers(groupId)).map((m) => `${m.name}:${m.role}`);
+
+  test('the creator makes and unmakes admins and hands its role on; admins and members may not', async () => {
+    const [a, b, c] = [await user('Ann'), await user('Bob'), await user('Cid')];
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    await store.setGroupRole(g.id, a.id, b.id, 'admin');
+    assert.equal(await roles(g.id), ['Ann:creator', 'Bob:admin', 'Cid:member']);
+    await rejectsWith(store.setGroupRole(g.id, b.id, c.id, 'admin'), 'CHAT_ERR_FORBIDDEN');
+    await rejectsWith(store.setGroupRole(g.id, c.id, b.id, 'member'), 'CHAT_ERR_FORBIDDEN');
+    await rejectsWith(store.setGroupRole(g.id, a.id, a.id, 'member'), 'CHAT_ERR_SELF');
+    const outsider = await user('Out');
+    await rejectsWith(store.setGroupRole(g.id, a.id, outsider.id, 'admin'), 'CHAT_ERR_USER_NOT_MEMBER');
+    await rejectsWith(store.setGroupRole(g.id, outsider.id, c.id, 'admin'), 'CHAT_ERR_NOT_MEMBER');
+    await rejectsWith(store.transferGroup(g.id, b.id, c.id), 'CHAT_ERR_FORBIDDEN');
+    await store.transferGroup(g.id, a.id, c.id);
+    assert.equal(await roles(g.id), ['Ann:admin', 'Bob:admin', 'Cid:creator']);
+    assert.is((await store.groupByKey('g'))?.creatorId, c.id);
+    await store.setGroupRole(g.id, c.id, a.id, 'member');
+    assert.equal(await roles(g.id), ['Ann:member', 'Bob:admin', 'Cid:creator']);
+    assert.equal((await store.groupsOf(b.id)).map((x) => x.role), ['admin']);
+  });
+
+  test('the creator leaving: the earliest-joined admin succeeds, else the earliest-joined member', async () => {
+    const a = await user('Ann');
+    const m1 = await user('Mia');
+    const late = await user('Ada'); // joins after Mia but becomes admin
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, m1.id);
+    await sleep(5);
+    await store.joinGroup(g.id, late.id);
+    await store.setGroupRole(g.id, a.id, late.id, 'admin');
+    assert.equal(await store.leaveGroup(g.id, a.id), { deleted: false, newCreatorId: late.id });
+    assert.equal(await roles(g.id), ['Mia:member', 'Ada:creator']);
+    assert.equal(await store.leaveGroup(g.id, late.id), { deleted: false, newCreatorId: m1.id });
+    assert.equal(await roles(g.id), ['Mia:creator']);
+  });
+
+  test('a private group is to outsiders what a missing group is; an invitation opens it', async () => {
+    const [a, b, c] = [await user('Ann'), await user('Bob'), await user('Cid')];
+    const g = await store.createGroup('Secret', 'secret', 'shh', a.id, { private: true });
+    assert.equal([g.private, g.history], [true, 'joined']);
+    assert.is(await store.groupFor('secret', b.id), null);
+    assert.is(await store.groupFor('nope', b.id), null);
+    assert.equal((await store.groupFor('secret', a.id))?.role, 'creator');
+    await rejectsWith(store.joinGroup(g.id, b.id), 'CHAT_ERR_NO_SUCH_GROUP');
+    await rejectsWith(store.inviteToGroup(g.id, b.id, c.id), 'CHAT_ERR_NO_SUCH_GROUP');
+    await store.inviteToGroup(g.id, a.id, b.id);
+    await store.inviteToGroup(g.id, a.id, b.id); // again: kept, not doubled
+    assert.equal(await store.invitesOf(b.id), [{ group: 'Secret', desc: 'shh', from: 'Ann' }]);
+    const seen = await store.groupFor('secret', b.id);
+    assert.equal([seen?.role, seen?.invited, seen?.banned], [null, true, false]);
+    await rejectsWith(store.inviteToGroup(g.id, b.id, c.id), 'CHAT_ERR_NOT_MEMBER');
+    await store.joinGroup(g.id, b.id);
+    assert.equal(await store.invitesOf(b.id), [], 'joining uses the invitation up');
+    await rejectsWith(store.inviteToGroup(g.id, b.id, c.id), 'CHAT_ERR_FORBIDDEN');
+    await rejectsWith(store.inviteToGroup(g.id, a.id, b.id), 'CHAT_ERR_USER_ALREADY_MEMBER');
+    await rejectsWith(store.inviteToGroup(g.id, a.id, a.id), 'CHAT_ERR_SELF');
+    await store.inviteToGroup(g.id, a.id, c.id);
+    await store.declineInvite(g.id, c.id);
+    assert.equal(await store.invitesOf(c.id), []);
+    await rejectsWith(store.declineInvite(g.id, c.id), 'CHAT_ERR_NO_SUCH_GROUP'); // declined: hidden again
+    assert.is(await store.groupFor('secret', c.id), null);
+    const pub = await store.createGroup('Open', 'open', '', a.id);
+    await rejectsWith(store.declineInvite(pub.id, c.id), 'CHAT_ERR_NO_INVITE');
+  });
+
+  test('settings: topic, public and private, history; only moderators', async () => {
+    const [a, b, c] = [await user('Ann'), await user('Bob'), await user('Cid')];
+    const g = await store.createGroup('G', 'g', 'old', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    await store.setGroupRole(g.id, a.id, b.id, 'admin');
+    assert.equal(await store.updateGroup(g.id, b.id, { desc: 'new' }), { ...g, desc: 'new' });
+    await rejectsWith(store.updateGroup(g.id, c.id, { desc: 'mine' }), 'CHAT_ERR_FORBIDDEN');
+    const priv = await store.updateGroup(g.id, b.id, { private: true, history: 'joined' });
+    assert.equal([priv.desc, priv.private, priv.history], ['new', true, 'joined']);
+    assert.equal(await store.groupByKey('g'), priv);
+    assert.equal((await store.groupsOf(c.id)).map((x) => [x.desc, x.private, x.history]), [['new', true, 'joined']]);
+    assert.is(await store.groupFor('g', (await user('Dan')).id), null);
+  });
+
+  test('kick and ban: admins act on members only, the creator on admins too; a ban keeps them out', async () => {
+    const [a, b, c, d] = [await user('Ann'), await user('Bob'), await user('Cid'), await user('Dan')];
+    const g = await store.createGroup('G', 'g', '', a.id);
+    for (const u of [b, c, d]) await store.joinGroup(g.id, u.id);
+    await store.setGroupRole(g.id, a.id, b.id, 'admin');
+    await store.setGroupRole(g.id, a.id, d.id, 'admin');
+    await rejectsWith(store.removeFromGroup(g.id, b.id, a.id, false), 'CHAT_ERR_FORBIDDEN');
+    await rejectsWith(store.removeFromGroup(g.id, b.id, d.id, true), 'CHAT_ERR_FORBIDDEN');
+    await rejectsWith(store.removeFromGroup(g.id, c.id, b.id, false), 'CHAT_ERR_FORBIDDEN');
+    await rejectsWith(store.removeFromGroup(g.id, b.id, b.id, false), 'CHAT_ERR_SELF');
+    assert.equal(await store.removeFromGroup(g.id, b.id, c.id, false), { wasMember: true });
+    assert.equal(await roles(g.id), ['Ann:creator', 'Bob:admin', 'Dan:admin']);
+    await rejectsWith(store.removeFromGroup(g.id, b.id, c.id, false), 'CHAT_ERR_USER_NOT_MEMBER');
+    await store.joinGroup(g.id, c.id); // a kick is not a ban
+    assert.equal(await store.removeFromGroup(g.id, b.id, c.id, true), { wasMember: true });
+    await rejectsWith(store.joinGroup(g.id, c.id), 'CHAT_ERR_BANNED');
+    await rejectsWith(store.inviteToGroup(g.id, a.id, c.id), 'CHAT_ERR_USER_BANNED');
+    await rejectsWith(store.removeFromGroup(g.id, a.id, c.id, true), 'CHAT_ERR_ALREADY_BANNED');
+    assert.equal(await store.removeFromGroup(g.id, a.id, d.id, true), { wasMember: true }, 'the creator bans an admin');
+    const e = await user('Eve');
+    await store.inviteToGroup(g.id, a.id, e.id);
+    assert.equal(await store.removeFromGroup(g.id, a.id, e.id, true), { wasMember: false }, 'a ban before they ever join');
+    assert.equal(await store.invitesOf(e.id), [], 'the ban drops the invitation');
+    await rejectsWith(store.unbanFromGroup(g.id, a.id, b.id), 'CHAT_ERR_NOT_BANNED');
+    await store.unbanFromGroup(g.id, b.id, c.id);
+    await store.joinGroup(g.id, c.id);
+    assert.equal(await roles(g.id), ['Ann:creator', 'Bob:admin', 'Cid:member']);
+    assert.is(await store.conversationOf(d.id, g.conversationId), null);
+    assert.equal(await store.memberIds(g.conversationId), [a.id, b.id, c.id].sort((x, y) => x - y));
+  });
+
+  test('history visibility is recorded per join: a rejoin starts from the rejoin; a switch applies to later joins', async () => {
+    const [a, b, c] = [await user('Ann'), await user('Bob'), await user('Cid')];
+    const g = await store.createGroup('G', 'g', '', a.id, { private: true });
+    const conv = g.conversationId;
+    await send(msg(conv, a.id, '1'), msg(conv, a.id, '2'));
+    await store.inviteToGroup(g.id, a.id, b.id);
+    await store.joinGroup(g.id, b.id);
+    assert.is((await store.conversationOf(b.id, conv))?.visibleAfter, 2);
+    await send(msg(conv, a.id, '3'));
+    await store.leaveGroup(g.id, b.id);
+    await send(msg(conv, a.id, '4'));
+    await store.inviteToGroup(g.id, a.id, b.id);
+    await store.joinGroup(g.id, b.id);
+    assert.is((await store.conversationOf(b.id, conv))?.visibleAfter, 4, 'the rejoin starts from the rejoin');
+    await store.updateGroup(g.id, a.id, { history: 'shared' });
+    assert.is((await store.conversationOf(b.id, conv))?.visibleAfter, 4, 'members keep the view they joined with');
+    await store.inviteToGroup(g.id, a.id, c.id);
+    await store.joinGroup(g.id, c.id);
+    assert.is((await store.conversationOf(c.id, conv))?.visibleAfter, 0);
+    assert.is((await store.conversationOf(a.id, conv))?.visibleAfter, 0);
+  });
+
+  test('deleteGroup: only the creator, or an operator; everything of the group goes and the name is free', async () => {
+    const [a, b, c] = [await user('Ann'), await user('Bob'), await user('Cid')];
+    const g = await store.createGroup('G', 'g', '', a.id, { private: true });
+    await store.inviteToGroup(g.id, a.id, b.id);
+    await store.joinGroup(g.id, b.id);
+    await store.setGroupRole(g.id, a.id, b.id, 'admin');
+    await store.inviteToGroup(g.id, a.id, c.id);
+    const d = await user('Dan');
+    await store.removeFromGroup(g.id, a.id, d.id, true);
+    await send(msg(g.conversationId, a.id, 'x'));
+    await rejectsWith(store.deleteGroup(g.id, b.id), 'CHAT_ERR_FORBIDDEN');
+    await rejectsWith(store.deleteGroup(g.id, d.id), 'CHAT_ERR_NO_SUCH_GROUP');
+    assert.equal((await store.deleteGroup(g.id, a.id)).sort((x, y) => x - y), [a.id, b.id].sort((x, y) => x - y));
+    assert.is(await store.groupByKey('g'), null);
+    assert.equal(await store.invitesOf(c.id), []);
+    assert.equal(await store.memberIds(g.conversationId), []);
+    assert.equal(await store.messagesAfter(g.conversationId, 0, 10), []);
+    await rejectsWith(store.deleteGroup(g.id), 'CHAT_ERR_NO_SUCH_GROUP');
+    const again = await store.createGroup('G', 'g', '', c.id);
+    await store.joinGroup(again.id, d.id); // the old ban went with the old group
+    assert.equal(await store.deleteGroup(again.id), [c.id, d.id].sort((x, y) => x - y), 'an operator deletes any group');
   });
 
   // messages
@@ -502,8 +663,8 @@ export function storeContract(label: string, open: OpenStore): void {
     // a's read cursor moved to 2 on send, so b1 is no longer unread.
     const views = await store.conversationsOf(a.id);
     assert.equal(views, [
-      { conversationId: direct, kind: 'direct', peerName: 'Bob', delivered: 0, read: 2, lastSeq: 4, unread: 2, notify: 'all' },
-      { conversationId: g.conversationId, kind: 'group', groupName: 'G', delivered: 0, read: 3, lastSeq: 3, unread: 0, notify: 'all' },
+      { conversationId: direct, kind: 'direct', peerName: 'Bob', delivered: 0, read: 2, lastSeq: 4, unread: 2, notify: 'all', visibleAfter: 0 },
+      { conversationId: g.conversationId, kind: 'group', groupName: 'G', delivered: 0, read: 3, lastSeq: 3, unread: 0, notify: 'all', visibleAfter: 0 },
     ].sort((x, y) => x.conversationId - y.conversationId));
     assert.is((await store.conversationOf(b.id, direct))?.unread, 0);
     assert.is((await store.conversationOf(c.id, g.conversationId))?.unread, 1);

@@ -71,7 +71,7 @@ cli('groups: create, join, send, and history of both kinds', async () => {
   const group = jsonLines((await as('bob', 'history', '--group', 'dev', '--json')).stdout);
   assert.equal(group.map((m) => [m.from, m.group, m.text]), [['alice', 'dev', 'standup in 5']]);
   const groups = jsonLines((await as('bob', 'groups', '--json')).stdout);
-  assert.equal(groups, [{ type: 'group', name: 'dev', desc: 'dev talk', role: 'member', members: 2 }]);
+  assert.equal(groups, [{ type: 'group', name: 'dev', desc: 'dev talk', role: 'member', members: 2, private: false, history: 'shared' }]);
   const members = jsonLines((await as('bob', 'group', 'members', 'dev', '--json')).stdout);
   assert.equal(members.map((m) => [m.type, m.name, m.role]).sort(), [['member', 'alice', 'creator'], ['member', 'bob', 'member']]);
 });

@@ -45,10 +45,18 @@ function templates(): Record<string, unknown>[] {
     { type: 'send', to: 'alice', text: 'fuzz', reply_to: 1 }, { type: 'edit', with: 'alice', seq: 1, text: 'fuzz', client_msg_id: 'f-e' },
     { type: 'delete', group: 'fuzzers', seq: 2, client_msg_id: 'f-d' }, { type: 'react', conversation: 'c1', seq: 1, emoji: '🎉', remove: false },
     { type: 'search', query: 'fuzz', limit: 5 }, { type: 'search', query: '中文', group: 'fuzzers', from: 'alice', cursor: 'MTAuMi4z' },
+    { type: 'group_create', group: 'p', private: true, history: 'joined' }, { type: 'group_invite', group: 'fuzzers', user: 'bob' },
+    { type: 'group_decline', group: 'fuzzers' }, { type: 'group_kick', group: 'fuzzers', user: 'bob' },
+    { type: 'group_ban', group: 'fuzzers', user: 'alice' }, { type: 'group_unban', group: 'fuzzers', user: 'alice' },
+    { type: 'group_role', group: 'fuzzers', user: 'bob', role: 'admin' }, { type: 'group_transfer', group: 'g', user: 'bob' },
+    { type: 'group_topic', group: 'fuzzers', desc: 'fuzz' }, { type: 'group_set', group: 'fuzzers', private: true, history: 'shared' },
+    { type: 'group_delete', group: 'g' },
   ];
 }
 // Types whose valid frames would cost a password hash or end the session; mutations never pick them.
-const SAFE_TYPES = ['ping', 'friends', 'groups', 'unread', 'conversations', 'send', 'history', 'sync', 'ack', 'read', 'friend_add', 'friend_accept', 'friend_decline', 'group_join', 'group_members', 'group_leave', 'mute', 'typing', 'receipts', 'edit', 'delete', 'react', 'search', 'teleport', '', 'SEND'];
+const SAFE_TYPES = ['ping', 'friends', 'groups', 'unread', 'conversations', 'send', 'history', 'sync', 'ack', 'read', 'friend_add', 'friend_accept', 'friend_decline', 'group_join', 'group_members', 'group_leave',
+  'mute', 'typing', 'receipts', 'edit', 'delete', 'react', 'search',
+  'group_invite', 'group_decline', 'group_kick', 'group_ban', 'group_unban', 'group_role', 'group_topic', 'group_set', 'teleport', '', 'SEND'];
 
 /** One line that stays within the framing rules (so the connection survives), or null for a framing fault. */
 function mutatedLine(r: ReturnType<typeof rng>, id: number): string {

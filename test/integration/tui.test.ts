@@ -172,7 +172,7 @@ test('typing CJK and emoji one key at a time: each character lands in its own tw
 test('a group: /create, a member writes (sender shown), /members, /leave', async () => {
   tui.write('/create dev dev talk');
   tui.write(KEY.enter);
-  await tui.waitFor(/#dev · dev talk/);
+  await tui.waitFor(/#dev · public · you: creator · dev talk/);
   await bob.request('group_join', { group: 'dev' });
   await tui.waitFor(/bob joined #dev/);
   await bob.request('send', { group: 'dev', text: 'standup in 5' });
@@ -197,10 +197,10 @@ test('a group: /create, a member writes (sender shown), /members, /leave', async
 test('/help lists the commands and keys; unknown commands say so', async () => {
   tui.write('/help');
   tui.write(KEY.enter);
-  await tui.waitFor('/accept NAME');
+  await tui.waitFor('/add /accept /decline /remove NAME');
   assert.match(tui.text(), /Alt-Enter or Ctrl-J/);
   tui.write(KEY.escape);
-  await tui.waitFor((t) => !t.includes('/accept NAME'));
+  await tui.waitFor((t) => !t.includes('/add /accept /decline /remove NAME'));
   tui.write('/frobnicate');
   tui.write(KEY.enter);
   await tui.waitFor('unknown command /frobnicate');

@@ -1,4 +1,4 @@
-import type { ConversationRow, GroupRow, ReactionCount, ReplyRef, StoredMessage, UserRow } from '../../db/store.ts';
+import type { ConversationRow, GroupRow, GroupStanding, ReactionCount, ReplyRef, StoredMessage, UserRow } from '../../db/store.ts';
 import { ChatError } from '../../protocol/errors.ts';
 import { isoTime } from '../../protocol/json-text.ts';
 import type { MessageView, ReplyView } from '../../protocol/messages.ts';
@@ -55,6 +55,24 @@ export async function findGroup(ctx: HandlerContext, raw: string): Promise<Group
   return group;
 }
 
+/**
+ * The group as the session's user may see it, and where they stand in it. A private group they
+ * are neither in nor invited to answers CHAT_ERR_NO_SUCH_GROUP from the same single lookup as a
+ * name nobody has taken, so neither the code nor the time tells the two apart.
+ */
+export async function findGroupFor(ctx: HandlerContext, raw: string): Promise<GroupStanding> {
+  const standing = await ctx.store.groupFor(nameOrThrow(raw, 'group').key, me(ctx).id);
+  if (!standing) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
+  return standing;
+}
+
+/** findGroupFor for a member: CHAT_ERR_NOT_MEMBER for anyone who sees the group but is not in it. */
+export async function findOwnGroup(ctx: HandlerContext, raw: string): Promise<GroupStanding> {
+  const standing = await findGroupFor(ctx, raw);
+  if (standing.role === null) throw new ChatError('CHAT_ERR_NOT_MEMBER');
+  return standing;
+}
+
 // Conversation ids are opaque to clients; the prefix only makes them recognisable in logs.
 export function conversationId(id: number): string {
   return `c${id}`;
@@ -81,7 +99,7 @@ export async function resolveConversation(
     if (direct === null) throw new ChatError('CHAT_ERR_NOT_FRIENDS');
     id = direct;
   } else if (target.group !== undefined) {
-    id = (await findGroup(ctx, target.group)).conversationId;
+    id = (await findOwnGroup(ctx, target.group)).group.conversationId;
   } else {
     id = parseConversationId(target.conversation!);
   }
@@ -124,7 +142,8 @@ export function messageView(m: StoredMessage, row: ConversationRow, viewer: Sess
   if (m.kind === 'message') {
     if (m.editedAt !== null) view.edited_at = isoTime(m.editedAt);
     if (m.deleted) view.deleted = true;
-    if (m.replyTo !== null) view.reply_to = replyView(m.replyTo);
+    // A quote of a message from before the viewer's join (a `joined` group) names only its seq.
+    if (m.replyTo !== null) view.reply_to = m.replyTo.seq <= row.visibleAfter ? { seq: m.replyTo.seq, from: '', excerpt: '' } : replyView(m.replyTo);
   }
   if (m.clientMsgId !== null) view.client_msg_id = m.clientMsgId;
   return view;
@@ -154,6 +173,12 @@ export function fitPage(messages: StoredMessage[], fromEnd = false): number {
     if (bytes > PAGE_BYTES && i > 0) return i;
   }
   return messages.length;
+}
+
+/** The messages of a page the member may see: those after where their view starts (visibleAfter). */
+export function visibleTo<T extends { seq: number }>(messages: T[], row: ConversationRow): T[] {
+  if (row.visibleAfter === 0 || messages.length === 0 || messages[0]!.seq > row.visibleAfter) return messages;
+  return messages.filter((m) => m.seq > row.visibleAfter);
 }
 
 /** Publishes a push (a line from lib/protocol/frames.ts) to the users' sessions, by default not to this one. */

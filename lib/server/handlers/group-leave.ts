@@ -1,10 +1,10 @@
 import { groupEventPush } from '../../protocol/frames.ts';
 import type { Handler } from '../context.ts';
-import { findGroup, me, push } from './common.ts';
+import { findGroupFor, me, push } from './common.ts';
 
 export const groupLeave: Handler<'group_leave'> = async (ctx, body) => {
   const user = me(ctx);
-  const group = await findGroup(ctx, body.group);
+  const { group } = await findGroupFor(ctx, body.group);
   const { deleted, newCreatorId } = await ctx.store.leaveGroup(group.id, user.id);
   if (deleted) {
     push(ctx, [user.id], groupEventPush(group.name, user.name, 'deleted'));

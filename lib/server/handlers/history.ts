@@ -2,7 +2,7 @@ import type { ConversationRow } from '../../db/store.ts';
 import type { MessageView } from '../../protocol/messages.ts';
 import type { SessionUser } from '../connection.ts';
 import type { Handler, HandlerContext } from '../context.ts';
-import { attachReactions, conversationId, fitPage, me, messageView, resolveConversation } from './common.ts';
+import { attachReactions, conversationId, fitPage, me, messageView, resolveConversation, visibleTo } from './common.ts';
 
 const DEFAULT_LIMIT = 50;
 /** Pages read again when an event committed while the page was read (bounded: a busy conversation still gets an answer). */
@@ -32,7 +32,8 @@ export const history: Handler<'history'> = async (ctx, body) => {
 };
 
 async function page(ctx: HandlerContext, row: ConversationRow, before: number | undefined, limit: number, user: SessionUser): Promise<MessageView[]> {
-  const fetched = await ctx.store.messagesBefore(row.conversationId, before ?? row.lastSeq + 1, limit);
+  // A member of a `joined` group sees nothing before their join.
+  const fetched = visibleTo(await ctx.store.messagesBefore(row.conversationId, before ?? row.lastSeq + 1, limit), row);
   // Long texts may shorten the page from its old end; the client pages on with `before`.
   const messages = fetched.slice(fetched.length - fitPage(fetched, true));
   const views = messages.map((m) => messageView(m, row, user));

@@ -9,6 +9,15 @@ import { friendDecline } from './friend-decline.ts';
 import { friendRemove } from './friend-remove.ts';
 import { friends } from './friends.ts';
 import { groupCreate } from './group-create.ts';
+import { groupDecline } from './group-decline.ts';
+import { groupDelete } from './group-delete.ts';
+import { groupInvite } from './group-invite.ts';
+import { groupBan, groupKick } from './group-remove.ts';
+import { groupRole } from './group-role.ts';
+import { groupSet } from './group-set.ts';
+import { groupTopic } from './group-topic.ts';
+import { groupTransfer } from './group-transfer.ts';
+import { groupUnban } from './group-unban.ts';
 import { groupJoin } from './group-join.ts';
 import { groupLeave } from './group-leave.ts';
 import { groupMembers } from './group-members.ts';
@@ -46,6 +55,16 @@ export const handlers: HandlerTable = {
   group_join: groupJoin,
   group_leave: groupLeave,
   group_members: groupMembers,
+  group_invite: groupInvite,
+  group_decline: groupDecline,
+  group_kick: groupKick,
+  group_ban: groupBan,
+  group_unban: groupUnban,
+  group_role: groupRole,
+  group_transfer: groupTransfer,
+  group_topic: groupTopic,
+  group_set: groupSet,
+  group_delete: groupDelete,
   send,
   edit,
   delete: deleteMessage,

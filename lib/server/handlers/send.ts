@@ -5,7 +5,7 @@ import type { Results } from '../../protocol/messages.ts';
 import { Deferred, EncodedResult, type Handler, type Reply } from '../context.ts';
 import type { NewMessage } from '../../db/store.ts';
 import type { ReplyView } from '../../protocol/messages.ts';
-import { conversationId, findGroup, findUser, me, replyView } from './common.ts';
+import { conversationId, findOwnGroup, findUser, me, replyView } from './common.ts';
 import { checkText } from './event.ts';
 
 /**
@@ -41,10 +41,10 @@ export const send: Handler<'send'> = async (ctx, body) => {
     target = 'to';
     targetName = peer.name;
   } else {
-    const group = await findGroup(ctx, body.group!);
+    // A private group the sender is not in answers as a name nobody has (findGroupFor).
+    const { group } = await findOwnGroup(ctx, body.group!);
     conversation = group.conversationId;
     recipients = await ctx.store.memberIds(conversation);
-    if (!recipients.includes(user.id)) throw new ChatError('CHAT_ERR_NOT_MEMBER');
     target = 'group';
     targetName = group.name;
   }

@@ -8,7 +8,9 @@ export const sync: Handler<'sync'> = async (ctx, body) => {
   const user = me(ctx);
   const row = await resolveConversation(ctx, { conversation: body.conversation });
   const limit = body.limit ?? DEFAULT_LIMIT;
-  const fetched = await ctx.store.messagesAfter(row.conversationId, body.after ?? row.delivered, limit + 1);
+  // A member of a `joined` group sees nothing before their join.
+  const after = Math.max(body.after ?? row.delivered, row.visibleAfter);
+  const fetched = await ctx.store.messagesAfter(row.conversationId, after, limit + 1);
   const messages = fetched.slice(0, fitPage(fetched.slice(0, limit)));
   const more = fetched.length > messages.length;
   return { conversation: conversationId(row.conversationId), messages: messages.map((m) => messageView(m, row, user, true)), more };

@@ -6,7 +6,7 @@ import { escapeTags, stripControls } from '../../client/sanitize.ts';
 import { patchBlessedUnicode } from '../blessed-unicode.ts';
 import type { Intents } from '../controller.ts';
 import { FOUND_MARKER, formatTime, layoutConversation, markerLine, type Line } from '../layout.ts';
-import { entries, type EditOp, type State } from '../state.ts';
+import { entries, groupHeader, type EditOp, type State } from '../state.ts';
 import { padEnd, strWidth, truncate, wrap } from '../width.ts';
 
 const s = (text: string) => escapeTags(stripControls(text));
@@ -160,9 +160,8 @@ export class View {
       this.pane = { total: 0, visible, bottom: 0 };
     } else {
       const group = conv.kind === 'group';
-      const desc = group ? st.groups.find((g) => g.name === conv.name)?.desc : undefined;
       const online = group ? undefined : st.friends.find((f) => f.name === conv.name)?.online;
-      const title = group ? `#${conv.name}${desc ? ' · ' + desc : ''}` : `${conv.name}${online === undefined ? '' : online ? ' · online' : ' · offline'}`;
+      const title = group ? groupHeader(conv.name, st.groups.find((g) => g.name === conv.name)) : `${conv.name}${online === undefined ? '' : online ? ' · online' : ' · offline'}`;
       this.messages.setLabel(' ' + s(truncate(stripControls(title), Math.max(4, paneW - 4))) + ' ');
       const found = st.jump?.key === st.open ? st.jump.seq : undefined;
       const lines = layoutConversation(conv.messages, { width: paneW, me: st.me, group, newFrom: conv.newFrom, pending: conv.pending, found, pick: st.pick });

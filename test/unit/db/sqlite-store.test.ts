@@ -8,6 +8,7 @@ import { NEW_FILE_PAGE_SIZE, SqliteStore } from '../../../lib/db/sqlite-store.ts
 import { storeContract } from '../../contract/store.contract.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../../helpers/crossed-requests-fixture.ts';
 import { MEMBERSHIPS_SEED, sqliteFileBefore } from '../../helpers/old-schema.ts';
+import { GROUPS_AFTER, GROUPS_SEED } from '../../helpers/groups-upgrade-fixture.ts';
 import { MESSAGE_EVENTS_SEED, checkUpgradedMessages } from '../../helpers/message-events-fixture.ts';
 import { SEARCH_UPGRADE_FOUND, SEARCH_UPGRADE_SEED, beforeSearchIndex } from '../../helpers/search-upgrade-fixture.ts';
 import { planSearch } from '../../../lib/db/search-tokens.ts';
@@ -312,6 +313,47 @@ test('the search index migration indexes the messages stored before it', async (
     }
   } finally {
     await store.close();
+  }
+});
+
+test('migration 005 keeps every creator and member, and keeps groups public with shared history', async () => {
+  const path = join(dir, 'chat.db');
+  const v4 = new Database(path);
+  v4.pragma('journal_mode = WAL');
+  v4.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  for (const name of migrations.filter((f) => Number(f.split('_')[0]) <= 4)) {
+    v4.exec(readFileSync(new URL(`../../../sql/sqlite/${name}`, import.meta.url), 'utf8'));
+    v4.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(Number(name.split('_')[0]), name);
+  }
+  v4.exec(GROUPS_SEED);
+  v4.close();
+
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    for (const want of GROUPS_AFTER) {
+      const g = (await store.groupByKey(want.name.toLowerCase()))!;
+      assert.equal([g.creatorId, g.private, g.history], [want.creatorId, want.private, want.history], want.name);
+      assert.equal((await store.groupMembers(g.id)).map((m) => `${m.name}:${m.role}`), want.members, want.name);
+    }
+    // Cursors and history are as they were; existing members see everything.
+    const ann = (await store.conversationOf(1, 7))!;
+    assert.equal([ann.delivered, ann.read, ann.lastSeq, ann.visibleAfter], [1, 2, 2, 0]);
+    assert.equal((await store.messagesAfter(7, 0, 10)).map((m) => m.text), ['one', 'two']);
+    // The new rules work on the old rows: the kept creator makes an admin, who succeeds it.
+    const rust = (await store.groupByKey('rust'))!;
+    await store.setGroupRole(rust.id, 2, 3, 'admin');
+    assert.equal(await store.leaveGroup(rust.id, 2), { deleted: false, newCreatorId: 3 });
+    assert.equal((await store.groupFor('rust', 1))?.role, 'member', 'still public: visible to its members and everyone');
+  } finally {
+    await store.close();
+  }
+  const raw = new Database(path, { readonly: true });
+  try {
+    assert.equal(raw.pragma('integrity_check', { simple: true }), 'ok');
+    assert.equal(raw.pragma('foreign_key_check'), []);
+  } finally {
+    raw.close();
   }
 });
 

@@ -7,7 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ERROR_CODES } from '../../../lib/protocol/errors.ts';
 import {
-  encodedReplyFrame, errorFrame, eventPush, friendRequestPush, friendUpdatePush, groupEventPush, messagePush, messageViewPush, notifyLevelPush, receiptPush, typingPush,
+  encodedReplyFrame, errorFrame, eventPush, friendRequestPush, friendUpdatePush, groupEventPush, groupInvitePush, messagePush, messageViewPush,
+  notifyLevelPush, receiptPush, typingPush,
   presencePush, replyFrame, sendResultJson,
 } from '../../../lib/protocol/frames.ts';
 import type { MessageView, PushFrame } from '../../../lib/protocol/messages.ts';
@@ -180,7 +181,11 @@ function rebuild(frame: Record<string, any>): string {
     case 'presence': return presencePush(push.user, push.online);
     case 'friend_request': return friendRequestPush(push.from);
     case 'friend_update': return friendUpdatePush(push.user, push.status);
-    case 'group_event': return groupEventPush(push.group, push.user, push.event);
+    case 'group_event': {
+      const { type: _t, group, user, event, ...details } = push;
+      return groupEventPush(group, user, event, details);
+    }
+    case 'group_invite': return groupInvitePush(push.group, push.from, push.desc);
     case 'typing': return typingPush(push.conversation, push.from, push.group ?? null);
     case 'receipt': return receiptPush(push.conversation, push.from, push.read);
     case 'notify_level': { const { type: _t, ...level } = push; return notifyLevelPush(level); }
@@ -195,7 +200,7 @@ test('every reply and push quoted in docs/protocol.md is what the builders write
     return 'ok' in f ? `ok:${f.ok}` : String(f.type);
   }));
   // The page quotes each kind; if the extraction broke, this test would check nothing.
-  for (const kind of ['ok:true', 'ok:false', 'message', 'presence', 'friend_request', 'friend_update', 'group_event', 'notify_level', 'typing', 'receipt']) {
+  for (const kind of ['ok:true', 'ok:false', 'message', 'presence', 'friend_request', 'friend_update', 'group_event', 'group_invite', 'notify_level', 'typing', 'receipt']) {
     assert.ok(kinds.has(kind), `found a quoted ${kind} frame`);
   }
   assert.ok(lines.length > 60, `found ${lines.length} quoted frames`);

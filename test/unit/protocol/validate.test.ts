@@ -17,6 +17,7 @@ const opt = (kind: Kind) => ({ kind, required: false });
 const none: Example = { body: {}, fields: {} };
 const aboutUser: Example = { body: { user: 'bob' }, fields: { user: req('string') } };
 const aboutGroup: Example = { body: { group: 'devs' }, fields: { group: req('string') } };
+const aboutGroupMember: Example = { body: { group: 'devs', user: 'bob' }, fields: { group: req('string'), user: req('string') } };
 const cursor: Example = { body: { conversation: 'c1', seq: 3 }, fields: { conversation: req('string'), seq: req('number') } };
 
 /** One valid example of every request type. Login's token form is tested on its own below. */
@@ -32,10 +33,20 @@ const EXAMPLES: Record<RequestType, Example> = {
   friend_decline: aboutUser,
   friend_remove: aboutUser,
   groups: none,
-  group_create: { body: { group: 'devs', desc: 'the devs' }, fields: { group: req('string'), desc: opt('string') } },
+  group_create: { body: { group: 'devs', desc: 'the devs', private: true }, fields: { group: req('string'), desc: opt('string') } },
   group_join: aboutGroup,
   group_leave: aboutGroup,
   group_members: aboutGroup,
+  group_invite: aboutGroupMember,
+  group_decline: aboutGroup,
+  group_kick: aboutGroupMember,
+  group_ban: aboutGroupMember,
+  group_unban: aboutGroupMember,
+  group_role: { body: { group: 'devs', user: 'bob', role: 'admin' }, fields: { group: req('string'), user: req('string'), role: req('string') } },
+  group_transfer: aboutGroupMember,
+  group_topic: { body: { group: 'devs', desc: 'new topic' }, fields: { group: req('string'), desc: req('string') } },
+  group_set: { body: { group: 'devs', private: false }, fields: { group: req('string') } },
+  group_delete: aboutGroup,
   send: {
     body: { to: 'bob', text: 'hi 😀', client_msg_id: 'm-1' },
     fields: { to: opt('string'), group: opt('string'), text: req('string'), client_msg_id: opt('string'), reply_to: opt('number') },

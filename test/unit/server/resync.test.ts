@@ -32,10 +32,10 @@ test('pushes the messages after each delivered cursor to every session of the us
   const { store, calls } = fakeStore(
     {
       2: [
-        { conversationId: 1, kind: 'direct', peerName: 'alice', delivered: 1, read: 0, lastSeq: 3, unread: 0, notify: 'all' },
-        { conversationId: 5, kind: 'group', groupName: 'dev', delivered: 4, read: 4, lastSeq: 4, unread: 0, notify: 'all' },
+        { conversationId: 1, kind: 'direct', peerName: 'alice', delivered: 1, read: 0, lastSeq: 3, unread: 0, notify: 'all', visibleAfter: 0 },
+        { conversationId: 5, kind: 'group', groupName: 'dev', delivered: 4, read: 4, lastSeq: 4, unread: 0, notify: 'all', visibleAfter: 0 },
       ],
-      3: [{ conversationId: 5, kind: 'group', groupName: 'dev', delivered: 3, read: 0, lastSeq: 4, unread: 0, notify: 'all' }],
+      3: [{ conversationId: 5, kind: 'group', groupName: 'dev', delivered: 3, read: 0, lastSeq: 4, unread: 0, notify: 'all', visibleAfter: 0 }],
     },
     [msg(1, 1, 1, 'alice'), msg(1, 2, 1, 'alice'), msg(1, 3, 2, 'bob'), ...[1, 2, 3, 4].map((s) => msg(5, s, 1, 'alice'))],
   );

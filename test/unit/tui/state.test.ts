@@ -21,7 +21,7 @@ const gm = (seq: number, from: string, group = 'dev'): MessageView => ({ convers
 const roster = (conversations: ConversationView[], friends = [{ name: 'bob', online: true }, { name: 'carol', online: false }]): Action => ({
   t: 'roster',
   friends: { friends, requests: [] },
-  groups: { groups: [{ name: 'dev', desc: 'dev talk', role: 'member', members: 3 }] },
+  groups: { groups: [{ name: 'dev', desc: 'dev talk', role: 'member', members: 3, private: false, history: 'shared' }], invites: [] },
   conversations,
 });
 
@@ -164,7 +164,7 @@ test('typing survives incoming messages; edits handle surrogate pairs', () => {
 test('leaving the open group (it drops out of the roster) closes it', () => {
   let s = apply(loggedIn(), roster([{ conversation: 'c9', group: 'dev', delivered: 0, read: 0, last_seq: 0, unread: 0 }]), { t: 'open', key: '#dev' });
   assert.is(s.open, '#dev');
-  s = apply(s, { t: 'roster', friends: { friends: [], requests: [] }, groups: { groups: [] }, conversations: [] });
+  s = apply(s, { t: 'roster', friends: { friends: [], requests: [] }, groups: { groups: [], invites: [] }, conversations: [] });
   assert.is(s.open, null);
 });
 
