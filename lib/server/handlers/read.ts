@@ -1,4 +1,5 @@
-import { Deferred, type Handler, type Reply } from '../context.ts';
+import { cursorResultJson } from '../../protocol/frames.ts';
+import { Deferred, EncodedResult, type Handler, type Reply } from '../context.ts';
 import type { Results } from '../../protocol/messages.ts';
 import { me, parseConversationId } from './common.ts';
 
@@ -8,7 +9,10 @@ export const read: Handler<'read'> = async (ctx, body) => {
   const reply = new Deferred<Reply<Results['read']>>();
   ctx.moveCursor({ conversationId, userId: me(ctx).id, kind: 'read', seq: body.seq }, (err, seq) => {
     if (err !== null) reply.reject(err);
-    else reply.resolve({ conversation: body.conversation, read: seq! });
+    else {
+      const result = { conversation: body.conversation, read: seq! };
+      reply.resolve(new EncodedResult(result, cursorResultJson(body.conversation, 'read', seq!)));
+    }
   });
   return reply;
 };
