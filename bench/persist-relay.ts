@@ -2,7 +2,8 @@
 // message before acking it must do, and stays naive on purpose: each line is parsed, the lines of
 // one tick go into SQLite as one transaction of multi-row INSERTs (WAL, synchronous=NORMAL, as
 // chat serve), then each sender gets an ack with the message's seq and each recipient the
-// message, one socket write per line. No accounts, no checks, no client_msg_id index, no cursors.
+// message, one socket write per connection per tick. No accounts, no checks, no client_msg_id
+// index, no cursors.
 // A connection's first line names it, as for the naive relay (bench/relay.ts):
 //   "@ME PEER"      ME's messages go to the connection named PEER
 //   "@ME #GROUP"    ME joins GROUP; its messages go to every other member of GROUP
@@ -48,6 +49,8 @@ const store = db.transaction((values: unknown[]) => {
 
 interface Conn {
   socket: Socket;
+  /** the lines of this tick, written once after the commit */
+  out: string;
   me: string;
   /** the conversation its messages belong to, and who gets them */
   conversation: string;
@@ -76,15 +79,25 @@ function commit(): void {
   tick = [];
   values = [];
   store(rows);
+  const dirty = new Set<Conn>();
+  const queue = (to: Conn, line: string) => {
+    to.out += line;
+    dirty.add(to);
+  };
   for (const p of batch) {
     const conversation = p.from.conversation;
-    p.from.socket.write(`{"id":${p.id},"ok":true,"result":{"conversation":${JSON.stringify(conversation)},"seq":${p.seq}}}\n`);
+    queue(p.from, `{"id":${p.id},"ok":true,"result":{"conversation":${JSON.stringify(conversation)},"seq":${p.seq}}}\n`);
     const push = JSON.stringify({ type: 'message', conversation, seq: p.seq, text: p.text }) + '\n';
     if (p.from.group) {
-      for (const other of p.from.group) if (other !== p.from) other.socket.write(push);
+      for (const other of p.from.group) if (other !== p.from) queue(other, push);
     } else {
-      byName.get(p.from.peer!)?.socket.write(push);
+      const peer = byName.get(p.from.peer!);
+      if (peer) queue(peer, push);
     }
+  }
+  for (const conn of dirty) {
+    conn.socket.write(conn.out);
+    conn.out = '';
   }
 }
 
@@ -124,10 +137,10 @@ const server = createServer({ noDelay: true }, (socket) => {
         const name = to.slice(1);
         let group = groups.get(name);
         if (!group) groups.set(name, (group = new Set()));
-        conn = { socket, me, conversation: to, peer: null, group };
+        conn = { socket, out: '', me, conversation: to, peer: null, group };
         group.add(conn);
       } else {
-        conn = { socket, me, conversation: me < to ? `${me}|${to}` : `${to}|${me}`, peer: to, group: null };
+        conn = { socket, out: '', me, conversation: me < to ? `${me}|${to}` : `${to}|${me}`, peer: to, group: null };
       }
       byName.set(me, conn);
     }

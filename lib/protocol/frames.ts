@@ -41,6 +41,15 @@ export function sendResultJson(r: Results['send']): string {
   return `{"conversation":"${r.conversation}","seq":${r.seq},"ts":"${r.ts}","duplicate":${r.duplicate}}`;
 }
 
+/**
+ * JSON text of the `ack` and `read` results: real clients send one per conversation per tick,
+ * about one per message. `conversation` is the request's own `c<digits>` id, which the handler
+ * has parsed (parseConversationId) before a result exists, so it holds nothing JSON escapes.
+ */
+export function cursorResultJson(conversation: string, cursor: 'delivered' | 'read', seq: number): string {
+  return `{"conversation":"${conversation}","${cursor}":${seq}}`;
+}
+
 // ---- pushes ----
 
 /**

@@ -49,6 +49,9 @@ export function parseRequest(line: string): ParseResult {
   if (type === 'send') {
     const body = fastSend(frame);
     if (body) return { ok: true, request: { id, type, body } };
+  } else if (type === 'ack' || type === 'read') {
+    const body = fastCursorMove(frame);
+    if (body) return { ok: true, request: { id, type, body } };
   }
   const schema = requestSchemas[type as RequestType];
   const parsed = schema.safeParse(frame);
@@ -60,8 +63,9 @@ export function parseRequest(line: string): ParseResult {
   return { ok: true, request: { id, type, body: parsed.data } as ParsedRequest };
 }
 
-// Read from the schema itself, so the fast path cannot drift from it.
+// Read from the schema itself, so the fast paths cannot drift from it.
 const NAME_MAX = requestSchemas.send.shape.to.unwrap().maxLength ?? 0;
+const CONVERSATION_MAX = requestSchemas.ack.shape.conversation.maxLength ?? 0;
 const optionalString = (v: unknown, min: number, max: number) =>
   v === undefined || (typeof v === 'string' && v.length >= min && v.length <= max);
 
@@ -81,4 +85,15 @@ function fastSend(frame: Record<string, unknown>): RequestOf<'send'> | null {
   if (group !== undefined) body.group = group as string;
   if (client_msg_id !== undefined) body.client_msg_id = client_msg_id as string;
   return body;
+}
+
+/**
+ * `ack` and `read`: a client acks every conversation once per tick, so there are about as many
+ * as sends. Accepts exactly what requestSchemas.ack (= read) accepts, as fastSend does for send.
+ */
+function fastCursorMove(frame: Record<string, unknown>): RequestOf<'ack'> | null {
+  const { conversation, seq } = frame;
+  if (typeof conversation !== 'string' || conversation.length < 1 || conversation.length > CONVERSATION_MAX) return null;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return null;
+  return { conversation, seq };
 }

@@ -86,6 +86,23 @@ delivery('cursors move forward only, and never past the last message', async () 
   await rejectsWith(b.request('ack', { conversation: r.conversation, seq: 2 }), 'CHAT_ERR_BAD_CURSOR');
 });
 
+delivery('ack and read pipelined behind a send ride its group commit: they see its seq and move once it is stored', async () => {
+  const { a, bName } = await pair();
+  const first = await a.request('send', { to: bName, text: 'one' });
+  const conversation = first.conversation;
+  // Not awaited in between: one connection, so the server reads the three in this order.
+  const [sent, acked, read] = await Promise.all([
+    a.request('send', { to: bName, text: 'two' }),
+    a.request('ack', { conversation, seq: first.seq + 1 }),
+    a.request('read', { conversation, seq: first.seq + 1 }),
+  ]);
+  assert.is(sent.seq, first.seq + 1);
+  assert.equal(acked, { conversation, delivered: first.seq + 1 });
+  assert.equal(read, { conversation, read: first.seq + 1 });
+  const view = (await a.request('conversations', {})).conversations.find((c) => c.conversation === conversation);
+  assert.equal([view?.delivered, view?.read], [first.seq + 1, first.seq + 1]);
+});
+
 delivery('a retried send with the same client_msg_id is stored once and takes no new seq', async () => {
   const { a, b, bName } = await pair();
   const first = await a.request('send', { to: bName, text: 'once', client_msg_id: 'k1' });

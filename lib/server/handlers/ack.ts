@@ -1,4 +1,5 @@
-import { Deferred, type Handler, type Reply } from '../context.ts';
+import { cursorResultJson } from '../../protocol/frames.ts';
+import { Deferred, EncodedResult, type Handler, type Reply } from '../context.ts';
 import type { Results } from '../../protocol/messages.ts';
 import { me, parseConversationId } from './common.ts';
 
@@ -12,7 +13,10 @@ export const ack: Handler<'ack'> = async (ctx, body) => {
   const reply = new Deferred<Reply<Results['ack']>>();
   ctx.moveCursor({ conversationId, userId: me(ctx).id, kind: 'delivered', seq: body.seq }, (err, seq) => {
     if (err !== null) reply.reject(err);
-    else reply.resolve({ conversation: body.conversation, delivered: seq! });
+    else {
+      const result = { conversation: body.conversation, delivered: seq! };
+      reply.resolve(new EncodedResult(result, cursorResultJson(body.conversation, 'delivered', seq!)));
+    }
   });
   return reply;
 };

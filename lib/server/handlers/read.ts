@@ -1,6 +1,6 @@
-import { receiptPush } from '../../protocol/frames.ts';
+import { cursorResultJson, receiptPush } from '../../protocol/frames.ts';
 import type { Results } from '../../protocol/messages.ts';
-import { Deferred, type Handler, type HandlerContext, type Reply } from '../context.ts';
+import { Deferred, EncodedResult, type Handler, type HandlerContext, type Reply } from '../context.ts';
 import { conversationId, me, parseConversationId, push } from './common.ts';
 
 /** Joins the group commit, as `ack` does (ack.ts); a 1:1 peer then gets a receipt. */
@@ -10,7 +10,8 @@ export const read: Handler<'read'> = async (ctx, body) => {
   const reply = new Deferred<Reply<Results['read']>>();
   ctx.moveCursor({ conversationId: id, userId: user.id, kind: 'read', seq: body.seq }, (err, seq) => {
     if (err !== null) return reply.reject(err);
-    reply.resolve({ conversation: body.conversation, read: seq! });
+    const result = { conversation: body.conversation, read: seq! };
+    reply.resolve(new EncodedResult(result, cursorResultJson(body.conversation, 'read', seq!)));
     ctx.signals.receipts.moved(id, user.id, seq!, (at) => void sendReceipt(ctx, id, user, at));
   });
   return reply;

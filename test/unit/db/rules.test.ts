@@ -3,10 +3,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  afterLeave, checkCursorMove, checkGroup, checkLeave, checkFriendAccept, friendAddAction, groupSenders, planAppend, readCursorMoves, relationOf, type FriendState, type PriorMessage,
-  type SenderSlots,
+  afterLeave, checkCursorMove, checkGroup, checkLeave, checkFriendAccept, friendAddAction, groupCursorMoves, groupSenders, planAppend,
+  planCursorMoves, readCursorMoves, relationOf, type FriendState, type PriorMessage, type SenderSlots,
 } from '../../../lib/db/rules.ts';
-import type { AppendResult, NewMessage } from '../../../lib/db/store.ts';
+import type { AppendResult, CursorMove, MoveResult, NewMessage } from '../../../lib/db/store.ts';
 
 const codeOf = (fn: () => unknown): unknown => {
   try {
@@ -161,3 +161,35 @@ append('readCursorMoves: one move per conversation and sender, to the highest se
 });
 
 append.run();
+
+const cursors = suite('rules: planCursorMoves');
+
+const mv = (conversationId: number, userId: number, kind: 'delivered' | 'read', seq: number): CursorMove => ({ conversationId, userId, kind, seq });
+const moved = (r: MoveResult) => (r.ok ? r.seq : (r.error as { code?: string }).code);
+
+cursors('one slot per (conversation, user), whatever the kind', () => {
+  const { slots, slotOf } = groupCursorMoves([mv(1, 7, 'delivered', 3), mv(1, 7, 'read', 2), mv(2, 7, 'delivered', 1), mv(1, 8, 'delivered', 1)]);
+  assert.equal(slots.map((s) => [s.conversationId, s.userId]), [[1, 7], [2, 7], [1, 8]]);
+  assert.equal(slotOf, [0, 0, 1, 2]);
+});
+
+cursors('moves fold to the highest per kind, never below the stored cursor; only real moves are written', () => {
+  const moves = [mv(1, 7, 'delivered', 3), mv(1, 7, 'delivered', 5), mv(1, 7, 'read', 1), mv(1, 7, 'delivered', 4), mv(2, 7, 'read', 2)];
+  const s = groupCursorMoves(moves);
+  Object.assign(s.slots[0]!, { lastSeq: 9, delivered: 2, read: 4 });
+  Object.assign(s.slots[1]!, { lastSeq: 5, delivered: 1, read: 3 });
+  const plan = planCursorMoves(moves, s);
+  assert.equal(plan.results.map(moved), [5, 5, 4, 5, 3]);
+  assert.equal(plan.writes, [{ conversationId: 1, userId: 7, delivered: 5, read: 4 }]);
+});
+
+cursors('past the last seq is BAD_CURSOR, a non-member NO_SUCH_CONVERSATION; neither moves anything', () => {
+  const moves = [mv(1, 7, 'delivered', 10), mv(1, 7, 'delivered', 9), mv(3, 7, 'read', 0)];
+  const s = groupCursorMoves(moves);
+  Object.assign(s.slots[0]!, { lastSeq: 9, delivered: 2, read: 0 });
+  const plan = planCursorMoves(moves, s);
+  assert.equal(plan.results.map(moved), ['CHAT_ERR_BAD_CURSOR', 9, 'CHAT_ERR_NO_SUCH_CONVERSATION']);
+  assert.equal(plan.writes, [{ conversationId: 1, userId: 7, delivered: 9, read: 0 }]);
+});
+
+cursors.run();

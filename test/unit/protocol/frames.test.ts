@@ -9,7 +9,7 @@ import { ERROR_CODES } from '../../../lib/protocol/errors.ts';
 import {
   encodedReplyFrame, errorFrame, eventPush, friendRequestPush, friendUpdatePush, groupEventPush, groupInvitePush, messagePush, messageViewPush,
   notifyLevelPush, receiptPush, typingPush,
-  presencePush, replyFrame, sendResultJson,
+  cursorResultJson, presencePush, replyFrame, sendResultJson,
 } from '../../../lib/protocol/frames.ts';
 import type { MessageView, PushFrame } from '../../../lib/protocol/messages.ts';
 
@@ -56,6 +56,14 @@ test('sendResultJson is JSON.stringify of {conversation, seq, ts, duplicate}', (
   for (const duplicate of [false, true]) {
     const r = { conversation: 'c42', seq: 9_007_199_254_740_991, ts: '2026-11-26T15:52:29.361Z', duplicate };
     assert.is(sendResultJson(r), JSON.stringify({ conversation: r.conversation, seq: r.seq, ts: r.ts, duplicate: r.duplicate }));
+  }
+});
+
+test('cursorResultJson is JSON.stringify of {conversation, delivered|read}', () => {
+  for (const cursor of ['delivered', 'read'] as const) {
+    for (const seq of [0, 7, 9_007_199_254_740_991]) {
+      assert.is(cursorResultJson('c42', cursor, seq), JSON.stringify({ conversation: 'c42', [cursor]: seq }));
+    }
   }
 });
 

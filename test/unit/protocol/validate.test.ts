@@ -2,7 +2,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ErrorCode } from '../../../lib/protocol/errors.ts';
-import { HISTORY_MAX_LIMIT, REQUEST_TYPES, type RequestType } from '../../../lib/protocol/messages.ts';
+import fc from 'fast-check';
+import { HISTORY_MAX_LIMIT, REQUEST_TYPES, requestSchemas, type RequestType } from '../../../lib/protocol/messages.ts';
 import { parseRequest, type ParseResult } from '../../../lib/protocol/validate.ts';
 
 type Kind = 'string' | 'number';
@@ -319,6 +320,31 @@ hostile('deep nesting returns a result instead of crashing', () => {
   }
 });
 
+// send, ack and read skip the schema when they can (validate.ts, the fast paths); whatever the
+// frame, the answer must be the schema's.
+const fast = suite('parseRequest: the fast paths agree with the schemas');
+
+const anyValue = fc.oneof(
+  fc.string({ maxLength: 70 }), fc.constantFrom('', 'c1', 'c42', 'x'.repeat(64), 'x'.repeat(65), 'bob', '\u0000'),
+  fc.integer(), fc.constantFrom(0, -0, -1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 1e300),
+  fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}),
+);
+
+for (const type of ['send', 'ack', 'read'] as const) {
+  const keys = type === 'send' ? ['to', 'group', 'text', 'client_msg_id'] : ['conversation', 'seq'];
+  fast(`${type}: accepted and refused exactly as the schema does, with the same body`, () => {
+    fc.assert(fc.property(fc.dictionary(fc.constantFrom(...keys, 'extra'), anyValue), (fields) => {
+      const frame = { id: 1, type, ...fields };
+      const r = parseRequest(JSON.stringify(frame));
+      const expected = requestSchemas[type].safeParse(JSON.parse(JSON.stringify(frame)));
+      assert.is(r.ok, expected.success, JSON.stringify(frame));
+      if (r.ok && expected.success) assert.equal(r.request.body, expected.data);
+      if (!r.ok) assert.is(r.code, 'CHAT_ERR_BAD_FIELD');
+    }), { numRuns: 3000 });
+  });
+}
+
 types.run();
 frames.run();
 hostile.run();
+fast.run();
