@@ -20,8 +20,8 @@ export const QUERY_MAX_LENGTH = 256;
 /** The text as search sees it: folded, and cut to what is indexed. */
 export function foldText(text: string): string {
   const folded = text.normalize('NFKC').toLowerCase();
-  const chars = Array.from(folded);
-  return chars.length > INDEX_MAX_CHARS ? chars.slice(0, INDEX_MAX_CHARS).join('') : folded;
+  if (folded.length <= INDEX_MAX_CHARS) return folded; // UTF-16 units: never fewer than characters
+  return Array.from(folded).slice(0, INDEX_MAX_CHARS).join('');
 }
 
 const WHITESPACE = /\s+/u;
@@ -30,10 +30,12 @@ const WHITESPACE = /\s+/u;
 export function indexTokens(text: string): string[] {
   const tokens = new Set<string>();
   for (const run of foldText(text).split(WHITESPACE)) {
-    const chars = Array.from(run);
-    if (chars.length === 0) continue;
-    for (let i = 0; i + 1 < chars.length; i++) tokens.add(chars[i]! + chars[i + 1]!);
-    tokens.add(chars[chars.length - 1]!);
+    let prev = '';
+    for (const c of run) {
+      if (prev !== '') tokens.add(prev + c);
+      prev = c;
+    }
+    if (prev !== '') tokens.add(prev);
   }
   return [...tokens];
 }
