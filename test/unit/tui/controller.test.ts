@@ -121,6 +121,8 @@ commands('slash commands parse, anything else is text to send', () => {
   assert.is(parseInput('/add bob carol').cmd, 'error');
   assert.is(parseInput('/nope').cmd, 'error');
   assert.equal(parseInput('/join 中文组'), { cmd: 'join', name: '中文组' });
+  assert.equal(parseInput('/search  会议 notes '), { cmd: 'search', query: '会议 notes' });
+  assert.is(parseInput('/search').cmd, 'error');
 });
 
 test.run();
