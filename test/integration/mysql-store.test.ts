@@ -11,7 +11,7 @@ import { migrate, migrationFiles } from '../../lib/db/mysql-migrate.ts';
 import { parseMysqlUrl } from '../../lib/db/mysql-url.ts';
 import type { Connection, MysqlPool } from '../../lib/db/mysql-pool.ts';
 import { MysqlStore } from '../../lib/db/mysql-store.ts';
-import { indexExistingMessages } from '../../lib/db/mysql-search.ts';
+import { indexExistingMessages, indexText, unindexText } from '../../lib/db/mysql-search.ts';
 import type { NewMessage } from '../../lib/db/store.ts';
 import { storeContract } from '../contract/store.contract.ts';
 import { SHARED, adminQuery, emptyTables, requireMariadb, scratchDb } from '../helpers/mariadb.ts';
@@ -180,6 +180,27 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     } finally {
       await old.drop();
     }
+  });
+
+  test('the edit/delete hooks: unindexText drops a message from search, indexText makes its new text findable', async () => {
+    const a = await store.createUser('A', 'a', 'h');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.appendMessages([msg(g.conversationId, a.id, 'old words')]);
+    const find = async (q: string) => (await store.searchMessages({ userId: a.id, plan: planSearch(q)!, limit: 10 })).messages.map((m) => m.text);
+    assert.equal(await find('old'), ['old words']);
+    const pool = (store as unknown as { pool: MysqlPool }).pool;
+    await pool.transaction('write', async (conn) => {
+      await conn.execute('UPDATE messages SET text = ? WHERE conversation_id = ? AND seq = 1', ['new text', g.conversationId]);
+      await unindexText(conn, g.conversationId, 1, 'old words');
+      await indexText(conn, g.conversationId, 1, 'new text');
+    });
+    assert.equal(await find('old'), []);
+    assert.equal(await find('ew te'), ['new text']);
+    const rows = await adminQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${db.name}\`.search_tokens`);
+    assert.is(rows[0]!.n, 7, 'only the new text’s tokens are left: ne ew w te ex xt t');
+    await pool.transaction('write', (conn) => unindexText(conn, g.conversationId, 1, 'new text'));
+    assert.equal(await find('new'), []);
+    assert.is((await adminQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${db.name}\`.search_tokens`))[0]!.n, 0);
   });
 
   test('nodes starting at once on a new database migrate it exactly once', async () => {

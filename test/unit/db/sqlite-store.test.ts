@@ -278,6 +278,33 @@ test('the search index migration indexes the messages stored before it', async (
   }
 });
 
+test('the edit/delete hooks: unindexText drops a message from search, indexText makes its new text findable', async () => {
+  const store = SqliteStore.open(join(dir, 'chat.db'));
+  try {
+    const a = await store.createUser('A', 'a', 'h');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.appendMessages([{ conversationId: g.conversationId, senderId: a.id, text: 'old words', clientMsgId: null, ts: 1 }]);
+    const find = async (q: string) => (await store.searchMessages({ userId: a.id, plan: planSearch(q)!, limit: 10 })).messages.map((m) => m.text);
+    assert.equal(await find('old'), ['old words']);
+    // What an edit does, in one transaction: the row's text changes, its index entry is replaced.
+    const inside = store as unknown as { db: Database.Database; tx: { search: import('../../../lib/db/sqlite-search.ts').SqliteSearchIndex } };
+    const search = inside.tx.search;
+    const rowId = search.messageRowId(g.conversationId, 1)!;
+    inside.db.transaction(() => {
+      inside.db.prepare('UPDATE messages SET text = ? WHERE id = ?').run('new text', rowId);
+      search.unindexText(rowId);
+      search.indexText(rowId, 'new text');
+    }).immediate();
+    assert.equal(await find('old'), []);
+    assert.equal(await find('ew te'), ['new text']);
+    // A delete: the index entry goes, and the row no longer matches even by a stale token.
+    inside.db.transaction(() => search.unindexText(rowId)).immediate();
+    assert.equal(await find('new'), []);
+  } finally {
+    await store.close();
+  }
+});
+
 test('creates missing parent directories', async () => {
   const path = join(dir, 'a', 'b', 'chat.db');
   await SqliteStore.open(path).close();
