@@ -59,6 +59,16 @@ interface CandidateParams {
 
 export function prepareSearchIndex(db: Db) {
   const insert = db.prepare<[number, string]>('INSERT INTO search_index (rowid, tokens) VALUES (?, ?)');
+  // One statement per chunk of new messages, as their rows go in (fewer statement runs per batch).
+  const inserts = new Map<number, Database.Statement<unknown[]>>();
+  const insertMany = (rows: number) => {
+    let stmt = inserts.get(rows);
+    if (!stmt) {
+      stmt = db.prepare(`INSERT INTO search_index (rowid, tokens) VALUES ${Array.from({ length: rows }, () => '(?, ?)').join(', ')}`);
+      inserts.set(rows, stmt);
+    }
+    return stmt;
+  };
   const remove = db.prepare<[number]>('DELETE FROM search_index WHERE rowid = ?');
   const removeConversation = db.prepare<[number]>(
     'DELETE FROM search_index WHERE rowid IN (SELECT id FROM messages WHERE conversation_id = ?)');
@@ -83,6 +93,13 @@ export function prepareSearchIndex(db: Db) {
      */
     indexText(messageRowId: number, text: string): void {
       insert.run(messageRowId, ftsTokens(text));
+    },
+    /** indexText for messages with consecutive rowids from `firstRowId`, in one statement (the append path). */
+    indexTexts(firstRowId: number, texts: readonly string[]): void {
+      if (texts.length === 1) return void insert.run(firstRowId, ftsTokens(texts[0]!));
+      const params: (number | string)[] = [];
+      texts.forEach((text, i) => params.push(firstRowId + i, ftsTokens(text)));
+      insertMany(texts.length).run(params);
     },
     /** Drops a message from the index (delete, or before an edit re-indexes it). Same transaction as the change. */
     unindexText(messageRowId: number): void {

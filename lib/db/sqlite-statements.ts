@@ -176,7 +176,7 @@ function prepareAppend(db: Db, q: Statements, search: SqliteSearchIndex): (batch
     for (const size of [64, 16, 4, 1]) {
       while (left >= size) {
         const last = Number(insertChunk(size).run(rows.slice(at, at + size * 6)).lastInsertRowid);
-        for (let i = 0; i < size; i++) search.indexText(last - size + 1 + i, rows[at + i * 6 + 3] as string);
+        search.indexTexts(last - size + 1, Array.from({ length: size }, (_, i) => rows[at + i * 6 + 3] as string));
         at += size * 6;
         left -= size;
       }
