@@ -40,6 +40,22 @@ export function indexTokens(text: string): string[] {
   return [...tokens];
 }
 
+// Texts share most of their tokens, so their hex is kept (bounded: a flood of distinct tokens only
+// ever clears the map); encoding each token anew was most of the tokenizer's cost per message.
+const hexCache = new Map<string, string>();
+const HEX_CACHE_MAX = 50_000;
+
+/** The hex of a token's UTF-8 bytes: SQLite's FTS5 column holds it, MySQL gets it as a x'…' literal. */
+export function tokenHex(token: string): string {
+  let h = hexCache.get(token);
+  if (h === undefined) {
+    h = Buffer.from(token, 'utf8').toString('hex');
+    if (hexCache.size >= HEX_CACHE_MAX) hexCache.clear();
+    hexCache.set(token, h);
+  }
+  return h;
+}
+
 /**
  * How a store narrows a query: all of `tokens` indexed for the message, or, when every term is a
  * single character, some token that begins with `prefix`.

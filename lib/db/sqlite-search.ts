@@ -10,26 +10,11 @@
 // the index changes in the same commit as the message.
 import type Database from 'better-sqlite3';
 import { collectPage, type SearchPage, type SearchPosition, type SearchRequest } from './search.ts';
-import { indexTokens, type SearchPlan } from './search-tokens.ts';
+import { indexTokens, tokenHex as hex, type SearchPlan } from './search-tokens.ts';
 import { SEARCH_COLUMNS } from './shared-sql.ts';
 import type { StoredMessage } from './store.ts';
 
 type Db = Database.Database;
-
-// Texts share most of their tokens, so their hex is kept (bounded: a flood of distinct tokens only
-// ever clears the map); encoding each token anew was most of the tokenizer's cost per message.
-const hexCache = new Map<string, string>();
-const HEX_CACHE_MAX = 50_000;
-
-function hex(token: string): string {
-  let h = hexCache.get(token);
-  if (h === undefined) {
-    h = Buffer.from(token, 'utf8').toString('hex');
-    if (hexCache.size >= HEX_CACHE_MAX) hexCache.clear();
-    hexCache.set(token, h);
-  }
-  return h;
-}
 
 /** The FTS5 column value of a text; also registered as the SQL function the migration indexes old messages with. */
 export function ftsTokens(text: string): string {
