@@ -20,8 +20,8 @@ export const QUERY_MAX_LENGTH = 256;
 /** The text as search sees it: folded, and cut to what is indexed. */
 export function foldText(text: string): string {
   const folded = text.normalize('NFKC').toLowerCase();
-  const chars = Array.from(folded);
-  return chars.length > INDEX_MAX_CHARS ? chars.slice(0, INDEX_MAX_CHARS).join('') : folded;
+  if (folded.length <= INDEX_MAX_CHARS) return folded; // UTF-16 units: never fewer than characters
+  return Array.from(folded).slice(0, INDEX_MAX_CHARS).join('');
 }
 
 const WHITESPACE = /\s+/u;
@@ -30,12 +30,30 @@ const WHITESPACE = /\s+/u;
 export function indexTokens(text: string): string[] {
   const tokens = new Set<string>();
   for (const run of foldText(text).split(WHITESPACE)) {
-    const chars = Array.from(run);
-    if (chars.length === 0) continue;
-    for (let i = 0; i + 1 < chars.length; i++) tokens.add(chars[i]! + chars[i + 1]!);
-    tokens.add(chars[chars.length - 1]!);
+    let prev = '';
+    for (const c of run) {
+      if (prev !== '') tokens.add(prev + c);
+      prev = c;
+    }
+    if (prev !== '') tokens.add(prev);
   }
   return [...tokens];
+}
+
+// Texts share most of their tokens, so their hex is kept (bounded: a flood of distinct tokens only
+// ever clears the map); encoding each token anew was most of the tokenizer's cost per message.
+const hexCache = new Map<string, string>();
+const HEX_CACHE_MAX = 50_000;
+
+/** The hex of a token's UTF-8 bytes: SQLite's FTS5 column holds it, MySQL gets it as a x'…' literal. */
+export function tokenHex(token: string): string {
+  let h = hexCache.get(token);
+  if (h === undefined) {
+    h = Buffer.from(token, 'utf8').toString('hex');
+    if (hexCache.size >= HEX_CACHE_MAX) hexCache.clear();
+    hexCache.set(token, h);
+  }
+  return h;
 }
 
 /**

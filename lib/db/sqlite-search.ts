@@ -10,13 +10,11 @@
 // the index changes in the same commit as the message.
 import type Database from 'better-sqlite3';
 import { collectPage, type SearchPage, type SearchPosition, type SearchRequest } from './search.ts';
-import { indexTokens, type SearchPlan } from './search-tokens.ts';
+import { indexTokens, tokenHex as hex, type SearchPlan } from './search-tokens.ts';
 import { REPLY_JOIN, SEARCH_COLUMNS, toStoredMessage, type MessageRecord } from './shared-sql.ts';
 import type { StoredMessage } from './store.ts';
 
 type Db = Database.Database;
-
-const hex = (token: string) => Buffer.from(token, 'utf8').toString('hex');
 
 /** The FTS5 column value of a text; also registered as the SQL function the migration indexes old messages with. */
 export function ftsTokens(text: string): string {
@@ -46,6 +44,16 @@ interface CandidateParams {
 
 export function prepareSearchIndex(db: Db) {
   const insert = db.prepare<[number, string]>('INSERT INTO search_index (rowid, tokens) VALUES (?, ?)');
+  // One statement per chunk of new messages, as their rows go in (fewer statement runs per batch).
+  const inserts = new Map<number, Database.Statement<unknown[]>>();
+  const insertMany = (rows: number) => {
+    let stmt = inserts.get(rows);
+    if (!stmt) {
+      stmt = db.prepare(`INSERT INTO search_index (rowid, tokens) VALUES ${Array.from({ length: rows }, () => '(?, ?)').join(', ')}`);
+      inserts.set(rows, stmt);
+    }
+    return stmt;
+  };
   const remove = db.prepare<[number]>('DELETE FROM search_index WHERE rowid = ?');
   const removeConversation = db.prepare<[number]>(
     'DELETE FROM search_index WHERE rowid IN (SELECT id FROM messages WHERE conversation_id = ?)');
@@ -71,6 +79,13 @@ export function prepareSearchIndex(db: Db) {
      */
     indexText(messageRowId: number, text: string): void {
       insert.run(messageRowId, ftsTokens(text));
+    },
+    /** indexText for messages with consecutive rowids from `firstRowId`, in one statement (the append path). */
+    indexTexts(firstRowId: number, texts: readonly string[]): void {
+      if (texts.length === 1) return void insert.run(firstRowId, ftsTokens(texts[0]!));
+      const params: (number | string)[] = [];
+      texts.forEach((text, i) => params.push(firstRowId + i, ftsTokens(text)));
+      insertMany(texts.length).run(params);
     },
     /** Drops a message from the index (delete, or before an edit re-indexes it). Same transaction as the change. */
     unindexText(messageRowId: number): void {

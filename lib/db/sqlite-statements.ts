@@ -161,7 +161,7 @@ function prepareTextWriter(db: Db, q: Statements, search: SqliteSearchIndex): (c
     for (const size of [64, 16, 4, 1]) {
       while (left >= size) {
         const last = Number(insertChunk(size).run(rows.slice(at, at + size * MESSAGE_VALUES)).lastInsertRowid);
-        for (let i = 0; i < size; i++) search.indexText(last - size + 1 + i, rows[at + i * MESSAGE_VALUES + MESSAGE_TEXT_AT] as string);
+        search.indexTexts(last - size + 1, Array.from({ length: size }, (_, i) => rows[at + i * MESSAGE_VALUES + MESSAGE_TEXT_AT] as string));
         at += size * MESSAGE_VALUES;
         left -= size;
       }

@@ -3,5 +3,5 @@
 -- Contentless (the text stays in messages only), with contentless_delete so that a deleted or
 -- edited message's row can be dropped by rowid alone. chat_search_tokens() is the JS tokenizer,
 -- registered on the connection before migrations run, so existing messages are indexed here.
-CREATE VIRTUAL TABLE search_index USING fts5(tokens, content='', contentless_delete=1, tokenize='ascii');
+CREATE VIRTUAL TABLE search_index USING fts5(tokens, content='', contentless_delete=1, detail=none, tokenize='ascii');
 INSERT INTO search_index (rowid, tokens) SELECT id, chat_search_tokens(text) FROM messages WHERE kind = 'message' AND deleted = 0;

@@ -1068,6 +1068,11 @@ export function storeContract(label: string, open: OpenStore): void {
     // "ab ba" holds the pairs "ab" and "ba" but not "aba": the index narrows, the match decides.
     assert.equal((await search(a.id, 'aba')).texts, []);
     assert.equal((await search(a.id, 'b')).texts, ['ab ba']);
+    // One batch of 21 (stored in chunks of 16, 4 and 1): each text is indexed under its own row.
+    await send(...range(1, 21).map((i) => msg(conv, a.id, `word${String.fromCharCode(96 + i)}${i}`, null, 10 + i)));
+    for (const i of [1, 16, 17, 20, 21]) {
+      assert.equal((await search(b.id, `d${String.fromCharCode(96 + i)}${i}`)).texts, [`word${String.fromCharCode(96 + i)}${i}`]);
+    }
   });
 
   test('search: an edited message is found by its new text only, a deleted one never again, reactions and edits are not results', async () => {

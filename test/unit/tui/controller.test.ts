@@ -127,6 +127,8 @@ commands('slash commands parse, anything else is text to send', () => {
   assert.is(parseInput('/mute loud').cmd, 'error');
   assert.is(parseInput('/mute none extra').cmd, 'error');
   assert.is(parseInput('/unmute bob').cmd, 'error');
+  assert.equal(parseInput('/search  会议 notes '), { cmd: 'search', query: '会议 notes' });
+  assert.is(parseInput('/search').cmd, 'error');
 });
 
 test.run();

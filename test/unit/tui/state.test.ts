@@ -251,4 +251,21 @@ test('selection mode: pick moves over the open conversation; compose fills the i
   assert.is(s.compose, null);
 });
 
+test('search results: a list with a bounded selection; a jump holds until the user scrolls or opens another', () => {
+  const hit = (seq: number) => ({ ...dm(seq, 'bob'), snippet: `m${seq}` });
+  let s = apply(loggedIn(), roster([]), { t: 'search_results', query: 'm', results: [hit(3), hit(1)], more: false });
+  assert.is(s.search?.selected, 0);
+  s = apply(s, { t: 'search_select', delta: 5 });
+  assert.is(s.search?.selected, 1);
+  s = apply(s, { t: 'search_select', delta: -9 });
+  assert.is(s.search?.selected, 0);
+  s = apply(s, { t: 'close_search' }, { t: 'jump', key: '@bob', seq: 3 });
+  assert.is(s.search, null);
+  assert.is(s.jump, null, 'no jump into a conversation that is not open');
+  s = apply(s, { t: 'open', key: '@bob' }, { t: 'jump', key: '@bob', seq: 3 });
+  assert.equal(s.jump, { key: '@bob', seq: 3 });
+  assert.is(apply(s, { t: 'scroll', to: 10 }).jump, null);
+  assert.is(apply(s, { t: 'open', key: '#dev' }).jump, null);
+});
+
 test.run();

@@ -1,0 +1,119 @@
+// `node --import tsx bench/search-index.ts [--before DIR] [--mysql]`: what the search index costs
+// per stored message, at the Store (no server, no sockets). Closed-loop batches of 22 one-to-one
+// messages over 22 conversations (the closed-50 shape), for three texts: the bench's 120 × "x"
+// (two distinct tokens), a 60-character English sentence and a 30-character Chinese one. It
+// prints CPU µs per message (this process; with --mysql also mariadbd's) and index rows per
+// message, for this checkout and, with --before, for DIR (a checkout without the index:
+// `git archive REV | tar -x -C DIR` with node_modules linked in), medians of 3 runs each.
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const args = process.argv.slice(2);
+const beforeAt = args.indexOf('--before');
+const before = beforeAt >= 0 ? resolve(args[beforeAt + 1]!) : null;
+const withMysql = args.includes('--mysql');
+const BATCHES = Number(process.env.BATCHES ?? 600);
+const MYSQL_BATCHES = Number(process.env.MYSQL_BATCHES ?? 150);
+const WARM = 50;
+const PER_BATCH = 22;
+const REPS = Number(process.env.REPS ?? 3);
+
+const TEXTS: Record<string, string> = {
+  '120 × x (the bench text)': 'x'.repeat(120),
+  'English, 60 chars': 'see you at the standup tomorrow, bring the Q3 report #1234!',
+  'Chinese, 30 chars': '明天上午十点开会，讨论第三季度的数据报告，请大家准时参加会议。',
+};
+
+interface AnyStore {
+  createUser(name: string, key: string, hash: string): Promise<{ id: number }>;
+  createFriendRequest(a: number, b: number): Promise<void>;
+  acceptFriendRequest(b: number, a: number): Promise<number>;
+  appendMessages(batch: unknown[]): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+function mariadbCpuTicks(): number {
+  try {
+    const pid = execFileSync('pidof', ['mariadbd']).toString().trim().split(/\s+/)[0]!;
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100/s)
+  } catch {
+    return NaN;
+  }
+}
+
+async function measure(root: string, kind: 'sqlite' | 'mysql', text: string): Promise<{ cpuUs: number; dbUs: number }> {
+  let store: AnyStore;
+  let cleanup: () => Promise<void>;
+  if (kind === 'sqlite') {
+    const { SqliteStore } = await import(join(root, 'lib/db/sqlite-store.ts'));
+    const dir = mkdtempSync(join(tmpdir(), 'chat-search-bench-'));
+    store = SqliteStore.open(join(dir, 'chat.db'));
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const { MysqlStore } = await import(join(root, 'lib/db/mysql-store.ts'));
+    const { resolveDbPoolConfig } = await import(join(root, 'lib/config.ts'));
+    const name = `chat_search_bench_${process.pid}_${Date.now()}`;
+    const base = process.env.CHAT_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306';
+    store = await MysqlStore.open(`${base}/${name}`, resolveDbPoolConfig({ min: 1, max: 4, logIntervalMs: 0 }));
+    cleanup = async () => {
+      const mysql = (await import('mysql2/promise')).default;
+      const conn = await mysql.createConnection({ uri: base });
+      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await conn.end();
+    };
+  }
+  try {
+    const convs: { conv: number; sender: number }[] = [];
+    for (let i = 0; i < PER_BATCH; i++) {
+      const a = await store.createUser(`a${i}`, `a${i}`, 'x');
+      const b = await store.createUser(`b${i}`, `b${i}`, 'x');
+      await store.createFriendRequest(a.id, b.id);
+      convs.push({ conv: await store.acceptFriendRequest(b.id, a.id), sender: a.id });
+    }
+    const run = async (batches: number) => {
+      for (let b = 0; b < batches; b++) {
+        await store.appendMessages(convs.map((c) => ({ conversationId: c.conv, senderId: c.sender, text, clientMsgId: null, ts: Date.now() })));
+      }
+    };
+    await run(WARM);
+    const batches = kind === 'sqlite' ? BATCHES : MYSQL_BATCHES;
+    const db0 = mariadbCpuTicks();
+    const cpu0 = process.cpuUsage();
+    await run(batches);
+    const cpu = process.cpuUsage(cpu0);
+    const messages = batches * PER_BATCH;
+    return { cpuUs: (cpu.user + cpu.system) / messages, dbUs: kind === 'mysql' ? ((mariadbCpuTicks() - db0) * 10_000) / messages : 0 };
+  } finally {
+    await store.close();
+    await cleanup();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Both checkouts, run after run in turn, so that a busy moment of a shared box hits both alike. */
+async function mediansOf(roots: string[], kind: 'sqlite' | 'mysql', text: string) {
+  const runs: { cpuUs: number; dbUs: number }[][] = roots.map(() => []);
+  for (let i = 0; i < REPS; i++) for (const [j, root] of roots.entries()) runs[j]!.push(await measure(root, kind, text));
+  return runs.map((r) => ({ cpuUs: median(r.map((x) => x.cpuUs)), dbUs: median(r.map((x) => x.dbUs)) }));
+}
+
+const here = resolve(new URL('..', import.meta.url).pathname);
+const { indexTokens } = await import(join(here, 'lib/db/search-tokens.ts'));
+const kinds: ('sqlite' | 'mysql')[] = withMysql ? ['sqlite', 'mysql'] : ['sqlite'];
+console.log(`${BATCHES} (SQLite) / ${MYSQL_BATCHES} (MySQL) batches of ${PER_BATCH} after ${WARM} warm-up batches, medians of ${REPS}\n`);
+console.log('| store | text | index rows/msg | CPU µs/msg, this checkout | before | difference |');
+console.log('|---|---|--:|--:|--:|--:|');
+for (const kind of kinds) {
+  for (const [label, text] of Object.entries(TEXTS)) {
+    const [now, then = null] = await mediansOf(before ? [here, before] : [here], kind, text);
+    const total = (r: { cpuUs: number; dbUs: number }) => r.cpuUs + r.dbUs;
+    const show = (r: { cpuUs: number; dbUs: number }) => (kind === 'mysql' ? `${total(r).toFixed(1)} (node ${r.cpuUs.toFixed(1)})` : r.cpuUs.toFixed(1));
+    const pct = then ? `+${(((total(now) - total(then)) / total(then)) * 100).toFixed(0)} %` : '';
+    console.log(`| ${kind} | ${label} | ${indexTokens(text).length} | ${show(now)} | ${then ? show(then) : ''} | ${pct} |`);
+  }
+}
