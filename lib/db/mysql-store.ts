@@ -12,7 +12,7 @@ import { migrate } from './mysql-migrate.ts';
 import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import type {
-  AppendResult, ConversationRow, FriendAdded, GroupChanges, GroupInvite, GroupRow, GroupSettings, GroupStanding, GroupSummary,
+  AppendResult, ConversationRow, DirectoryEntry, FriendAdded, GroupChanges, GroupInvite, GroupRow, GroupSettings, GroupStanding, GroupSummary,
   NewMessage, Relation, Role, Store, ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
 import {
@@ -26,7 +26,7 @@ import {
 } from './rules.ts';
 import {
   INSERT_MESSAGES, MESSAGE_ROW, MYSQL, directConversationKey, friendStateParams, sqlFor, stateOf, toConversation, toFriendState,
-  toGroup, toStanding, toSummary, type ConversationRecord, type FriendStateRecord, type GroupRecord, type GroupStandingRecord,
+  prefixRange, toGroup, toStanding, toSummary, type ConversationRecord, type FriendStateRecord, type GroupRecord, type GroupStandingRecord,
 } from './shared-sql.ts';
 
 type Param = string | number | null;
@@ -434,6 +434,14 @@ export class MysqlStore implements Store {
       const next: GroupRow = { ...g, desc: changes.desc ?? g.desc, private: changes.private ?? g.private, history: changes.history ?? g.history };
       await run(conn, SQL.updateGroup, [next.desc, next.private ? 1 : 0, next.history, groupId]);
       return next;
+    });
+  }
+
+  publicGroups(prefix: string, after: string, limit: number): Promise<DirectoryEntry[]> {
+    return this.pool.run('read', async (conn) => {
+      // Keys are VARBINARY: they come back as Buffers.
+      const rows = await all<Omit<DirectoryEntry, 'key'> & { key: Buffer | string }>(conn, SQL.publicGroups, [...prefixRange(prefix), after, String(limit)]);
+      return rows.map((r) => ({ ...r, key: r.key.toString(), members: Number(r.members) }));
     });
   }
 

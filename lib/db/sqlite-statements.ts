@@ -16,7 +16,7 @@ import {
   type ConversationRecord, type FriendStateRecord, type GroupRecord, type GroupStandingRecord,
 } from './shared-sql.ts';
 import type {
-  AppendResult, FriendAdded, GroupChanges, GroupInvite, GroupRow, GroupSettings, GroupStanding, GroupSummary, HistoryVisibility,
+  AppendResult, DirectoryEntry, FriendAdded, GroupChanges, GroupInvite, GroupRow, GroupSettings, GroupStanding, GroupSummary, HistoryVisibility,
   NewMessage, Role, StoredMessage, UserRow,
 } from './store.ts';
 
@@ -87,6 +87,7 @@ export function prepareStatements(db: Db) {
     deleteGroup: p<[number]>(SQL.deleteGroup),
     groupMembers: p<[number], { id: number; name: string; role: Role }>(SQL.groupMembers),
     groupsOf: p<[number], Omit<GroupSummary, 'private'> & { private: number }>(SQL.groupsOf),
+    publicGroups: p<[string, string, string, number], DirectoryEntry>(SQL.publicGroups),
 
     conversationsOf: p<[number], ConversationRecord>(SQL.conversationsOf),
     conversationOf: p<[number, number], ConversationRecord>(SQL.conversationOf),

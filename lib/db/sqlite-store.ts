@@ -7,11 +7,11 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ChatError } from '../protocol/errors.ts';
 import { relationOf, type LeaveOutcome } from './rules.ts';
-import { SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState, toGroup, toSummary } from './shared-sql.ts';
+import { SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState, prefixRange, toGroup, toSummary } from './shared-sql.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, type CheckpointErrorReport } from './sqlite-checkpointer.ts';
 import { isUniqueViolation, prepareStatements, prepareTransactions, type Statements, type Transactions } from './sqlite-statements.ts';
 import type {
-  AppendResult, ConversationRow, FriendAdded, GroupChanges, GroupInvite, GroupRow, GroupSettings, GroupStanding, GroupSummary,
+  AppendResult, ConversationRow, DirectoryEntry, FriendAdded, GroupChanges, GroupInvite, GroupRow, GroupSettings, GroupStanding, GroupSummary,
   NewMessage, Relation, Role, Store, ResumedToken, StoredMessage, UserRow,
 } from './store.ts';
 
@@ -359,6 +359,10 @@ export class SqliteStore implements Store {
 
   updateGroup(groupId: number, actorId: number, changes: GroupChanges): Promise<GroupRow> {
     return this.call(() => this.tx.update(groupId, actorId, changes));
+  }
+
+  publicGroups(prefix: string, after: string, limit: number): Promise<DirectoryEntry[]> {
+    return this.call(() => this.q.publicGroups.all(...prefixRange(prefix), after, limit));
   }
 
   deleteGroup(groupId: number, actorId?: number): Promise<number[]> {

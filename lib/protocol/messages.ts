@@ -3,6 +3,7 @@ import { z } from 'zod';
 export const PROTOCOL_VERSION = 1;
 export const HISTORY_MAX_LIMIT = 500;
 export const CLIENT_MSG_ID_MAX = 64;
+export const DIRECTORY_MAX_LIMIT = 200;
 
 // Names are checked by checkName (lib/protocol/names.ts) in the handler, which needs the
 // normalized key anyway; the schema only bounds the raw size so nothing huge is normalized.
@@ -53,6 +54,11 @@ export const requestSchemas = {
   group_topic: z.object({ group: name, desc: topic }),
   group_set: z.object({ group: name, private: z.boolean().optional(), history: history.optional() }),
   group_delete: aboutGroup,
+  groups_public: z.object({
+    prefix: z.string().max(256).optional(),
+    after: z.string().max(1024).optional(),
+    limit: z.number().int().min(1).max(DIRECTORY_MAX_LIMIT).optional(),
+  }),
   send: z.object({
     to: name.optional(),
     group: name.optional(),
@@ -154,6 +160,8 @@ export interface Results {
   group_topic: { group: string; desc: string };
   group_set: { group: string; private: boolean; history: HistoryVisibility };
   group_delete: { group: string };
+  /** `next`: pass it as `after` for the next page; absent on the last page */
+  groups_public: { groups: { name: string; desc: string; members: number }[]; next?: string };
   send: { conversation: string; seq: number; ts: string; duplicate: boolean };
   history: { conversation: string; messages: MessageView[] };
   sync: { conversation: string; messages: MessageView[]; more: boolean };

@@ -8,6 +8,7 @@ export type Command =
   | { cmd: 'invite' | 'kick' | 'ban' | 'unban' | 'op' | 'deop'; user: string }
   | { cmd: 'topic'; text: string }
   | { cmd: 'private' | 'public' }
+  | { cmd: 'list'; prefix?: string }
   | { cmd: 'help' | 'quit' }
   | { cmd: 'send'; text: string }
   | { cmd: 'error'; message: string };
@@ -23,6 +24,7 @@ export const HELP: string[] = [
   '  /leave [GROUP]          leave the open group (or GROUP)',
   '  /members [GROUP]        who is in the open group (or GROUP), with their roles',
   '  /decline #GROUP         decline an invitation to GROUP (/join GROUP accepts it)',
+  '  /list [PREFIX]          public groups (whose names start with PREFIX)',
   'In the open group (creator and admins)',
   '  /invite NAME            invite NAME           /kick NAME    remove a member',
   '  /ban NAME  /unban NAME  keep NAME out, or let them back',
@@ -60,6 +62,9 @@ export function parseInput(text: string): Command {
       return { cmd, user: name };
     case 'topic':
       return rest ? { cmd, text: rest } : { cmd: 'error', message: 'usage: /topic TEXT' };
+    case 'list':
+      if (more.length > 0) return { cmd: 'error', message: 'usage: /list [PREFIX]' };
+      return name ? { cmd, prefix: name } : { cmd };
     case 'private': case 'public':
       return rest ? { cmd: 'error', message: `usage: /${cmd} (in the open group)` } : { cmd };
     case 'add': case 'accept': case 'remove': case 'join':

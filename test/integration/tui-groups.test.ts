@@ -1,6 +1,6 @@
 // test-timeout: 150
 // The real `chat` TUI in a pseudo-terminal, moderating a private group: /private, /invite, /op,
-// /deop, /topic, /kick, /ban, /unban; the header shows the topic and your role, /members the
+// /deop, /topic, /kick, /ban, /unban, /list; the header shows the topic and your role, /members the
 // roles; and on the other side, an invitation arrives, /join accepts it, and a kick closes the
 // conversation at once.
 import { suite } from 'uvu';
@@ -85,6 +85,17 @@ test('/kick, /ban and /unban reach the target; refusals show their code', async 
   await type('/unban carol', 'Unbanned carol from #ops');
   await refused('/kick alice', 'you cannot do that to yourself');
   await type('/public', /#ops · public · you: creator/);
+  await carol.request('group_create', { group: 'opera', desc: 'arias' });
+  await carol.request('group_create', { group: 'hidden-one', private: true });
+  await type('/list op', /Public groups: op…/);
+  assert.match(tui.text(), /#ops · 2 members · on call this week/);
+  assert.match(tui.text(), /#opera · 1 member · arias/);
+  tui.write(KEY.escape);
+  await tui.waitFor((t) => !t.includes('Public groups'), 5000, 'the overlay to close');
+  await type('/list', /Public groups/);
+  assert.not.match(tui.text(), /hidden-one/);
+  tui.write(KEY.escape);
+  await tui.waitFor((t) => !t.includes('Public groups'), 5000, 'the overlay to close');
 });
 
 test('an invitation arrives; /join accepts it; a kick closes the conversation at once', async () => {
