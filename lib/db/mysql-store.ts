@@ -18,7 +18,7 @@ import type {
 import {
   FORMER_CREATOR_ROLE, checkBan, checkCreator, checkDecline, checkInvite, checkJoin, checkKick, checkModerator, checkSetRole,
   checkTransfer, checkUnban, defaultHistory, isVisible, pickSuccessor, visibleAfter, type GroupState, type SuccessorCandidate,
-  type TargetState,
+  targetState,
 } from './group-rules.ts';
 import {
   afterLeave, checkCursorMove, checkFriendAccept, checkGroup, checkLeave, clientIdKey, friendAddAction, groupSenders,
@@ -313,7 +313,7 @@ export class MysqlStore implements Store {
     await all(conn, SQL.lockConversation, [group.conversationId]);
     const actor = await this.standing(conn, groupId, actorId);
     const other = userId === null ? null : await this.standing(conn, groupId, userId);
-    const target: TargetState = { self: actorId === userId, role: other?.role ?? null, invited: other?.invited ?? false, banned: other?.banned ?? false };
+    const target = targetState(actorId === userId, other);
     const state: GroupState | null = actor && stateOf(actor);
     return { conv: group.conversationId, actor, state, target };
   }

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { ChatError } from '../protocol/errors.ts';
 import {
   FORMER_CREATOR_ROLE, checkBan, checkCreator, checkDecline, checkInvite, checkJoin, checkKick, checkModerator, checkSetRole,
-  checkTransfer, checkUnban, defaultHistory, isVisible, pickSuccessor, visibleAfter, type SuccessorCandidate, type TargetState,
+  checkTransfer, checkUnban, defaultHistory, isVisible, pickSuccessor, visibleAfter, type SuccessorCandidate, targetState,
 } from './group-rules.ts';
 import {
   afterLeave, checkCursorMove, checkFriendAccept, checkGroup, checkLeave, friendAddAction, groupSenders, planAppend,
@@ -243,7 +243,7 @@ function prepareGroupTransactions(db: Db, q: Statements) {
   const standings = (groupId: number, actorId: number, userId: number) => {
     const actor = standing(groupId, actorId);
     const other = actor === null ? null : standing(groupId, userId)!;
-    const target: TargetState = { self: actorId === userId, role: other?.role ?? null, invited: other?.invited ?? false, banned: other?.banned ?? false };
+    const target = targetState(actorId === userId, other);
     return { actor, state: actor && stateOf(actor), target };
   };
   /** Everything of the group goes: its name is free again. */
@@ -350,7 +350,7 @@ function prepareGroupTransactions(db: Db, q: Statements) {
     return next;
   });
 
-  const remove_ = immediate(db, (groupId: number, actorId: number | undefined): number[] => {
+  const deleteGroup = immediate(db, (groupId: number, actorId: number | undefined): number[] => {
     const group = checkGroup(q.lockGroup.get(groupId));
     if (actorId !== undefined) {
       const s = standing(groupId, actorId);
@@ -372,5 +372,5 @@ function prepareGroupTransactions(db: Db, q: Statements) {
     checkCursorMove(q.member.get(conv, user)?.lastSeq, seq);
     return q[which].get(seq, conv, user)!.seq;
   });
-  return { createGroup, join, leave, invite, decline, remove, unban, setRole, transfer, update, deleteGroup: remove_, groupFor, move };
+  return { createGroup, join, leave, invite, decline, remove, unban, setRole, transfer, update, deleteGroup, groupFor, move };
 }
