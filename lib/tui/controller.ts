@@ -202,6 +202,12 @@ export class Controller implements Intents {
       });
       return;
     }
+    if (key.startsWith('+')) {
+      const group = key.slice(1);
+      const from = this.state.invites.find((i) => i.group === group)?.from ?? 'someone';
+      this.dispatch({ t: 'notice', text: `${from} invites you to #${group}: /join ${group} or /decline #${group}` });
+      return;
+    }
     this.dispatch({ t: 'open', key });
     this.dispatch({ t: 'focus', pane: 'input' });
   }

@@ -102,7 +102,9 @@ test('an invitation arrives; /join accepts it; a kick closes the conversation at
   await carol.request('group_create', { group: 'den', desc: 'carol\'s den', private: true });
   await carol.request('group_invite', { group: 'den', user: 'alice' });
   await tui.waitFor('carol invites you to #den');
+  await tui.waitFor(/\+ #den invites you/);
   await type('/join den', /#den · private · you: member · carol's den/);
+  await tui.waitFor((t) => !t.includes('+ #den'), 5000, 'the invitation to leave the list');
   await carol.request('send', { group: 'den', text: 'hello in the den' });
   await tui.waitFor('hello in the den');
   await carol.request('group_kick', { group: 'den', user: 'alice' });

@@ -193,6 +193,7 @@ test('an invitation is kept and announced; being kicked closes the open group an
   let s = apply(loggedIn(), roster([{ conversation: 'c9', group: 'dev', delivered: 0, read: 0, last_seq: 0, unread: 0 }]), { t: 'open', key: '#dev' });
   s = apply(s, { t: 'push', frame: { type: 'group_invite', group: 'ops', from: 'ann', desc: 'on call' } });
   assert.equal(s.invites, [{ group: 'ops', desc: 'on call', from: 'ann' }]);
+  assert.equal(entries(s).map((e) => e.key), ['+ops', '@bob', '@carol', '#dev'], 'the invitation is listed with the requests');
   assert.match(s.notice!.text, /ann invites you to #ops: \/join ops/);
   s = apply(s, { t: 'push', frame: { type: 'group_event', group: 'dev', user: 'bob', event: 'kicked', by: 'ann' } });
   assert.is(s.open, '#dev', 'someone else was kicked');
