@@ -26,6 +26,9 @@ test.before(async () => {
   carol = await connectAs(server, 'carol');
   bob.onPush((f) => bobGot.push(f));
   carol.onPush((f) => carolGot.push(f));
+  // an invitation made while alice is offline
+  await bob.request('group_create', { group: 'early', private: true });
+  await bob.request('group_invite', { group: 'early', user: 'alice' });
 });
 
 test.after(async () => {
@@ -48,12 +51,15 @@ const refused = async (line: string, expect: string | RegExp) => {
   await tui.waitFor((t) => !t.includes(line), 5000, 'the input to clear');
 };
 
-test('log in', async () => {
+test('log in: the invitation made while offline is in the list', async () => {
   tui = startTui(['--server', server.address, '--user', 'alice'], { cols: 110, rows: 30 });
   await tui.waitFor('Password', 15_000);
   tui.write(PW);
   tui.write(KEY.enter);
   await tui.waitFor(/alice · ● connected/);
+  await tui.waitFor(/\+ #early invites you/);
+  await type('/decline #early', 'Declined the invitation to #early');
+  await tui.waitFor((t) => !t.includes('#early invites'), 5000, 'the invitation to leave the list');
 });
 
 test('a private group: the header shows privacy, your role and the topic; /invite and /op; /members shows roles', async () => {
