@@ -243,9 +243,23 @@ const cli = yargs(hideBin(process.argv))
   )
   .command(
     'groups',
-    'list your groups; --invites lists the invitations waiting for you',
-    (y: Argv) => y.option('invites', { type: 'boolean', describe: 'list pending invitations instead' }),
-    run(async (a) => (await clientCommands()).groups(await commandEnv(a), a.invites ? 'invites' : 'mine')),
+    'list your groups; --invites the invitations waiting for you; --public the directory of public groups',
+    (y: Argv) =>
+      y
+        .option('invites', { type: 'boolean', describe: 'list pending invitations instead' })
+        .option('public', { type: 'boolean', describe: 'list public groups (name, description, member count), a page at a time' })
+        .option('prefix', { type: 'string', describe: 'with --public: names starting with this' })
+        .option('after', { type: 'string', describe: 'with --public: the next page, from the last page\'s `next`' })
+        .option('limit', { type: 'number', describe: 'with --public: at most N per page (1-200, default 50)' }),
+    run(async (a) => {
+      const client = await clientCommands();
+      if (a.public) {
+        if (a.invites) throw new UsageError('groups: --public or --invites, not both');
+        return client.publicGroups(await commandEnv(a), { prefix: a.prefix, after: a.after, limit: positiveInt('limit', a.limit) });
+      }
+      if (a.prefix !== undefined || a.after !== undefined || a.limit !== undefined) throw new UsageError('groups: --prefix, --after and --limit go with --public');
+      return client.groups(await commandEnv(a), a.invites ? 'invites' : 'mine');
+    }),
   )
   .command(
     'group <action> <name> [args..]',

@@ -65,6 +65,25 @@ export async function groups({ target, creds, out }: CommandEnv, show: 'mine' | 
   });
 }
 
+export interface DirectoryArgs {
+  prefix?: string | undefined;
+  after?: string | undefined;
+  limit?: number | undefined;
+}
+
+/** One page of the directory of public groups; a last `next` record says how to get the next page. */
+export async function publicGroups({ target, creds, out }: CommandEnv, args: DirectoryArgs): Promise<void> {
+  await withSession(target, creds, async (client) => {
+    const r = await client.request('groups_public', {
+      ...(args.prefix === undefined ? {} : { prefix: args.prefix }),
+      ...(args.after === undefined ? {} : { after: args.after }),
+      ...(args.limit === undefined ? {} : { limit: args.limit }),
+    });
+    for (const g of r.groups) out.emit({ type: 'public_group', ...g }, `${safe(g.name)}\t${g.members} members\t${safe(g.desc)}`);
+    if (r.next !== undefined) out.emit({ type: 'next', after: r.next }, `(more: --after ${JSON.stringify(safe(r.next))})`);
+  });
+}
+
 export type GroupAction = 'create' | 'join' | 'leave' | 'decline' | 'delete';
 
 export interface GroupCreateOptions {

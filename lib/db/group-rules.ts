@@ -91,6 +91,11 @@ export interface TargetState {
   banned: boolean;
 }
 
+/** The target of a moderator's request, from its standing in the group (null: none). */
+export function targetState(self: boolean, s: Pick<TargetState, 'role' | 'invited' | 'banned'> | null): TargetState {
+  return { self, role: s?.role ?? null, invited: s?.invited ?? false, banned: s?.banned ?? false };
+}
+
 /** group_invite: idempotent for someone already invited (the push goes again). */
 export function checkInvite(actor: GroupState | null | undefined, target: TargetState): void {
   checkModerator(actor);

@@ -15,7 +15,7 @@ import { collectPage, type SearchPage, type SearchRequest } from './search.ts';
 import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import {
-  moveOne, type AppendResult, type BatchResult, type ConversationRow, type CursorMove, type EntryInfo, type EntryKind,
+  moveOne, type AppendResult, type BatchResult, type DirectoryEntry, type ConversationRow, type CursorMove, type EntryInfo, type EntryKind,
   type EventResult, type FriendAdded, type GroupChanges, type GroupInvite, type GroupRow, type GroupSettings, type GroupStanding,
   type GroupSummary, type MoveResult, type NewEvent, type NewMessage, type ReactionCount, type Relation, type Role, type Store,
   type ResumedToken, type StoredMessage, type UserRow,
@@ -23,7 +23,7 @@ import {
 import {
   FORMER_CREATOR_ROLE, checkBan, checkCreator, checkDecline, checkInvite, checkJoin, checkKick, checkModerator, checkSetRole,
   checkTransfer, checkUnban, defaultHistory, isVisible, pickSuccessor, visibleAfter, type GroupState, type SuccessorCandidate,
-  type TargetState,
+  targetState,
 } from './group-rules.ts';
 import {
   afterLeave, checkFriendAccept, checkGroup, checkLeave, clientIdKey, friendAddAction, groupCursorMoves, groupSenders,
@@ -31,7 +31,7 @@ import {
 } from './rules.ts';
 import {
   INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_TEXT_AT, MESSAGE_VALUES, MYSQL, directConversationKey, friendStateParams, sqlFor, stateOf,
-  toConversation, toFriendState, toGroup, toStanding, toStoredMessage, toSummary, type ConversationRecord, type FriendStateRecord,
+  toConversation, toFriendState, prefixRange, toGroup, toStanding, toStoredMessage, toSummary, type ConversationRecord, type FriendStateRecord,
   type GroupRecord, type GroupStandingRecord, type MessageRecord, type TextChange,
 } from './shared-sql.ts';
 
@@ -315,7 +315,7 @@ export class MysqlStore implements Store {
     await all(conn, SQL.lockConversation, [group.conversationId]);
     const actor = await this.standing(conn, groupId, actorId);
     const other = userId === null ? null : await this.standing(conn, groupId, userId);
-    const target: TargetState = { self: actorId === userId, role: other?.role ?? null, invited: other?.invited ?? false, banned: other?.banned ?? false };
+    const target = targetState(actorId === userId, other);
     const state: GroupState | null = actor && stateOf(actor);
     return { conv: group.conversationId, actor, state, target };
   }
@@ -438,6 +438,14 @@ export class MysqlStore implements Store {
       const next: GroupRow = { ...g, desc: changes.desc ?? g.desc, private: changes.private ?? g.private, history: changes.history ?? g.history };
       await run(conn, SQL.updateGroup, [next.desc, next.private ? 1 : 0, next.history, groupId]);
       return next;
+    });
+  }
+
+  publicGroups(prefix: string, after: string, limit: number): Promise<DirectoryEntry[]> {
+    return this.pool.run('read', async (conn) => {
+      // Keys are VARBINARY: they come back as Buffers.
+      const rows = await all<Omit<DirectoryEntry, 'key'> & { key: Buffer | string }>(conn, SQL.publicGroups, [...prefixRange(prefix), after, String(limit)]);
+      return rows.map((r) => ({ ...r, key: r.key.toString(), members: Number(r.members) }));
     });
   }
 

@@ -296,6 +296,14 @@ export function sqlFor(d: Dialect) {
       FROM members m JOIN chat_groups g ON g.conversation_id = m.conversation_id
       WHERE m.user_id = ? ORDER BY g.name_key`,
 
+    /** Parameters: prefix, upper (prefixRange), after, limit. */
+    publicGroups: `
+      SELECT g.name_key AS \`key\`, g.name, g.description AS \`desc\`,
+        (SELECT COUNT(*) FROM members x WHERE x.conversation_id = g.conversation_id) AS members
+      FROM chat_groups g
+      WHERE g.name_key >= ? AND g.name_key < ? AND g.name_key > ? AND g.private = 0
+      ORDER BY g.name_key LIMIT ?`,
+
     conversationsOf: `${CONVERSATION_SELECT} WHERE m.user_id = ? ORDER BY c.id`,
     conversationOf: `${CONVERSATION_SELECT} WHERE m.user_id = ? AND m.conversation_id = ?`,
 
@@ -351,6 +359,23 @@ export type TextChange =
   | { op: 'insert'; rows: readonly (string | number | null)[] }
   | { op: 'replace'; conversationId: number; seq: number; text: string; at: number }
   | { op: 'remove'; conversationId: number; seq: number };
+
+/**
+ * The key range of a prefix, for an index range instead of a scan: keys compare as UTF-8 bytes
+ * in both stores (SQLite BINARY, MySQL VARBINARY), which is code point order, so the keys that
+ * start with `prefix` are those >= prefix and < prefix with its last code point one higher.
+ * Parameters of publicGroups: prefix, upper, after, limit.
+ */
+export function prefixRange(prefix: string): [string, string] {
+  const NO_UPPER = '\u{10FFFF}'.repeat(2); // above every key: keys are valid strings
+  const cps = [...prefix];
+  if (cps.length === 0) return ['', NO_UPPER];
+  const last = cps.pop()!.codePointAt(0)!;
+  let next = last + 1;
+  if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
+  if (next > 0x10ffff) return [prefix, NO_UPPER];
+  return [prefix, cps.join('') + String.fromCodePoint(next)];
+}
 
 /** schema_version, which both migrators keep (the table itself is made in each dialect's words). */
 export const SCHEMA_VERSION = {

@@ -6,7 +6,7 @@ import { ChatError } from '../protocol/errors.ts';
 import type { NotifyLevel } from '../protocol/messages.ts';
 import {
   FORMER_CREATOR_ROLE, checkBan, checkCreator, checkDecline, checkInvite, checkJoin, checkKick, checkModerator, checkSetRole,
-  checkTransfer, checkUnban, defaultHistory, isVisible, pickSuccessor, visibleAfter, type SuccessorCandidate, type TargetState,
+  checkTransfer, checkUnban, defaultHistory, isVisible, pickSuccessor, visibleAfter, type SuccessorCandidate, targetState,
 } from './group-rules.ts';
 import {
   afterLeave, checkFriendAccept, checkGroup, checkLeave, friendAddAction, groupCursorMoves, groupSenders, planAppend,
@@ -19,7 +19,7 @@ import {
 } from './shared-sql.ts';
 import { prepareSearchIndex, type SqliteSearchIndex } from './sqlite-search.ts';
 import type {
-  AppendResult, BatchResult, CursorMove, EntryKind, EventResult, FriendAdded, GroupChanges, GroupInvite, GroupRow, GroupSettings,
+  AppendResult, BatchResult, CursorMove, DirectoryEntry, EntryKind, EventResult, FriendAdded, GroupChanges, GroupInvite, GroupRow, GroupSettings,
   GroupStanding, GroupSummary, HistoryVisibility, NewEvent, NewMessage, Role, StoredMessage, UserRow,
 } from './store.ts';
 
@@ -85,6 +85,7 @@ export function prepareStatements(db: Db) {
     deleteGroup: p<[number]>(SQL.deleteGroup),
     groupMembers: p<[number], { id: number; name: string; role: Role }>(SQL.groupMembers),
     groupsOf: p<[number], Omit<GroupSummary, 'private'> & { private: number }>(SQL.groupsOf),
+    publicGroups: p<[string, string, string, number], DirectoryEntry>(SQL.publicGroups),
 
     conversationsOf: p<[number], ConversationRecord>(SQL.conversationsOf),
     conversationOf: p<[number, number], ConversationRecord>(SQL.conversationOf),
@@ -346,7 +347,7 @@ function prepareGroupTransactions(db: Db, q: Statements, search: SqliteSearchInd
   const standings = (groupId: number, actorId: number, userId: number) => {
     const actor = standing(groupId, actorId);
     const other = actor === null ? null : standing(groupId, userId)!;
-    const target: TargetState = { self: actorId === userId, role: other?.role ?? null, invited: other?.invited ?? false, banned: other?.banned ?? false };
+    const target = targetState(actorId === userId, other);
     return { actor, state: actor && stateOf(actor), target };
   };
   /** Everything of the group goes: its name is free again. */
@@ -455,7 +456,7 @@ function prepareGroupTransactions(db: Db, q: Statements, search: SqliteSearchInd
     return next;
   });
 
-  const remove_ = immediate(db, (groupId: number, actorId: number | undefined): number[] => {
+  const deleteGroup = immediate(db, (groupId: number, actorId: number | undefined): number[] => {
     const group = checkGroup(q.lockGroup.get(groupId));
     if (actorId !== undefined) {
       const s = standing(groupId, actorId);
@@ -473,5 +474,5 @@ function prepareGroupTransactions(db: Db, q: Statements, search: SqliteSearchInd
     return isVisible(stateOf(s)) ? s : null;
   };
 
-  return { createGroup, join, leave, invite, decline, remove, unban, setRole, transfer, update, deleteGroup: remove_, groupFor };
+  return { createGroup, join, leave, invite, decline, remove, unban, setRole, transfer, update, deleteGroup, groupFor };
 }

@@ -9,7 +9,7 @@ import { ChatError } from '../protocol/errors.ts';
 import type { NotifyLevel } from '../protocol/messages.ts';
 import { relationOf, type LeaveOutcome } from './rules.ts';
 import {
-  SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState, toGroup, toStoredMessage,
+  SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState, prefixRange, toGroup, toStoredMessage,
   toSummary,
 } from './shared-sql.ts';
 import type { SearchPage, SearchRequest } from './search.ts';
@@ -17,7 +17,7 @@ import { registerSearchFunctions } from './sqlite-search.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, type CheckpointErrorReport } from './sqlite-checkpointer.ts';
 import { isUniqueViolation, prepareStatements, prepareTransactions, type Statements, type Transactions } from './sqlite-statements.ts';
 import {
-  moveOne, type AppendResult, type BatchResult, type ConversationRow, type CursorMove, type EntryInfo, type EventResult,
+  moveOne, type AppendResult, type BatchResult, type DirectoryEntry, type ConversationRow, type CursorMove, type EntryInfo, type EventResult,
   type FriendAdded, type GroupChanges, type GroupInvite, type GroupRow, type GroupSettings, type GroupStanding, type GroupSummary,
   type NewEvent, type NewMessage, type ReactionCount, type Relation, type Role, type Store, type ResumedToken, type StoredMessage,
   type UserRow,
@@ -368,6 +368,10 @@ export class SqliteStore implements Store {
 
   updateGroup(groupId: number, actorId: number, changes: GroupChanges): Promise<GroupRow> {
     return this.call(() => this.tx.update(groupId, actorId, changes));
+  }
+
+  publicGroups(prefix: string, after: string, limit: number): Promise<DirectoryEntry[]> {
+    return this.call(() => this.q.publicGroups.all(...prefixRange(prefix), after, limit));
   }
 
   deleteGroup(groupId: number, actorId?: number): Promise<number[]> {

@@ -47,6 +47,14 @@ export interface GroupChanges extends GroupSettings {
   desc?: string | undefined;
 }
 
+/** A public group in the directory; `key` orders the pages. */
+export interface DirectoryEntry {
+  key: string;
+  name: string;
+  desc: string;
+  members: number;
+}
+
 export interface GroupInvite {
   group: string;
   desc: string;
@@ -298,6 +306,8 @@ export interface Store {
    * without one (an operator) always. Throws CHAT_ERR_NO_SUCH_GROUP.
    */
   deleteGroup(groupId: number, actorId?: number): Promise<number[]>;
+  /** Public groups whose key starts with `prefix` and comes after `after`, in key order, at most `limit`. */
+  publicGroups(prefix: string, after: string, limit: number): Promise<DirectoryEntry[]>;
 
   // conversations, cursors, messages
   memberIds(conversationId: number): Promise<readonly number[]>;

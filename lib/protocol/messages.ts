@@ -8,6 +8,7 @@ export const REACTION_MAX_BYTES = 32;
 export const SEARCH_MAX_LIMIT = 100;
 export const SEARCH_QUERY_MAX = 256;
 export const SEARCH_CURSOR_MAX = 128;
+export const DIRECTORY_MAX_LIMIT = 200;
 
 // Names are checked by checkName (lib/protocol/names.ts) in the handler, which needs the
 // normalized key anyway; the schema only bounds the raw size so nothing huge is normalized.
@@ -61,6 +62,11 @@ export const requestSchemas = {
   group_topic: z.object({ group: name, desc: topic }),
   group_set: z.object({ group: name, private: z.boolean().optional(), history: history.optional() }),
   group_delete: aboutGroup,
+  groups_public: z.object({
+    prefix: z.string().max(256).optional(),
+    after: z.string().max(1024).optional(),
+    limit: z.number().int().min(1).max(DIRECTORY_MAX_LIMIT).optional(),
+  }),
   send: z.object({
     to: name.optional(),
     group: name.optional(),
@@ -227,6 +233,8 @@ export interface Results {
   group_topic: { group: string; desc: string };
   group_set: { group: string; private: boolean; history: HistoryVisibility };
   group_delete: { group: string };
+  /** `next`: pass it as `after` for the next page; absent on the last page */
+  groups_public: { groups: { name: string; desc: string; members: number }[]; next?: string };
   send: { conversation: string; seq: number; ts: string; duplicate: boolean };
   edit: { conversation: string; seq: number; target: number; ts: string; duplicate: boolean };
   delete: { conversation: string; seq: number; target: number; ts: string; duplicate: boolean };

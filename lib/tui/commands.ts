@@ -10,6 +10,7 @@ export type Command =
   | { cmd: 'invite' | 'kick' | 'ban' | 'unban' | 'op' | 'deop'; user: string }
   | { cmd: 'topic'; text: string }
   | { cmd: 'private' | 'public' }
+  | { cmd: 'list'; prefix?: string }
   | { cmd: 'help' | 'quit' }
   | { cmd: 'mute'; level: NotifyLevel }
   | { cmd: 'search'; query: string }
@@ -26,6 +27,7 @@ export const HELP: string[] = [
   '  /search QUERY           find messages; Up/Down pick, Enter opens it in its conversation',
   '  In the open group (creator and admins): /invite /kick /ban /unban NAME, /topic TEXT,',
   '  /private, /public; the creator only: /op NAME, /deop NAME',
+  '  /list [PREFIX]          public groups (whose names start with PREFIX)',
   '  /help                   this help          /quit   leave (Ctrl-C too)',
   '  //text                  send text that starts with a slash',
   '',
@@ -61,6 +63,9 @@ export function parseInput(text: string): Command {
       return { cmd, user: name };
     case 'topic':
       return rest ? { cmd, text: rest } : { cmd: 'error', message: 'usage: /topic TEXT' };
+    case 'list':
+      if (more.length > 0) return { cmd: 'error', message: 'usage: /list [PREFIX]' };
+      return name ? { cmd, prefix: name } : { cmd };
     case 'private': case 'public':
       return rest ? { cmd: 'error', message: `usage: /${cmd} (in the open group)` } : { cmd };
     case 'add': case 'accept': case 'remove': case 'join':

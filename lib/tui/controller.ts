@@ -9,6 +9,9 @@ import type { EventKind, MessageView, NotifyLevel } from '../protocol/messages.t
 import { HELP, parseInput, type Command } from './commands.ts';
 import { directKey, groupKey, initialState, keyOfMessage, lastOwnMessage, reduce, type Action, type Compose, type State } from './state.ts';
 
+/** How many public groups /list shows at once; more are found by a longer prefix. */
+const LIST_PAGE = 50;
+
 /** What a view may ask for. Views hold no socket and no session: only this. */
 export interface Intents {
   /** the newest state (keys must act on it, not on the last one drawn: several keys can arrive in one read) */
@@ -215,6 +218,12 @@ export class Controller implements Intents {
       });
       return;
     }
+    if (key.startsWith('+')) {
+      const group = key.slice(1);
+      const from = this.state.invites.find((i) => i.group === group)?.from ?? 'someone';
+      this.dispatch({ t: 'notice', text: `${from} invites you to #${group}: /join ${group} or /decline #${group}` });
+      return;
+    }
     this.dispatch({ t: 'open', key });
     this.dispatch({ t: 'focus', pane: 'input' });
   }
@@ -368,6 +377,20 @@ export class Controller implements Intents {
       case 'invite': case 'kick': case 'ban': case 'unban': case 'op': case 'deop': case 'topic': case 'private': case 'public': {
         if (!openGroup) return this.dispatch({ t: 'notice', text: `/${command.cmd}: open a group first`, error: true });
         return void run(this.moderate(s, openGroup, command), (text) => text);
+      }
+      case 'list': {
+        const prefix = command.prefix;
+        s.request('groups_public', { ...(prefix === undefined ? {} : { prefix }), limit: LIST_PAGE }).then(
+          (r) => {
+            const lines = r.groups.map((g) => `#${g.name} · ${g.members} ${g.members === 1 ? 'member' : 'members'}${g.desc ? ' · ' + g.desc : ''}`);
+            if (lines.length === 0) lines.push(prefix === undefined ? 'No public groups yet: /create GROUP makes one.' : `No public group starts with "${prefix}".`);
+            if (r.next !== undefined) lines.push('', `… more: narrow it with /list PREFIX`);
+            lines.push('', '/join GROUP joins one.');
+            this.dispatch({ t: 'overlay', title: prefix === undefined ? 'Public groups' : `Public groups: ${prefix}…`, lines });
+          },
+          (err) => this.dispatch({ t: 'notice', text: `/list: ${describeError(err)}`, error: true }),
+        );
+        return;
       }
       case 'members': {
         const group = command.name ?? openGroup;

@@ -45,7 +45,7 @@ export interface PendingMessage {
 
 export interface Entry {
   key: string;
-  kind: 'request' | 'friend' | 'group';
+  kind: 'request' | 'invite' | 'friend' | 'group';
   name: string;
   unread: number;
   online?: boolean;
@@ -266,10 +266,11 @@ function stillPending(pending: PendingMessage[], stored: readonly MessageView[],
   return left.length === pending.length ? pending : left;
 }
 
-/** The conversation list: anything unread first, then requests, friends (online first) and groups. */
+/** The conversation list: anything unread first, then requests and invitations, friends (online first) and groups. */
 export function entries(s: State): Entry[] {
   const out: Entry[] = [];
   for (const r of s.requests) out.push({ key: `?${r.name}`, kind: 'request', name: r.name, unread: 0, direction: r.direction });
+  for (const i of s.invites) out.push({ key: `+${i.group}`, kind: 'invite', name: i.group, unread: 0 });
   for (const f of s.friends) {
     const key = directKey(f.name);
     out.push({ key, kind: 'friend', name: f.name, unread: s.conversations[key]?.unread ?? 0, online: f.online });
@@ -278,7 +279,7 @@ export function entries(s: State): Entry[] {
     const key = groupKey(g.name);
     out.push({ key, kind: 'group', name: g.name, unread: s.conversations[key]?.unread ?? 0 });
   }
-  const rank = (e: Entry) => (e.unread > 0 ? 0 : e.kind === 'request' ? (e.direction === 'in' ? 1 : 2) : e.kind === 'friend' ? 3 : 4);
+  const rank = (e: Entry) => (e.unread > 0 ? 0 : e.kind === 'request' ? (e.direction === 'in' ? 1 : 2) : e.kind === 'invite' ? 1 : e.kind === 'friend' ? 3 : 4);
   return out
     .map((e, i) => ({ e, i }))
     .sort((a, b) => rank(a.e) - rank(b.e) || (a.e.unread > 0 ? b.e.unread - a.e.unread : 0) || Number(b.e.online ?? 0) - Number(a.e.online ?? 0) || a.e.name.localeCompare(b.e.name) || a.i - b.i)
@@ -436,7 +437,7 @@ export function reduce(s: State, a: Action): State {
       if (f.type === 'typing' || f.type === 'receipt') return s;
       if (f.type === 'group_invite') {
         const invites = [...s.invites.filter((i) => i.group !== f.group), { group: f.group, desc: f.desc, from: f.from }];
-        return { ...s, invites, notice: { text: `${f.from} invites you to #${f.group}: /join ${f.group} or /decline ${f.group}`, error: false } };
+        return { ...s, invites, notice: { text: `${f.from} invites you to #${f.group}: /join ${f.group} or /decline #${f.group}`, error: false } };
       }
       return groupEvent(s, f);
     }
@@ -488,14 +489,14 @@ function groupEvent(s: State, f: GroupEvent): State {
   const key = groupKey(f.group);
   const before = s.groups.find((g) => g.name === f.group);
   const after = before === undefined ? undefined : groupAfter(before, f, s.me);
-  let next: State = s;
+  let next: State = f.event === 'joined' && f.user === s.me ? { ...s, invites: s.invites.filter((i) => i.group !== f.group) } : s;
   if (after === null) {
-    const { [key]: _gone, ...conversations } = s.conversations;
-    next = { ...s, groups: s.groups.filter((g) => g.name !== f.group), conversations };
+    const { [key]: _gone, ...conversations } = next.conversations;
+    next = { ...next, groups: next.groups.filter((g) => g.name !== f.group), conversations };
     if (s.open === key) next = { ...next, open: null, scroll: null, newBelow: false };
     if (s.selected === key) next = { ...next, selected: null };
   } else if (after !== undefined && after !== before) {
-    next = { ...s, groups: s.groups.map((g) => (g.name === f.group ? after : g)) };
+    next = { ...next, groups: next.groups.map((g) => (g.name === f.group ? after : g)) };
   }
   const by = f.by !== undefined ? ` by ${f.by}` : '';
   const role = f.event === 'role' ? ` (${f.role})` : '';

@@ -507,6 +507,24 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.is((await store.conversationOf(a.id, conv))?.visibleAfter, 0);
   });
 
+  test('publicGroups: public ones only, by key, with a prefix and pages', async () => {
+    const a = await user('Ann');
+    for (const name of ['dev', 'Design', 'devops', 'art', 'deß']) await store.createGroup(name, name.toLowerCase(), `about ${name}`, a.id);
+    await store.createGroup('deep', 'deep', '', a.id, { private: true });
+    const g = (await store.groupByKey('dev'))!;
+    await store.joinGroup(g.id, (await user('Bob')).id);
+    const keys = async (prefix: string, after = '', limit = 10) => (await store.publicGroups(prefix, after, limit)).map((r) => r.key);
+    // Keys compare as UTF-8 bytes, code point order: ß (U+00DF) after every ASCII letter.
+    assert.equal(await keys(''), ['art', 'design', 'dev', 'devops', 'deß']);
+    assert.equal(await keys('de'), ['design', 'dev', 'devops', 'deß']);
+    assert.equal(await keys('deß'), ['deß']);
+    assert.equal(await keys('dev'), ['dev', 'devops']);
+    assert.equal(await keys('de', 'design', 2), ['dev', 'devops']);
+    assert.equal(await keys('de', 'devops', 1), ['deß']);
+    assert.equal(await keys('x'), []);
+    assert.equal((await store.publicGroups('dev', '', 1))[0], { key: 'dev', name: 'dev', desc: 'about dev', members: 2 });
+  });
+
   test('deleteGroup: only the creator, or an operator; everything of the group goes and the name is free', async () => {
     const [a, b, c] = [await user('Ann'), await user('Bob'), await user('Cid')];
     const g = await store.createGroup('G', 'g', '', a.id, { private: true });

@@ -181,6 +181,7 @@ const sample: Record<RequestType, Record<string, unknown>> = {
   group_ban: { group: 'g', user: 'actor' }, group_unban: { group: 'g', user: 'actor' },
   group_role: { group: 'g', user: 'actor', role: 'admin' }, group_transfer: { group: 'g', user: 'actor' },
   group_topic: { group: 'g', desc: 't' }, group_set: { group: 'g', private: true }, group_delete: { group: 'g' },
+  groups_public: {},
   send: { to: 'actor', text: 'x' }, history: { with: 'actor' }, sync: { conversation: 'c1' },
   ack: { conversation: 'c1', seq: 0 }, read: { conversation: 'c1', seq: 0 }, search: { query: 'x' },
   mute: { conversation: 'c1', level: 'none' }, typing: { conversation: 'c1' }, receipts: { conversation: 'c1', seq: 1 },
@@ -396,6 +397,22 @@ function matrixSuite(backend: Backend): void {
         }
       }
     }
+  });
+
+  matrix('the directory lists public groups to anyone logged in, and never a private one', async () => {
+    const names: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const r = await actor.request('groups_public', { limit: 50, ...(after === undefined ? {} : { after }) });
+      names.push(...r.groups.map((g) => g.name));
+      if (r.next === undefined) break;
+      after = r.next;
+    }
+    // (the cells above deleted some: group_delete's)
+    const publicOnes = [...world.groupTargets.entries()].filter(([k]) => k.includes('/public/') && !k.startsWith('group_delete/')).map(([, v]) => v.group);
+    const privateOnes = [...world.groupTargets.entries()].filter(([k]) => k.includes('/private/')).map(([, v]) => v.group);
+    assert.ok(publicOnes.length > 0 && publicOnes.every((g) => names.includes(g)), 'every public group is listed');
+    assert.ok(privateOnes.every((g) => !names.includes(g)), 'no private group is listed, not even to its creator');
   });
 
   matrix('requests that name a conversation, by membership', async () => {

@@ -67,6 +67,21 @@ cli('a private group: invitations, roles, kick and ban, settings, transfer and d
   assert.equal(jsonLines((await ok('ann', 'groups', '--json')).stdout), []);
 });
 
+cli('groups --public: the directory, by prefix and a page at a time; private groups are not in it', async () => {
+  for (const g of ['dev', 'devops', 'design', 'art']) await ok('bob', 'group', 'create', g, '--desc', `about ${g}`);
+  await ok('bob', 'group', 'create', 'devsecret', '--private');
+  const first = jsonLines((await ok('cid', 'groups', '--public', '--prefix', 'DE', '--limit', '2', '--json')).stdout);
+  assert.equal(first, [
+    { type: 'public_group', name: 'design', desc: 'about design', members: 1 },
+    { type: 'public_group', name: 'dev', desc: 'about dev', members: 1 },
+    { type: 'next', after: 'dev' },
+  ]);
+  const second = jsonLines((await ok('cid', 'groups', '--public', '--prefix', 'de', '--limit', '2', '--after', 'dev', '--json')).stdout);
+  assert.equal(second, [{ type: 'public_group', name: 'devops', desc: 'about devops', members: 1 }]);
+  assert.match((await ok('cid', 'groups', '--public')).stdout, /^art\t1 members\tabout art$/m);
+  assert.is((await as('cid', 'groups', '--prefix', 'de')).code, 2, '--prefix needs --public');
+});
+
 cli('usage errors exit 2', async () => {
   assert.is((await as('ann', 'group', 'role', 'x', 'bob', 'king')).code, 2);
   assert.is((await as('ann', 'group', 'kick', 'x')).code, 2);

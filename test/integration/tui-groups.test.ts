@@ -1,6 +1,6 @@
 // test-timeout: 150
 // The real `chat` TUI in a pseudo-terminal, moderating a private group: /private, /invite, /op,
-// /deop, /topic, /kick, /ban, /unban; the header shows the topic and your role, /members the
+// /deop, /topic, /kick, /ban, /unban, /list; the header shows the topic and your role, /members the
 // roles; and on the other side, an invitation arrives, /join accepts it, and a kick closes the
 // conversation at once.
 import { suite } from 'uvu';
@@ -26,6 +26,9 @@ test.before(async () => {
   carol = await connectAs(server, 'carol');
   bob.onPush((f) => bobGot.push(f));
   carol.onPush((f) => carolGot.push(f));
+  // an invitation made while alice is offline
+  await bob.request('group_create', { group: 'early', private: true });
+  await bob.request('group_invite', { group: 'early', user: 'alice' });
 });
 
 test.after(async () => {
@@ -48,12 +51,15 @@ const refused = async (line: string, expect: string | RegExp) => {
   await tui.waitFor((t) => !t.includes(line), 5000, 'the input to clear');
 };
 
-test('log in', async () => {
+test('log in: the invitation made while offline is in the list', async () => {
   tui = startTui(['--server', server.address, '--user', 'alice'], { cols: 110, rows: 30 });
   await tui.waitFor('Password', 15_000);
   tui.write(PW);
   tui.write(KEY.enter);
   await tui.waitFor(/alice · ● connected/);
+  await tui.waitFor(/\+ #early invites you/);
+  await type('/decline #early', 'Declined the invitation to #early');
+  await tui.waitFor((t) => !t.includes('#early invites'), 5000, 'the invitation to leave the list');
 });
 
 test('a private group: the header shows privacy, your role and the topic; /invite and /op; /members shows roles', async () => {
@@ -85,13 +91,26 @@ test('/kick, /ban and /unban reach the target; refusals show their code', async 
   await type('/unban carol', 'Unbanned carol from #ops');
   await refused('/kick alice', 'you cannot do that to yourself');
   await type('/public', /#ops · public · you: creator/);
+  await carol.request('group_create', { group: 'opera', desc: 'arias' });
+  await carol.request('group_create', { group: 'hidden-one', private: true });
+  await type('/list op', /Public groups: op…/);
+  assert.match(tui.text(), /#ops · 2 members · on call this week/);
+  assert.match(tui.text(), /#opera · 1 member · arias/);
+  tui.write(KEY.escape);
+  await tui.waitFor((t) => !t.includes('Public groups'), 5000, 'the overlay to close');
+  await type('/list', /Public groups/);
+  assert.not.match(tui.text(), /hidden-one/);
+  tui.write(KEY.escape);
+  await tui.waitFor((t) => !t.includes('Public groups'), 5000, 'the overlay to close');
 });
 
 test('an invitation arrives; /join accepts it; a kick closes the conversation at once', async () => {
   await carol.request('group_create', { group: 'den', desc: 'carol\'s den', private: true });
   await carol.request('group_invite', { group: 'den', user: 'alice' });
   await tui.waitFor('carol invites you to #den');
+  await tui.waitFor(/\+ #den invites you/);
   await type('/join den', /#den · private · you: member · carol's den/);
+  await tui.waitFor((t) => !t.includes('+ #den'), 5000, 'the invitation to leave the list');
   await carol.request('send', { group: 'den', text: 'hello in the den' });
   await tui.waitFor('hello in the den');
   await carol.request('group_kick', { group: 'den', user: 'alice' });

@@ -22,6 +22,7 @@ import { groupJoin } from './group-join.ts';
 import { groupLeave } from './group-leave.ts';
 import { groupMembers } from './group-members.ts';
 import { groups } from './groups.ts';
+import { groupsPublic } from './groups-public.ts';
 import { hello } from './hello.ts';
 import { history } from './history.ts';
 import { login } from './login.ts';
@@ -65,6 +66,7 @@ export const handlers: HandlerTable = {
   group_topic: groupTopic,
   group_set: groupSet,
   group_delete: groupDelete,
+  groups_public: groupsPublic,
   send,
   edit,
   delete: deleteMessage,

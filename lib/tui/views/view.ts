@@ -132,13 +132,14 @@ export class View {
     const innerListW = listW - 2;
     for (const e of items) {
       const badge = e.unread > 0 ? ` (${e.unread})` : '';
-      const mark = e.kind === 'request' ? (e.direction === 'in' ? '?' : '→') : e.kind === 'group' ? '#' : e.online ? '●' : '○';
+      const mark = e.kind === 'request' ? (e.direction === 'in' ? '?' : '→') : e.kind === 'invite' ? '+' : e.kind === 'group' ? '#' : e.online ? '●' : '○';
       const name = truncate(stripControls(e.name), Math.max(1, innerListW - 3 - strWidth(badge)));
-      const text = e.kind === 'request' ? truncate(`${mark} ${stripControls(e.name)} ${e.direction === 'in' ? 'asks' : 'asked'}`, innerListW - 1) : `${mark} ${name}${badge}`;
+      const text = e.kind === 'request' ? truncate(`${mark} ${stripControls(e.name)} ${e.direction === 'in' ? 'asks' : 'asked'}`, innerListW - 1)
+        : e.kind === 'invite' ? truncate(`${mark} #${stripControls(e.name)} invites you`, innerListW - 1) : `${mark} ${name}${badge}`;
       let row = ' ' + escapeTags(padEnd(text, innerListW - 1));
       if (e.kind === 'friend') row = row.replace(mark, e.online ? `{green-fg}${mark}{/green-fg}` : `{gray-fg}${mark}{/gray-fg}`);
       if (e.unread > 0) row = `{bold}${row}{/bold}`;
-      if (e.kind === 'request') row = `{yellow-fg}${row}{/yellow-fg}`;
+      if (e.kind === 'request' || e.kind === 'invite') row = `{yellow-fg}${row}{/yellow-fg}`;
       if (e.key === st.selected && st.focus === 'list') row = `{inverse}${row}{/inverse}`;
       else if (e.key === st.open) row = `{cyan-fg}${row}{/cyan-fg}`;
       rows.push(row);
@@ -307,7 +308,7 @@ export class View {
     if (full === 'C-n' || full === 'C-p') {
       this.intents.dispatch({ t: 'select', delta: full === 'C-n' ? 1 : -1 });
       const sel = this.intents.state.selected;
-      if (sel && !sel.startsWith('?')) this.intents.open(sel);
+      if (sel && !sel.startsWith('?') && !sel.startsWith('+')) this.intents.open(sel);
       return;
     }
     if (full === 'C-r') return this.intents.retryNow();

@@ -48,6 +48,7 @@ const EXAMPLES: Record<RequestType, Example> = {
   group_topic: { body: { group: 'devs', desc: 'new topic' }, fields: { group: req('string'), desc: req('string') } },
   group_set: { body: { group: 'devs', private: false }, fields: { group: req('string') } },
   group_delete: aboutGroup,
+  groups_public: { body: { prefix: 'de', after: 'dev', limit: 20 }, fields: { prefix: opt('string'), after: opt('string'), limit: opt('number') } },
   send: {
     body: { to: 'bob', text: 'hi 😀', client_msg_id: 'm-1' },
     fields: { to: opt('string'), group: opt('string'), text: req('string'), client_msg_id: opt('string'), reply_to: opt('number') },

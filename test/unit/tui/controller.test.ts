@@ -131,5 +131,22 @@ commands('slash commands parse, anything else is text to send', () => {
   assert.is(parseInput('/search').cmd, 'error');
 });
 
+commands('group moderation commands act on the open group; /decline #GROUP is an invitation, /decline NAME a friend', () => {
+  assert.equal(parseInput('/invite bob'), { cmd: 'invite', user: 'bob' });
+  assert.equal(parseInput('/kick bob'), { cmd: 'kick', user: 'bob' });
+  assert.equal(parseInput('/ban bob'), { cmd: 'ban', user: 'bob' });
+  assert.equal(parseInput('/unban bob'), { cmd: 'unban', user: 'bob' });
+  assert.equal(parseInput('/op bob'), { cmd: 'op', user: 'bob' });
+  assert.equal(parseInput('/deop bob'), { cmd: 'deop', user: 'bob' });
+  assert.equal(parseInput('/topic  on call  this week '), { cmd: 'topic', text: 'on call  this week' });
+  assert.equal(parseInput('/private'), { cmd: 'private' });
+  assert.equal(parseInput('/public'), { cmd: 'public' });
+  assert.equal(parseInput('/list'), { cmd: 'list' });
+  assert.equal(parseInput('/list de'), { cmd: 'list', prefix: 'de' });
+  assert.equal(parseInput('/decline #ops'), { cmd: 'decline_invite', name: 'ops' });
+  assert.equal(parseInput('/decline bob'), { cmd: 'decline', name: 'bob' });
+  for (const bad of ['/kick', '/kick a b', '/topic', '/private now', '/list a b', '/op']) assert.is(parseInput(bad).cmd, 'error', bad);
+});
+
 test.run();
 commands.run();

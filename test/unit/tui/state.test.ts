@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConversationView, MessageView } from '../../../lib/protocol/messages.ts';
-import { entries, initialState, lastOwnMessage, reduce, type Action, type State } from '../../../lib/tui/state.ts';
+import { entries, groupHeader, initialState, lastOwnMessage, reduce, type Action, type State } from '../../../lib/tui/state.ts';
 
 const test = suite('state');
 
@@ -266,6 +266,28 @@ test('search results: a list with a bounded selection; a jump holds until the us
   assert.equal(s.jump, { key: '@bob', seq: 3 });
   assert.is(apply(s, { t: 'scroll', to: 10 }).jump, null);
   assert.is(apply(s, { t: 'open', key: '#dev' }).jump, null);
+});
+
+test('an invitation is kept and announced; being kicked closes the open group and drops it from the list', () => {
+  let s = apply(loggedIn(), roster([{ conversation: 'c9', group: 'dev', delivered: 0, read: 0, last_seq: 0, unread: 0 }]), { t: 'open', key: '#dev' });
+  s = apply(s, { t: 'push', frame: { type: 'group_invite', group: 'ops', from: 'ann', desc: 'on call' } });
+  assert.equal(s.invites, [{ group: 'ops', desc: 'on call', from: 'ann' }]);
+  assert.equal(entries(s).map((e) => e.key), ['+ops', '@bob', '@carol', '#dev'], 'the invitation is listed with the requests');
+  assert.match(s.notice!.text, /ann invites you to #ops: \/join ops/);
+  s = apply(s, { t: 'push', frame: { type: 'group_event', group: 'dev', user: 'bob', event: 'kicked', by: 'ann' } });
+  assert.is(s.open, '#dev', 'someone else was kicked');
+  assert.is(s.groups[0]!.members, 2);
+  s = apply(s, { t: 'push', frame: { type: 'group_event', group: 'dev', user: 'me', event: 'role', by: 'ann', role: 'admin' } });
+  assert.is(s.groups[0]!.role, 'admin');
+  s = apply(s, { t: 'push', frame: { type: 'group_event', group: 'dev', user: 'ann', event: 'topic', desc: 'new topic' } });
+  assert.is(groupHeader('dev', s.groups[0]), '#dev · public · you: admin · new topic');
+  s = apply(s, { t: 'push', frame: { type: 'group_event', group: 'dev', user: 'ann', event: 'settings', private: true, history: 'joined' } });
+  assert.is(groupHeader('dev', s.groups[0]), '#dev · private · you: admin · new topic');
+  s = apply(s, { t: 'push', frame: { type: 'group_event', group: 'dev', user: 'me', event: 'banned', by: 'ann' } });
+  assert.is(s.open, null, 'the conversation closed');
+  assert.equal(s.groups, []);
+  assert.is(s.conversations['#dev'], undefined, 'its messages are gone from the screen');
+  assert.is(s.notice!.text, 'you were banned from #dev by ann');
 });
 
 test.run();
