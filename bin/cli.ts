@@ -21,6 +21,7 @@ const serverSide = {
 // commands: `chat serve` never uses it, and every module under tsx costs start-up time.
 const clientCommands = () => import('../lib/cli/commands.ts');
 const listenCommand = () => import('../lib/cli/listen.ts');
+const accountCommands = () => import('../lib/cli/accounts.ts');
 
 const env = process.env;
 
@@ -44,10 +45,32 @@ function commaList(text: string | undefined): string[] | undefined {
   return text?.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
-async function readStdinPassword(): Promise<string> {
+async function readStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += chunk;
-  return text.replace(/\r?\n$/, '');
+  return text;
+}
+
+async function readStdinPassword(): Promise<string> {
+  return (await readStdin()).replace(/\r?\n$/, '');
+}
+
+/**
+ * `chat passwd`'s two passwords: lines 1 and 2 of stdin with --password-stdin, else asked on
+ * the terminal without echo (the current one only when --password / CHAT_PASSWORD is unset).
+ */
+async function passwordChange(argv: Globals): Promise<{ current: string; next: string }> {
+  if (argv['password-stdin']) {
+    const [current, next] = (await readStdin()).split(/\r?\n/);
+    if (current === undefined || next === undefined || next === '') throw new UsageError('--password-stdin: line 1 is the current password, line 2 the new one');
+    return { current, next };
+  }
+  if (!process.stdin.isTTY) throw new UsageError('chat passwd asks on a terminal; without one, use --password-stdin (line 1 current, line 2 new)');
+  const { promptHidden } = await import('../lib/cli/prompt.ts');
+  const current = argv.password || (await promptHidden('Current password: '));
+  const next = await promptHidden('New password: ');
+  if ((await promptHidden('New password again: ')) !== next) throw new UsageError('the two new passwords differ; nothing was changed');
+  return { current, next };
 }
 
 type Globals = {
@@ -194,6 +217,31 @@ const cli = yargs(hideBin(process.argv))
     }),
   )
   .command('register', 'create the account named by --user', {}, run(async (a) => (await clientCommands()).register(await commandEnv(a))))
+  .command(
+    'passwd',
+    'change your password; every other session and token of the account is ended',
+    (y: Argv) => y.option('keep-sessions', { type: 'boolean', default: false, describe: 'keep the other sessions and tokens' }),
+    run(async (a) => {
+      const change = await passwordChange(a);
+      const env = await commandEnv({ ...a, 'password-stdin': false, password: change.current });
+      return (await accountCommands()).passwd(env, { ...change, keepSessions: a['keep-sessions'] });
+    }),
+  )
+  .command(
+    'sessions [action] [id]',
+    'list your sessions and resume tokens; `sessions revoke ID` ends one',
+    (y: Argv) => y.positional('action', { choices: ['list', 'revoke'] as const, default: 'list' }).positional('id', { type: 'string' }),
+    run(async (a) => {
+      const accounts = await accountCommands();
+      return a.action === 'revoke' ? accounts.revokeSession(await commandEnv(a), a.id) : accounts.sessions(await commandEnv(a));
+    }),
+  )
+  .command(
+    'logout',
+    'with --all: revoke every token of the account and close every session, on every node',
+    (y: Argv) => y.option('all', { type: 'boolean', default: false, describe: 'every session and token' }),
+    run(async (a) => (await accountCommands()).logout(await commandEnv(a), a.all)),
+  )
   .command('friends', 'list friends (with online state) and pending requests', {}, run(async (a) => (await clientCommands()).friends(await commandEnv(a))))
   .command(
     'friend <action> <name>',

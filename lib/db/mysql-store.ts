@@ -8,6 +8,7 @@ import type { DbPoolConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { ChatError } from '../protocol/errors.ts';
 import { isConnectionError, isDuplicateKey, isLockConflict, toStoreError } from './mysql-errors.ts';
+import { MysqlAccounts } from './mysql-accounts.ts';
 import { migrate } from './mysql-migrate.ts';
 import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
@@ -78,7 +79,11 @@ const MAX_LOCK_RETRIES = 3;
 const CACHE_LIMIT = 100_000;
 
 export class MysqlStore implements Store {
-  private constructor(private readonly pool: MysqlPool) {}
+  readonly accounts: MysqlAccounts;
+
+  private constructor(private readonly pool: MysqlPool) {
+    this.accounts = new MysqlAccounts(pool);
+  }
 
   /** Creates the database if missing, migrates it, and opens the pool's `min` connections. */
   static async open(url: string, settings: DbPoolConfig, log?: Logger): Promise<MysqlStore> {

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { ChatError } from '../protocol/errors.ts';
 import { relationOf, type LeaveOutcome } from './rules.ts';
 import { SCHEMA_VERSION, directConversationKey, friendStateParams, listMigrations, toConversation, toFriendState } from './shared-sql.ts';
+import { SqliteAccounts } from './sqlite-accounts.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, type CheckpointErrorReport } from './sqlite-checkpointer.ts';
 import { isUniqueViolation, prepareStatements, prepareTransactions, type Statements, type Transactions } from './sqlite-statements.ts';
 import type {
@@ -89,6 +90,7 @@ export class SqliteStore implements Store {
   private readonly db: Db;
   private readonly q: Statements;
   private readonly tx: Transactions;
+  readonly accounts: SqliteAccounts;
   private checkpointer: Checkpointer | null = null;
   /** set for on-disk databases; the checkpoint thread starts with the first message batch */
   private checkpointPath: string | null = null;
@@ -105,6 +107,7 @@ export class SqliteStore implements Store {
     try {
       this.q = prepareStatements(db);
       this.tx = prepareTransactions(db, this.q);
+      this.accounts = new SqliteAccounts(db, (fn) => this.call(fn));
     } catch (err) {
       db.close();
       throw err;

@@ -28,7 +28,10 @@ export const requestSchemas = {
     z.object({ token: z.string().min(1).max(256) }),
     z.object({ user: name, password: z.string().max(4096) }),
   ]),
-  logout: empty,
+  logout: z.object({ all: z.boolean().optional() }),
+  passwd: z.object({ password: z.string().max(4096), new_password: z.string().max(4096), keep_sessions: z.boolean().optional() }),
+  sessions: empty,
+  sessions_revoke: z.object({ session: z.string().min(1).max(64) }),
   ping: empty,
   friends: empty,
   friend_add: aboutUser,
@@ -84,11 +87,32 @@ export interface ConversationView {
   unread: number;
 }
 
+/** A resume token of the account, and the connection that holds it now, if any (`sessions`). */
+export interface SessionView {
+  /** names the token without revealing it (`sessions_revoke`) */
+  id: string;
+  /** the session that asked */
+  current: boolean;
+  /** a connection holds it now */
+  live: boolean;
+  /** the client's name from `hello`, of the last session that used it */
+  client: string | null;
+  node: string | null;
+  address: string | null;
+  /** when the password login that made the token happened */
+  login: string;
+  last_used: string;
+  expires: string;
+}
+
 export interface Results {
   hello: { version: number; server: string; node: string; max_line: number };
   register: { user_id: number; user: string };
   login: { user_id: number; user: string; token: string; token_expires: string };
-  logout: Record<string, never>;
+  logout: { revoked?: number };
+  passwd: { revoked: number };
+  sessions: { sessions: SessionView[] };
+  sessions_revoke: { session: string };
   ping: { ts: string };
   friends: {
     friends: { name: string; online: boolean }[];

@@ -20,6 +20,8 @@ export interface SessionHandle {
   readonly user: SessionUser | null;
   /** the peer's IP address, for per-address limits */
   readonly remote: string;
+  /** the client's name from `hello`, if it gave one */
+  client: string | null;
   /**
    * All or nothing: registered, counted on the bus and announced to friends, or else (the
    * announcement failed, the connection closed meanwhile: CHAT_ERR_CONNECTION_CLOSED) rejected

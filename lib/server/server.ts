@@ -75,6 +75,10 @@ export class ChatServer {
       presence: new Presence(deps.store, this.bus),
       log: deps.log,
       loginTimeoutMs: deps.config.loginTimeoutMs,
+      onLeave: (user, sessionId) => {
+        deps.store.accounts.sessionEnded(user.tokenHash, sessionId, Date.now()).catch((err) =>
+          deps.log.warn({ err, session: sessionId }, 'could not record the end of a session'));
+      },
     };
     this.perAddress = new AddressLimit(deps.config.maxConnectionsPerAddress);
     this.proxyHeaders = deps.config.proxyProtocol ? new ProxyHeaderReader(trustedProxyList(deps.config.trustedProxies), deps.log) : null;
@@ -125,7 +129,9 @@ export class ChatServer {
   }
 
   async listen(): Promise<AddressInfo> {
-    const { host, port } = this.deps.config;
+    const { host, port, nodeId } = this.deps.config;
+    // Tokens this node held when it last stopped (or died) are held by nobody now.
+    await this.deps.store.accounts.releaseNode(nodeId);
     await new Promise<void>((resolve, reject) => {
       this.net.once('error', reject);
       this.net.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {

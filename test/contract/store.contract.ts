@@ -3,7 +3,7 @@
 // releases whatever else open() created (a temp file, a scratch database).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { NewMessage, Store, UserRow } from '../../lib/db/store.ts';
+import type { AdminAction, NewMessage, SessionStart, Store, UserRow } from '../../lib/db/store.ts';
 import { rejectsWith } from '../helpers/assert.ts';
 
 export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
@@ -601,6 +601,110 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal(all, range(1, all.length));
     assert.equal(await seqsOf(conv), range(1, all.length));
     assert.is((await store.conversationOf(a.id, conv))?.lastSeq, all.length);
+  });
+
+  // accounts and operators (store.accounts)
+
+  const act = (action: AdminAction['action'], target: UserRow | null, at = 1_000): AdminAction =>
+    ({ actor: 'root', action, targetId: target?.id ?? null, target: target?.name ?? 'x', at, detail: { n: 1 } });
+  const holder = (u: UserRow, tokenHash: string, conn: string, at: number): SessionStart =>
+    ({ userId: u.id, tokenHash, conn, node: conn.split(':')[0]!, address: '10.0.0.1', client: 'tui 1', at });
+
+  test('accounts: credentials are read fresh; a new password and suspension show at once', async () => {
+    const alice = await user('Alice');
+    await store.userByKey('alice'); // a cached copy must not answer the password check
+    assert.equal(await store.accounts.credentialsByKey('alice'), { ...alice, suspended: false });
+    await store.accounts.setPassword(alice.id, 'h2', null);
+    assert.is((await store.accounts.credentialsByKey('alice'))!.passwordHash, 'h2');
+    await store.accounts.setSuspended(alice.id, true, act('suspend', alice));
+    assert.equal(await store.accounts.credentialsById(alice.id), { ...alice, passwordHash: 'h2', suspended: true });
+    await store.accounts.setSuspended(alice.id, false, act('unsuspend', alice));
+    assert.is((await store.accounts.credentialsById(alice.id))!.suspended, false);
+    assert.is(await store.accounts.credentialsByKey('nobody'), null);
+    assert.is(await store.accounts.credentialsById(999_999), null);
+  });
+
+  test('accounts: a token records who holds it; a release by another connection, or of another node, leaves it', async () => {
+    const alice = await user('Alice');
+    await store.saveToken('t1', alice.id, 10_000);
+    await store.saveToken('t2', alice.id, 10_000);
+    assert.equal(await store.accounts.sessionStarted(holder(alice, 't1', 'n1:7', 500)), { suspended: false });
+    let [t1, t2] = await store.accounts.tokensOf(alice.id, 0);
+    assert.equal({ ...t1!, createdAt: 0 }, {
+      tokenHash: 't1', createdAt: 0, expiresAt: 10_000, lastUsedAt: 500, client: 'tui 1', address: '10.0.0.1', node: 'n1', liveConn: 'n1:7',
+    });
+    assert.is(t2!.liveConn, null);
+    assert.is((await store.accounts.accounts())[0]!.lastLoginAt, 500);
+    await store.accounts.sessionEnded('t1', 'n1:8', 600); // another connection: not the holder
+    assert.is((await store.accounts.tokensOf(alice.id, 0))[0]!.liveConn, 'n1:7');
+    await store.accounts.releaseNode('n2');
+    assert.is((await store.accounts.tokensOf(alice.id, 0))[0]!.liveConn, 'n1:7');
+    await store.accounts.sessionEnded('t1', 'n1:7', 700);
+    [t1] = await store.accounts.tokensOf(alice.id, 0);
+    assert.equal([t1!.liveConn, t1!.lastUsedAt], [null, 700]);
+    await store.accounts.sessionStarted(holder(alice, 't2', 'n2:1', 800));
+    await store.accounts.releaseNode('n2');
+    assert.is((await store.accounts.tokensOf(alice.id, 0))[1]!.liveConn, null);
+    assert.equal((await store.accounts.tokensOf(alice.id, 10_000)), [], 'expired tokens are not listed');
+    // A suspended account says so, after its holder is recorded.
+    await store.accounts.setSuspended(alice.id, true, act('suspend', alice));
+    await store.saveToken('t3', alice.id, 10_000);
+    assert.equal(await store.accounts.sessionStarted(holder(alice, 't3', 'n1:9', 900)), { suspended: true });
+  });
+
+  test('accounts: revokeTokens and setPassword revoke one user\'s tokens, all or all but one', async () => {
+    const alice = await user('Alice');
+    const bob = await user('Bob');
+    for (const t of ['a1', 'a2', 'a3']) await store.saveToken(t, alice.id, 10_000);
+    await store.saveToken('b1', bob.id, 10_000);
+    const hashes = async (u: UserRow) => (await store.accounts.tokensOf(u.id, 0)).map((t) => t.tokenHash).sort();
+    assert.is(await store.accounts.revokeTokens(alice.id, 'a2'), 2);
+    assert.equal(await hashes(alice), ['a2']);
+    assert.equal(await hashes(bob), ['b1']);
+    await store.saveToken('a4', alice.id, 10_000);
+    assert.is(await store.accounts.setPassword(alice.id, 'new', { keep: 'a4' }), 1);
+    assert.equal(await hashes(alice), ['a4']);
+    assert.is(await store.accounts.setPassword(alice.id, 'newer', null), 0);
+    assert.equal(await hashes(alice), ['a4']);
+    assert.is(await store.accounts.setPassword(alice.id, 'newest', {}, act('reset_password', alice)), 1);
+    assert.equal(await hashes(alice), []);
+    assert.is(await userByToken('a4', 0), null);
+    assert.equal(await hashes(bob), ['b1']);
+    assert.is(await store.accounts.revokeTokens(bob.id), 1);
+    assert.equal(await hashes(bob), []);
+  });
+
+  test('accounts: admin actions are the audit log, in order, committed with what they did', async () => {
+    assert.is(await store.accounts.lastAdminActionId(), 0);
+    const carol = await store.accounts.addUser('Carol', 'carol', 'hc', { actor: 'op', action: 'add_user', target: 'Carol', at: 10, detail: {} });
+    assert.equal(await store.userByKey('carol'), carol);
+    await rejectsWith(store.accounts.addUser('CAROL', 'carol', 'h', { actor: 'op', action: 'add_user', target: 'CAROL', at: 11, detail: {} }), 'CHAT_ERR_NAME_TAKEN');
+    await store.saveToken('c1', carol.id, 10_000);
+    await store.accounts.setSuspended(carol.id, true, act('suspend', carol, 20));
+    assert.equal(await store.accounts.tokensOf(carol.id, 0), [], 'suspending revokes every token');
+    await store.accounts.setPassword(carol.id, 'h2', {}, act('reset_password', carol, 30));
+    const all = await store.accounts.adminActionsAfter(0, 10);
+    assert.equal(all.map((a) => [a.action, a.targetId, a.target, a.at, a.actor]), [
+      ['add_user', carol.id, 'Carol', 10, 'op'], ['suspend', carol.id, 'Carol', 20, 'root'], ['reset_password', carol.id, 'Carol', 30, 'root'],
+    ]);
+    assert.equal(all[1]!.detail, { n: 1 });
+    assert.ok(all[0]!.id < all[1]!.id && all[1]!.id < all[2]!.id);
+    assert.is(await store.accounts.lastAdminActionId(), all[2]!.id);
+    assert.equal((await store.accounts.adminActionsAfter(all[0]!.id, 1)).map((a) => a.action), ['suspend']);
+    assert.equal(await store.accounts.adminActionsAfter(all[2]!.id, 10), []);
+  });
+
+  test('accounts: the operator\'s lists of users and groups', async () => {
+    const alice = await user('Alice');
+    const bob = await user('Bob');
+    await store.accounts.setSuspended(bob.id, true, act('suspend', bob));
+    const group = await store.createGroup('Devs', 'devs', 'the devs', alice.id);
+    await store.joinGroup(group.id, bob.id);
+    const users = await store.accounts.accounts();
+    assert.equal(users.map((u) => [u.id, u.name, u.lastLoginAt, u.suspended]), [[alice.id, 'Alice', null, false], [bob.id, 'Bob', null, true]]);
+    assert.ok(users.every((u) => typeof u.createdAt === 'number' && u.createdAt > 0));
+    const groups = await store.accounts.allGroups();
+    assert.equal(groups.map((g) => [g.name, g.desc, g.creator, g.members]), [['Devs', 'the devs', 'Alice', 2]]);
   });
 
   test.run();

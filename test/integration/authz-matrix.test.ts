@@ -9,7 +9,8 @@ import { ChatClient } from '../../lib/client/client.ts';
 import { SqliteStore } from '../../lib/db/sqlite-store.ts';
 import { ANONYMOUS_TYPES, REQUEST_TYPES, type RequestType } from '../../lib/protocol/messages.ts';
 import { nameKey } from '../../lib/protocol/names.ts';
-import { hashPassword } from '../../lib/server/credentials.ts';
+import { hashPassword, hashToken } from '../../lib/server/credentials.ts';
+import { sessionIdOf } from '../../lib/server/handlers/revoke.ts';
 import { startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 
 type UserRelation = 'self' | 'friend' | 'pending-out' | 'pending-in' | 'stranger';
@@ -45,13 +46,25 @@ const conversationMatrix: Record<string, Record<ConversationRelation, Outcome>> 
   read: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
   history: { member: OK, 'non-member': 'CHAT_ERR_NO_SUCH_CONVERSATION' },
 };
+// Requests about the actor's own account: what they name is one of the actor's sessions, a
+// session of someone else, or the actor's password.
+type SessionRelation = 'own-other' | 'own-current' | 'someone-elses' | 'unknown';
+const sessionMatrix: Record<string, Record<SessionRelation, Outcome>> = {
+  sessions_revoke: { 'own-other': OK, 'own-current': 'CHAT_ERR_SELF', 'someone-elses': 'CHAT_ERR_NO_SUCH_SESSION', unknown: 'CHAT_ERR_NO_SUCH_SESSION' },
+};
+const sessionTargets = new Map<SessionRelation, string>();
+type PasswordRelation = 'right' | 'wrong';
+const passwordMatrix: Record<string, Record<PasswordRelation, Outcome>> = {
+  passwd: { right: OK, wrong: 'CHAT_ERR_AUTH_FAILED' },
+};
+
 const conversationBody = (type: string, conversation: string): Record<string, unknown> =>
   type === 'ack' || type === 'read' ? { conversation, seq: 0 } : { conversation };
 
 // A request that is valid in shape, for the logged-out column.
 const sample: Record<RequestType, Record<string, unknown>> = {
   hello: { version: 1 }, register: { user: 'x', password: 'y' }, login: { token: 't' }, ping: {},
-  logout: {}, friends: {}, groups: {}, unread: {}, conversations: {},
+  logout: {}, passwd: { password: 'x', new_password: 'y' }, sessions: {}, sessions_revoke: { session: 's1' }, friends: {}, groups: {}, unread: {}, conversations: {},
   friend_add: { user: 'actor' }, friend_accept: { user: 'actor' }, friend_decline: { user: 'actor' }, friend_remove: { user: 'actor' },
   group_create: { group: 'g' }, group_join: { group: 'g' }, group_leave: { group: 'g' }, group_members: { group: 'g' },
   send: { to: 'actor', text: 'x' }, history: { with: 'actor' }, sync: { conversation: 'c1' },
@@ -105,10 +118,16 @@ matrix.before(async () => {
       conversationTargets.set(`${type}/${relation}`, `c${await store.acceptFriendRequest(b.id, a.id)}`);
     }
   }
+  await store.saveToken('own-other-token-hash', me.id, Date.now() + 3_600_000);
+  await store.saveToken('someone-elses-token-hash', owner.id, Date.now() + 3_600_000);
+  sessionTargets.set('own-other', sessionIdOf('own-other-token-hash'));
+  sessionTargets.set('someone-elses', sessionIdOf('someone-elses-token-hash'));
+  sessionTargets.set('unknown', sessionIdOf('no-such-token-hash'));
   await store.close();
   server = await startServer({ dbPath });
   actor = await ChatClient.connect({ host: server.host, port: server.port });
-  await actor.request('login', { user: 'actor', password: PASSWORD });
+  const { token } = await actor.request('login', { user: 'actor', password: PASSWORD });
+  sessionTargets.set('own-current', sessionIdOf(hashToken(token)));
 });
 matrix.after(async () => {
   actor?.destroy();
@@ -149,6 +168,30 @@ matrix('requests that name a conversation, by membership', async () => {
       assert.is(await outcome(actor, type, conversationBody(type, target)), expected, `${type} → ${relation}`);
     }
   }
+});
+
+matrix('requests about the account, by what they name: a session, or the current password', async () => {
+  for (const [type, row] of Object.entries(sessionMatrix)) {
+    for (const [relation, expected] of Object.entries(row)) {
+      const session = sessionTargets.get(relation as SessionRelation)!;
+      assert.is(await outcome(actor, type, { session }), expected, `${type} → ${relation}`);
+    }
+  }
+  for (const [type, row] of Object.entries(passwordMatrix)) {
+    for (const [relation, expected] of Object.entries(row)) {
+      // The same password again, keeping the sessions: the matrix's world stays as it is.
+      const body = { password: relation === 'right' ? PASSWORD : 'not-the-password', new_password: PASSWORD, keep_sessions: true };
+      assert.is(await outcome(actor, type, body), expected, `${type} → ${relation}`);
+    }
+  }
+  assert.is(await outcome(actor, 'sessions', {}), OK, 'sessions (own only)');
+  // logout all ends every session of the account, so another account's connection asks it.
+  const owner = await ChatClient.connect({ host: server.host, port: server.port });
+  await owner.request('login', { user: 'owner', password: PASSWORD });
+  assert.is(await outcome(owner, 'logout', { all: true }), OK, 'logout all (own only)');
+  owner.destroy();
+  assert.is(await outcome(actor, 'ping', {}), OK, "another account's logout all leaves the actor alone");
+  assert.is(await outcome(actor, 'friends', {}), OK);
 });
 
 matrix('logged out: everything but hello, register, login and ping is CHAT_ERR_NOT_LOGGED_IN', async () => {

@@ -40,10 +40,11 @@ function templates(): Record<string, unknown>[] {
     { type: 'history', with: 'alice', limit: 5 }, { type: 'sync', conversation: 'c1', limit: 5 }, { type: 'ack', conversation: 'c1', seq: 1 },
     { type: 'read', conversation: 'c2', seq: 1 }, { type: 'friend_add', user: 'bob' }, { type: 'group_join', group: 'fuzzers' },
     { type: 'group_members', group: 'fuzzers' }, { type: 'friend_remove', user: 'nobody' }, { type: 'group_create', group: 'g' },
+    { type: 'sessions' }, { type: 'sessions_revoke', session: 's0123456789abcdef' },
   ];
 }
 // Types whose valid frames would cost a password hash or end the session; mutations never pick them.
-const SAFE_TYPES = ['ping', 'friends', 'groups', 'unread', 'conversations', 'send', 'history', 'sync', 'ack', 'read', 'friend_add', 'friend_accept', 'friend_decline', 'group_join', 'group_members', 'group_leave', 'teleport', '', 'SEND'];
+const SAFE_TYPES = ['ping', 'friends', 'groups', 'unread', 'conversations', 'send', 'history', 'sync', 'ack', 'read', 'friend_add', 'friend_accept', 'friend_decline', 'group_join', 'group_members', 'group_leave', 'sessions', 'sessions_revoke', 'teleport', '', 'SEND'];
 
 /** One line that stays within the framing rules (so the connection survives), or null for a framing fault. */
 function mutatedLine(r: ReturnType<typeof rng>, id: number): string {

@@ -15,10 +15,13 @@ import { hello } from './hello.ts';
 import { history } from './history.ts';
 import { login } from './login.ts';
 import { logout } from './logout.ts';
+import { passwd } from './passwd.ts';
 import { ping } from './ping.ts';
 import { read } from './read.ts';
 import { register } from './register.ts';
 import { send } from './send.ts';
+import { sessions } from './sessions.ts';
+import { sessionsRevoke } from './sessions-revoke.ts';
 import { sync } from './sync.ts';
 import { unread } from './unread.ts';
 
@@ -28,6 +31,9 @@ export const handlers: HandlerTable = {
   register,
   login,
   logout,
+  passwd,
+  sessions,
+  sessions_revoke: sessionsRevoke,
   ping,
   friends,
   friend_add: friendAdd,

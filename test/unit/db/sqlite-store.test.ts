@@ -6,6 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NEW_FILE_PAGE_SIZE, SqliteStore } from '../../../lib/db/sqlite-store.ts';
 import { storeContract } from '../../contract/store.contract.ts';
+import { ACCOUNTS_SEED, checkAccountsUpgrade } from '../../helpers/accounts-upgrade-fixture.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../../helpers/crossed-requests-fixture.ts';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
@@ -246,6 +247,26 @@ test('migration 004 leaves one request of each crossed pair and none between fri
     assert.is((await store.addFriend(2, 1)).status, 'accepted');
     assert.is(await store.acceptFriendRequest(4, 3), (await store.directConversationId(3, 4))!);
     assert.equal([await store.relation(1, 2), await store.relation(3, 4), await store.relation(6, 5)], ['friends', 'friends', 'in']);
+  } finally {
+    await store.close();
+  }
+});
+
+test('migration 006 upgrades a version-4 file: users and tokens keep their rows and gain the account columns', async () => {
+  const path = join(dir, 'chat.db');
+  const v4 = new Database(path);
+  v4.pragma('journal_mode = WAL');
+  v4.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  for (const name of migrations.filter((f) => Number(f.split('_')[0]) <= 4)) {
+    v4.exec(readFileSync(new URL(`../../../sql/sqlite/${name}`, import.meta.url), 'utf8'));
+    v4.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(Number(name.split('_')[0]), name);
+  }
+  v4.exec(ACCOUNTS_SEED);
+  v4.close();
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    await checkAccountsUpgrade(store);
   } finally {
     await store.close();
   }

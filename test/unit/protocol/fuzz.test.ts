@@ -63,7 +63,7 @@ const nasty = fc.letrec((tie) => ({
 })).value;
 
 fuzz('every frame shape gets a typed request or a documented error, and nothing is polluted', () => {
-  const fields = ['user', 'password', 'token', 'group', 'desc', 'to', 'with', 'text', 'client_msg_id', 'conversation', 'seq', 'after', 'before', 'limit', 'version', 'id'];
+  const fields = ['user', 'password', 'token', 'group', 'desc', 'to', 'with', 'text', 'client_msg_id', 'conversation', 'seq', 'after', 'before', 'limit', 'version', 'id', 'new_password', 'keep_sessions', 'all', 'session'];
   fc.assert(
     fc.property(
       fc.oneof(fc.constantFrom(...REQUEST_TYPES), fc.string()),

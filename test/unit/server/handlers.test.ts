@@ -63,6 +63,7 @@ function client(user: UserRow | null = null): Client {
   const session: Client['session'] = {
     id: `n1:${nextConn++}`,
     remote: '127.0.0.1',
+    client: null,
     user: user && { id: user.id, name: user.name, tokenHash: 'test' },
     signIn: async (u) => {
       session.user = u;
