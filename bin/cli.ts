@@ -1,6 +1,6 @@
 // The only place that reads argv and the environment. It resolves them (defaults < env <
 // flags) and hands each command just the values it needs.
-import { homedir, tmpdir } from 'node:os';
+import { homedir, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -28,6 +28,15 @@ const env = process.env;
 function defaultStateDir(): string {
   const base = env.XDG_RUNTIME_DIR || tmpdir();
   return join(base, `chat-cluster-${process.getuid?.() ?? 'user'}`);
+}
+
+/** Who runs `chat admin`, for its audit log: the operating-system user. */
+function operator(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER || env.LOGNAME || `uid ${process.getuid?.() ?? '?'}`;
+  }
 }
 
 function defaultDb(): string {
@@ -150,7 +159,8 @@ const cli = yargs(hideBin(process.argv))
         .option('redis', { type: 'string', default: env.CHAT_REDIS || undefined, describe: 'cluster mode: redis://HOST:PORT, or redis+cluster://HOST:PORT[,…] for a Redis Cluster (env CHAT_REDIS)' })
         .option('redis-cluster', { type: 'boolean', default: env.CHAT_REDIS_CLUSTER === '1', describe: 'the --redis URL is a Redis Cluster node: sharded pub/sub (env CHAT_REDIS_CLUSTER=1)' })
         .option('redis-prefix', { type: 'string', default: env.CHAT_REDIS_PREFIX, describe: 'prefix of the cluster\'s Redis keys and channels (default chat) (env CHAT_REDIS_PREFIX)' })
-        .option('presence-ttl-ms', { type: 'number', default: envNumber('CHAT_PRESENCE_TTL_MS'), describe: 'a dead node\'s users show offline after this long (default 15000) (env CHAT_PRESENCE_TTL_MS)' }),
+        .option('presence-ttl-ms', { type: 'number', default: envNumber('CHAT_PRESENCE_TTL_MS'), describe: 'a dead node\'s users show offline after this long (default 15000) (env CHAT_PRESENCE_TTL_MS)' })
+        .option('admin-poll-ms', { type: 'number', default: envNumber('CHAT_ADMIN_POLL_MS'), describe: 'how often to check for `chat admin` actions to carry out, such as closing a suspended user\'s sessions (default 1000) (env CHAT_ADMIN_POLL_MS)' }),
     run(async (a) =>
       (await serverSide.serve()).serve(
         resolveServerConfig({
@@ -164,6 +174,7 @@ const cli = yargs(hideBin(process.argv))
           proxyProtocol: a['proxy-protocol'], trustedProxies: commaList(a['trusted-proxies']),
           rateLimit: a['rate-limit'], rateBurst: a['rate-burst'], metricsPort: a['metrics-port'], metricsHost: a['metrics-host'],
           redis: a.redis, redisCluster: a['redis-cluster'], redisPrefix: a['redis-prefix'], presenceTtlMs: a['presence-ttl-ms'],
+          adminPollMs: a['admin-poll-ms'],
           dbPool: {
             min: a['db-pool-min'], max: a['db-pool-max'], idleMs: a['db-pool-idle-ms'],
             acquireTimeoutMs: a['db-pool-acquire-timeout-ms'], logIntervalMs: a['db-pool-log-ms'],
@@ -185,6 +196,22 @@ const cli = yargs(hideBin(process.argv))
         { type: 'schema', version, applied },
         `schema version ${version}${applied.length ? ` (applied ${applied.join(', ')})` : ' (up to date)'}`,
       );
+    }),
+  )
+  .command(
+    'admin <action> [name]',
+    'operate on the database directly (the same --db as serve), with or without servers running: users | groups | suspend NAME | unsuspend NAME | reset-password NAME | add-user NAME',
+    (y: Argv) =>
+      y
+        .positional('action', { choices: ['users', 'groups', 'suspend', 'unsuspend', 'reset-password', 'add-user'] as const })
+        .positional('name', { type: 'string' })
+        .option('db', { type: 'string', default: env.CHAT_DB ?? defaultDb(), describe: 'sqlite:PATH or mysql://… (env CHAT_DB)' }),
+    run(async (a) => {
+      const { admin } = await import('../lib/cli/admin.ts');
+      if (['suspend', 'unsuspend', 'reset-password', 'add-user'].includes(a.action) && !a.name) throw new UsageError(`admin ${a.action} NAME`);
+      // reset-password and add-user take the new password from stdin with --password-stdin, else generate one.
+      const password = a['password-stdin'] ? await readStdinPassword() : undefined;
+      await admin({ db: a.db, actor: operator(), out: new Output(a.json), audit: process.stderr, password }, a.action, a.name);
     }),
   )
   .command(

@@ -58,6 +58,8 @@ export interface ServerConfig {
   redisPrefix: string;
   /** a node's users show offline elsewhere this long after it stops refreshing (cluster mode) */
   presenceTtlMs: number;
+  /** how often the node checks the admin_actions table for operator actions (`chat admin`) it must act on */
+  adminPollMs: number;
 }
 
 /** The four knobs of the MySQL pool, plus how often its figures are logged. README "MySQL". */
@@ -118,6 +120,7 @@ export const SERVER_DEFAULTS: Omit<ServerConfig, 'db' | 'dbPool'> = {
   redisCluster: false,
   redisPrefix: 'chat',
   presenceTtlMs: 15_000,
+  adminPollMs: 1000,
 };
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -144,6 +147,7 @@ export function resolveServerConfig(
   if (config.metricsPort !== undefined) checkInt('metricsPort', config.metricsPort, 0, 65535);
   checkInt('tlsHandshakeTimeoutMs', config.tlsHandshakeTimeoutMs, 100, 10 * 60 * 1000);
   checkInt('presenceTtlMs', config.presenceTtlMs, 300, 24 * 3600 * 1000);
+  checkInt('adminPollMs', config.adminPollMs, 10, 3600 * 1000);
   if (config.redis !== undefined && !/^rediss?(\+cluster)?:\/\/[^/]/.test(config.redis)) throw configError('redis', 'must be redis://HOST:PORT or redis+cluster://HOST:PORT[,HOST:PORT…]');
   if (!/^[\w.:-]{1,64}$/.test(config.redisPrefix)) throw configError('redisPrefix', 'must be 1-64 letters, digits, dot, colon, dash or underscore');
   if (!LOG_LEVELS.has(config.logLevel)) throw configError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}`);

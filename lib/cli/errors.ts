@@ -11,7 +11,7 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof ChatError) {
     if (err.code === 'CHAT_ERR_CONFIG') return EXIT.usage;
-    if (err.code === 'CHAT_ERR_CONNECT') return EXIT.unreachable;
+    if (err.code === 'CHAT_ERR_CONNECT' || err.code === 'CHAT_ERR_DB_UNAVAILABLE') return EXIT.unreachable;
     return EXIT.refused;
   }
   return EXIT.refused;

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import { errorFrame } from '../protocol/frames.ts';
 import { reporter } from '../report.ts';
 import { AddressLimit } from './address-limit.ts';
+import { AdminWatch } from './admin-watch.ts';
 import { Connection, flushConnections } from './connection.ts';
 import type { HandlerContext, LoginThrottle } from './context.ts';
 import { RequestQueue } from './dispatch.ts';
@@ -50,6 +51,7 @@ export class ChatServer {
   /** what handlers publish on: the deps' bus, counted when metrics are on */
   private readonly bus: Bus;
   private stopping: Promise<void> | null = null;
+  private readonly adminWatch: AdminWatch;
 
   constructor(private readonly deps: ServerDeps) {
     const metrics = deps.metrics;
@@ -80,6 +82,7 @@ export class ChatServer {
           deps.log.warn({ err, session: sessionId }, 'could not record the end of a session'));
       },
     };
+    this.adminWatch = new AdminWatch(deps.store.accounts, this.sessions, deps.log, deps.config.adminPollMs);
     this.perAddress = new AddressLimit(deps.config.maxConnectionsPerAddress);
     this.proxyHeaders = deps.config.proxyProtocol ? new ProxyHeaderReader(trustedProxyList(deps.config.trustedProxies), deps.log) : null;
     const { loginFailLimit, loginFailLimitPerAddress, loginFailWindowMs } = deps.config;
@@ -132,6 +135,7 @@ export class ChatServer {
     const { host, port, nodeId } = this.deps.config;
     // Tokens this node held when it last stopped (or died) are held by nobody now.
     await this.deps.store.accounts.releaseNode(nodeId);
+    await this.adminWatch.start();
     await new Promise<void>((resolve, reject) => {
       this.net.once('error', reject);
       this.net.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
@@ -216,6 +220,7 @@ export class ChatServer {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
+      await this.adminWatch.stop();
       this.proxyHeaders?.destroyAll();
       for (const conn of this.connections) conn.pauseReading();
       await new Promise((r) => setImmediate(r)); // handlers already running queue their messages
