@@ -160,6 +160,9 @@ const cli = yargs(hideBin(process.argv))
         .option('redis-cluster', { type: 'boolean', default: env.CHAT_REDIS_CLUSTER === '1', describe: 'the --redis URL is a Redis Cluster node: sharded pub/sub (env CHAT_REDIS_CLUSTER=1)' })
         .option('redis-prefix', { type: 'string', default: env.CHAT_REDIS_PREFIX, describe: 'prefix of the cluster\'s Redis keys and channels (default chat) (env CHAT_REDIS_PREFIX)' })
         .option('presence-ttl-ms', { type: 'number', default: envNumber('CHAT_PRESENCE_TTL_MS'), describe: 'a dead node\'s users show offline after this long (default 15000) (env CHAT_PRESENCE_TTL_MS)' })
+        .option('registration', { type: 'string', choices: ['open', 'closed'], default: env.CHAT_REGISTRATION || 'open', describe: 'closed: `register` is refused; accounts come from `chat admin add-user` (env CHAT_REGISTRATION)' })
+        .option('register-limit-per-address', { type: 'number', describe: 'registrations per client address per window, 0 = no limit (default 100)' })
+        .option('register-window-ms', { type: 'number', describe: 'the registration window (default 60000)' })
         .option('admin-poll-ms', { type: 'number', default: envNumber('CHAT_ADMIN_POLL_MS'), describe: 'how often to check for `chat admin` actions to carry out, such as closing a suspended user\'s sessions (default 1000) (env CHAT_ADMIN_POLL_MS)' }),
     run(async (a) =>
       (await serverSide.serve()).serve(
@@ -174,7 +177,8 @@ const cli = yargs(hideBin(process.argv))
           proxyProtocol: a['proxy-protocol'], trustedProxies: commaList(a['trusted-proxies']),
           rateLimit: a['rate-limit'], rateBurst: a['rate-burst'], metricsPort: a['metrics-port'], metricsHost: a['metrics-host'],
           redis: a.redis, redisCluster: a['redis-cluster'], redisPrefix: a['redis-prefix'], presenceTtlMs: a['presence-ttl-ms'],
-          adminPollMs: a['admin-poll-ms'],
+          adminPollMs: a['admin-poll-ms'], registration: a.registration,
+          registerLimitPerAddress: a['register-limit-per-address'], registerWindowMs: a['register-window-ms'],
           dbPool: {
             min: a['db-pool-min'], max: a['db-pool-max'], idleMs: a['db-pool-idle-ms'],
             acquireTimeoutMs: a['db-pool-acquire-timeout-ms'], logIntervalMs: a['db-pool-log-ms'],

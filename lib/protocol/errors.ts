@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   CHAT_ERR_PROXY_HEADER: 'the PROXY protocol header is missing, malformed, or from an untrusted address; the connection is closed',
   CHAT_ERR_SHUTTING_DOWN: 'the server is stopping',
   // users and friends
+  CHAT_ERR_REGISTRATION_CLOSED: 'this server does not take registrations; an operator creates accounts (chat admin add-user)',
+  CHAT_ERR_REGISTER_THROTTLED: 'too many registrations from this address; wait and try again',
   CHAT_ERR_NAME_TAKEN: 'that name is already registered (names are unique regardless of case)',
   CHAT_ERR_NO_SUCH_USER: 'no user has that name',
   CHAT_ERR_SELF: 'you cannot do that to yourself',

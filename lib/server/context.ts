@@ -43,9 +43,11 @@ export interface HandlerContext {
   session: SessionHandle;
   store: Store;
   bus: Bus;
-  config: Pick<ServerConfig, 'nodeId' | 'maxLineBytes' | 'maxTextLength' | 'tokenTtlMs'>;
+  config: Pick<ServerConfig, 'nodeId' | 'maxLineBytes' | 'maxTextLength' | 'tokenTtlMs' | 'registration'>;
   log: Logger;
   loginThrottle: LoginThrottle;
+  /** registrations per client address, shared by every connection of a node */
+  registerThrottle: FailureThrottle;
   /** Queues a message for the next group commit; `done` is called once it is stored (or not). */
   append(message: NewMessage, done: AppendDone): void;
 }

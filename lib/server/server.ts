@@ -44,6 +44,7 @@ export class ChatServer {
   private readonly writer: MessageWriter;
   private nextConn = 1;
   private readonly loginThrottle: LoginThrottle;
+  private readonly registerThrottle: FailureThrottle;
   private readonly sessionDeps: SessionDeps;
   private readonly perAddress: AddressLimit;
   /** set with --proxy-protocol: the client's address comes from the proxy's header */
@@ -86,6 +87,7 @@ export class ChatServer {
     this.perAddress = new AddressLimit(deps.config.maxConnectionsPerAddress);
     this.proxyHeaders = deps.config.proxyProtocol ? new ProxyHeaderReader(trustedProxyList(deps.config.trustedProxies), deps.log) : null;
     const { loginFailLimit, loginFailLimitPerAddress, loginFailWindowMs } = deps.config;
+    this.registerThrottle = new FailureThrottle(deps.config.registerLimitPerAddress, deps.config.registerWindowMs);
     this.loginThrottle = {
       byAccount: new FailureThrottle(loginFailLimit, loginFailWindowMs),
       byAddress: new FailureThrottle(loginFailLimitPerAddress, loginFailWindowMs),
@@ -198,6 +200,7 @@ export class ChatServer {
     const ctx: HandlerContext = {
       session,
       loginThrottle: this.loginThrottle,
+      registerThrottle: this.registerThrottle,
       store,
       bus,
       config,

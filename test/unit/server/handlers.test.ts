@@ -81,8 +81,9 @@ function client(user: UserRow | null = null): Client {
       store,
       bus,
       log,
-      config: { nodeId: 'n1', maxLineBytes: 64 * 1024, maxTextLength: MAX_TEXT, tokenTtlMs: 3_600_000 },
+      config: { nodeId: 'n1', maxLineBytes: 64 * 1024, maxTextLength: MAX_TEXT, tokenTtlMs: 3_600_000, registration: 'open' },
       loginThrottle,
+      registerThrottle: new FailureThrottle(0, 60_000),
       append: (m, done) => {
         c.appended.push(m);
         const stored = c.appendWith ? c.appendWith(m) : store.appendMessages([m]).then(([r]) => {
