@@ -188,13 +188,22 @@ const cli = yargs(hideBin(process.argv))
     ),
   )
   .command(
-    'db <action>',
-    'database maintenance: `db migrate` creates (MySQL) and migrates the database, then exits',
+    'db <action> [file]',
+    'database maintenance: `db migrate` creates (MySQL) and migrates the database; `db backup FILE` copies a SQLite database while servers run (restoring: docs/operations.md)',
     (y: Argv) =>
       y
-        .positional('action', { choices: ['migrate'] as const })
+        .positional('action', { choices: ['migrate', 'backup'] as const })
+        .positional('file', { type: 'string', describe: 'with backup: the new file to write' })
         .option('db', { type: 'string', default: env.CHAT_DB ?? defaultDb(), describe: 'sqlite:PATH or mysql://… (env CHAT_DB)' }),
     run(async (a) => {
+      if (a.action === 'backup') {
+        if (!a.file) throw new UsageError('db backup FILE');
+        if (!a.db.startsWith('sqlite:')) throw new UsageError('db backup copies SQLite databases; back up MySQL with mysqldump --single-transaction (docs/operations.md)');
+        const { backupSqlite } = await import('../lib/db/sqlite-backup.ts');
+        const r = await backupSqlite(a.db.slice('sqlite:'.length), a.file);
+        new Output(a.json).emit({ type: 'backup', ...r }, `backed up to ${r.file} (${r.bytes} bytes, schema version ${r.version})`);
+        return;
+      }
       const { version, applied } = await (await serverSide.db()).migrateStore(a.db);
       new Output(a.json).emit(
         { type: 'schema', version, applied },
