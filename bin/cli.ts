@@ -282,6 +282,28 @@ const cli = yargs(hideBin(process.argv))
     (y: Argv) => y.option('all', { type: 'boolean', default: false, describe: 'every session and token' }),
     run(async (a) => (await accountCommands()).logout(await commandEnv(a), a.all)),
   )
+  .command(
+    'account <action>',
+    'account delete: delete your account; asks for the password again on a terminal, or takes --password-stdin with --yes',
+    (y: Argv) =>
+      y
+        .positional('action', { choices: ['delete'] as const })
+        .option('yes', { type: 'boolean', default: false, describe: 'do not ask: the password comes from --password-stdin (or --password / CHAT_PASSWORD)' }),
+    run(async (a) => {
+      let password: string | undefined;
+      if (a.yes) {
+        password = a['password-stdin'] ? await readStdinPassword() : a.password;
+        if (!password) throw new UsageError('account delete --yes takes the password from --password-stdin (or --password / CHAT_PASSWORD)');
+      } else {
+        if (!process.stdin.isTTY) throw new UsageError('account delete asks for your password on a terminal; without one, give --password-stdin and --yes');
+        const { promptHidden } = await import('../lib/cli/prompt.ts');
+        process.stderr.write(`This deletes the account ${a.user ?? ''}: its friendships, memberships and sessions end; its messages stay, without its name.\n`);
+        password = await promptHidden('Your password, to delete the account: ');
+      }
+      const env = await commandEnv({ ...a, 'password-stdin': false, password });
+      return (await accountCommands()).deleteAccount(env, password);
+    }),
+  )
   .command('friends', 'list friends (with online state) and pending requests', {}, run(async (a) => (await clientCommands()).friends(await commandEnv(a))))
   .command(
     'friend <action> <name>',

@@ -48,3 +48,10 @@ export async function logout(env: CommandEnv, all: boolean): Promise<void> {
     env.out.emit({ type: 'logged_out', all: true, revoked: r.revoked ?? 0 }, `logged out everywhere (${r.revoked ?? 0} tokens revoked)`);
   });
 }
+
+export async function deleteAccount(env: CommandEnv, password: string): Promise<void> {
+  await withSession(env.target, { ...env.creds, password }, async (client) => {
+    const r = await client.request('account_delete', { password });
+    env.out.emit({ type: 'account_deleted', user: r.user }, `${safe(r.user)}: account deleted`);
+  });
+}

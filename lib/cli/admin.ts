@@ -94,6 +94,7 @@ async function groups(store: Store, { out }: AdminEnv): Promise<void> {
 async function addUser(store: Store, env: AdminEnv, raw: string): Promise<void> {
   const check = checkNewName(raw);
   if (!check.ok) throw new ChatError('CHAT_ERR_BAD_NAME', `user name ${check.reason}`);
+  if (await store.accounts.nameReserved(check.key, Date.now())) throw new ChatError('CHAT_ERR_NAME_TAKEN', 'that name belonged to an account deleted less than 30 days ago');
   const { password, generated } = newPassword(env);
   const { targetId: _, ...action } = audited(env, 'add_user', null, { generated }, check.name);
   const user = await store.accounts.addUser(check.name, check.key, await hashPassword(password), action);

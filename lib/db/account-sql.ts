@@ -24,10 +24,21 @@ export function accountSqlFor(d: Dialect) {
     revokeTokens: 'DELETE FROM tokens WHERE user_id = ? AND token_hash <> ?',
     setPassword: 'UPDATE users SET password_hash = ? WHERE id = ?',
     setSuspended: 'UPDATE users SET suspended_at = ? WHERE id = ?',
+    userKey: 'SELECT name_key AS nameKey FROM users WHERE id = ?',
+    /** Parameters: user, user. */
+    deleteRequestsOf: 'DELETE FROM friend_requests WHERE from_id = ? OR to_id = ?',
+    /** Parameters: user, user. */
+    deleteFriendshipsOf: 'DELETE FROM friendships WHERE user_id = ? OR friend_id = ?',
+    deleteTokensOf: 'DELETE FROM tokens WHERE user_id = ?',
+    /** Parameters: name key, until. */
+    reserveName: `INSERT INTO reserved_names (name_key, until) VALUES (?, ?)${d.overwrite('name_key', ['until'])}`,
+    /** Parameters: the tombstone key, at, user. */
+    tombstone: "UPDATE users SET name = '', name_key = ?, password_hash = '', suspended_at = NULL, deleted_at = ? WHERE id = ?",
+    nameReserved: 'SELECT 1 AS one FROM reserved_names WHERE name_key = ? AND until > ?',
     accounts: `
       SELECT id, name, created_at AS createdAt, last_login_at AS lastLoginAt,
         CASE WHEN suspended_at IS NULL THEN 0 ELSE 1 END AS suspended
-      FROM users ORDER BY id`,
+      FROM users WHERE deleted_at IS NULL ORDER BY id`,
     allGroups: `
       SELECT g.name, g.description AS \`desc\`, COALESCE(u.name, '') AS creator, g.created_at AS createdAt,
         (SELECT COUNT(*) FROM members m WHERE m.conversation_id = g.conversation_id) AS members
@@ -39,6 +50,9 @@ export function accountSqlFor(d: Dialect) {
       FROM admin_actions WHERE id > ? ORDER BY id LIMIT ?`,
   } as const;
 }
+
+/** A deleted account's name_key: a control character no name may contain, so it can never collide. */
+export const deletedKey = (userId: number): string => `\u001fdeleted:${userId}`;
 
 export const adminActionParams = (a: AdminAction): (string | number | null)[] =>
   [a.at, a.actor, a.action, a.targetId, a.target, JSON.stringify(a.detail)];

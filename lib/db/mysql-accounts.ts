@@ -3,7 +3,7 @@
 import type { ResultSetHeader } from 'mysql2';
 import { ChatError } from '../protocol/errors.ts';
 import {
-  accountSqlFor, adminActionParams, toAdminAction, toCredentials, toTokenRecord,
+  accountSqlFor, adminActionParams, deletedKey, toAdminAction, toCredentials, toTokenRecord,
   type AdminActionRecord, type CredentialsRecord, type TokenRecordRow,
 } from './account-sql.ts';
 import { isDuplicateKey } from './mysql-errors.ts';
@@ -32,7 +32,11 @@ async function audit(conn: Connection, a: AdminAction | undefined): Promise<void
 }
 
 export class MysqlAccounts implements AccountStore {
-  constructor(private readonly pool: MysqlPool) {}
+  constructor(
+    private readonly pool: MysqlPool,
+    /** drops the store's user cache */
+    private readonly forget: () => void,
+  ) {}
 
   async credentialsByKey(key: string): Promise<Credentials | null> {
     const [r] = await this.pool.run('read', (conn) => all<CredentialsRecord>(conn, SQL.credentialsByKey, [key]));
@@ -104,6 +108,27 @@ export class MysqlAccounts implements AccountStore {
       await audit(conn, { ...a, targetId: id });
       return { id, name, passwordHash };
     });
+  }
+
+  async deleteUser(userId: number, reserveUntil: number, a: AdminAction): Promise<void> {
+    await this.pool.transaction('write', async (conn) => {
+      // Locked first: a friend decision on this user (mysql-store.ts lockFriendState) waits for the deletion.
+      const [row] = await all<{ nameKey: Buffer | string }>(conn, `${SQL.userKey} FOR UPDATE`, [userId]);
+      if (!row) return;
+      const key = row.nameKey.toString();
+      await run(conn, SQL.deleteTokensOf, [userId]);
+      await run(conn, SQL.deleteRequestsOf, [userId, userId]);
+      await run(conn, SQL.deleteFriendshipsOf, [userId, userId]);
+      if (key !== deletedKey(userId)) await run(conn, SQL.reserveName, [key, reserveUntil]);
+      await run(conn, SQL.tombstone, [deletedKey(userId), a.at, userId]);
+      await audit(conn, a);
+    });
+    this.forget();
+  }
+
+  async nameReserved(key: string, now: number): Promise<boolean> {
+    const rows = await this.pool.run('read', (conn) => all(conn, SQL.nameReserved, [key, now]));
+    return rows.length > 0;
   }
 
   async accounts(): Promise<AccountRecord[]> {

@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../protocol/errors.ts';
 import {
-  accountSqlFor, adminActionParams, toAdminAction, toCredentials, toTokenRecord,
+  accountSqlFor, adminActionParams, deletedKey, toAdminAction, toCredentials, toTokenRecord,
   type AdminActionRecord, type CredentialsRecord, type TokenRecordRow,
 } from './account-sql.ts';
 import { SQLITE, sqlFor } from './shared-sql.ts';
@@ -19,7 +19,12 @@ export class SqliteAccounts implements AccountStore {
   private readonly q;
   private readonly tx;
 
-  constructor(db: Db, private readonly call: <T>(fn: () => T) => Promise<T>) {
+  constructor(
+    db: Db,
+    private readonly call: <T>(fn: () => T) => Promise<T>,
+    /** drops the store's user and friendship caches */
+    private readonly forget: () => void,
+  ) {
     const p = db.prepare.bind(db);
     const q = {
       credentialsByKey: p<[string], CredentialsRecord>(SQL.credentialsByKey),
@@ -39,6 +44,14 @@ export class SqliteAccounts implements AccountStore {
       lastAdminActionId: p<[], { id: number }>(SQL.lastAdminActionId),
       adminActionsAfter: p<[number, number], AdminActionRecord>(SQL.adminActionsAfter),
       insertUser: p<[string, string, string, number], { id: number }>(sqlFor(SQLITE).insertUser),
+      userKey: p<[number], { nameKey: string }>(SQL.userKey),
+      deleteRequestsOf: p<[number, number]>(SQL.deleteRequestsOf),
+      deleteFriendshipsOf: p<[number, number]>(SQL.deleteFriendshipsOf),
+      deleteTokensOf: p<[number]>(SQL.deleteTokensOf),
+      reserveName: p<[string, number]>(SQL.reserveName),
+      tombstone: p<[string, number, number]>(SQL.tombstone),
+      nameReserved: p<[string, number], { one: number }>(SQL.nameReserved),
+      anyDeleted: p<[number, number], number>('SELECT COUNT(*) FROM users WHERE id IN (?, ?) AND deleted_at IS NOT NULL').pluck(),
     };
     this.q = q;
     const audit = (a: AdminAction | undefined) => {
@@ -70,6 +83,16 @@ export class SqliteAccounts implements AccountStore {
         if (suspended) q.revokeTokens.run(userId, '');
         audit(a);
       }),
+      deleteUser: immediate((userId: number, reserveUntil: number, a: AdminAction): void => {
+        const row = q.userKey.get(userId);
+        if (!row) return;
+        q.deleteTokensOf.run(userId);
+        q.deleteRequestsOf.run(userId, userId);
+        q.deleteFriendshipsOf.run(userId, userId);
+        if (row.nameKey !== deletedKey(userId)) q.reserveName.run(row.nameKey, reserveUntil);
+        q.tombstone.run(deletedKey(userId), a.at, userId);
+        audit(a);
+      }),
       addUser: immediate((name: string, key: string, hash: string, a: Omit<AdminAction, 'targetId'>): UserRow => {
         let id: number;
         try {
@@ -81,6 +104,11 @@ export class SqliteAccounts implements AccountStore {
         return { id, name, passwordHash: hash };
       }),
     };
+  }
+
+  /** A friend decision on a deleted account is refused, as MysqlStore's lockFriendState does (its callers' caches may be stale). */
+  refuseDeleted(a: number, b: number): void {
+    if (this.q.anyDeleted.get(a, b)! > 0) throw new ChatError('CHAT_ERR_NO_SUCH_USER');
   }
 
   credentialsByKey(key: string): Promise<Credentials | null> {
@@ -127,6 +155,17 @@ export class SqliteAccounts implements AccountStore {
 
   addUser(name: string, key: string, passwordHash: string, audit: Omit<AdminAction, 'targetId'>): Promise<UserRow> {
     return this.call(() => this.tx.addUser(name, key, passwordHash, audit));
+  }
+
+  deleteUser(userId: number, reserveUntil: number, audit: AdminAction): Promise<void> {
+    return this.call(() => {
+      this.tx.deleteUser(userId, reserveUntil, audit);
+      this.forget();
+    });
+  }
+
+  nameReserved(key: string, now: number): Promise<boolean> {
+    return this.call(() => this.q.nameReserved.get(key, now) !== undefined);
   }
 
   accounts(): Promise<AccountRecord[]> {

@@ -128,7 +128,7 @@ export interface GroupListing {
  * What `chat admin` did. The admin_actions table is the audit log and also how the operator
  * reaches running nodes: each node polls for new rows and closes the sessions they end.
  */
-export type AdminActionKind = 'add_user' | 'suspend' | 'unsuspend' | 'reset_password';
+export type AdminActionKind = 'add_user' | 'suspend' | 'unsuspend' | 'reset_password' | 'delete_account';
 
 export interface AdminAction {
   /** the operating-system user who ran `chat admin` */
@@ -172,6 +172,16 @@ export interface AccountStore {
   setSuspended(userId: number, suspended: boolean, audit: AdminAction): Promise<void>;
   /** createUser, with its audit row. Throws CHAT_ERR_NAME_TAKEN. */
   addUser(name: string, key: string, passwordHash: string, audit: Omit<AdminAction, 'targetId'>): Promise<UserRow>;
+  /**
+   * Deletes the account, but not its messages: its tokens, friend requests and friendships go,
+   * and the user row stays without a name (name '', a key no name can have, no password), so
+   * messages still point at it. Its name may not be registered before `reserveUntil`. Leave its
+   * groups first (Store.leaveGroup: the creator role passes on). `audit` (actor: the account)
+   * tells every node to close its sessions and forget the name.
+   */
+  deleteUser(userId: number, reserveUntil: number, audit: AdminAction): Promise<void>;
+  /** A deleted account's name, not yet free at `now`. */
+  nameReserved(key: string, now: number): Promise<boolean>;
   accounts(): Promise<AccountRecord[]>;
   allGroups(): Promise<GroupListing[]>;
   /** 0 when there is none */
@@ -182,6 +192,8 @@ export interface AccountStore {
 export interface Store {
   close(): Promise<void>;
   readonly accounts: AccountStore;
+  /** Drops what the store's caches hold about users (a deleted account), on this node. */
+  forgetUsers(): void;
 
   // users and resume tokens
   /** Throws CHAT_ERR_NAME_TAKEN when the key exists. */

@@ -32,6 +32,7 @@ export const requestSchemas = {
   passwd: z.object({ password: z.string().max(4096), new_password: z.string().max(4096), keep_sessions: z.boolean().optional() }),
   sessions: empty,
   sessions_revoke: z.object({ session: z.string().min(1).max(64) }),
+  account_delete: z.object({ password: z.string().max(4096) }),
   ping: empty,
   friends: empty,
   friend_add: aboutUser,
@@ -69,7 +70,10 @@ export const ANONYMOUS_TYPES: ReadonlySet<RequestType> = new Set(['hello', 'regi
 export interface MessageView {
   conversation: string;
   seq: number;
+  /** '' when the sender's account was deleted (then from_deleted is true) */
   from: string;
+  /** the sender deleted their account since; no name is shown that someone could register */
+  from_deleted?: true;
   to?: string;
   group?: string;
   text: string;
@@ -113,6 +117,7 @@ export interface Results {
   passwd: { revoked: number };
   sessions: { sessions: SessionView[] };
   sessions_revoke: { session: string };
+  account_delete: { user: string };
   ping: { ts: string };
   friends: {
     friends: { name: string; online: boolean }[];

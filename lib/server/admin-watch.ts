@@ -8,6 +8,7 @@ import type { Sessions } from './sessions.ts';
 const CLOSES: Partial<Record<AdminActionRow['action'], { code: ErrorCode; why: string }>> = {
   suspend: { code: 'CHAT_ERR_SUSPENDED', why: 'an operator suspended this account' },
   reset_password: { code: 'CHAT_ERR_SESSION_REVOKED', why: 'an operator reset the password of this account' },
+  delete_account: { code: 'CHAT_ERR_SESSION_REVOKED', why: 'this account was deleted' },
 };
 
 const PAGE = 100;
@@ -29,6 +30,8 @@ export class AdminWatch {
     private readonly sessions: Pick<Sessions, 'of'>,
     private readonly log: Logger,
     private readonly intervalMs: number,
+    /** a deleted account: the store's caches must forget its name (Store.forgetUsers) */
+    private readonly forgetUsers: () => void = () => {},
   ) {}
 
   /** Starts from the actions already there: they were carried out before this node started. */
@@ -68,6 +71,7 @@ export class AdminWatch {
 
   private apply(a: AdminActionRow): void {
     const close = CLOSES[a.action];
+    if (a.action === 'delete_account') this.forgetUsers();
     let closed = 0;
     if (close && a.targetId !== null) {
       const frame = errorFrame(null, close.code, close.why);

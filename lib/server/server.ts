@@ -83,7 +83,7 @@ export class ChatServer {
           deps.log.warn({ err, session: sessionId }, 'could not record the end of a session'));
       },
     };
-    this.adminWatch = new AdminWatch(deps.store.accounts, this.sessions, deps.log, deps.config.adminPollMs);
+    this.adminWatch = new AdminWatch(deps.store.accounts, this.sessions, deps.log, deps.config.adminPollMs, () => deps.store.forgetUsers());
     this.perAddress = new AddressLimit(deps.config.maxConnectionsPerAddress);
     this.proxyHeaders = deps.config.proxyProtocol ? new ProxyHeaderReader(trustedProxyList(deps.config.trustedProxies), deps.log) : null;
     const { loginFailLimit, loginFailLimitPerAddress, loginFailWindowMs } = deps.config;

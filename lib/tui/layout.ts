@@ -44,12 +44,12 @@ export function bubbleTextWidth(width: number): number {
 }
 
 /** One message as a bubble: its lines, each exactly `width` columns. A pending one (mine, not stored yet) is gray and says so. */
-export function layoutBubble(m: Pick<MessageView, 'from' | 'text' | 'ts'>, mine: boolean, o: LayoutOptions, pending = false): Line[] {
+export function layoutBubble(m: Pick<MessageView, 'from' | 'from_deleted' | 'text' | 'ts'>, mine: boolean, o: LayoutOptions, pending = false): Line[] {
   const width = Math.max(12, o.width);
   const maxText = Math.min(bubbleTextWidth(width), width - 5);
   const body = wrap(stripControls(m.text), maxText);
   const time = pending ? SENDING : formatTime(m.ts, o.now);
-  const who = mine ? '' : o.group ? stripControls(m.from) : '';
+  const who = mine ? '' : !o.group ? '' : m.from_deleted ? 'deleted user' : stripControls(m.from);
   let header = who ? `${who} · ${time}` : time;
   header = truncate(header, maxText);
   const inner = Math.max(...body.map(strWidth), strWidth(header) + 2, 1);

@@ -3,7 +3,7 @@
 -- missing (ADD COLUMN IF NOT EXISTS is MariaDB-only), and one ALTER is applied whole or not at all.
 SET @chat_ddl = IF((SELECT COUNT(*) FROM information_schema.columns
     WHERE table_schema = DATABASE() AND table_name = 'users' AND column_name = 'suspended_at') = 0,
-  'ALTER TABLE users ADD COLUMN suspended_at BIGINT NULL, ADD COLUMN last_login_at BIGINT NULL',
+  'ALTER TABLE users ADD COLUMN suspended_at BIGINT NULL, ADD COLUMN last_login_at BIGINT NULL, ADD COLUMN deleted_at BIGINT NULL',
   'DO 0');
 PREPARE chat_stmt FROM @chat_ddl;
 EXECUTE chat_stmt;
@@ -23,6 +23,11 @@ EXECUTE chat_stmt;
 DEALLOCATE PREPARE chat_stmt;
 
 UPDATE tokens SET last_used_at = created_at WHERE last_used_at IS NULL;
+
+CREATE TABLE IF NOT EXISTS reserved_names (
+  name_key VARBINARY(1024) NOT NULL PRIMARY KEY,
+  until    BIGINT          NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE IF NOT EXISTS admin_actions (
   id        BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,

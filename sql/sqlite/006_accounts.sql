@@ -7,6 +7,15 @@
 -- last used when they were made.
 ALTER TABLE users ADD COLUMN suspended_at INTEGER;
 ALTER TABLE users ADD COLUMN last_login_at INTEGER;
+-- A deleted account stays as a row without a name (its messages still point at it): name '',
+-- name_key a key no name can have, so the name is free for the reservation below to guard.
+ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+
+-- The names of deleted accounts, which nobody may register until `until` (docs/operations.md).
+CREATE TABLE reserved_names (
+  name_key TEXT    PRIMARY KEY,
+  until    INTEGER NOT NULL
+);
 
 ALTER TABLE tokens ADD COLUMN client TEXT;
 ALTER TABLE tokens ADD COLUMN address TEXT;

@@ -694,6 +694,38 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal(await store.accounts.adminActionsAfter(all[2]!.id, 10), []);
   });
 
+  test('accounts: deleteUser keeps the messages without a name, ends friendships, requests and tokens, and reserves the name', async () => {
+    const alice = await user('Alice');
+    const bob = await user('Bob');
+    const carol = await user('Carol');
+    const conv = await befriend(alice.id, bob.id);
+    await store.createFriendRequest(carol.id, alice.id);
+    await store.saveToken('ta', alice.id, 10_000);
+    await send(msg(conv, alice.id, 'from alice'), msg(conv, bob.id, 'from bob'));
+    assert.equal(await store.userByKey('alice'), alice); // cached, and must be forgotten
+    assert.is(await store.directConversation(bob.id, alice.id), conv);
+    await store.accounts.deleteUser(alice.id, 5_000, { actor: 'account Alice', action: 'delete_account', targetId: alice.id, target: 'Alice', at: 1_000, detail: {} });
+    assert.is(await store.userByKey('alice'), null);
+    assert.is(await store.accounts.credentialsByKey('alice'), null);
+    assert.is(await store.relation(bob.id, alice.id), 'none');
+    assert.is(await store.directConversation(bob.id, alice.id), null);
+    assert.equal(await store.friendsOf(bob.id), []);
+    assert.equal(await store.requestsOf(carol.id), []);
+    assert.equal(await store.accounts.tokensOf(alice.id, 0), []);
+    assert.equal((await store.messagesAfter(conv, 0, 10)).map((m) => [m.senderId, m.senderName, m.text]), [[alice.id, '', 'from alice'], [bob.id, 'Bob', 'from bob']]);
+    assert.equal((await store.accounts.accounts()).map((u) => u.name), ['Bob', 'Carol']);
+    assert.equal([await store.accounts.nameReserved('alice', 4_999), await store.accounts.nameReserved('alice', 5_000)], [true, false]);
+    assert.is(await store.accounts.nameReserved('bob', 0), false);
+    assert.equal((await store.accounts.adminActionsAfter(0, 10)).map((a) => [a.action, a.targetId]), [['delete_account', alice.id]]);
+    // A caller whose cache still has the old row cannot befriend the deleted account.
+    await rejectsWith(store.addFriend(bob.id, alice.id), 'CHAT_ERR_NO_SUCH_USER');
+    await rejectsWith(store.acceptFriendRequest(bob.id, alice.id), 'CHAT_ERR_NO_SUCH_USER');
+    // The name is free in the store (register checks the reservation), and a new Alice is someone else.
+    const again = await user('Alice');
+    assert.is.not(again.id, alice.id);
+    assert.equal((await store.messagesAfter(conv, 0, 1))[0]!.senderName, '');
+  });
+
   test('accounts: the operator\'s lists of users and groups', async () => {
     const alice = await user('Alice');
     const bob = await user('Bob');

@@ -19,4 +19,6 @@ export async function checkAccountsUpgrade(store: Store): Promise<void> {
   await store.accounts.setSuspended(2, true, { actor: 'op', action: 'suspend', targetId: 2, target: 'B', at: 300, detail: {} });
   assert.is((await store.accounts.credentialsById(2))!.suspended, true);
   assert.is((await store.accounts.adminActionsAfter(0, 5)).length, 1);
+  await store.accounts.deleteUser(2, 400, { actor: 'account B', action: 'delete_account', targetId: 2, target: 'B', at: 350, detail: {} });
+  assert.equal([await store.accounts.nameReserved('b', 399), await store.accounts.nameReserved('b', 400)], [true, false]);
 }

@@ -1,6 +1,7 @@
 // test-timeout: 180
 // Two real nodes on one MySQL database and one Redis: passwd, sessions revoke and logout --all
-// in a session on one node close the account's sessions on the other (through the bus), and
+// and account_delete in a session on one node close the account's sessions on the other (through
+// the bus), and
 // `chat admin suspend` / `reset-password` close them on both (every node polls the admin actions).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -104,6 +105,29 @@ if ((await requireMariadb('test/integration/accounts-cluster.test.ts')) && requi
     assert.is(r.code, 0, r.stderr);
     assert.equal(await Promise.all(closed), ['CHAT_ERR_SESSION_REVOKED', 'CHAT_ERR_SESSION_REVOKED']);
     (await on(n1, 'ria', 'ria-password-2')).destroy();
+  });
+
+  test('account_delete on n1 closes the session on n2, and n2 stops finding the name', async () => {
+    const here = await on(n1, 'del', 'del-password', true);
+    const there = await on(n2, 'del', 'del-password');
+    const asker = await on(n2, 'ask', 'ask-password', true);
+    assert.is((await asker.request('friend_add', { user: 'del' })).status, 'pending'); // n2 now caches the user
+    const closed = closedWith(there);
+    await here.request('account_delete', { password: 'del-password' });
+    assert.is(await closed, 'CHAT_ERR_SESSION_REVOKED');
+    // Even before n2 reads the deletion from the admin actions, a friend request cannot reach the
+    // deleted account (the row says so)...
+    await new Promise<void>((resolve, reject) => asker.request('friend_add', { user: 'del' }).then(
+      () => reject(new Error('a friend request reached a deleted account')),
+      (err) => (err.code === 'CHAT_ERR_NO_SUCH_USER' ? resolve() : reject(err))));
+    // ...and once it has, n2 no longer finds the name at all; waited for, bounded by the file's time limit.
+    for (;;) {
+      const code = await asker.request('history', { with: 'del' }).then(() => 'ok', (err) => err.code);
+      if (code === 'CHAT_ERR_NO_SUCH_USER') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal((await asker.request('friends', {})).requests, [], 'the pending request went with the account');
+    for (const x of [here, asker]) x.destroy();
   });
 
   test.run();

@@ -184,4 +184,54 @@ test('chat sessions [--json], chat sessions revoke ID, chat logout --all', async
   assert.is(await anotherClosed, 'CHAT_ERR_SESSION_REVOKED');
 });
 
+test('account_delete: groups pass on, friendships and sessions end, messages stay as from_deleted, the name stays taken', async () => {
+  const dee = await connectAs(server, 'dee', 'dee-password');
+  const fay = await connectAs(server, 'fay', 'fay-password');
+  await dee.request('friend_add', { user: 'fay' });
+  await fay.request('friend_accept', { user: 'dee' });
+  await dee.request('group_create', { group: 'dees' });
+  await fay.request('group_join', { group: 'dees' });
+  await dee.request('send', { to: 'fay', text: 'hello fay' });
+  await dee.request('send', { group: 'dees', text: 'hello group' });
+  const other = await login('dee', 'dee-password');
+  const otherClosed = closedWith(other);
+  const events: unknown[] = [];
+  fay.onPush((f) => events.push(f));
+  await rejectsWith(dee.request('account_delete', { password: 'wrong-password' }), 'CHAT_ERR_AUTH_FAILED');
+  assert.equal(await dee.request('account_delete', { password: 'dee-password' }), { user: 'dee' });
+  assert.is(await otherClosed, 'CHAT_ERR_SESSION_REVOKED');
+  await rejectsWith(dee.request('friends', {}), 'CHAT_ERR_NOT_LOGGED_IN');
+  await rejectsWith(dee.request('login', { user: 'dee', password: 'dee-password' }), 'CHAT_ERR_AUTH_FAILED');
+  await rejectsWith(dee.request('login', { token: other.token }), 'CHAT_ERR_TOKEN_INVALID');
+  // fay: the friendship is gone, the group is hers, and the messages are there without a name.
+  await sleepless(async () => (events.some((e: any) => e.type === 'group_event' && e.event === 'creator') ? true : undefined), 'the creator event');
+  assert.ok(events.some((e: any) => e.type === 'friend_update' && e.user === 'dee' && e.status === 'removed'));
+  assert.equal((await fay.request('friends', {})).friends, []);
+  assert.equal((await fay.request('groups', {})).groups.map((g) => [g.name, g.role, g.members]), [['dees', 'creator', 1]]);
+  const group = await fay.request('history', { group: 'dees' });
+  assert.equal(group.messages.map((m) => [m.from, m.from_deleted, m.text]), [['', true, 'hello group']]);
+  const direct = (await fay.request('conversations', {})).conversations.find((c) => c.with !== undefined)!;
+  const page = await fay.request('sync', { conversation: direct.conversation });
+  assert.equal(page.messages.map((m) => [m.from, m.from_deleted, m.text]), [['', true, 'hello fay']]);
+  // The name cannot be registered again (for 30 days).
+  const c = await ChatClient.connect({ host: server.host, port: server.port });
+  await rejectsWith(c.request('register', { user: 'DEE', password: 'new-dee-password' }), 'CHAT_ERR_NAME_TAKEN');
+  for (const x of [dee, fay, c]) x.destroy();
+});
+
+test('chat account delete: no terminal and no --yes exits 2; --password-stdin --yes deletes', async () => {
+  await connectAs(server, 'gus', 'gus-password').then((c) => c.destroy());
+  const env = { CHAT_SERVER: server.address, CHAT_USER: 'gus' };
+  assert.is((await runCli(['account', 'delete', '--password-stdin'], { env, input: 'gus-password\n' })).code, 2);
+  const wrong = await runCli(['account', 'delete', '--password-stdin', '--yes'], { env, input: 'not-gus-password\n' });
+  assert.is(wrong.code, 1);
+  assert.match(wrong.stderr, /^CHAT_ERR_AUTH_FAILED/);
+  const ok = await runCli(['account', 'delete', '--password-stdin', '--yes', '--json'], { env, input: 'gus-password\n' });
+  assert.is(ok.code, 0, ok.stderr);
+  assert.equal(jsonLines(ok.stdout), [{ type: 'account_deleted', user: 'gus' }]);
+  const again = await runCli(['register', '--password-stdin'], { env, input: 'gus-password-2\n' });
+  assert.is(again.code, 1);
+  assert.match(again.stderr, /^CHAT_ERR_NAME_TAKEN/);
+});
+
 test.run();

@@ -56,6 +56,7 @@ const sessionTargets = new Map<SessionRelation, string>();
 type PasswordRelation = 'right' | 'wrong';
 const passwordMatrix: Record<string, Record<PasswordRelation, Outcome>> = {
   passwd: { right: OK, wrong: 'CHAT_ERR_AUTH_FAILED' },
+  account_delete: { right: OK, wrong: 'CHAT_ERR_AUTH_FAILED' },
 };
 
 const conversationBody = (type: string, conversation: string): Record<string, unknown> =>
@@ -64,7 +65,7 @@ const conversationBody = (type: string, conversation: string): Record<string, un
 // A request that is valid in shape, for the logged-out column.
 const sample: Record<RequestType, Record<string, unknown>> = {
   hello: { version: 1 }, register: { user: 'x', password: 'y' }, login: { token: 't' }, ping: {},
-  logout: {}, passwd: { password: 'x', new_password: 'y' }, sessions: {}, sessions_revoke: { session: 's1' }, friends: {}, groups: {}, unread: {}, conversations: {},
+  logout: {}, passwd: { password: 'x', new_password: 'y' }, sessions: {}, sessions_revoke: { session: 's1' }, account_delete: { password: 'x' }, friends: {}, groups: {}, unread: {}, conversations: {},
   friend_add: { user: 'actor' }, friend_accept: { user: 'actor' }, friend_decline: { user: 'actor' }, friend_remove: { user: 'actor' },
   group_create: { group: 'g' }, group_join: { group: 'g' }, group_leave: { group: 'g' }, group_members: { group: 'g' },
   send: { to: 'actor', text: 'x' }, history: { with: 'actor' }, sync: { conversation: 'c1' },
@@ -86,6 +87,7 @@ matrix.before(async () => {
   const make = (name: string) => store.createUser(name, nameKey(name), hash);
   const me = await make('actor');
   const owner = await make('owner');
+  await make('leaver');
   let i = 0;
   for (const type of Object.keys(userMatrix)) {
     for (const relation of Object.keys(userMatrix[type]!) as UserRelation[]) {
@@ -179,9 +181,16 @@ matrix('requests about the account, by what they name: a session, or the current
   }
   for (const [type, row] of Object.entries(passwordMatrix)) {
     for (const [relation, expected] of Object.entries(row)) {
-      // The same password again, keeping the sessions: the matrix's world stays as it is.
+      // passwd: the same password again, keeping the sessions, so the matrix's world stays as it
+      // is. account_delete with the right password deletes, so an account of its own asks it.
       const body = { password: relation === 'right' ? PASSWORD : 'not-the-password', new_password: PASSWORD, keep_sessions: true };
-      assert.is(await outcome(actor, type, body), expected, `${type} → ${relation}`);
+      let client = actor;
+      if (type === 'account_delete' && relation === 'right') {
+        client = await ChatClient.connect({ host: server.host, port: server.port });
+        await client.request('login', { user: 'leaver', password: PASSWORD });
+      }
+      assert.is(await outcome(client, type, body), expected, `${type} → ${relation}`);
+      if (client !== actor) client.destroy();
     }
   }
   assert.is(await outcome(actor, 'sessions', {}), OK, 'sessions (own only)');

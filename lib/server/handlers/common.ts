@@ -100,6 +100,8 @@ export function messageView(m: StoredMessage, row: ConversationRow, viewer: Sess
       ? { conversation, seq: m.seq, from: m.senderName, to: m.senderId === viewer.id ? row.peerName! : viewer.name, text: m.text, ts: isoTime(m.ts) }
       : { conversation, seq: m.seq, from: m.senderName, group: row.groupName!, text: m.text, ts: isoTime(m.ts) };
   if (m.clientMsgId !== null) view.client_msg_id = m.clientMsgId;
+  // A deleted account keeps its row without a name (Store.accounts.deleteUser): '' is no name.
+  if (m.senderName === '') view.from_deleted = true;
   return view;
 }
 

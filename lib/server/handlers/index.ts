@@ -1,4 +1,5 @@
 import type { HandlerTable } from '../context.ts';
+import { accountDelete } from './account-delete.ts';
 import { ack } from './ack.ts';
 import { conversations } from './conversations.ts';
 import { friendAccept } from './friend-accept.ts';
@@ -34,6 +35,7 @@ export const handlers: HandlerTable = {
   passwd,
   sessions,
   sessions_revoke: sessionsRevoke,
+  account_delete: accountDelete,
   ping,
   friends,
   friend_add: friendAdd,

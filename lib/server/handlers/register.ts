@@ -10,6 +10,8 @@ export const register: Handler<'register'> = async (ctx, body) => {
   const weak = checkPassword(body.password);
   if (weak) throw new ChatError('CHAT_ERR_BAD_PASSWORD', `password ${weak}`);
   if (await ctx.store.userByKey(key)) throw new ChatError('CHAT_ERR_NAME_TAKEN'); // skip the hash when we already know
+  // A deleted account's name stays taken for a while (account-delete.ts says why).
+  if (await ctx.store.accounts.nameReserved(key, Date.now())) throw new ChatError('CHAT_ERR_NAME_TAKEN');
   // Counted per client address before the hash, like failed logins (login.ts): a flood of
   // registrations costs the flooder time, and the password hashes of real users' logins keep
   // the CPU. Every attempt that gets this far counts, whether or not the account is made.

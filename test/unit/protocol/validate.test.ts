@@ -30,6 +30,7 @@ const EXAMPLES: Record<RequestType, Example> = {
     fields: { password: req('string'), new_password: req('string'), keep_sessions: opt('boolean') },
   },
   sessions: none,
+  account_delete: { body: { password: 'the password' }, fields: { password: req('string') } },
   sessions_revoke: { body: { session: 's0123456789abcdef' }, fields: { session: req('string') } },
   ping: none,
   friends: none,
