@@ -6,7 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseServerAddress, resolveServerConfig } from '../lib/config.ts';
 import type { CommandEnv } from '../lib/cli/commands.ts';
-import { describe, EXIT, exitCodeFor, UsageError } from '../lib/cli/errors.ts';
+import { describe, EXIT, exitCodeFor, exitCodeForDbCommand, UsageError } from '../lib/cli/errors.ts';
 import { Output } from '../lib/cli/output.ts';
 
 // The server side (stores, drivers, the bus, the cluster helper) is loaded only by the commands
@@ -108,6 +108,8 @@ function positiveInt(name: string, value: number | undefined): number | undefine
 }
 
 let exitCode: number = EXIT.ok;
+/** set by the commands that open the database themselves (admin, db): see exitCodeForDbCommand */
+let opensDatabase = false;
 const run = (fn: (argv: any) => Promise<number | void>) => async (argv: any) => {
   exitCode = (await fn(argv)) ?? EXIT.ok;
 };
@@ -196,6 +198,7 @@ const cli = yargs(hideBin(process.argv))
         .positional('file', { type: 'string', describe: 'with backup: the new file to write' })
         .option('db', { type: 'string', default: env.CHAT_DB ?? defaultDb(), describe: 'sqlite:PATH or mysql://… (env CHAT_DB)' }),
     run(async (a) => {
+      opensDatabase = true;
       if (a.action === 'backup') {
         if (!a.file) throw new UsageError('db backup FILE');
         if (!a.db.startsWith('sqlite:')) throw new UsageError('db backup copies SQLite databases; back up MySQL with mysqldump --single-transaction (docs/operations.md)');
@@ -220,6 +223,7 @@ const cli = yargs(hideBin(process.argv))
         .positional('name', { type: 'string' })
         .option('db', { type: 'string', default: env.CHAT_DB ?? defaultDb(), describe: 'sqlite:PATH or mysql://… (env CHAT_DB)' }),
     run(async (a) => {
+      opensDatabase = true;
       const { admin } = await import('../lib/cli/admin.ts');
       if (['suspend', 'unsuspend', 'reset-password', 'add-user'].includes(a.action) && !a.name) throw new UsageError(`admin ${a.action} NAME`);
       // reset-password and add-user take the new password from stdin with --password-stdin, else generate one.
@@ -398,5 +402,5 @@ try {
   process.exitCode = exitCode;
 } catch (err) {
   process.stderr.write(describe(err) + '\n');
-  process.exitCode = exitCodeFor(err);
+  process.exitCode = opensDatabase ? exitCodeForDbCommand(err) : exitCodeFor(err);
 }

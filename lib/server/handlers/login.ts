@@ -6,8 +6,9 @@ import type { Handler, HandlerContext } from '../context.ts';
 
 /**
  * A token login moves the token's expiry to now + TTL only when the stored expiry is more than
- * this share of the TTL (1 day of 30) earlier: a client that reconnects often costs a read per
- * login, not a write, and its token lasts 29 to 30 days from its last use. docs/protocol.md.
+ * this share of the TTL (1 day of 30) earlier: a client that reconnects often does not rewrite the
+ * expiry each time, and its token lasts 29 to 30 days from its last use. (Every login still
+ * records who holds the token, for `sessions`: one small write, sessionStarted.) docs/protocol.md.
  */
 export const TOKEN_SLIDE_STEP = 1 / 30;
 
