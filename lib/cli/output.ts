@@ -22,5 +22,5 @@ export function safe(text: string): string {
 export function formatMessage(m: MessageView): string {
   const where = m.group !== undefined ? `#${safe(m.group)}` : `→ ${safe(m.to ?? '')}`;
   const body = safe(m.text).replace(/\n/g, '\n    ');
-  return `[${m.ts}] ${safe(m.from)} ${where}: ${body}`;
+  return `[${m.ts}] ${m.from_deleted ? 'deleted user' : safe(m.from)} ${where}: ${body}`;
 }
