@@ -70,6 +70,8 @@ export const login: Handler<'login'> = async (ctx, body) => {
     await ctx.session.signOut();
     throw err;
   }
+  // Closed while that was written: its release (onLeave) may have run first, so it is released again.
+  if (ctx.session.user === null) await ctx.store.accounts.sessionEnded(tokenHash, ctx.session.id, Date.now());
   if (suspended) {
     await ctx.session.signOut();
     await ctx.store.deleteToken(tokenHash);
