@@ -1,12 +1,12 @@
 // The only place that reads argv and the environment. It resolves them (defaults < env <
 // flags) and hands each command just the values it needs.
-import { homedir, tmpdir } from 'node:os';
+import { homedir, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseServerAddress, resolveServerConfig } from '../lib/config.ts';
 import type { CommandEnv } from '../lib/cli/commands.ts';
-import { describe, EXIT, exitCodeFor, UsageError } from '../lib/cli/errors.ts';
+import { describe, EXIT, exitCodeFor, exitCodeForDbCommand, UsageError } from '../lib/cli/errors.ts';
 import { ChatError } from '../lib/protocol/errors.ts';
 import { Output } from '../lib/cli/output.ts';
 
@@ -23,12 +23,22 @@ const serverSide = {
 // commands: `chat serve` never uses it, and every module under tsx costs start-up time.
 const clientCommands = () => import('../lib/cli/commands.ts');
 const listenCommand = () => import('../lib/cli/listen.ts');
+const accountCommands = () => import('../lib/cli/accounts.ts');
 
 const env = process.env;
 
 function defaultStateDir(): string {
   const base = env.XDG_RUNTIME_DIR || tmpdir();
   return join(base, `chat-cluster-${process.getuid?.() ?? 'user'}`);
+}
+
+/** Who runs `chat admin`, for its audit log: the operating-system user. */
+function operator(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER || env.LOGNAME || `uid ${process.getuid?.() ?? '?'}`;
+  }
 }
 
 function defaultDb(): string {
@@ -46,10 +56,32 @@ function commaList(text: string | undefined): string[] | undefined {
   return text?.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
-async function readStdinPassword(): Promise<string> {
+async function readStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += chunk;
-  return text.replace(/\r?\n$/, '');
+  return text;
+}
+
+async function readStdinPassword(): Promise<string> {
+  return (await readStdin()).replace(/\r?\n$/, '');
+}
+
+/**
+ * `chat passwd`'s two passwords: lines 1 and 2 of stdin with --password-stdin, else asked on
+ * the terminal without echo (the current one only when --password / CHAT_PASSWORD is unset).
+ */
+async function passwordChange(argv: Globals): Promise<{ current: string; next: string }> {
+  if (argv['password-stdin']) {
+    const [current, next] = (await readStdin()).split(/\r?\n/);
+    if (current === undefined || next === undefined || next === '') throw new UsageError('--password-stdin: line 1 is the current password, line 2 the new one');
+    return { current, next };
+  }
+  if (!process.stdin.isTTY) throw new UsageError('chat passwd asks on a terminal; without one, use --password-stdin (line 1 current, line 2 new)');
+  const { promptHidden } = await import('../lib/cli/prompt.ts');
+  const current = argv.password || (await promptHidden('Current password: '));
+  const next = await promptHidden('New password: ');
+  if ((await promptHidden('New password again: ')) !== next) throw new UsageError('the two new passwords differ; nothing was changed');
+  return { current, next };
 }
 
 type Globals = {
@@ -96,6 +128,8 @@ function positiveInt(name: string, value: number | undefined): number | undefine
 }
 
 let exitCode: number = EXIT.ok;
+/** set by the commands that open the database themselves (admin, db): see exitCodeForDbCommand */
+let opensDatabase = false;
 const run = (fn: (argv: any) => Promise<number | void>) => async (argv: any) => {
   exitCode = (await fn(argv)) ?? EXIT.ok;
 };
@@ -151,7 +185,11 @@ const cli = yargs(hideBin(process.argv))
         .option('redis', { type: 'string', default: env.CHAT_REDIS || undefined, describe: 'cluster mode: redis://HOST:PORT, or redis+cluster://HOST:PORT[,…] for a Redis Cluster (env CHAT_REDIS)' })
         .option('redis-cluster', { type: 'boolean', default: env.CHAT_REDIS_CLUSTER === '1', describe: 'the --redis URL is a Redis Cluster node: sharded pub/sub (env CHAT_REDIS_CLUSTER=1)' })
         .option('redis-prefix', { type: 'string', default: env.CHAT_REDIS_PREFIX, describe: 'prefix of the cluster\'s Redis keys and channels (default chat) (env CHAT_REDIS_PREFIX)' })
-        .option('presence-ttl-ms', { type: 'number', default: envNumber('CHAT_PRESENCE_TTL_MS'), describe: 'a dead node\'s users show offline after this long (default 15000) (env CHAT_PRESENCE_TTL_MS)' }),
+        .option('presence-ttl-ms', { type: 'number', default: envNumber('CHAT_PRESENCE_TTL_MS'), describe: 'a dead node\'s users show offline after this long (default 15000) (env CHAT_PRESENCE_TTL_MS)' })
+        .option('registration', { type: 'string', choices: ['open', 'closed'], default: env.CHAT_REGISTRATION || 'open', describe: 'closed: `register` is refused; accounts come from `chat admin add-user` (env CHAT_REGISTRATION)' })
+        .option('register-limit-per-address', { type: 'number', describe: 'registrations per client address per window, 0 = no limit (default 100)' })
+        .option('register-window-ms', { type: 'number', describe: 'the registration window (default 60000)' })
+        .option('admin-poll-ms', { type: 'number', default: envNumber('CHAT_ADMIN_POLL_MS'), describe: 'how often to check for `chat admin` actions to carry out, such as closing a suspended user\'s sessions (default 1000) (env CHAT_ADMIN_POLL_MS)' }),
     run(async (a) =>
       (await serverSide.serve()).serve(
         resolveServerConfig({
@@ -165,6 +203,8 @@ const cli = yargs(hideBin(process.argv))
           proxyProtocol: a['proxy-protocol'], trustedProxies: commaList(a['trusted-proxies']),
           rateLimit: a['rate-limit'], rateBurst: a['rate-burst'], metricsPort: a['metrics-port'], metricsHost: a['metrics-host'],
           redis: a.redis, redisCluster: a['redis-cluster'], redisPrefix: a['redis-prefix'], presenceTtlMs: a['presence-ttl-ms'],
+          adminPollMs: a['admin-poll-ms'], registration: a.registration,
+          registerLimitPerAddress: a['register-limit-per-address'], registerWindowMs: a['register-window-ms'],
           dbPool: {
             min: a['db-pool-min'], max: a['db-pool-max'], idleMs: a['db-pool-idle-ms'],
             acquireTimeoutMs: a['db-pool-acquire-timeout-ms'], logIntervalMs: a['db-pool-log-ms'],
@@ -183,6 +223,7 @@ const cli = yargs(hideBin(process.argv))
         .option('db', { type: 'string', default: env.CHAT_DB ?? defaultDb(), describe: 'sqlite:PATH or mysql://… (env CHAT_DB)' })
         .option('force', { type: 'boolean', default: false, describe: 'restore: replace the database that is there' }),
     run(async (a) => {
+      opensDatabase = true;
       const out = new Output(a.json);
       if (a.action === 'migrate') {
         const { version, applied } = await (await serverSide.db()).migrateStore(a.db);
@@ -202,6 +243,23 @@ const cli = yargs(hideBin(process.argv))
         }
         throw err;
       }
+    }),
+  )
+  .command(
+    'admin <action> [name]',
+    'operate on the database directly (the same --db as serve), with or without servers running: users | groups | suspend NAME | unsuspend NAME | reset-password NAME | add-user NAME',
+    (y: Argv) =>
+      y
+        .positional('action', { choices: ['users', 'groups', 'suspend', 'unsuspend', 'reset-password', 'add-user'] as const })
+        .positional('name', { type: 'string' })
+        .option('db', { type: 'string', default: env.CHAT_DB ?? defaultDb(), describe: 'sqlite:PATH or mysql://… (env CHAT_DB)' }),
+    run(async (a) => {
+      opensDatabase = true;
+      const { admin } = await import('../lib/cli/admin.ts');
+      if (['suspend', 'unsuspend', 'reset-password', 'add-user'].includes(a.action) && !a.name) throw new UsageError(`admin ${a.action} NAME`);
+      // reset-password and add-user take the new password from stdin with --password-stdin, else generate one.
+      const password = a['password-stdin'] ? await readStdinPassword() : undefined;
+      await admin({ db: a.db, actor: operator(), out: new Output(a.json), audit: process.stderr, password }, a.action, a.name);
     }),
   )
   .command(
@@ -234,6 +292,53 @@ const cli = yargs(hideBin(process.argv))
     }),
   )
   .command('register', 'create the account named by --user', {}, run(async (a) => (await clientCommands()).register(await commandEnv(a))))
+  .command(
+    'passwd',
+    'change your password; every other session and token of the account is ended',
+    (y: Argv) => y.option('keep-sessions', { type: 'boolean', default: false, describe: 'keep the other sessions and tokens' }),
+    run(async (a) => {
+      const change = await passwordChange(a);
+      const env = await commandEnv({ ...a, 'password-stdin': false, password: change.current });
+      return (await accountCommands()).passwd(env, { ...change, keepSessions: a['keep-sessions'] });
+    }),
+  )
+  .command(
+    'sessions [action] [id]',
+    'list your sessions and resume tokens; `sessions revoke ID` ends one',
+    (y: Argv) => y.positional('action', { choices: ['list', 'revoke'] as const, default: 'list' }).positional('id', { type: 'string' }),
+    run(async (a) => {
+      const accounts = await accountCommands();
+      return a.action === 'revoke' ? accounts.revokeSession(await commandEnv(a), a.id) : accounts.sessions(await commandEnv(a));
+    }),
+  )
+  .command(
+    'logout',
+    'with --all: revoke every token of the account and close every session, on every node',
+    (y: Argv) => y.option('all', { type: 'boolean', default: false, describe: 'every session and token' }),
+    run(async (a) => (await accountCommands()).logout(await commandEnv(a), a.all)),
+  )
+  .command(
+    'account <action>',
+    'account delete: delete your account; asks for the password again on a terminal, or takes --password-stdin with --yes',
+    (y: Argv) =>
+      y
+        .positional('action', { choices: ['delete'] as const })
+        .option('yes', { type: 'boolean', default: false, describe: 'do not ask: the password comes from --password-stdin (or --password / CHAT_PASSWORD)' }),
+    run(async (a) => {
+      let password: string | undefined;
+      if (a.yes) {
+        password = a['password-stdin'] ? await readStdinPassword() : a.password;
+        if (!password) throw new UsageError('account delete --yes takes the password from --password-stdin (or --password / CHAT_PASSWORD)');
+      } else {
+        if (!process.stdin.isTTY) throw new UsageError('account delete asks for your password on a terminal; without one, give --password-stdin and --yes');
+        const { promptHidden } = await import('../lib/cli/prompt.ts');
+        process.stderr.write(`This deletes the account ${a.user ?? ''}: its friendships, memberships and sessions end; its messages stay, without its name.\n`);
+        password = await promptHidden('Your password, to delete the account: ');
+      }
+      const env = await commandEnv({ ...a, 'password-stdin': false, password });
+      return (await accountCommands()).deleteAccount(env, password);
+    }),
+  )
   .command('friends', 'list friends (with online state) and pending requests', {}, run(async (a) => (await clientCommands()).friends(await commandEnv(a))))
   .command(
     'friend <action> <name>',
@@ -465,5 +570,5 @@ try {
   process.exitCode = exitCode;
 } catch (err) {
   process.stderr.write(describe(err) + '\n');
-  process.exitCode = exitCodeFor(err);
+  process.exitCode = opensDatabase ? exitCodeForDbCommand(err) : exitCodeFor(err);
 }

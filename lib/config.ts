@@ -58,6 +58,13 @@ export interface ServerConfig {
   redisPrefix: string;
   /** a node's users show offline elsewhere this long after it stops refreshing (cluster mode) */
   presenceTtlMs: number;
+  /** closed: `register` is refused, and accounts come only from `chat admin add-user` */
+  registration: 'open' | 'closed';
+  /** registrations allowed per client address (0 = no limit) within registerWindowMs */
+  registerLimitPerAddress: number;
+  registerWindowMs: number;
+  /** how often the node checks the admin_actions table for operator actions (`chat admin`) it must act on */
+  adminPollMs: number;
 }
 
 /** The four knobs of the MySQL pool, plus how often its figures are logged. README "MySQL". */
@@ -118,6 +125,10 @@ export const SERVER_DEFAULTS: Omit<ServerConfig, 'db' | 'dbPool'> = {
   redisCluster: false,
   redisPrefix: 'chat',
   presenceTtlMs: 15_000,
+  adminPollMs: 1000,
+  registration: 'open',
+  registerLimitPerAddress: 100,
+  registerWindowMs: 60_000,
 };
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -144,6 +155,10 @@ export function resolveServerConfig(
   if (config.metricsPort !== undefined) checkInt('metricsPort', config.metricsPort, 0, 65535);
   checkInt('tlsHandshakeTimeoutMs', config.tlsHandshakeTimeoutMs, 100, 10 * 60 * 1000);
   checkInt('presenceTtlMs', config.presenceTtlMs, 300, 24 * 3600 * 1000);
+  checkInt('adminPollMs', config.adminPollMs, 10, 3600 * 1000);
+  checkInt('registerLimitPerAddress', config.registerLimitPerAddress, 0, 1_000_000);
+  checkInt('registerWindowMs', config.registerWindowMs, 1, 24 * 3600 * 1000);
+  if (config.registration !== 'open' && config.registration !== 'closed') throw configError('registration', 'must be open or closed');
   if (config.redis !== undefined && !/^rediss?(\+cluster)?:\/\/[^/]/.test(config.redis)) throw configError('redis', 'must be redis://HOST:PORT or redis+cluster://HOST:PORT[,HOST:PORT…]');
   if (!/^[\w.:-]{1,64}$/.test(config.redisPrefix)) throw configError('redisPrefix', 'must be 1-64 letters, digits, dot, colon, dash or underscore');
   if (!LOG_LEVELS.has(config.logLevel)) throw configError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}`);

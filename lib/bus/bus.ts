@@ -8,6 +8,11 @@ export interface BusEvent {
   frame: string;
   /** the connection that caused it (`node:conn`), which already has the result */
   exceptConn?: string;
+  /**
+   * The frame is the server's last word (an error frame with id null): each recipient session is
+   * closed after it, only those holding one of `tokens` (resume token hashes) when given.
+   */
+  close?: { tokens?: readonly string[] | undefined } | undefined;
 }
 
 export interface Bus {

@@ -126,6 +126,8 @@ interface EnvelopeEvent {
   u: readonly number[];
   f: string;
   x?: string;
+  /** close: the recipient sessions are closed after the frame (BusEvent.close) */
+  k?: { t?: readonly string[] };
 }
 
 interface Envelope {
@@ -135,6 +137,7 @@ interface Envelope {
   u?: readonly number[];
   f?: string;
   x?: string;
+  k?: { t?: readonly string[] };
   /** several events, in publish order */
   b?: EnvelopeEvent[];
   /** when the publisher sent it (ms since epoch), for the lag figure */
@@ -142,6 +145,21 @@ interface Envelope {
   /** control: 'resync' (every node re-syncs its sessions) or 'probe' (a node testing its subscription) */
   c?: 'resync' | 'probe';
   id?: string;
+}
+
+/** The envelope's `k` for an event that closes sessions. */
+function closeOf(e: BusEvent): { k?: { t?: readonly string[] } } {
+  if (!e.close) return {};
+  return { k: e.close.tokens ? { t: e.close.tokens } : {} };
+}
+
+/** BusEvent.close from an envelope's `k`: undefined when absent, null when unreadable. */
+function readClose(k: unknown): BusEvent['close'] | null {
+  if (k === undefined) return undefined;
+  if (typeof k !== 'object' || k === null) return null;
+  const t = (k as { t?: unknown }).t;
+  if (t === undefined) return {};
+  return Array.isArray(t) && t.every((x) => typeof x === 'string') ? { tokens: t as string[] } : null;
 }
 
 export class RedisBus implements Bus {
@@ -260,9 +278,9 @@ export class RedisBus implements Bus {
     const t = Date.now();
     if (events.length === 1) {
       const e = events[0]!;
-      return JSON.stringify({ o: this.nodeId, u: e.users, f: e.frame, t, ...(e.exceptConn ? { x: e.exceptConn } : {}) } satisfies Envelope);
+      return JSON.stringify({ o: this.nodeId, u: e.users, f: e.frame, t, ...(e.exceptConn ? { x: e.exceptConn } : {}), ...closeOf(e) } satisfies Envelope);
     }
-    const b = events.map((e): EnvelopeEvent => (e.exceptConn ? { u: e.users, f: e.frame, x: e.exceptConn } : { u: e.users, f: e.frame }));
+    const b = events.map((e): EnvelopeEvent => ({ u: e.users, f: e.frame, ...(e.exceptConn ? { x: e.exceptConn } : {}), ...closeOf(e) }));
     return JSON.stringify({ o: this.nodeId, b, t } satisfies Envelope);
   }
 
@@ -316,7 +334,7 @@ export class RedisBus implements Bus {
       return;
     }
     if (env.o === this.nodeId) return; // our own broadcast was delivered locally
-    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x } as EnvelopeEvent] : null;
+    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x, k: env.k } as EnvelopeEvent] : null;
     if (events === null) return this.malformed('no events', text);
     const lag = env.t !== undefined ? Date.now() - env.t : undefined;
     let unreadable = 0;
@@ -327,7 +345,12 @@ export class RedisBus implements Bus {
       }
       this.stats.received++;
       if (lag !== undefined) this.onDelivery?.(lag);
-      const event: BusEvent = { users: e.u, frame: e.f, ...(e.x ? { exceptConn: e.x } : {}) };
+      const close = readClose(e.k);
+      if (close === null) {
+        unreadable++;
+        continue;
+      }
+      const event: BusEvent = { users: e.u, frame: e.f, ...(e.x ? { exceptConn: e.x } : {}), ...(close ? { close } : {}) };
       for (const handler of this.handlers) handler(event);
     }
     // The envelope's other events were delivered; the count says what was not.

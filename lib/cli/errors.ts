@@ -17,6 +17,16 @@ export function exitCodeFor(err: unknown): number {
   return EXIT.refused;
 }
 
+/**
+ * For the commands that open the database themselves (`chat admin`, `chat db`), an unreachable
+ * database is what an unreachable server is to the client commands: exit 3. (`chat serve` keeps
+ * exiting 1 when its database is unreachable at start.)
+ */
+export function exitCodeForDbCommand(err: unknown): number {
+  if (err instanceof ChatError && err.code === 'CHAT_ERR_DB_UNAVAILABLE') return EXIT.unreachable;
+  return exitCodeFor(err);
+}
+
 /** One line on stderr: the stable code first, so scripts can match it. */
 export function describe(err: unknown): string {
   if (err instanceof ChatError) return `${err.code}: ${err.message}`;

@@ -36,7 +36,7 @@ export function formatMessage(m: MessageView): string {
     : `    > #${m.reply_to.seq} ${safe(m.reply_to.from)}: ${m.reply_to.deleted ? '(message deleted)' : safe(m.reply_to.excerpt)}\n`;
   const reactions = m.reactions === undefined || m.reactions.length === 0 ? ''
     : `\n    ${m.reactions.map((r) => `${safe(r.emoji)} ${r.count}${r.me ? '*' : ''}`).join('  ')}`;
-  return `${quote}#${m.seq} [${m.ts}] ${safe(m.from)} ${whereOf(m)}: ${body}${reactions}`;
+  return `${quote}#${m.seq} [${m.ts}] ${m.from_deleted ? 'deleted user' : safe(m.from)} ${whereOf(m)}: ${body}${reactions}`;
 }
 
 /** An edit, deletion or reaction as `listen` prints it: `#seq [ts] from → to: edited #target: text`. */

@@ -33,7 +33,7 @@ export function requireCredentials(creds: Credentials): { user: string; password
 
 /**
  * Connects, logs in, runs `fn`, then logs out so that one-shot commands leave no resume
- * token behind. The connection is closed whatever happens.
+ * token behind, also when `fn` fails. The connection is closed whatever happens.
  */
 export async function withSession<T>(
   target: Target,
@@ -44,9 +44,11 @@ export async function withSession<T>(
   const client = await connectTo(target);
   try {
     const me = await client.request('login', { user, password });
-    const result = await fn(client, me);
-    await client.request('logout', {}).catch(() => {});
-    return result;
+    try {
+      return await fn(client, me);
+    } finally {
+      await client.request('logout', {}).catch(() => {});
+    }
   } finally {
     await client.close();
   }

@@ -13,6 +13,8 @@ export interface ClientOptions {
   pingIntervalMs?: number;
   /** speak TLS; the server's certificate is verified against `ca` (default: the system's roots) */
   tls?: ClientTls | undefined;
+  /** the name `hello` gives the server, which `sessions` shows the account's owner */
+  clientName?: string | undefined;
 }
 
 export interface ClientTls {
@@ -21,7 +23,7 @@ export interface ClientTls {
   servername?: string | undefined;
 }
 
-type ResolvedOptions = Required<Omit<ClientOptions, 'tls'>> & Pick<ClientOptions, 'tls'>;
+type ResolvedOptions = Required<Omit<ClientOptions, 'tls' | 'clientName'>> & Pick<ClientOptions, 'tls' | 'clientName'>;
 
 interface Waiting {
   resolve: (value: any) => void;
@@ -86,7 +88,7 @@ export class ChatClient {
     socket.setKeepAlive(true, 30_000);
     socket.setNoDelay(true);
     const client = new ChatClient(socket, full);
-    const hello = await client.request('hello', { version: PROTOCOL_VERSION, client: 'chat-cli' });
+    const hello = await client.request('hello', { version: PROTOCOL_VERSION, client: full.clientName ?? 'chat-cli' });
     client.node = hello.node;
     return client;
   }

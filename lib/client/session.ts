@@ -237,6 +237,11 @@ export class Session {
   private async reconnect(cause?: Error): Promise<void> {
     const generation = this.generation;
     let error: Error | undefined = cause;
+    if (isFinal(cause)) {
+      // Ended on purpose (revoked, suspended): logging back in with the password would undo it.
+      this.setState({ state: 'offline', attempt: 0, error: cause! });
+      return;
+    }
     for (let attempt = 0; ; attempt++) {
       if (this.closing || generation !== this.generation) return;
       if (this.options.maxAttempts !== undefined && attempt >= this.options.maxAttempts) {
@@ -274,7 +279,7 @@ export class Session {
       } catch (err) {
         client?.destroy();
         error = err as Error;
-        if (err instanceof ChatError && err.code === 'CHAT_ERR_AUTH_FAILED') {
+        if (err instanceof ChatError && (err.code === 'CHAT_ERR_AUTH_FAILED' || isFinal(err))) {
           // the password changed or the account is gone: retrying cannot help
           this.setState({ state: 'offline', attempt: attempt + 1, error });
           return;
@@ -291,6 +296,11 @@ export class Session {
   private emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
     for (const listener of this.listeners[event]) (listener as (...a: Parameters<Events[K]>) => void)(...args);
   }
+}
+
+/** A close or refusal after which the session must not log back in by itself. */
+function isFinal(err: Error | undefined): boolean {
+  return err instanceof ChatError && (err.code === 'CHAT_ERR_SESSION_REVOKED' || err.code === 'CHAT_ERR_SUSPENDED');
 }
 
 function sleep(ms: number): Promise<void> {

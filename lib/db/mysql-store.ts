@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import { ChatError } from '../protocol/errors.ts';
 import type { NotifyLevel } from '../protocol/messages.ts';
 import { isConnectionError, isDuplicateKey, isLockConflict, toStoreError } from './mysql-errors.ts';
+import { MysqlAccounts } from './mysql-accounts.ts';
 import { migrate } from './mysql-migrate.ts';
 import { candidateQuery, indexText, indexTexts, unindexConversation, unindexText, type IndexedText } from './mysql-search.ts';
 import { collectPage, type SearchPage, type SearchRequest } from './search.ts';
@@ -85,7 +86,15 @@ const MAX_LOCK_RETRIES = 3;
 const CACHE_LIMIT = 100_000;
 
 export class MysqlStore implements Store {
-  private constructor(private readonly pool: MysqlPool) {}
+  readonly accounts: MysqlAccounts;
+
+  private constructor(private readonly pool: MysqlPool) {
+    this.accounts = new MysqlAccounts(pool, () => this.forgetUsers());
+  }
+
+  forgetUsers(): void {
+    this.users.clear();
+  }
 
   /** Creates the database if missing, migrates it, and opens the pool's `min` connections. */
   static async open(url: string, settings: DbPoolConfig, log?: Logger): Promise<MysqlStore> {
@@ -118,7 +127,9 @@ export class MysqlStore implements Store {
   }
 
   // Every send names its recipient, so without this each message cost a query here. Users are
-  // never renamed or deleted on any node, so a found row stays right cluster-wide; misses are not
+  // never renamed, so a found row stays right cluster-wide, until the account is deleted: then
+  // this node drops the cache (forgetUsers) when it reads the deletion from the admin actions,
+  // and meanwhile a friend decision finds the row deleted (lockFriendState); misses are not
   // kept (the user may be registered on another node a moment later). Bounded: a miss only costs
   // the query. Friendships are not cached here: another node may end one at any time, so a send
   // checks it inside the batch's transaction (appendMessages, `friendId`).
@@ -207,7 +218,11 @@ export class MysqlStore implements Store {
    * crossed friend_adds are one request and its acceptance, never two requests.
    */
   private async lockFriendState(conn: Connection, me: number, other: number): Promise<FriendState> {
-    await all(conn, 'SELECT id FROM users WHERE id IN (?, ?) ORDER BY id FOR UPDATE', [Math.min(me, other), Math.max(me, other)]);
+    const users = await all<{ deletedAt: number | string | null }>(conn,
+      'SELECT id, deleted_at AS deletedAt FROM users WHERE id IN (?, ?) ORDER BY id FOR UPDATE', [Math.min(me, other), Math.max(me, other)]);
+    // Another node's user cache may still name an account deleted since (its name is forgotten at
+    // that node's next check of the admin actions); the row, locked here, says so.
+    if (users.some((u) => u.deletedAt !== null)) throw new ChatError('CHAT_ERR_NO_SUCH_USER');
     return toFriendState((await first<FriendStateRecord>(conn, SQL.friendState, friendStateParams(me, other)))!);
   }
 

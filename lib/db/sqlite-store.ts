@@ -14,6 +14,7 @@ import {
 } from './shared-sql.ts';
 import type { SearchPage, SearchRequest } from './search.ts';
 import { registerSearchFunctions } from './sqlite-search.ts';
+import { SqliteAccounts } from './sqlite-accounts.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, type CheckpointErrorReport } from './sqlite-checkpointer.ts';
 import { isUniqueViolation, prepareStatements, prepareTransactions, type Statements, type Transactions } from './sqlite-statements.ts';
 import {
@@ -98,6 +99,7 @@ export class SqliteStore implements Store {
   private readonly db: Db;
   private readonly q: Statements;
   private readonly tx: Transactions;
+  readonly accounts: SqliteAccounts;
   private checkpointer: Checkpointer | null = null;
   /** set for on-disk databases; the checkpoint thread starts with the first message batch */
   private checkpointPath: string | null = null;
@@ -114,6 +116,7 @@ export class SqliteStore implements Store {
     try {
       this.q = prepareStatements(db);
       this.tx = prepareTransactions(db, this.q);
+      this.accounts = new SqliteAccounts(db, (fn) => this.call(fn), () => this.forgetUsers());
     } catch (err) {
       db.close();
       throw err;
@@ -155,7 +158,8 @@ export class SqliteStore implements Store {
       const cached = this.users.get(key);
       if (cached) return cached;
       const row = this.q.userByKey.get(key) ?? null;
-      // Users are never renamed or deleted, so a found row stays right; misses are not cached.
+      // Users are never renamed, so a found row stays right until the account is deleted, which
+      // drops the cache (forgetUsers; another process's deletion moves data_version); misses are not cached.
       if (row) this.remember(this.users, key, row);
       return row;
     });
@@ -202,6 +206,7 @@ export class SqliteStore implements Store {
 
   addFriend(fromId: number, toId: number): Promise<FriendAdded> {
     return this.call(() => {
+      this.accounts.refuseDeleted(fromId, toId);
       this.forgetFriendship(fromId, toId);
       this.memberLists.clear();
       return this.tx.addFriend(fromId, toId);
@@ -210,6 +215,7 @@ export class SqliteStore implements Store {
 
   acceptFriendRequest(userId: number, fromId: number): Promise<number> {
     return this.call(() => {
+      this.accounts.refuseDeleted(userId, fromId);
       this.forgetFriendship(userId, fromId);
       this.memberLists.clear();
       return this.tx.accept(userId, fromId);
@@ -266,6 +272,12 @@ export class SqliteStore implements Store {
   private memberLists = new Map<number, readonly number[]>();
   private dataVersion: number | null = null;
   private versionChecked = false;
+
+  forgetUsers(): void {
+    this.users.clear();
+    this.friendships.clear();
+    this.memberLists.clear();
+  }
 
   private checkCaches(): void {
     if (this.versionChecked) return;

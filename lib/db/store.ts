@@ -206,8 +206,123 @@ export interface GroupSummary {
   history: HistoryVisibility;
 }
 
+/** A user as the password check needs it: read fresh every time, never from a cache. */
+export interface Credentials extends UserRow {
+  suspended: boolean;
+}
+
+/** Who holds a resume token now, recorded when a session signs in with it. */
+export interface SessionStart {
+  userId: number;
+  tokenHash: string;
+  /** the connection, `node:conn` */
+  conn: string;
+  node: string;
+  address: string;
+  /** the client's name from `hello`, if it gave one */
+  client: string | null;
+  at: number;
+}
+
+export interface TokenRecord {
+  tokenHash: string;
+  /** when the password login that made it happened */
+  createdAt: number;
+  expiresAt: number;
+  lastUsedAt: number;
+  client: string | null;
+  address: string | null;
+  node: string | null;
+  /** the connection holding it now (`node:conn`), or null */
+  liveConn: string | null;
+}
+
+export interface AccountRecord {
+  id: number;
+  name: string;
+  createdAt: number;
+  lastLoginAt: number | null;
+  suspended: boolean;
+}
+
+export interface GroupListing {
+  name: string;
+  desc: string;
+  creator: string;
+  members: number;
+  createdAt: number;
+}
+
+/**
+ * What `chat admin` did. The admin_actions table is the audit log and also how the operator
+ * reaches running nodes: each node polls for new rows and closes the sessions they end.
+ */
+export type AdminActionKind = 'add_user' | 'suspend' | 'unsuspend' | 'reset_password' | 'delete_account';
+
+export interface AdminAction {
+  /** the operating-system user who ran `chat admin` */
+  actor: string;
+  action: AdminActionKind;
+  targetId: number | null;
+  /** the name acted on */
+  target: string;
+  at: number;
+  detail: Record<string, unknown>;
+}
+
+export interface AdminActionRow extends AdminAction {
+  id: number;
+}
+
+/**
+ * Accounts, sessions and the operator's actions. Every write that an admin action makes is
+ * committed together with its audit row (`audit`), so a node never misses one or acts on one
+ * that did not happen.
+ */
+export interface AccountStore {
+  credentialsByKey(key: string): Promise<Credentials | null>;
+  credentialsById(userId: number): Promise<Credentials | null>;
+  /**
+   * A session signed in with the token: records who holds it and the user's last login, then
+   * answers whether the account is suspended, read after both writes (login.ts says why).
+   */
+  sessionStarted(session: SessionStart): Promise<{ suspended: boolean }>;
+  /** The connection let go of the token (signed out or closed); a token held by another connection since is left alone. */
+  sessionEnded(tokenHash: string, conn: string, at: number): Promise<void>;
+  /** A node is starting: whatever it held before (it may have died) is held by nobody. */
+  releaseNode(node: string): Promise<void>;
+  /** The user's unexpired tokens, oldest first. */
+  tokensOf(userId: number, now: number): Promise<TokenRecord[]>;
+  /** Deletes the user's tokens, all but `keep` when given; answers how many went. */
+  revokeTokens(userId: number, keep?: string | undefined, audit?: AdminAction): Promise<number>;
+  /** Stores a new password hash and revokes tokens as revokeTokens does (revoke: null keeps them all). */
+  setPassword(userId: number, passwordHash: string, revoke: { keep?: string | undefined } | null, audit?: AdminAction): Promise<number>;
+  /** Suspending also revokes every token of the account. */
+  setSuspended(userId: number, suspended: boolean, audit: AdminAction): Promise<void>;
+  /** createUser, with its audit row. Throws CHAT_ERR_NAME_TAKEN. */
+  addUser(name: string, key: string, passwordHash: string, audit: Omit<AdminAction, 'targetId'>): Promise<UserRow>;
+  /**
+   * Deletes the account, but not its messages: its tokens, friend requests and friendships go,
+   * and the user row stays without a name (name '', a key no name can have, no password), so
+   * messages still point at it. Its name may not be registered before `reserveUntil`. Leave its
+   * groups first (Store.leaveGroup: the creator role passes on). `audit` (actor: the account)
+   * tells every node to close its sessions and forget the name.
+   */
+  deleteUser(userId: number, reserveUntil: number, audit: AdminAction): Promise<void>;
+  /** A deleted account's name, not yet free at `now`. */
+  nameReserved(key: string, now: number): Promise<boolean>;
+  accounts(): Promise<AccountRecord[]>;
+  allGroups(): Promise<GroupListing[]>;
+  /** 0 when there is none */
+  lastAdminActionId(): Promise<number>;
+  adminActionsAfter(id: number, limit: number): Promise<AdminActionRow[]>;
+}
+
 export interface Store {
   close(): Promise<void>;
+  readonly accounts: AccountStore;
+  /** Drops what the store's caches hold about users (a deleted account), on this node. */
+  forgetUsers(): void;
 
   // users and resume tokens
   /** Throws CHAT_ERR_NAME_TAKEN when the key exists. */

@@ -18,6 +18,9 @@ export const ERROR_CODES = {
   CHAT_ERR_AUTH_FAILED: 'unknown user or wrong password',
   CHAT_ERR_LOGIN_THROTTLED: 'too many failed logins for this account or address; wait and try again',
   CHAT_ERR_TOKEN_INVALID: 'the resume token is unknown, expired or revoked',
+  CHAT_ERR_SUSPENDED: 'an operator suspended this account; it cannot log in, and its sessions are closed',
+  CHAT_ERR_SESSION_REVOKED: 'this session was ended from another session or by an operator (password change, sessions revoke, logout --all); the connection is closed',
+  CHAT_ERR_NO_SUCH_SESSION: 'no session or resume token of yours has that id',
   CHAT_ERR_CONNECTION_CLOSED: 'the connection closed while the login was under way; nothing was signed in',
   CHAT_ERR_SLOW_CONSUMER: 'the peer stopped reading; its output buffer passed the bound and the connection is closed',
   CHAT_ERR_IDLE_TIMEOUT: 'nothing was received within the idle timeout; the connection is closed',
@@ -26,6 +29,8 @@ export const ERROR_CODES = {
   CHAT_ERR_PROXY_HEADER: 'the PROXY protocol header is missing, malformed, or from an untrusted address; the connection is closed',
   CHAT_ERR_SHUTTING_DOWN: 'the server is stopping',
   // users and friends
+  CHAT_ERR_REGISTRATION_CLOSED: 'this server does not take registrations; an operator creates accounts (chat admin add-user)',
+  CHAT_ERR_REGISTER_THROTTLED: 'too many registrations from this address; wait and try again',
   CHAT_ERR_NAME_TAKEN: 'that name is already registered (names are unique regardless of case)',
   CHAT_ERR_NO_SUCH_USER: 'no user has that name',
   CHAT_ERR_SELF: 'you cannot do that to yourself',

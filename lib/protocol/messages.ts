@@ -40,7 +40,11 @@ export const requestSchemas = {
     z.object({ token: z.string().min(1).max(256) }),
     z.object({ user: name, password: z.string().max(4096) }),
   ]),
-  logout: empty,
+  logout: z.object({ all: z.boolean().optional() }),
+  passwd: z.object({ password: z.string().max(4096), new_password: z.string().max(4096), keep_sessions: z.boolean().optional() }),
+  sessions: empty,
+  sessions_revoke: z.object({ session: z.string().min(1).max(64) }),
+  account_delete: z.object({ password: z.string().max(4096) }),
   ping: empty,
   friends: empty,
   friend_add: aboutUser,
@@ -138,7 +142,10 @@ export interface MessageView {
   kind?: EntryKind;
   /** an event's target seq */
   target?: number;
+  /** '' when the sender's account was deleted (then from_deleted is true) */
   from: string;
+  /** the sender deleted their account since; no name is shown that someone could register */
+  from_deleted?: true;
   to?: string;
   group?: string;
   /** a message's current text; an edit's new text; '' for a deletion, a reaction or a deleted message */
@@ -200,11 +207,33 @@ export interface GroupEventPush {
   history?: HistoryVisibility;
 }
 
+/** A resume token of the account, and the connection that holds it now, if any (`sessions`). */
+export interface SessionView {
+  /** names the token without revealing it (`sessions_revoke`) */
+  id: string;
+  /** the session that asked */
+  current: boolean;
+  /** a connection holds it now */
+  live: boolean;
+  /** the client's name from `hello`, of the last session that used it */
+  client: string | null;
+  node: string | null;
+  address: string | null;
+  /** when the password login that made the token happened */
+  login: string;
+  last_used: string;
+  expires: string;
+}
+
 export interface Results {
   hello: { version: number; server: string; node: string; max_line: number };
   register: { user_id: number; user: string };
   login: { user_id: number; user: string; token: string; token_expires: string };
-  logout: Record<string, never>;
+  logout: { revoked?: number };
+  passwd: { revoked: number };
+  sessions: { sessions: SessionView[] };
+  sessions_revoke: { session: string };
+  account_delete: { user: string };
   ping: { ts: string };
   friends: {
     friends: { name: string; online: boolean }[];

@@ -23,6 +23,8 @@ export interface SessionHandle {
   readonly user: SessionUser | null;
   /** the peer's IP address, for per-address limits */
   readonly remote: string;
+  /** the client's name from `hello`, if it gave one */
+  client: string | null;
   /**
    * All or nothing: registered, counted on the bus and announced to friends, or else (the
    * announcement failed, the connection closed meanwhile: CHAT_ERR_CONNECTION_CLOSED) rejected
@@ -44,11 +46,13 @@ export interface HandlerContext {
   session: SessionHandle;
   store: Store;
   bus: Bus;
-  config: Pick<ServerConfig, 'nodeId' | 'maxLineBytes' | 'maxTextLength' | 'tokenTtlMs'>;
+  config: Pick<ServerConfig, 'nodeId' | 'maxLineBytes' | 'maxTextLength' | 'tokenTtlMs' | 'registration'>;
   log: Logger;
   loginThrottle: LoginThrottle;
   /** the node's limits on typing notices and read receipts (not stored, so not the store's) */
   signals: { typing: TypingGate; receipts: ReceiptThrottle };
+  /** registrations per client address, shared by every connection of a node */
+  registerThrottle: FailureThrottle;
   /** Queues a message for the next group commit; `done` is called once it is stored (or not). */
   append(message: NewMessage, done: AppendDone): void;
   /** Queues an ack or read for the same group commit; `done` is called once it is stored (or not). */

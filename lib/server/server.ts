@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import { errorFrame } from '../protocol/frames.ts';
 import { reporter } from '../report.ts';
 import { AddressLimit } from './address-limit.ts';
+import { AdminWatch } from './admin-watch.ts';
 import { Connection, flushConnections } from './connection.ts';
 import type { HandlerContext, LoginThrottle } from './context.ts';
 import { RequestQueue } from './dispatch.ts';
@@ -45,6 +46,7 @@ export class ChatServer {
   private nextConn = 1;
   private readonly loginThrottle: LoginThrottle;
   private readonly signals = { typing: new TypingGate(systemClock), receipts: new ReceiptThrottle(systemClock) };
+  private readonly registerThrottle: FailureThrottle;
   private readonly sessionDeps: SessionDeps;
   private readonly perAddress: AddressLimit;
   /** set with --proxy-protocol: the client's address comes from the proxy's header */
@@ -52,6 +54,7 @@ export class ChatServer {
   /** what handlers publish on: the deps' bus, counted when metrics are on */
   private readonly bus: Bus;
   private stopping: Promise<void> | null = null;
+  private readonly adminWatch: AdminWatch;
 
   constructor(private readonly deps: ServerDeps) {
     const metrics = deps.metrics;
@@ -77,10 +80,16 @@ export class ChatServer {
       presence: new Presence(deps.store, this.bus),
       log: deps.log,
       loginTimeoutMs: deps.config.loginTimeoutMs,
+      onLeave: (user, sessionId) => {
+        deps.store.accounts.sessionEnded(user.tokenHash, sessionId, Date.now()).catch((err) =>
+          deps.log.warn({ err, session: sessionId }, 'could not record the end of a session'));
+      },
     };
+    this.adminWatch = new AdminWatch(deps.store.accounts, this.sessions, deps.log, deps.config.adminPollMs, () => deps.store.forgetUsers());
     this.perAddress = new AddressLimit(deps.config.maxConnectionsPerAddress);
     this.proxyHeaders = deps.config.proxyProtocol ? new ProxyHeaderReader(trustedProxyList(deps.config.trustedProxies), deps.log) : null;
     const { loginFailLimit, loginFailLimitPerAddress, loginFailWindowMs } = deps.config;
+    this.registerThrottle = new FailureThrottle(deps.config.registerLimitPerAddress, deps.config.registerWindowMs);
     this.loginThrottle = {
       byAccount: new FailureThrottle(loginFailLimit, loginFailWindowMs),
       byAddress: new FailureThrottle(loginFailLimitPerAddress, loginFailWindowMs),
@@ -127,7 +136,10 @@ export class ChatServer {
   }
 
   async listen(): Promise<AddressInfo> {
-    const { host, port } = this.deps.config;
+    const { host, port, nodeId } = this.deps.config;
+    // Tokens this node held when it last stopped (or died) are held by nobody now.
+    await this.deps.store.accounts.releaseNode(nodeId);
+    await this.adminWatch.start();
     await new Promise<void>((resolve, reject) => {
       this.net.once('error', reject);
       this.net.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
@@ -191,6 +203,7 @@ export class ChatServer {
       session,
       loginThrottle: this.loginThrottle,
       signals: this.signals,
+      registerThrottle: this.registerThrottle,
       store,
       bus,
       config,
@@ -214,6 +227,7 @@ export class ChatServer {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
+      await this.adminWatch.stop();
       this.proxyHeaders?.destroyAll();
       for (const conn of this.connections) conn.pauseReading();
       await new Promise((r) => setImmediate(r)); // handlers already running queue their messages

@@ -46,10 +46,12 @@ export interface SessionDeps {
   log: Logger;
   /** a session that is not signed in is closed after this long */
   loginTimeoutMs: number;
+  /** a signed-in session signed out or closed: it no longer holds its token (Store.accounts.sessionEnded) */
+  onLeave?: ((user: SessionUser, sessionId: string) => void) | undefined;
 }
 
 /** The part of its connection a session uses. */
-export type SessionConnection = Pick<Connection, 'closed' | 'send' | 'fail'>;
+export type SessionConnection = Pick<Connection, 'closed' | 'send' | 'fail' | 'end'>;
 
 /**
  * One connection's session, and the only owner of what signing in sets up: the user, the entry
@@ -65,6 +67,8 @@ export type SessionConnection = Pick<Connection, 'closed' | 'send' | 'fail'>;
 export class ServerSession implements SessionHandle {
   // Read by every request (me(ctx)): a plain field behind a getter, nothing computed.
   private current: SessionUser | null = null;
+  /** the client's name from `hello` */
+  client: string | null = null;
   private closing = false;
   private loginTimer: NodeJS.Timeout | null = null;
   /** the last transition; the next one starts when it has settled */
@@ -87,6 +91,11 @@ export class ServerSession implements SessionHandle {
   /** Writes one encoded line (the Sessions table delivers bus events through this). */
   send(line: string): void {
     this.conn.send(line);
+  }
+
+  /** Writes a last line (an error frame with id null) and closes the connection. */
+  end(lastLine: string): void {
+    this.conn.end(lastLine);
   }
 
   signIn(user: SessionUser): Promise<void> {
@@ -146,6 +155,7 @@ export class ServerSession implements SessionHandle {
     const user = this.current;
     if (!user) return;
     this.unregister(user);
+    this.deps.onLeave?.(user, this.id);
     try {
       if (await this.deps.bus.sessionClosed(user.id)) await this.deps.presence.announce(user, false);
     } catch (err) {

@@ -21,19 +21,33 @@ export class Sessions {
     if (set.size === 0) this.byUser.delete(userId);
   }
 
-  /** Writes a bus event's frame to every local session of its users; returns how many. */
+  /**
+   * Writes a bus event's frame to every local session of its users; returns how many. An event
+   * that closes sessions (BusEvent.close) ends each one it reaches after its frame.
+   */
   deliver(event: BusEvent): number {
     let sent = 0;
+    const close = event.close;
     for (const userId of event.users) {
       const set = this.byUser.get(userId);
       if (!set) continue;
-      for (const session of set) {
+      for (const session of close ? [...set] : set) {
         if (session.id === event.exceptConn) continue;
-        session.send(event.frame);
+        if (close) {
+          if (close.tokens && !close.tokens.includes(session.user?.tokenHash ?? '')) continue;
+          session.end(event.frame);
+        } else {
+          session.send(event.frame);
+        }
         sent++;
       }
     }
     return sent;
+  }
+
+  /** The local sessions of one user (a copy: closing them changes the table). */
+  of(userId: number): ServerSession[] {
+    return [...(this.byUser.get(userId) ?? [])];
   }
 
   /** every signed-in session */

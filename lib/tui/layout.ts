@@ -59,7 +59,7 @@ export function bubbleTextWidth(width: number): number {
  * under the bubble.
  */
 export function layoutBubble(
-  m: Pick<MessageView, 'from' | 'text' | 'ts'> & Partial<Pick<MessageView, 'seq' | 'edited_at' | 'deleted' | 'reply_to' | 'reactions'>>,
+  m: Pick<MessageView, 'from' | 'text' | 'ts'> & Partial<Pick<MessageView, 'from_deleted'>> & Partial<Pick<MessageView, 'seq' | 'edited_at' | 'deleted' | 'reply_to' | 'reactions'>>,
   mine: boolean,
   o: LayoutOptions,
   pending = false,
@@ -71,7 +71,7 @@ export function layoutBubble(
     : truncate(`↪ ${stripControls(m.reply_to.from)}: ${m.reply_to.deleted ? DELETED : stripControls(m.reply_to.excerpt)}`, maxText);
   const picked = o.pick !== undefined && o.pick !== null && m.seq === o.pick;
   const time = pending ? SENDING : formatTime(m.ts, o.now);
-  const who = mine ? '' : o.group ? stripControls(m.from) : '';
+  const who = mine ? '' : !o.group ? '' : m.from_deleted ? 'deleted user' : stripControls(m.from);
   let header = who ? `${who} · ${time}` : time;
   if (m.edited_at !== undefined && !m.deleted) header += ` ${EDITED}`;
   if (picked) header = `#${m.seq} ${header}`;

@@ -67,6 +67,22 @@ export function busContract(name: string, makeHarness: () => Promise<BusHarness>
     assert.ok(gotA.some((x) => x.frame === frame));
   });
 
+  test('an event that closes sessions keeps its close, and its token list, on every node, alone or batched', async () => {
+    const a = await h.node('a');
+    const b = await h.node('b');
+    const gotB = record(b);
+    await b.sessionOpened(8);
+    a.publish({ users: [8], frame: 'last-all', exceptConn: 'a:1', close: {} });
+    await eventually(() => gotB.some((e) => e.frame === 'last-all'), 3000, 'the close on node b');
+    assert.equal(gotB.find((e) => e.frame === 'last-all')!.close, {});
+    // Several in one tick travel together (RedisBus batches them).
+    a.publish({ users: [8], frame: 'plain' });
+    a.publish({ users: [8], frame: 'last-some', close: { tokens: ['h1', 'h2'] } });
+    await eventually(() => gotB.some((e) => e.frame === 'last-some'), 3000, 'the batched close on node b');
+    assert.equal(gotB.find((e) => e.frame === 'last-some')!.close, { tokens: ['h1', 'h2'] });
+    assert.is(gotB.find((e) => e.frame === 'plain')!.close, undefined);
+  });
+
   test('events from one node arrive at another in the order they were published', async () => {
     const a = await h.node('a');
     const b = await h.node('b');

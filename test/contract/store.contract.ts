@@ -3,7 +3,7 @@
 // releases whatever else open() created (a temp file, a scratch database).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { CursorMove, MoveResult, NewEvent, NewMessage, Store, UserRow } from '../../lib/db/store.ts';
+import type { AdminAction, CursorMove, MoveResult, NewEvent, NewMessage, SessionStart, Store, UserRow } from '../../lib/db/store.ts';
 import { planSearch } from '../../lib/db/search-tokens.ts';
 import type { SearchPosition } from '../../lib/db/search.ts';
 import { rejectsWith } from '../helpers/assert.ts';
@@ -1167,6 +1167,142 @@ export function storeContract(label: string, open: OpenStore): void {
     const sorted = [...order].sort((x, y) => y[0]! - x[0]! || y[1]! - x[1]! || y[2]! - x[2]!);
     assert.equal(order, sorted, 'newest first by (ts, conversation, seq)');
     assert.equal((await search(a.id, 'page', { limit: 8 })).page.next, null, 'an exact fit has no next page');
+  });
+
+  // accounts and operators (store.accounts)
+
+  const act = (action: AdminAction['action'], target: UserRow | null, at = 1_000): AdminAction =>
+    ({ actor: 'root', action, targetId: target?.id ?? null, target: target?.name ?? 'x', at, detail: { n: 1 } });
+  const holder = (u: UserRow, tokenHash: string, conn: string, at: number): SessionStart =>
+    ({ userId: u.id, tokenHash, conn, node: conn.split(':')[0]!, address: '10.0.0.1', client: 'tui 1', at });
+
+  test('accounts: credentials are read fresh; a new password and suspension show at once', async () => {
+    const alice = await user('Alice');
+    await store.userByKey('alice'); // a cached copy must not answer the password check
+    assert.equal(await store.accounts.credentialsByKey('alice'), { ...alice, suspended: false });
+    await store.accounts.setPassword(alice.id, 'h2', null);
+    assert.is((await store.accounts.credentialsByKey('alice'))!.passwordHash, 'h2');
+    await store.accounts.setSuspended(alice.id, true, act('suspend', alice));
+    assert.equal(await store.accounts.credentialsById(alice.id), { ...alice, passwordHash: 'h2', suspended: true });
+    await store.accounts.setSuspended(alice.id, false, act('unsuspend', alice));
+    assert.is((await store.accounts.credentialsById(alice.id))!.suspended, false);
+    assert.is(await store.accounts.credentialsByKey('nobody'), null);
+    assert.is(await store.accounts.credentialsById(999_999), null);
+  });
+
+  test('accounts: a token records who holds it; a release by another connection, or of another node, leaves it', async () => {
+    const alice = await user('Alice');
+    await store.saveToken('t1', alice.id, 10_000);
+    await store.saveToken('t2', alice.id, 10_000);
+    assert.equal(await store.accounts.sessionStarted(holder(alice, 't1', 'n1:7', 500)), { suspended: false });
+    let [t1, t2] = await store.accounts.tokensOf(alice.id, 0);
+    assert.equal({ ...t1!, createdAt: 0 }, {
+      tokenHash: 't1', createdAt: 0, expiresAt: 10_000, lastUsedAt: 500, client: 'tui 1', address: '10.0.0.1', node: 'n1', liveConn: 'n1:7',
+    });
+    assert.is(t2!.liveConn, null);
+    assert.is((await store.accounts.accounts())[0]!.lastLoginAt, 500);
+    await store.accounts.sessionEnded('t1', 'n1:8', 600); // another connection: not the holder
+    assert.is((await store.accounts.tokensOf(alice.id, 0))[0]!.liveConn, 'n1:7');
+    await store.accounts.releaseNode('n2');
+    assert.is((await store.accounts.tokensOf(alice.id, 0))[0]!.liveConn, 'n1:7');
+    await store.accounts.sessionEnded('t1', 'n1:7', 700);
+    [t1] = await store.accounts.tokensOf(alice.id, 0);
+    assert.equal([t1!.liveConn, t1!.lastUsedAt], [null, 700]);
+    await store.accounts.sessionStarted(holder(alice, 't2', 'n2:1', 800));
+    await store.accounts.releaseNode('n2');
+    assert.is((await store.accounts.tokensOf(alice.id, 0))[1]!.liveConn, null);
+    assert.equal((await store.accounts.tokensOf(alice.id, 10_000)), [], 'expired tokens are not listed');
+    // A suspended account says so, after its holder is recorded.
+    await store.accounts.setSuspended(alice.id, true, act('suspend', alice));
+    await store.saveToken('t3', alice.id, 10_000);
+    assert.equal(await store.accounts.sessionStarted(holder(alice, 't3', 'n1:9', 900)), { suspended: true });
+  });
+
+  test('accounts: revokeTokens and setPassword revoke one user\'s tokens, all or all but one', async () => {
+    const alice = await user('Alice');
+    const bob = await user('Bob');
+    for (const t of ['a1', 'a2', 'a3']) await store.saveToken(t, alice.id, 10_000);
+    await store.saveToken('b1', bob.id, 10_000);
+    const hashes = async (u: UserRow) => (await store.accounts.tokensOf(u.id, 0)).map((t) => t.tokenHash).sort();
+    assert.is(await store.accounts.revokeTokens(alice.id, 'a2'), 2);
+    assert.equal(await hashes(alice), ['a2']);
+    assert.equal(await hashes(bob), ['b1']);
+    await store.saveToken('a4', alice.id, 10_000);
+    assert.is(await store.accounts.setPassword(alice.id, 'new', { keep: 'a4' }), 1);
+    assert.equal(await hashes(alice), ['a4']);
+    assert.is(await store.accounts.setPassword(alice.id, 'newer', null), 0);
+    assert.equal(await hashes(alice), ['a4']);
+    assert.is(await store.accounts.setPassword(alice.id, 'newest', {}, act('reset_password', alice)), 1);
+    assert.equal(await hashes(alice), []);
+    assert.is(await userByToken('a4', 0), null);
+    assert.equal(await hashes(bob), ['b1']);
+    assert.is(await store.accounts.revokeTokens(bob.id), 1);
+    assert.equal(await hashes(bob), []);
+  });
+
+  test('accounts: admin actions are the audit log, in order, committed with what they did', async () => {
+    assert.is(await store.accounts.lastAdminActionId(), 0);
+    const carol = await store.accounts.addUser('Carol', 'carol', 'hc', { actor: 'op', action: 'add_user', target: 'Carol', at: 10, detail: {} });
+    assert.equal(await store.userByKey('carol'), carol);
+    await rejectsWith(store.accounts.addUser('CAROL', 'carol', 'h', { actor: 'op', action: 'add_user', target: 'CAROL', at: 11, detail: {} }), 'CHAT_ERR_NAME_TAKEN');
+    await store.saveToken('c1', carol.id, 10_000);
+    await store.accounts.setSuspended(carol.id, true, act('suspend', carol, 20));
+    assert.equal(await store.accounts.tokensOf(carol.id, 0), [], 'suspending revokes every token');
+    await store.accounts.setPassword(carol.id, 'h2', {}, act('reset_password', carol, 30));
+    const all = await store.accounts.adminActionsAfter(0, 10);
+    assert.equal(all.map((a) => [a.action, a.targetId, a.target, a.at, a.actor]), [
+      ['add_user', carol.id, 'Carol', 10, 'op'], ['suspend', carol.id, 'Carol', 20, 'root'], ['reset_password', carol.id, 'Carol', 30, 'root'],
+    ]);
+    assert.equal(all[1]!.detail, { n: 1 });
+    assert.ok(all[0]!.id < all[1]!.id && all[1]!.id < all[2]!.id);
+    assert.is(await store.accounts.lastAdminActionId(), all[2]!.id);
+    assert.equal((await store.accounts.adminActionsAfter(all[0]!.id, 1)).map((a) => a.action), ['suspend']);
+    assert.equal(await store.accounts.adminActionsAfter(all[2]!.id, 10), []);
+  });
+
+  test('accounts: deleteUser keeps the messages without a name, ends friendships, requests and tokens, and reserves the name', async () => {
+    const alice = await user('Alice');
+    const bob = await user('Bob');
+    const carol = await user('Carol');
+    const conv = await befriend(alice.id, bob.id);
+    await store.createFriendRequest(carol.id, alice.id);
+    await store.saveToken('ta', alice.id, 10_000);
+    await send(msg(conv, alice.id, 'from alice'), msg(conv, bob.id, 'from bob'));
+    assert.equal(await store.userByKey('alice'), alice); // cached, and must be forgotten
+    assert.is(await store.directConversation(bob.id, alice.id), conv);
+    await store.accounts.deleteUser(alice.id, 5_000, { actor: 'account Alice', action: 'delete_account', targetId: alice.id, target: 'Alice', at: 1_000, detail: {} });
+    assert.is(await store.userByKey('alice'), null);
+    assert.is(await store.accounts.credentialsByKey('alice'), null);
+    assert.is(await store.relation(bob.id, alice.id), 'none');
+    assert.is(await store.directConversation(bob.id, alice.id), null);
+    assert.equal(await store.friendsOf(bob.id), []);
+    assert.equal(await store.requestsOf(carol.id), []);
+    assert.equal(await store.accounts.tokensOf(alice.id, 0), []);
+    assert.equal((await store.messagesAfter(conv, 0, 10)).map((m) => [m.senderId, m.senderName, m.text]), [[alice.id, '', 'from alice'], [bob.id, 'Bob', 'from bob']]);
+    assert.equal((await store.accounts.accounts()).map((u) => u.name), ['Bob', 'Carol']);
+    assert.equal([await store.accounts.nameReserved('alice', 4_999), await store.accounts.nameReserved('alice', 5_000)], [true, false]);
+    assert.is(await store.accounts.nameReserved('bob', 0), false);
+    assert.equal((await store.accounts.adminActionsAfter(0, 10)).map((a) => [a.action, a.targetId]), [['delete_account', alice.id]]);
+    // A caller whose cache still has the old row cannot befriend the deleted account.
+    await rejectsWith(store.addFriend(bob.id, alice.id), 'CHAT_ERR_NO_SUCH_USER');
+    await rejectsWith(store.acceptFriendRequest(bob.id, alice.id), 'CHAT_ERR_NO_SUCH_USER');
+    // The name is free in the store (register checks the reservation), and a new Alice is someone else.
+    const again = await user('Alice');
+    assert.is.not(again.id, alice.id);
+    assert.equal((await store.messagesAfter(conv, 0, 1))[0]!.senderName, '');
+  });
+
+  test('accounts: the operator\'s lists of users and groups', async () => {
+    const alice = await user('Alice');
+    const bob = await user('Bob');
+    await store.accounts.setSuspended(bob.id, true, act('suspend', bob));
+    const group = await store.createGroup('Devs', 'devs', 'the devs', alice.id);
+    await store.joinGroup(group.id, bob.id);
+    const users = await store.accounts.accounts();
+    assert.equal(users.map((u) => [u.id, u.name, u.lastLoginAt, u.suspended]), [[alice.id, 'Alice', null, false], [bob.id, 'Bob', null, true]]);
+    assert.ok(users.every((u) => typeof u.createdAt === 'number' && u.createdAt > 0));
+    const groups = await store.accounts.allGroups();
+    assert.equal(groups.map((g) => [g.name, g.desc, g.creator, g.members]), [['Devs', 'the devs', 'Alice', 2]]);
   });
 
   test.run();

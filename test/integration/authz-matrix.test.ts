@@ -12,7 +12,8 @@ import { SqliteStore } from '../../lib/db/sqlite-store.ts';
 import type { GroupRow, Store, UserRow } from '../../lib/db/store.ts';
 import { ANONYMOUS_TYPES, REQUEST_TYPES, type RequestType } from '../../lib/protocol/messages.ts';
 import { nameKey } from '../../lib/protocol/names.ts';
-import { hashPassword } from '../../lib/server/credentials.ts';
+import { hashPassword, hashToken } from '../../lib/server/credentials.ts';
+import { sessionIdOf } from '../../lib/server/handlers/revoke.ts';
 import { reachable, scratchDb, type ScratchDb } from '../helpers/mariadb.ts';
 import { startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 
@@ -171,10 +172,22 @@ const messageBody = (type: string, target: { conversation: string; seq: number }
   type === 'edit' ? { ...target, text: 'changed' } : type === 'react' ? { ...target, emoji: '👍' } : target;
 
 
+// Requests about the actor's own account: what they name is one of the actor's sessions, a
+// session of someone else, or the actor's password.
+type SessionRelation = 'own-other' | 'own-current' | 'someone-elses' | 'unknown';
+const sessionMatrix: Record<string, Record<SessionRelation, Outcome>> = {
+  sessions_revoke: { 'own-other': OK, 'own-current': 'CHAT_ERR_SELF', 'someone-elses': 'CHAT_ERR_NO_SUCH_SESSION', unknown: 'CHAT_ERR_NO_SUCH_SESSION' },
+};
+type PasswordRelation = 'right' | 'wrong';
+const passwordMatrix: Record<string, Record<PasswordRelation, Outcome>> = {
+  passwd: { right: OK, wrong: 'CHAT_ERR_AUTH_FAILED' },
+  account_delete: { right: OK, wrong: 'CHAT_ERR_AUTH_FAILED' },
+};
+
 // A request that is valid in shape, for the logged-out column.
 const sample: Record<RequestType, Record<string, unknown>> = {
   hello: { version: 1 }, register: { user: 'x', password: 'y' }, login: { token: 't' }, ping: {},
-  logout: {}, friends: {}, groups: {}, unread: {}, conversations: {},
+  logout: {}, passwd: { password: 'x', new_password: 'y' }, sessions: {}, sessions_revoke: { session: 's1' }, account_delete: { password: 'x' }, friends: {}, groups: {}, unread: {}, conversations: {},
   friend_add: { user: 'actor' }, friend_accept: { user: 'actor' }, friend_decline: { user: 'actor' }, friend_remove: { user: 'actor' },
   group_create: { group: 'g' }, group_join: { group: 'g' }, group_leave: { group: 'g' }, group_members: { group: 'g' },
   group_invite: { group: 'g', user: 'actor' }, group_decline: { group: 'g' }, group_kick: { group: 'g', user: 'actor' },
@@ -198,15 +211,17 @@ interface World {
   messageTargets: Map<string, { conversation: string; seq: number }>;
   /** the text of every seeded message with a secret, and whether the actor may find it */
   secrets: Map<string, boolean>;
+  sessionTargets: Map<SessionRelation, string>;
 }
 
 /** Seeds every cell's own users and groups through the store, so no cell's request changes another's. */
 async function seed(store: Store): Promise<World> {
-  const world: World = { userTargets: new Map(), groupTargets: new Map(), roleTargets: new Map(), conversationTargets: new Map(), messageTargets: new Map(), secrets: new Map() };
+  const world: World = { userTargets: new Map(), groupTargets: new Map(), roleTargets: new Map(), conversationTargets: new Map(), messageTargets: new Map(), secrets: new Map(), sessionTargets: new Map() };
   const hash = await hashPassword(PASSWORD);
   const make = (name: string) => store.createUser(name, nameKey(name), hash);
   const me = await make('actor');
   const owner = await make('owner');
+  await make('leaver');
   let i = 0;
   /** Stores one message; receipts need seq 1, and search finds (or must not find) its secret. */
   const seedMessage = async (conversationId: number, senderId: number, actorSees: boolean): Promise<number> => {
@@ -314,6 +329,11 @@ async function seed(store: Store): Promise<World> {
       world.messageTargets.set(`${type}/${relation}`, { conversation: `c${conv}`, seq });
     }
   }
+  await store.saveToken('own-other-token-hash', me.id, Date.now() + 3_600_000);
+  await store.saveToken('someone-elses-token-hash', owner.id, Date.now() + 3_600_000);
+  world.sessionTargets.set('own-other', sessionIdOf('own-other-token-hash'));
+  world.sessionTargets.set('someone-elses', sessionIdOf('someone-elses-token-hash'));
+  world.sessionTargets.set('unknown', sessionIdOf('no-such-token-hash'));
   return world;
 }
 
@@ -346,7 +366,8 @@ function matrixSuite(backend: Backend): void {
     await opened.store.close();
     server = await startServer({ db: opened.db });
     actor = await ChatClient.connect({ host: server.host, port: server.port });
-    await actor.request('login', { user: 'actor', password: PASSWORD });
+    const { token } = await actor.request('login', { user: 'actor', password: PASSWORD });
+    world.sessionTargets.set('own-current', sessionIdOf(hashToken(token)));
   });
   matrix.after(async () => {
     actor?.destroy();
@@ -431,6 +452,37 @@ function matrixSuite(backend: Backend): void {
         assert.is(await outcome(actor, type, messageBody(type, target)), expected, `${type} → ${relation}`);
       }
     }
+  });
+
+  matrix('requests about the account, by what they name: a session, or the current password', async () => {
+    for (const [type, row] of Object.entries(sessionMatrix)) {
+      for (const [relation, expected] of Object.entries(row)) {
+        const session = world.sessionTargets.get(relation as SessionRelation)!;
+        assert.is(await outcome(actor, type, { session }), expected, `${type} → ${relation}`);
+      }
+    }
+    for (const [type, row] of Object.entries(passwordMatrix)) {
+      for (const [relation, expected] of Object.entries(row)) {
+        // passwd: the same password again, keeping the sessions, so the matrix's world stays as it
+        // is. account_delete with the right password deletes, so an account of its own asks it.
+        const body = { password: relation === 'right' ? PASSWORD : 'not-the-password', new_password: PASSWORD, keep_sessions: true };
+        let client = actor;
+        if (type === 'account_delete' && relation === 'right') {
+          client = await ChatClient.connect({ host: server.host, port: server.port });
+          await client.request('login', { user: 'leaver', password: PASSWORD });
+        }
+        assert.is(await outcome(client, type, body), expected, `${type} → ${relation}`);
+        if (client !== actor) client.destroy();
+      }
+    }
+    assert.is(await outcome(actor, 'sessions', {}), OK, 'sessions (own only)');
+    // logout all ends every session of the account, so another account's connection asks it.
+    const owner = await ChatClient.connect({ host: server.host, port: server.port });
+    await owner.request('login', { user: 'owner', password: PASSWORD });
+    assert.is(await outcome(owner, 'logout', { all: true }), OK, 'logout all (own only)');
+    owner.destroy();
+    assert.is(await outcome(actor, 'ping', {}), OK, "another account's logout all leaves the actor alone");
+    assert.is(await outcome(actor, 'friends', {}), OK);
   });
 
   matrix('logged out: everything but hello, register, login and ping is CHAT_ERR_NOT_LOGGED_IN', async () => {

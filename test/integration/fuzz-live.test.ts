@@ -51,12 +51,13 @@ function templates(): Record<string, unknown>[] {
     { type: 'group_role', group: 'fuzzers', user: 'bob', role: 'admin' }, { type: 'group_transfer', group: 'g', user: 'bob' },
     { type: 'group_topic', group: 'fuzzers', desc: 'fuzz' }, { type: 'group_set', group: 'fuzzers', private: true, history: 'shared' },
     { type: 'group_delete', group: 'g' }, { type: 'groups_public', prefix: 'f', after: 'a', limit: 3 },
+    { type: 'sessions' }, { type: 'sessions_revoke', session: 's0123456789abcdef' },
   ];
 }
 // Types whose valid frames would cost a password hash or end the session; mutations never pick them.
 const SAFE_TYPES = ['ping', 'friends', 'groups', 'unread', 'conversations', 'send', 'history', 'sync', 'ack', 'read', 'friend_add', 'friend_accept', 'friend_decline', 'group_join', 'group_members', 'group_leave',
   'mute', 'typing', 'receipts', 'edit', 'delete', 'react', 'search',
-  'group_invite', 'group_decline', 'group_kick', 'group_ban', 'group_unban', 'group_role', 'group_topic', 'group_set', 'groups_public', 'teleport', '', 'SEND'];
+  'group_invite', 'group_decline', 'group_kick', 'group_ban', 'group_unban', 'group_role', 'group_topic', 'group_set', 'groups_public', 'sessions', 'sessions_revoke', 'teleport', '', 'SEND'];
 
 /** One line that stays within the framing rules (so the connection survives), or null for a framing fault. */
 function mutatedLine(r: ReturnType<typeof rng>, id: number): string {

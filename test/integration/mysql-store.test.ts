@@ -16,6 +16,7 @@ import { storeContract } from '../contract/store.contract.ts';
 import { SHARED, adminQuery, emptyTables, requireMariadb, scratchDb } from '../helpers/mariadb.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../helpers/crossed-requests-fixture.ts';
 import { MEMBERSHIPS_SEED, mysqlDatabaseBefore } from '../helpers/old-schema.ts';
+import { ACCOUNTS_SEED, checkAccountsUpgrade } from '../helpers/accounts-upgrade-fixture.ts';
 import { GROUPS_AFTER, GROUPS_SEED } from '../helpers/groups-upgrade-fixture.ts';
 import { indexExistingMessages } from '../../lib/db/mysql-search.ts';
 import { SEARCH_UPGRADE_FOUND, SEARCH_UPGRADE_SEED, beforeSearchIndex } from '../helpers/search-upgrade-fixture.ts';
@@ -291,6 +292,44 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
         await again.query(readFileSync(new URL('../../sql/mysql/003_group_roles_privacy.sql', import.meta.url), 'utf8'));
       } finally {
         await again.end();
+      }
+    } finally {
+      await old.drop();
+    }
+  });
+
+  test('migration 004 upgrades a version-2 database, and running it again changes nothing', async () => {
+    const old = scratchDb();
+    try {
+      const conn = await mysql.createConnection({ ...SHARED, multipleStatements: true, charset: 'utf8mb4_bin' });
+      try {
+        await conn.query(`CREATE DATABASE \`${old.name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+        await conn.query(`USE \`${old.name}\``);
+        await conn.query(`CREATE TABLE schema_version (
+          version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);
+        for (const f of migrationFiles().filter((m) => m.version <= 2)) {
+          await conn.query(readFileSync(new URL(`../../sql/mysql/${f.name}`, import.meta.url), 'utf8'));
+          await conn.query('INSERT INTO schema_version VALUES (?, ?, 0)', [f.version, f.name]);
+        }
+        await conn.query(ACCOUNTS_SEED);
+      } finally {
+        await conn.end();
+      }
+      const upgraded = await MysqlStore.open(old.url, POOL);
+      try {
+        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
+        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
+        await checkAccountsUpgrade(upgraded);
+        // DDL is not transactional: an interrupted migration is simply run again.
+        const again = await mysql.createConnection({ ...SHARED, database: old.name, multipleStatements: true, charset: 'utf8mb4_bin' });
+        try {
+          await again.query(readFileSync(new URL('../../sql/mysql/004_accounts.sql', import.meta.url), 'utf8'));
+        } finally {
+          await again.end();
+        }
+        assert.is((await upgraded.accounts.tokensOf(1, 0))[0]!.liveConn, 'n1:1');
+      } finally {
+        await upgraded.close();
       }
     } finally {
       await old.drop();

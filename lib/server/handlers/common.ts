@@ -146,6 +146,8 @@ export function messageView(m: StoredMessage, row: ConversationRow, viewer: Sess
     if (m.replyTo !== null) view.reply_to = m.replyTo.seq <= row.visibleAfter ? { seq: m.replyTo.seq, from: '', excerpt: '' } : replyView(m.replyTo);
   }
   if (m.clientMsgId !== null) view.client_msg_id = m.clientMsgId;
+  // A deleted account keeps its row without a name (Store.accounts.deleteUser): '' is no name.
+  if (m.senderName === '') view.from_deleted = true;
   return view;
 }
 

@@ -1,4 +1,5 @@
 import type { HandlerTable } from '../context.ts';
+import { accountDelete } from './account-delete.ts';
 import { ack } from './ack.ts';
 import { conversations } from './conversations.ts';
 import { deleteMessage } from './delete.ts';
@@ -28,6 +29,7 @@ import { history } from './history.ts';
 import { login } from './login.ts';
 import { mute } from './mute.ts';
 import { logout } from './logout.ts';
+import { passwd } from './passwd.ts';
 import { ping } from './ping.ts';
 import { react } from './react.ts';
 import { read } from './read.ts';
@@ -35,6 +37,8 @@ import { receipts } from './receipts.ts';
 import { register } from './register.ts';
 import { search } from './search.ts';
 import { send } from './send.ts';
+import { sessions } from './sessions.ts';
+import { sessionsRevoke } from './sessions-revoke.ts';
 import { sync } from './sync.ts';
 import { typing } from './typing.ts';
 import { unread } from './unread.ts';
@@ -45,6 +49,10 @@ export const handlers: HandlerTable = {
   register,
   login,
   logout,
+  passwd,
+  sessions,
+  sessions_revoke: sessionsRevoke,
+  account_delete: accountDelete,
   ping,
   friends,
   friend_add: friendAdd,

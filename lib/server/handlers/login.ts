@@ -1,4 +1,4 @@
-import type { UserRow } from '../../db/store.ts';
+import type { Credentials, UserRow } from '../../db/store.ts';
 import { ChatError } from '../../protocol/errors.ts';
 import { checkName, nameKey } from '../../protocol/names.ts';
 import { decoy, hashToken, newToken, verifyPassword } from '../credentials.ts';
@@ -6,8 +6,9 @@ import type { Handler, HandlerContext } from '../context.ts';
 
 /**
  * A token login moves the token's expiry to now + TTL only when the stored expiry is more than
- * this share of the TTL (1 day of 30) earlier: a client that reconnects often costs a read per
- * login, not a write, and its token lasts 29 to 30 days from its last use. docs/protocol.md.
+ * this share of the TTL (1 day of 30) earlier: a client that reconnects often does not rewrite the
+ * expiry each time, and its token lasts 29 to 30 days from its last use. (Every login still
+ * records who holds the token, for `sessions`: one small write, sessionStarted.) docs/protocol.md.
  */
 export const TOKEN_SLIDE_STEP = 1 / 30;
 
@@ -40,24 +41,47 @@ export const login: Handler<'login'> = async (ctx, body) => {
     const wait = Math.max(byAddress.retryAfter(address, now), byAccount.retryAfter(account, now));
     if (wait > 0) throw new ChatError('CHAT_ERR_LOGIN_THROTTLED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
     const check = checkName(body.user);
-    user = check.ok ? await ctx.store.userByKey(check.key) : null;
+    // Read fresh, never from a cache: another node may have changed the password or suspended the account.
+    const creds: Credentials | null = check.ok ? await ctx.store.accounts.credentialsByKey(check.key) : null;
     // Verify against a decoy when the user is unknown, so timing does not reveal which names exist.
-    const ok = await verifyPassword(body.password, user?.passwordHash ?? (await decoy()));
-    if (!user || !ok) {
+    const ok = await verifyPassword(body.password, creds?.passwordHash ?? (await decoy()));
+    if (!creds || !ok) {
       byAddress.fail(address, now);
       byAccount.fail(account, now);
       throw loginFailed(ctx, 'CHAT_ERR_AUTH_FAILED');
     }
     byAccount.reset(account);
+    // Said only to someone who knows the password.
+    if (creds.suspended) throw loginFailed(ctx, 'CHAT_ERR_SUSPENDED');
+    user = { id: creds.id, name: creds.name, passwordHash: creds.passwordHash };
     ({ token, hash: tokenHash } = newToken());
     await ctx.store.saveToken(tokenHash, user.id, expires);
   }
   await ctx.session.signIn({ id: user.id, name: user.name, tokenHash });
+  // Recorded and checked once the session is registered: a suspension that a node's poll of the
+  // admin actions missed (it closed the sessions registered before it) committed before this
+  // read, so one of the two always ends the session.
+  let suspended: boolean;
+  try {
+    ({ suspended } = await ctx.store.accounts.sessionStarted({
+      userId: user.id, tokenHash, conn: ctx.session.id, node: ctx.config.nodeId, address: ctx.session.remote, client: ctx.session.client, at: Date.now(),
+    }));
+  } catch (err) {
+    await ctx.session.signOut();
+    throw err;
+  }
+  // Closed while that was written: its release (onLeave) may have run first, so it is released again.
+  if (ctx.session.user === null) await ctx.store.accounts.sessionEnded(tokenHash, ctx.session.id, Date.now());
+  if (suspended) {
+    await ctx.session.signOut();
+    await ctx.store.deleteToken(tokenHash);
+    throw loginFailed(ctx, 'CHAT_ERR_SUSPENDED');
+  }
   ctx.log.info({ userId: user.id, session: ctx.session.id, resumed: 'token' in body }, 'login');
   return { user_id: user.id, user: user.name, token, token_expires: new Date(expires).toISOString() };
 };
 
-function loginFailed(ctx: HandlerContext, code: 'CHAT_ERR_TOKEN_INVALID' | 'CHAT_ERR_AUTH_FAILED'): ChatError {
+function loginFailed(ctx: HandlerContext, code: 'CHAT_ERR_TOKEN_INVALID' | 'CHAT_ERR_AUTH_FAILED' | 'CHAT_ERR_SUSPENDED'): ChatError {
   ctx.log.info({ session: ctx.session.id, remote: ctx.session.remote, code }, 'login failed');
   return new ChatError(code);
 }

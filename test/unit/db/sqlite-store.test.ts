@@ -8,6 +8,7 @@ import { NEW_FILE_PAGE_SIZE, SqliteStore } from '../../../lib/db/sqlite-store.ts
 import { storeContract } from '../../contract/store.contract.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../../helpers/crossed-requests-fixture.ts';
 import { MEMBERSHIPS_SEED, sqliteFileBefore } from '../../helpers/old-schema.ts';
+import { ACCOUNTS_SEED, checkAccountsUpgrade } from '../../helpers/accounts-upgrade-fixture.ts';
 import { GROUPS_AFTER, GROUPS_SEED } from '../../helpers/groups-upgrade-fixture.ts';
 import { MESSAGE_EVENTS_SEED, checkUpgradedMessages } from '../../helpers/message-events-fixture.ts';
 import { SEARCH_UPGRADE_FOUND, SEARCH_UPGRADE_SEED, beforeSearchIndex } from '../../helpers/search-upgrade-fixture.ts';
@@ -354,6 +355,26 @@ test('migration 005 keeps every creator and member, and keeps groups public with
     assert.equal(raw.pragma('foreign_key_check'), []);
   } finally {
     raw.close();
+  }
+});
+
+test('migration 006 upgrades a version-4 file: users and tokens keep their rows and gain the account columns', async () => {
+  const path = join(dir, 'chat.db');
+  const v4 = new Database(path);
+  v4.pragma('journal_mode = WAL');
+  v4.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  for (const name of migrations.filter((f) => Number(f.split('_')[0]) <= 4)) {
+    v4.exec(readFileSync(new URL(`../../../sql/sqlite/${name}`, import.meta.url), 'utf8'));
+    v4.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(Number(name.split('_')[0]), name);
+  }
+  v4.exec(ACCOUNTS_SEED);
+  v4.close();
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    await checkAccountsUpgrade(store);
+  } finally {
+    await store.close();
   }
 });
 

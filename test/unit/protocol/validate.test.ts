@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { HISTORY_MAX_LIMIT, REQUEST_TYPES, requestSchemas, type RequestType } from '../../../lib/protocol/messages.ts';
 import { parseRequest, type ParseResult } from '../../../lib/protocol/validate.ts';
 
-type Kind = 'string' | 'number';
+type Kind = 'string' | 'number' | 'boolean';
 interface Example {
   body: Record<string, unknown>;
   /** every field the type accepts, its JSON kind, and whether it is required */
@@ -26,7 +26,14 @@ const EXAMPLES: Record<RequestType, Example> = {
   hello: { body: { version: 1, client: 'unit' }, fields: { version: req('number'), client: opt('string') } },
   register: { body: { user: 'alice', password: 'correct horse' }, fields: { user: req('string'), password: req('string') } },
   login: { body: { user: 'alice', password: 'correct horse' }, fields: { user: req('string'), password: req('string') } },
-  logout: none,
+  logout: { body: { all: true }, fields: { all: opt('boolean') } },
+  passwd: {
+    body: { password: 'old password', new_password: 'new password', keep_sessions: false },
+    fields: { password: req('string'), new_password: req('string'), keep_sessions: opt('boolean') },
+  },
+  sessions: none,
+  account_delete: { body: { password: 'the password' }, fields: { password: req('string') } },
+  sessions_revoke: { body: { session: 's0123456789abcdef' }, fields: { session: req('string') } },
   ping: none,
   friends: none,
   friend_add: aboutUser,
@@ -95,6 +102,7 @@ const EXAMPLES: Record<RequestType, Example> = {
 const WRONG: Record<Kind, unknown[]> = {
   string: [5, 0, true, null, [], ['bob'], {}, { name: 'bob' }],
   number: ['5', '', true, null, [], [5], {}, { n: 5 }, 1.5],
+  boolean: ['true', 1, 0, null, [], {}],
 };
 
 const frame = (type: string, body: Record<string, unknown>, id: unknown = 42) => JSON.stringify({ id, type, ...body });

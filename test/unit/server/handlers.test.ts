@@ -15,7 +15,7 @@ import { REQUEST_TYPES, type RequestOf, type RequestType, type Results } from '.
 import { nameKey } from '../../../lib/protocol/names.ts';
 import type { SessionUser } from '../../../lib/server/connection.ts';
 import { Deferred, EncodedResult, type HandlerContext, type SessionHandle } from '../../../lib/server/context.ts';
-import { hashPassword } from '../../../lib/server/credentials.ts';
+import { hashPassword, hashToken } from '../../../lib/server/credentials.ts';
 import { handlers } from '../../../lib/server/handlers/index.ts';
 import { FailureThrottle } from '../../../lib/server/throttle.ts';
 import { rejectsWith } from '../../helpers/assert.ts';
@@ -64,6 +64,7 @@ function client(user: UserRow | null = null): Client {
   const session: Client['session'] = {
     id: `n1:${nextConn++}`,
     remote: '127.0.0.1',
+    client: null,
     user: user && { id: user.id, name: user.name, tokenHash: 'test' },
     signIn: async (u) => {
       session.user = u;
@@ -81,9 +82,10 @@ function client(user: UserRow | null = null): Client {
       store,
       bus,
       log,
-      config: { nodeId: 'n1', maxLineBytes: 64 * 1024, maxTextLength: MAX_TEXT, tokenTtlMs: 3_600_000 },
+      config: { nodeId: 'n1', maxLineBytes: 64 * 1024, maxTextLength: MAX_TEXT, tokenTtlMs: 3_600_000, registration: 'open' },
       loginThrottle,
       signals: { typing: new TypingGate(systemClock), receipts: new ReceiptThrottle(systemClock) },
+      registerThrottle: new FailureThrottle(0, 60_000),
       append: (m, done) => {
         c.appended.push(m);
         const stored = c.appendWith ? c.appendWith(m) : store.appendMessages([m]).then(([r]) => {
@@ -476,6 +478,35 @@ login('a bogus token fails with CHAT_ERR_TOKEN_INVALID; a logged-out token too',
   await call(c, 'logout', {});
   assert.is(c.session.user, null);
   await rejectsWith(call(client(), 'login', { token }), 'CHAT_ERR_TOKEN_INVALID');
+});
+
+login('a suspension that commits while a login runs is caught after sign-in: signed out again, token revoked', async () => {
+  // The node's poll of the admin actions closes the sessions signed in before it ran; a login
+  // past its own checks whose session registers after the poll must still be refused.
+  const alice = await user('alice');
+  const suspend = { actor: 'op', action: 'suspend' as const, targetId: alice.id, target: 'alice', at: Date.now(), detail: {} };
+  await store.accounts.setSuspended(alice.id, true, suspend);
+  await store.saveToken(hashToken('late-token'), alice.id, Date.now() + 60_000); // made by a login already past its checks
+  const c = client();
+  await rejectsWith(call(c, 'login', { token: 'late-token' }), 'CHAT_ERR_SUSPENDED');
+  assert.is(c.session.user, null);
+  assert.equal(await store.accounts.tokensOf(alice.id, 0), []);
+  await rejectsWith(call(client(), 'login', { user: 'alice', password: PASSWORD }), 'CHAT_ERR_SUSPENDED');
+  await store.accounts.setSuspended(alice.id, false, { ...suspend, action: 'unsuspend' });
+  await call(client(), 'login', { user: 'alice', password: PASSWORD });
+});
+
+login('passwd refuses a wrong current password, counting it as a failed login, and changes it otherwise', async () => {
+  const alice = await user('alice');
+  const c = client(alice);
+  await rejectsWith(call(c, 'passwd', { password: 'not it at all', new_password: 'another good one' }), 'CHAT_ERR_AUTH_FAILED');
+  await rejectsWith(call(c, 'passwd', { password: PASSWORD, new_password: 'short' }), 'CHAT_ERR_BAD_PASSWORD');
+  assert.equal(await call(c, 'passwd', { password: PASSWORD, new_password: 'another good one' }), { revoked: 0 });
+  await rejectsWith(call(client(), 'login', { user: 'alice', password: PASSWORD }), 'CHAT_ERR_AUTH_FAILED');
+  await call(client(), 'login', { user: 'alice', password: 'another good one' });
+  const closes = bus.events.filter((e) => e.close);
+  assert.is(closes.length, 1);
+  assert.equal([closes[0]!.users, closes[0]!.exceptConn, closes[0]!.close], [[alice.id], c.session.id, {}]);
 });
 
 login('logging in twice on one connection fails with CHAT_ERR_ALREADY_LOGGED_IN', async () => {

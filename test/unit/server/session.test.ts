@@ -65,6 +65,10 @@ function fakeConn(): FakeConn {
       conn.failed.push(code);
       conn.closed = true;
     },
+    end(line?: string) {
+      if (line !== undefined) conn.send(line);
+      conn.closed = true;
+    },
   };
   return conn;
 }

@@ -1,0 +1,67 @@
+import { ChatError } from '../../protocol/errors.ts';
+import { friendUpdatePush, groupEventPush } from '../../protocol/frames.ts';
+import { nameKey } from '../../protocol/names.ts';
+import { verifyPassword } from '../credentials.ts';
+import type { Handler, HandlerContext } from '../context.ts';
+import type { SessionUser } from '../connection.ts';
+import { me, push } from './common.ts';
+import { closeSessions } from './revoke.ts';
+
+/**
+ * How long a deleted account's name cannot be registered. Its messages stay, shown without a
+ * name (`from_deleted`), and for this long nobody can take the name and be mistaken, by people
+ * who knew the old account, for its owner. Afterwards the name is free like any other.
+ */
+export const DELETED_NAME_RESERVED_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Deletes the caller's account. The password is asked again (a session left open must not be
+ * enough), and a wrong one counts as a failed login. The account leaves each group as
+ * group_leave does (the creator role passes on; a last member deletes the group), then its
+ * tokens, friend requests and friendships go, and every session of it is closed on every node.
+ */
+export const accountDelete: Handler<'account_delete'> = async (ctx, body) => {
+  const user = me(ctx);
+  const { byAccount, byAddress } = ctx.loginThrottle;
+  const account = nameKey(user.name);
+  const address = ctx.session.remote;
+  const now = Date.now();
+  const wait = Math.max(byAddress.retryAfter(address, now), byAccount.retryAfter(account, now));
+  if (wait > 0) throw new ChatError('CHAT_ERR_LOGIN_THROTTLED', `too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s`);
+  const creds = await ctx.store.accounts.credentialsById(user.id);
+  if (!creds || !(await verifyPassword(body.password, creds.passwordHash))) {
+    byAddress.fail(address, now);
+    byAccount.fail(account, now);
+    throw new ChatError('CHAT_ERR_AUTH_FAILED', 'the password is wrong');
+  }
+  await leaveEveryGroup(ctx, user);
+  const friends = await ctx.store.friendsOf(user.id);
+  const requests = await ctx.store.requestsOf(user.id);
+  await ctx.store.accounts.deleteUser(user.id, now + DELETED_NAME_RESERVED_MS, {
+    actor: `account ${user.name}`, action: 'delete_account', targetId: user.id, target: user.name, at: now, detail: {},
+  });
+  push(ctx, [...friends, ...requests].map((f) => f.id), friendUpdatePush(user.name, 'removed'));
+  closeSessions(ctx, user, 'this account was deleted in another session');
+  await ctx.session.signOut();
+  ctx.log.info({ userId: user.id, session: ctx.session.id }, 'account deleted');
+  return { user: user.name };
+};
+
+async function leaveEveryGroup(ctx: HandlerContext, user: SessionUser): Promise<void> {
+  for (const summary of await ctx.store.groupsOf(user.id)) {
+    const group = await ctx.store.groupByKey(nameKey(summary.name));
+    if (!group) continue;
+    try {
+      const { deleted, newCreatorId } = await ctx.store.leaveGroup(group.id, user.id);
+      if (deleted) continue;
+      const members = await ctx.store.memberIds(group.conversationId);
+      push(ctx, members, groupEventPush(group.name, user.name, 'left'));
+      if (newCreatorId !== null) {
+        const creator = (await ctx.store.groupMembers(group.id)).find((m) => m.id === newCreatorId);
+        if (creator) push(ctx, members, groupEventPush(group.name, creator.name, 'creator'));
+      }
+    } catch (err) {
+      if ((err as ChatError).code !== 'CHAT_ERR_NOT_MEMBER') throw err; // left meanwhile, in another session
+    }
+  }
+}
