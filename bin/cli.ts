@@ -247,16 +247,16 @@ const cli = yargs(hideBin(process.argv))
   )
   .command(
     'admin <action> [name]',
-    'operate on the database directly (the same --db as serve), with or without servers running: users | groups | suspend NAME | unsuspend NAME | reset-password NAME | add-user NAME',
+    'operate on the database directly (the same --db as serve), with or without servers running: users | groups | suspend NAME | unsuspend NAME | reset-password NAME | add-user NAME | delete-group NAME',
     (y: Argv) =>
       y
-        .positional('action', { choices: ['users', 'groups', 'suspend', 'unsuspend', 'reset-password', 'add-user'] as const })
+        .positional('action', { choices: ['users', 'groups', 'suspend', 'unsuspend', 'reset-password', 'add-user', 'delete-group'] as const })
         .positional('name', { type: 'string' })
         .option('db', { type: 'string', default: env.CHAT_DB ?? defaultDb(), describe: 'sqlite:PATH or mysql://… (env CHAT_DB)' }),
     run(async (a) => {
       opensDatabase = true;
       const { admin } = await import('../lib/cli/admin.ts');
-      if (['suspend', 'unsuspend', 'reset-password', 'add-user'].includes(a.action) && !a.name) throw new UsageError(`admin ${a.action} NAME`);
+      if (['suspend', 'unsuspend', 'reset-password', 'add-user', 'delete-group'].includes(a.action) && !a.name) throw new UsageError(`admin ${a.action} NAME`);
       // reset-password and add-user take the new password from stdin with --password-stdin, else generate one.
       const password = a['password-stdin'] ? await readStdinPassword() : undefined;
       await admin({ db: a.db, actor: operator(), out: new Output(a.json), audit: process.stderr, password }, a.action, a.name);

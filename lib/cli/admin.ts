@@ -14,7 +14,7 @@ import { hashPassword } from '../server/credentials.ts';
 import type { Output } from './output.ts';
 import { safe } from './output.ts';
 
-export type AdminCommand = 'users' | 'groups' | 'suspend' | 'unsuspend' | 'reset-password' | 'add-user';
+export type AdminCommand = 'users' | 'groups' | 'suspend' | 'unsuspend' | 'reset-password' | 'add-user' | 'delete-group';
 
 export interface AdminEnv {
   db: string;
@@ -52,6 +52,7 @@ export async function admin(env: AdminEnv, command: AdminCommand, name: string |
     if (command === 'groups') return await groups(store, env);
     if (name === undefined) throw new ChatError('CHAT_ERR_BAD_FIELD', `admin ${command} NAME: the user name is missing`);
     if (command === 'add-user') return await addUser(store, env, name);
+    if (command === 'delete-group') return await deleteGroup(store, env, name);
     const user = await findUser(store, name);
     if (command === 'suspend' || command === 'unsuspend') {
       const suspended = command === 'suspend';
@@ -103,6 +104,22 @@ async function addUser(store: Store, env: AdminEnv, raw: string): Promise<void> 
     { type: 'admin_action', action: 'add_user', user: user.name, user_id: user.id, ...(generated ? { password } : {}) },
     `${safe(user.name)}: added (id ${user.id})${generated ? `\npassword: ${password}` : ''}`,
   );
+}
+
+/**
+ * Deletes a group with its history, whoever created it; the name is free again. Nodes read the
+ * audit row (admin-watch.ts) and tell the former members' sessions, as a creator's delete does.
+ */
+async function deleteGroup(store: Store, env: AdminEnv, raw: string): Promise<void> {
+  const check = checkName(raw);
+  const group = check.ok ? await store.groupByKey(check.key) : null;
+  if (!group) throw new ChatError('CHAT_ERR_NO_SUCH_GROUP');
+  const members = await store.deleteGroup(group.id);
+  // After the delete: a row for a delete that failed would tell the nodes of one that did not happen.
+  const action: AdminAction = { actor: env.actor, action: 'delete_group', targetId: group.id, target: group.name, at: Date.now(), detail: { members } };
+  await store.accounts.recordAction(action);
+  writeAudit(env, action);
+  env.out.emit({ type: 'admin_action', action: 'delete_group', group: group.name, members: members.length }, `#${safe(group.name)}: deleted (${members.length} members)`);
 }
 
 async function findUser(store: Store, raw: string): Promise<UserRow> {

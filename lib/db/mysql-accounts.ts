@@ -146,6 +146,10 @@ export class MysqlAccounts implements AccountStore {
     return rows.map((r) => ({ ...r, members: Number(r.members), createdAt: Number(r.createdAt) }));
   }
 
+  recordAction(action: AdminAction): Promise<void> {
+    return this.pool.run('write', (conn) => audit(conn, action));
+  }
+
   async lastAdminActionId(): Promise<number> {
     const [row] = await this.pool.run('read', (conn) => all<{ id: number | string }>(conn, SQL.lastAdminActionId));
     return Number(row?.id ?? 0);

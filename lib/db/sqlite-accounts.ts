@@ -176,6 +176,10 @@ export class SqliteAccounts implements AccountStore {
     return this.call(() => this.q.allGroups.all());
   }
 
+  recordAction(action: AdminAction): Promise<void> {
+    return this.call(() => void this.q.insertAdminAction.get(...adminActionParams(action)));
+  }
+
   lastAdminActionId(): Promise<number> {
     return this.call(() => this.q.lastAdminActionId.get()!.id);
   }

@@ -257,7 +257,7 @@ export interface GroupListing {
  * What `chat admin` did. The admin_actions table is the audit log and also how the operator
  * reaches running nodes: each node polls for new rows and closes the sessions they end.
  */
-export type AdminActionKind = 'add_user' | 'suspend' | 'unsuspend' | 'reset_password' | 'delete_account';
+export type AdminActionKind = 'add_user' | 'suspend' | 'unsuspend' | 'reset_password' | 'delete_account' | 'delete_group';
 
 export interface AdminAction {
   /** the operating-system user who ran `chat admin` */
@@ -314,6 +314,8 @@ export interface AccountStore {
   accounts(): Promise<AccountRecord[]>;
   allGroups(): Promise<GroupListing[]>;
   /** 0 when there is none */
+  /** An operator action whose change was made by another store call (chat admin delete-group): its audit row alone. */
+  recordAction(action: AdminAction): Promise<void>;
   lastAdminActionId(): Promise<number>;
   adminActionsAfter(id: number, limit: number): Promise<AdminActionRow[]>;
 }

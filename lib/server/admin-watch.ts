@@ -1,7 +1,7 @@
 import type { AccountStore, AdminActionRow } from '../db/store.ts';
 import type { Logger } from '../logger.ts';
 import type { ErrorCode } from '../protocol/errors.ts';
-import { errorFrame } from '../protocol/frames.ts';
+import { errorFrame, groupEventPush } from '../protocol/frames.ts';
 import type { Sessions } from './sessions.ts';
 
 /** What a node does about each kind of operator action: the sessions it closes, with which code. */
@@ -73,6 +73,12 @@ export class AdminWatch {
     const close = CLOSES[a.action];
     if (a.action === 'delete_account') this.forgetUsers();
     let closed = 0;
+    if (a.action === 'delete_group') {
+      // Every node reads the row, so each tells its own sessions of the former members.
+      const members = Array.isArray(a.detail.members) ? (a.detail.members as unknown[]).filter((id): id is number => typeof id === 'number') : [];
+      const frame = groupEventPush(a.target, 'operator', 'deleted');
+      for (const id of members) for (const session of this.sessions.of(id)) session.send(frame);
+    }
     if (close && a.targetId !== null) {
       const frame = errorFrame(null, close.code, close.why);
       for (const session of this.sessions.of(a.targetId)) {

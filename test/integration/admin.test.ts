@@ -124,4 +124,29 @@ test('an unreachable database exits 3, and a missing SQLite file is not created'
   assert.match(mysql.stderr, /^CHAT_ERR_DB_UNAVAILABLE/m);
 });
 
+test('delete-group deletes any group with its history; its members hear of it on the running node; the name is free', async () => {
+  const owner = await connectAs(server, 'gwen', 'gwen-password');
+  const member = await connectAs(server, 'gus', 'gus-password');
+  await owner.request('group_create', { group: 'doomed', desc: 'short-lived' });
+  await member.request('group_join', { group: 'doomed' });
+  await owner.request('send', { group: 'doomed', text: 'history that goes too' });
+  const heard = new Promise<unknown>((resolve) => member.onPush((f) => f.type === 'group_event' && resolve(f)));
+  const r = await admin('delete-group', 'doomed', '--json');
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(jsonLines(r.stdout), [{ type: 'admin_action', action: 'delete_group', group: 'doomed', members: 2 }]);
+  const [audit] = audits(r.stderr);
+  assert.equal([audit.who, audit.what, audit.target], [userInfo().username, 'delete_group', 'doomed']);
+  // Waited for, bounded by the file's time limit.
+  assert.equal(await heard, { type: 'group_event', group: 'doomed', user: 'operator', event: 'deleted' });
+  await rejectsWith(member.request('history', { group: 'doomed' }), 'CHAT_ERR_NO_SUCH_GROUP');
+  assert.equal((await owner.request('groups', {})).groups, []);
+  await owner.request('group_create', { group: 'doomed' });
+  const again = await admin('delete-group', 'nothing-here');
+  assert.is(again.code, 1);
+  assert.match(again.stderr, /^CHAT_ERR_NO_SUCH_GROUP: /);
+  assert.is((await admin('delete-group')).code, 2);
+  owner.destroy();
+  member.destroy();
+});
+
 test.run();
