@@ -53,6 +53,8 @@ test('the TUI resends a message whose ack was lost under its own id: stored once
   await tui.waitFor('Password', 15_000);
   tui.write(ALICE_PW + KEY.enter);
   await tui.waitFor(/alice · ● connected/);
+  // Ctrl-N opens the next conversation of the list: wait until the roster has filled it.
+  await tui.waitFor(/● bob/);
   tui.write(KEY.ctrlN);
   await tui.waitFor(/No messages yet/);
 
