@@ -1,4 +1,6 @@
 // Slash commands typed into the input line: parsing only; the controller runs them.
+import { KeyMap } from './keys.ts';
+
 export type Command =
   | { cmd: 'add' | 'accept' | 'decline' | 'remove' | 'join'; name: string }
   | { cmd: 'create'; name: string; desc: string }
@@ -7,7 +9,7 @@ export type Command =
   | { cmd: 'send'; text: string }
   | { cmd: 'error'; message: string };
 
-export const HELP: string[] = [
+const COMMAND_HELP: string[] = [
   'Commands',
   '  /add NAME               send a friend request',
   '  /accept NAME            accept a friend request',
@@ -19,16 +21,30 @@ export const HELP: string[] = [
   '  /members [GROUP]        who is in the open group (or GROUP)',
   '  /help                   this help          /quit   leave (Ctrl-C too)',
   '  //text                  send text that starts with a slash',
-  '',
-  'Keys',
-  '  Enter                   send            Alt-Enter or Ctrl-J   new line',
-  '  Tab                     switch between the list and the input',
-  '  Up/Down, Enter          in the list: pick and open a conversation',
-  '  Ctrl-N / Ctrl-P         open the next / previous conversation',
-  '  PgUp / PgDn             scroll the conversation (End: newest)',
-  '  Ctrl-R                  reconnect now (when the server is away)',
-  '  Esc                     close this help',
 ];
+
+/** /help, with the keys as bound (the config file can change them). */
+export function helpLines(keys: KeyMap = new KeyMap()): string[] {
+  const k = (label: string, text: string) => `  ${(label + ' ').padEnd(26)}${text}`;
+  return [
+    ...COMMAND_HELP,
+    '',
+    'Keys',
+    k('Enter', 'send            Alt-Enter or Ctrl-J   new line'),
+    k(keys.describe('switch_focus'), 'switch between the list and the input'),
+    k('Up/Down, Enter', 'in the list: pick and open a conversation'),
+    k(`${keys.describe('next_conversation')} / ${keys.describe('previous_conversation')}`, 'open the next / previous conversation'),
+    k(`${keys.describe('page_up')} / ${keys.describe('page_down')}`, 'scroll; at the top PgUp loads older messages'),
+    k(keys.describe('jump_unread'), 'jump to the first unread message'),
+    k(`${keys.describe('jump_newest')} / Esc`, 'jump to the newest message'),
+    k(keys.describe('jump_oldest'), 'jump to the oldest loaded message'),
+    k(keys.describe('retry'), 'reconnect now (when the server is away)'),
+    k('Esc', 'close this help'),
+  ];
+}
+
+export const HELP: string[] = helpLines();
+
 
 const NEEDS_NAME = new Set(['add', 'accept', 'decline', 'remove', 'join', 'create']);
 

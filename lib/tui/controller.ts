@@ -6,8 +6,9 @@ import { Session, type SessionOptions, type StateInfo } from '../client/session.
 import { parseServerAddress } from '../config.ts';
 import { ChatError } from '../protocol/errors.ts';
 import type { MessageView } from '../protocol/messages.ts';
-import { HELP, parseInput } from './commands.ts';
-import { directKey, groupKey, initialState, reduce, type Action, type State } from './state.ts';
+import { helpLines, parseInput } from './commands.ts';
+import { KeyMap } from './keys.ts';
+import { anchorIndex, directKey, groupKey, initialState, PAGE, PREFETCH, reduce, type Action, type Conversation, type State } from './state.ts';
 
 /** What a view may ask for. Views hold no socket and no session: only this. */
 export interface Intents {
@@ -29,6 +30,8 @@ export interface ControllerOptions {
   /** called after the session is closed */
   exit: (code: number) => void;
   session?: Partial<Omit<SessionOptions, 'host' | 'port'>>;
+  /** the key bindings, for /help */
+  keys?: KeyMap;
 }
 
 const FRIENDLY: Partial<Record<string, string>> = {
@@ -87,9 +90,10 @@ export class Controller implements Intents {
 
   /** Network work that follows from a state change. */
   private effects(a: Action, before: State): void {
-    if (a.t === 'open' || a.t === 'roster' || a.t === 'history' || (a.t === 'message' && this.state.open)) {
-      const key = this.state.open;
-      if (key) this.syncOpen(key);
+    const key = this.state.open;
+    if (key && (a.t === 'open' || a.t === 'roster' || a.t === 'history' || a.t === 'message' || a.t === 'scroll' || a.t === 'jump' || a.t === 'older' || a.t === 'newer' || a.t === 'window')) {
+      this.syncOpen(key);
+      this.pageOpen(key);
     }
     if (a.t === 'open' && before.open !== a.key) this.readSent.delete(a.key);
   }
@@ -100,10 +104,15 @@ export class Controller implements Intents {
     if (!conv || !this.session || this.session.state !== 'connected') return;
     if (!conv.historyLoaded && !this.historyRequested.has(key)) {
       this.historyRequested.add(key);
-      const target = conv.kind === 'group' ? { group: conv.name } : { with: conv.name };
-      this.session
-        .request('history', { ...target, limit: 200 })
-        .then((r) => this.dispatch({ t: 'history', key, messages: r.messages }))
+      const around = conv.around;
+      const page = around !== undefined && conv.id
+        ? this.session.request('sync', { conversation: conv.id, after: around - 1, limit: PAGE }).then((r) => ({ t: 'window', key, around, messages: r.messages, more: r.more }) as const)
+        : this.session.request('history', { ...targetOf(conv), limit: PAGE }).then((r) => ({ t: 'history', key, messages: r.messages }) as const);
+      page
+        .then((action) => {
+          this.historyRequested.delete(key);
+          this.dispatch(action);
+        })
         .catch((err) => {
           this.historyRequested.delete(key);
           this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true });
@@ -112,6 +121,39 @@ export class Controller implements Intents {
     if (conv.id && conv.lastSeq > (this.readSent.get(key) ?? 0)) {
       this.readSent.set(key, conv.lastSeq);
       this.session.request('read', { conversation: conv.id, seq: conv.lastSeq }).catch(() => this.readSent.delete(key));
+    }
+  }
+
+  /** Fetches the page before (or after) the window once the view comes near its end. */
+  private pageOpen(key: string): void {
+    const conv = this.state.conversations[key];
+    const scroll = this.state.scroll;
+    const session = this.session;
+    if (!conv || !conv.historyLoaded || scroll === null || !session || session.state !== 'connected') return;
+    const at = anchorIndex(conv, scroll);
+    const first = conv.messages[0];
+    if (conv.older === 'more' && first && at < PREFETCH) {
+      const before = first.seq;
+      this.dispatch({ t: 'page_loading', key, dir: 'older' });
+      session.request('history', { ...targetOf(conv), before, limit: PAGE }).then(
+        (r) => this.dispatch({ t: 'older', key, before, messages: r.messages }),
+        (err) => {
+          this.dispatch({ t: 'page_failed', key, dir: 'older' });
+          this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true });
+        },
+      );
+    }
+    const last = conv.messages.at(-1);
+    if (conv.newer === 'more' && last && conv.id && at > conv.messages.length - PREFETCH) {
+      const after = last.seq;
+      this.dispatch({ t: 'page_loading', key, dir: 'newer' });
+      session.request('sync', { conversation: conv.id, after, limit: PAGE }).then(
+        (r) => this.dispatch({ t: 'newer', key, after, messages: r.messages, more: r.more }),
+        (err) => {
+          this.dispatch({ t: 'page_failed', key, dir: 'newer' });
+          this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true });
+        },
+      );
     }
   }
 
@@ -215,7 +257,7 @@ export class Controller implements Intents {
       case 'error':
         return this.dispatch({ t: 'notice', text: command.message, error: true });
       case 'help':
-        return this.dispatch({ t: 'overlay', title: 'Help', lines: HELP });
+        return this.dispatch({ t: 'overlay', title: 'Help', lines: helpLines(this.options.keys ?? new KeyMap()) });
       case 'quit':
         return this.quit();
       case 'send':
@@ -335,6 +377,10 @@ export class Controller implements Intents {
       done();
     });
   }
+}
+
+function targetOf(conv: Conversation): { group: string } | { with: string } {
+  return conv.kind === 'group' ? { group: conv.name } : { with: conv.name };
 }
 
 function stateDetail(info: StateInfo): string {

@@ -4,6 +4,14 @@ import type { ConnectionState } from '../client/session.ts';
 import type { ConversationView, MessageView, PushFrame, Results } from '../protocol/messages.ts';
 import * as ed from './editor.ts';
 import type { Editor } from './editor.ts';
+import { HEAD, lowerBound, type Anchor } from './viewport.ts';
+
+/** Messages per history page. */
+export const PAGE = 200;
+/** The most messages the open conversation keeps loaded; pages beyond are dropped and fetched again. */
+export const MAX_LOADED = 5 * PAGE;
+/** Load the next page once the view's top (or bottom) is this many messages from the loaded end. */
+export const PREFETCH = 60;
 
 export type Pane = 'list' | 'input';
 
@@ -14,7 +22,7 @@ export interface Conversation {
   name: string;
   /** the server's opaque id, once known */
   id?: string;
-  /** oldest first, one per seq */
+  /** oldest first, one per seq: a window of the conversation without gaps */
   messages: MessageView[];
   /** my messages sent but not answered yet, oldest first: shown after `messages` until stored (or refused) */
   pending: PendingMessage[];
@@ -23,7 +31,14 @@ export interface Conversation {
   unread: number;
   /** while open: the first seq that arrived unread, marked as new */
   newFrom?: number | undefined;
+  /** the window holds the newest page (or, after a jump, the page at `around`) */
   historyLoaded: boolean;
+  /** what lies before the window: more to fetch, a fetch under way, or the first message */
+  older: 'more' | 'loading' | 'start';
+  /** after the window: nothing (it ends at the newest), dropped pages to fetch again, a fetch under way */
+  newer: 'none' | 'more' | 'loading';
+  /** load the window starting at this seq instead of the newest page (jump to the first unread) */
+  around?: number | undefined;
 }
 
 export interface PendingMessage {
@@ -63,8 +78,8 @@ export interface State {
   selected: string | null;
   focus: Pane;
   input: Editor;
-  /** null follows the newest message; a number is the last visible line of the conversation */
-  scroll: number | null;
+  /** null follows the newest message; else the top row of the view, by message (see viewport.ts) */
+  scroll: Anchor | null;
   newBelow: boolean;
   notice: { text: string; error: boolean } | null;
   overlay: { title: string; lines: string[] } | null;
@@ -82,11 +97,17 @@ export type Action =
   | { t: 'sending'; key: string; pending: PendingMessage }
   | { t: 'send_failed'; key: string; clientMsgId: string }
   | { t: 'history'; key: string; messages: MessageView[] }
+  | { t: 'page_loading'; key: string; dir: 'older' | 'newer' }
+  | { t: 'page_failed'; key: string; dir: 'older' | 'newer' }
+  | { t: 'older'; key: string; before: number; messages: MessageView[] }
+  | { t: 'newer'; key: string; after: number; messages: MessageView[]; more: boolean }
+  | { t: 'window'; key: string; around: number; messages: MessageView[]; more: boolean }
+  | { t: 'jump'; to: 'newest' | 'oldest' | 'unread' }
   | { t: 'open'; key: string }
   | { t: 'close_conversation' }
   | { t: 'select'; delta: number }
   | { t: 'focus'; pane: Pane }
-  | { t: 'scroll'; to: number | null }
+  | { t: 'scroll'; to: Anchor | null }
   | { t: 'push'; frame: Exclude<PushFrame, { type: 'message' }> }
   | { t: 'notice'; text: string; error?: boolean }
   | { t: 'overlay'; title: string; lines: string[] }
@@ -126,7 +147,40 @@ export function keyOfMessage(m: MessageView, me: string): string {
 
 function emptyConversation(key: string): Conversation {
   const kind = key.startsWith('#') ? 'group' : 'direct';
-  return { key, kind, name: key.slice(1), messages: [], pending: [], read: 0, lastSeq: 0, unread: 0, historyLoaded: false };
+  return { key, kind, name: key.slice(1), messages: [], pending: [], read: 0, lastSeq: 0, unread: 0, historyLoaded: false, older: 'more', newer: 'none' };
+}
+
+/** The index in `c.messages` of the message an anchor names (HEAD: 0). */
+export function anchorIndex(c: Conversation, anchor: Anchor): number {
+  if (anchor.seq === HEAD) return 0;
+  return lowerBound(c.messages.length, (i) => c.messages[i]!.seq, anchor.seq);
+}
+
+/** Nothing before this page: it is empty (nothing older) or starts at the first seq. */
+function startsConversation(page: readonly MessageView[]): boolean {
+  return page.length === 0 || page[0]!.seq <= 1;
+}
+
+/** Forgets the window, so that opening the conversation loads its newest page again. */
+function unloaded(c: Conversation, around?: number): Conversation {
+  return { ...c, messages: [], historyLoaded: false, older: 'more', newer: 'none', around };
+}
+
+/** Keeps the newest `n` messages (a conversation left, or one followed at its newest). */
+function keepNewest(c: Conversation, n: number): Conversation {
+  if (c.messages.length <= n) return c;
+  return { ...c, messages: c.messages.slice(-n), older: 'more' };
+}
+
+/** The first message the "new messages" marker stands above, if it is loaded. */
+export function firstNewIndex(c: Conversation, me: string): number {
+  if (c.newFrom === undefined) return -1;
+  const first = c.messages[0];
+  if (!first || (first.seq > c.newFrom && c.older !== 'start')) return -1;
+  for (let i = lowerBound(c.messages.length, (j) => c.messages[j]!.seq, c.newFrom); i < c.messages.length; i++) {
+    if (c.messages[i]!.from !== me) return i;
+  }
+  return -1;
 }
 
 function applyEdit(e: Editor, op: EditOp): Editor {
@@ -234,7 +288,10 @@ export function reduce(s: State, a: Action): State {
         return pending === before.pending ? s : withConversation(s, key, (c) => ({ ...c, pending }));
       }
       let next = withConversation(s, key, (c) => {
-        const conv = { ...c, id: m.conversation, messages: mergeMessages(c.messages, [m]), pending: stillPending(c.pending, [m], s.me) };
+        // a window that stops short of the newest message gets it when it pages down to it
+        const messages = c.newer === 'none' ? mergeMessages(c.messages, [m]) : c.messages;
+        let conv: Conversation = { ...c, id: m.conversation, messages, pending: stillPending(c.pending, [m], s.me) };
+        if (!open || s.scroll === null) conv = keepNewest(conv, c.historyLoaded ? MAX_LOADED : PAGE);
         if (m.seq > c.lastSeq) {
           conv.lastSeq = m.seq;
           if (mine || open) {
@@ -255,13 +312,78 @@ export function reduce(s: State, a: Action): State {
     case 'send_failed':
       return withConversation(s, a.key, (c) => ({ ...c, pending: c.pending.filter((p) => p.clientMsgId !== a.clientMsgId) }));
     case 'history':
+      // the newest page replaces the window: pushes from before it may have left gaps
       return withConversation(s, a.key, (c) => {
         const lastSeq = Math.max(c.lastSeq, ...a.messages.map((m) => m.seq));
         const id = a.messages[0]?.conversation ?? c.id;
-        return { ...c, ...(id ? { id } : {}), messages: mergeMessages(c.messages, a.messages), pending: stillPending(c.pending, a.messages, s.me), historyLoaded: true, lastSeq, read: s.open === a.key ? lastSeq : c.read };
+        const last = a.messages.at(-1)?.seq ?? 0;
+        const later = c.newer === 'none' ? c.messages.filter((m) => m.seq > last) : [];
+        return {
+          ...c, ...(id ? { id } : {}),
+          messages: mergeMessages(a.messages, later), pending: stillPending(c.pending, a.messages, s.me),
+          historyLoaded: true, older: startsConversation(a.messages) ? 'start' : 'more', newer: 'none', around: undefined,
+          lastSeq, read: s.open === a.key ? lastSeq : c.read,
+        };
       });
+    case 'page_loading':
+      return withConversation(s, a.key, (c) => (a.dir === 'older' ? { ...c, older: 'loading' } : { ...c, newer: 'loading' }));
+    case 'page_failed':
+      return withConversation(s, a.key, (c) => (a.dir === 'older' ? { ...c, older: c.older === 'loading' ? 'more' : c.older } : { ...c, newer: c.newer === 'loading' ? 'more' : c.newer }));
+    case 'older': {
+      const c = s.conversations[a.key];
+      if (!c) return s;
+      // a window replaced meanwhile (jump, reconnect) has no use for this page
+      if (c.messages[0]?.seq !== a.before) return withConversation(s, a.key, (x) => ({ ...x, older: x.older === 'loading' ? 'more' : x.older }));
+      let conv: Conversation = { ...c, messages: mergeMessages(c.messages, a.messages), older: startsConversation(a.messages) ? 'start' : 'more' };
+      let scroll = s.scroll;
+      // the view stood on the line above the old first message: it still does, now a message's row
+      if (s.open === a.key && scroll?.seq === HEAD && a.messages.length > 0) scroll = { seq: a.before, line: scroll.line - 1 };
+      if (conv.messages.length > MAX_LOADED) {
+        // drop the newest pages, far below the view
+        const at = s.open === a.key && scroll ? anchorIndex(conv, scroll) : 0;
+        const keep = Math.max(MAX_LOADED, at + PAGE);
+        if (keep < conv.messages.length) conv = { ...conv, messages: conv.messages.slice(0, keep), newer: 'more' };
+      }
+      return { ...s, scroll, conversations: { ...s.conversations, [a.key]: conv } };
+    }
+    case 'newer':
+    case 'window': {
+      const c = s.conversations[a.key];
+      if (!c) return s;
+      if (a.t === 'newer' && c.messages.at(-1)?.seq !== a.after) return withConversation(s, a.key, (x) => ({ ...x, newer: x.newer === 'loading' ? 'more' : x.newer }));
+      if (a.t === 'window' && c.around !== a.around) return s;
+      const lastSeq = Math.max(c.lastSeq, ...a.messages.map((m) => m.seq));
+      let conv: Conversation = a.t === 'window'
+        ? { ...c, messages: a.messages, historyLoaded: true, around: undefined, older: startsConversation(a.messages) && a.around <= 1 ? 'start' : 'more', newer: a.more ? 'more' : 'none', lastSeq }
+        : { ...c, messages: mergeMessages(c.messages, a.messages), newer: a.more ? 'more' : 'none', lastSeq };
+      if (conv.newer === 'none') conv = { ...conv, pending: stillPending(conv.pending, a.messages, s.me) };
+      if (conv.messages.length > MAX_LOADED) {
+        // drop the oldest pages, far above the view
+        const at = s.open === a.key && s.scroll ? anchorIndex(conv, s.scroll) : conv.messages.length;
+        const drop = Math.min(conv.messages.length - MAX_LOADED, Math.max(0, at - PAGE));
+        if (drop > 0) conv = { ...conv, messages: conv.messages.slice(drop), older: 'more' };
+      }
+      const scroll = a.t === 'window' && s.open === a.key ? { seq: a.around, line: 0 } : s.scroll;
+      return { ...s, scroll, conversations: { ...s.conversations, [a.key]: conv } };
+    }
+    case 'jump': {
+      const key = s.open;
+      const c = key ? s.conversations[key] : undefined;
+      if (!key || !c) return s;
+      if (a.to === 'newest') return reduce(s, { t: 'scroll', to: null });
+      if (a.to === 'oldest') return c.historyLoaded && c.messages.length > 0 ? { ...s, scroll: { seq: HEAD, line: 0 } } : s;
+      if (c.newFrom === undefined) return { ...s, notice: { text: 'Nothing unread here.', error: false } };
+      const at = firstNewIndex(c, s.me);
+      if (at !== -1) return { ...s, scroll: { seq: c.messages[at]!.seq, line: 0 } };
+      // the first unread message is not loaded: load the window that starts there
+      return { ...s, scroll: { seq: c.newFrom, line: 0 }, conversations: { ...s.conversations, [key]: unloaded(c, c.newFrom) } };
+    }
     case 'open': {
-      const next = withConversation(s, a.key, (c) => ({
+      let left = s;
+      const prev = s.open && s.open !== a.key ? s.conversations[s.open] : undefined;
+      // the conversation left keeps only its newest page
+      if (prev) left = withConversation(s, prev.key, (c) => (c.newer === 'none' ? keepNewest(c, PAGE) : unloaded(c)));
+      const next = withConversation(left, a.key, (c) => ({
         ...c,
         newFrom: c.unread > 0 ? c.read + 1 : undefined,
         read: c.lastSeq,
@@ -280,8 +402,12 @@ export function reduce(s: State, a: Action): State {
     }
     case 'focus':
       return { ...s, focus: a.pane, selected: a.pane === 'list' ? (s.selected ?? s.open ?? entries(s)[0]?.key ?? null) : s.selected };
-    case 'scroll':
+    case 'scroll': {
+      const c = s.open ? s.conversations[s.open] : undefined;
+      // back to the newest from a window that stops short of it: load the newest page again
+      if (a.to === null && c && c.newer !== 'none') return { ...s, scroll: null, newBelow: false, conversations: { ...s.conversations, [c.key]: unloaded(c) } };
       return { ...s, scroll: a.to, newBelow: a.to === null ? false : s.newBelow };
+    }
     case 'push': {
       const f = a.frame;
       if (f.type === 'presence') return { ...s, friends: s.friends.map((x) => (x.name === f.user ? { ...x, online: f.online } : x)) };

@@ -5,8 +5,11 @@ import type { Widgets } from 'blessed';
 import { escapeTags, stripControls } from '../../client/sanitize.ts';
 import { patchBlessedUnicode } from '../blessed-unicode.ts';
 import type { Intents } from '../controller.ts';
-import { layoutConversation, markerLine, type Line } from '../layout.ts';
+import { KeyMap, type KeyAction } from '../keys.ts';
+import { markerLine, type Line } from '../layout.ts';
+import { BubbleCache, paneBlocks, type PaneBlocks } from '../pane.ts';
 import { entries, type EditOp, type State } from '../state.ts';
+import { anchorOf, resolve, scrollBy, slices, type Pos } from '../viewport.ts';
 import { padEnd, strWidth, truncate, wrap } from '../width.ts';
 
 const s = (text: string) => escapeTags(stripControls(text));
@@ -14,6 +17,7 @@ const s = (text: string) => escapeTags(stripControls(text));
 export interface ViewOptions {
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
+  keys?: KeyMap;
 }
 
 export class View {
@@ -25,8 +29,10 @@ export class View {
   private readonly status: Widgets.BoxElement;
   private readonly overlay: Widgets.BoxElement;
   private state: State | null = null;
-  /** from the last render: what PgUp/PgDn need */
-  private pane = { total: 0, visible: 0, bottom: 0 };
+  /** the conversation pane's size at the last render: what PgUp/PgDn need */
+  private pane = { width: 0, visible: 0 };
+  private readonly bubbles = new BubbleCache();
+  private readonly keys: KeyMap;
   /** the current input read holds ESC CR (Alt-Enter) */
   private altEnterInRead = false;
   /** an Escape from such a read was just swallowed: a Return next means Alt-Enter */
@@ -34,6 +40,7 @@ export class View {
 
   constructor(private readonly intents: Intents, options: ViewOptions = {}) {
     patchBlessedUnicode();
+    this.keys = options.keys ?? new KeyMap();
     this.screen = blessed.screen({
       smartCSR: true,
       fullUnicode: true,
@@ -157,26 +164,26 @@ export class View {
       this.messages.setLabel(' chat ');
       const hello = ['', `Hello, ${stripControls(st.me)}.`, '', 'Tab to the list, pick a conversation with ↑↓, Enter to open it.', '/add NAME adds a friend, /join GROUP joins a group,', '/create GROUP makes one. /help shows everything.'];
       this.messages.setContent(hello.map((t) => ' ' + escapeTags(truncate(t, paneW - 1))).join('\n'));
-      this.pane = { total: 0, visible, bottom: 0 };
+      this.pane = { width: paneW, visible };
     } else {
       const group = conv.kind === 'group';
       const desc = group ? st.groups.find((g) => g.name === conv.name)?.desc : undefined;
       const online = group ? undefined : st.friends.find((f) => f.name === conv.name)?.online;
       const title = group ? `#${conv.name}${desc ? ' · ' + desc : ''}` : `${conv.name}${online === undefined ? '' : online ? ' · online' : ' · offline'}`;
       this.messages.setLabel(' ' + s(truncate(stripControls(title), Math.max(4, paneW - 4))) + ' ');
-      const lines = layoutConversation(conv.messages, { width: paneW, me: st.me, group, newFrom: conv.newFrom, pending: conv.pending });
-      const total = lines.length;
-      let bottom = st.scroll === null ? total : Math.min(total, Math.max(Math.min(total, visible), st.scroll));
-      const start = Math.max(0, bottom - visible);
-      const shown: Line[] = lines.slice(start, bottom);
-      if (st.scroll !== null && bottom < total) {
+      // only the bubbles on screen are laid out
+      const blocks = paneBlocks(conv, st.me, paneW, this.bubbles);
+      const top = resolve(blocks, st.scroll, visible);
+      const shown: Line[] = [];
+      for (const sl of slices(blocks, top, visible)) shown.push(...blocks.lines(sl.index).slice(sl.from, sl.to));
+      if (st.scroll !== null && !scrollBy(blocks, top, 0, visible).atBottom) {
         const label = st.newBelow ? ' ↓ new messages below (PgDn) ↓ ' : ' ↓ more below (PgDn) ↓ ';
         if (shown.length >= visible) shown.pop();
         shown.push(markerLine(label, paneW));
       }
-      if (total === 0) shown.push({ plain: '', tagged: ` {gray-fg}${escapeTags(truncate('No messages yet. Say hello!', paneW - 1))}{/gray-fg}` });
+      if (blocks.count === 0) shown.push({ plain: '', tagged: ` {gray-fg}${escapeTags(truncate(conv.historyLoaded ? 'No messages yet. Say hello!' : 'loading…', paneW - 1))}{/gray-fg}` });
       this.messages.setContent(shown.map((l) => l.tagged).join('\n'));
-      this.pane = { total, visible, bottom };
+      this.pane = { width: paneW, visible };
     }
 
     // input
@@ -263,15 +270,8 @@ export class View {
     if (st.overlay) {
       if (name === 'escape' || name === 'return' || name === 'q') return this.intents.dispatch({ t: 'close_overlay' });
     }
-    if (full === 'tab' || full === 'S-tab') return this.intents.dispatch({ t: 'focus', pane: st.focus === 'list' ? 'input' : 'list' });
-    if (full === 'C-n' || full === 'C-p') {
-      this.intents.dispatch({ t: 'select', delta: full === 'C-n' ? 1 : -1 });
-      const sel = this.intents.state.selected;
-      if (sel && !sel.startsWith('?')) this.intents.open(sel);
-      return;
-    }
-    if (full === 'C-r') return this.intents.retryNow();
-    if (name === 'pageup' || name === 'pagedown') return this.scroll(name === 'pageup' ? -1 : 1);
+    const action = this.keys.actionFor(full);
+    if (action && this.act(action)) return;
     if (name === 'escape' && st.scroll !== null) return this.intents.dispatch({ t: 'scroll', to: null });
 
     if (st.focus === 'list') {
@@ -292,15 +292,48 @@ export class View {
     if (printable) return this.edit({ insert: ch! });
   }
 
+  /** Runs a bound action; false when it does not apply here (the key then acts as usual). */
+  private act(action: KeyAction): boolean {
+    const st = this.intents.state;
+    switch (action) {
+      case 'quit': this.intents.quit(); return true;
+      case 'switch_focus': this.intents.dispatch({ t: 'focus', pane: st.focus === 'list' ? 'input' : 'list' }); return true;
+      case 'next_conversation':
+      case 'previous_conversation': {
+        this.intents.dispatch({ t: 'select', delta: action === 'next_conversation' ? 1 : -1 });
+        const sel = this.intents.state.selected;
+        if (sel && !sel.startsWith('?')) this.intents.open(sel);
+        return true;
+      }
+      case 'retry': this.intents.retryNow(); return true;
+      case 'page_up': this.scroll(-1); return true;
+      case 'page_down': this.scroll(1); return true;
+      case 'jump_newest': this.intents.dispatch({ t: 'jump', to: 'newest' }); return true;
+      case 'jump_oldest': this.intents.dispatch({ t: 'jump', to: 'oldest' }); return true;
+      case 'jump_unread': this.intents.dispatch({ t: 'jump', to: 'unread' }); return true;
+      case 'jump_hotlist':
+      case 'history_previous':
+      case 'history_next':
+        return false;
+    }
+  }
+
+  /** The open conversation's blocks and the view's top, from the newest state (several keys can come in one read). */
+  private currentPane(): { blocks: PaneBlocks; top: Pos; visible: number } | null {
+    const st = this.intents.state;
+    const conv = st.open ? st.conversations[st.open] : undefined;
+    if (!conv || this.pane.visible <= 0) return null;
+    const blocks = paneBlocks(conv, st.me, this.pane.width, this.bubbles);
+    return { blocks, top: resolve(blocks, st.scroll, this.pane.visible), visible: this.pane.visible };
+  }
+
   private scroll(direction: -1 | 1): void {
-    const { total, visible } = this.pane;
-    if (total <= visible) return;
-    const scroll = this.intents.state.scroll; // the newest, in case several keys came in one read
-    const bottom = scroll === null ? total : Math.min(total, Math.max(visible, scroll));
-    const page = Math.max(1, visible - 2);
-    const next = bottom + direction * page;
-    if (next >= total) return this.intents.dispatch({ t: 'scroll', to: null });
-    this.intents.dispatch({ t: 'scroll', to: Math.max(visible, next) });
+    const p = this.currentPane();
+    if (!p || p.blocks.count === 0) return;
+    const conv = this.intents.state.conversations[this.intents.state.open!]!;
+    const moved = scrollBy(p.blocks, p.top, direction * Math.max(1, p.visible - 2), p.visible);
+    if (direction > 0 && moved.atBottom && conv.newer === 'none') return this.intents.dispatch({ t: 'scroll', to: null });
+    this.intents.dispatch({ t: 'scroll', to: anchorOf(p.blocks, moved.pos) });
   }
 }
 
