@@ -8,6 +8,7 @@ import { ChatError } from '../protocol/errors.ts';
 import type { MessageView } from '../protocol/messages.ts';
 import { helpLines, parseInput } from './commands.ts';
 import { KeyMap } from './keys.ts';
+import { alertFor, type Alert } from './notify.ts';
 import { anchorIndex, directKey, groupKey, initialState, PAGE, PREFETCH, reduce, type Action, type Conversation, type State } from './state.ts';
 
 /** What a view may ask for. Views hold no socket and no session: only this. */
@@ -32,6 +33,8 @@ export interface ControllerOptions {
   session?: Partial<Omit<SessionOptions, 'host' | 'port'>>;
   /** the key bindings, for /help */
   keys?: KeyMap;
+  /** a message that should ring arrived (at most once per drained queue: a backlog rings once) */
+  alert?: (alert: Alert) => void;
 }
 
 const FRIENDLY: Partial<Record<string, string>> = {
@@ -68,16 +71,19 @@ export class Controller implements Intents {
     this.queue.push(action);
     if (this.draining) return;
     this.draining = true;
+    let alert: Alert | null = null;
     try {
       while (this.queue.length > 0) {
         const a = this.queue.shift()!;
         const before = this.state;
+        if (a.t === 'message') alert = alertFor(before, a.message) ?? alert;
         this.state = reduce(this.state, a);
         this.effects(a, before);
       }
     } finally {
       this.draining = false;
     }
+    if (alert) this.options.alert?.(alert);
     this.requestRender();
   }
 
@@ -95,7 +101,12 @@ export class Controller implements Intents {
       this.syncOpen(key);
       this.pageOpen(key);
     }
-    if (a.t === 'open' && before.open !== a.key) this.readSent.delete(a.key);
+    if (a.t === 'open' && before.open !== a.key) {
+      this.readSent.delete(a.key);
+      if (a.key.startsWith('#')) this.fetchMembers(a.key.slice(1));
+    }
+    // someone joined or left: the names `@` completes change
+    if (a.t === 'push' && a.frame.type === 'group_event' && this.state.members[a.frame.group.toLowerCase()]) this.fetchMembers(a.frame.group);
   }
 
   /** Loads the open conversation's history once, and moves its read cursor to the newest message. */
@@ -122,6 +133,16 @@ export class Controller implements Intents {
       this.readSent.set(key, conv.lastSeq);
       this.session.request('read', { conversation: conv.id, seq: conv.lastSeq }).catch(() => this.readSent.delete(key));
     }
+  }
+
+  /** The members of a group, for `@` completion. */
+  private fetchMembers(group: string): void {
+    const session = this.session;
+    if (!session || session.state !== 'connected') return;
+    session.request('group_members', { group }).then(
+      (r) => this.dispatch({ t: 'members', group: r.group, names: r.members.map((m) => m.name) }),
+      () => {}, // completion goes without them
+    );
   }
 
   /** Fetches the page before (or after) the window once the view comes near its end. */
@@ -248,6 +269,7 @@ export class Controller implements Intents {
   submit(): void {
     const text = this.state.input.value;
     if (text.trim() === '') return;
+    this.dispatch({ t: 'remember', key: this.state.open ?? '', text });
     this.dispatch({ t: 'edit', target: 'input', op: 'clear' });
     const command = parseInput(text);
     const restore = () => {

@@ -5,7 +5,11 @@
 // view recognises in the raw input because blessed reports them ambiguously.
 export const DEFAULT_KEYS = {
   quit: ['C-c'],
-  switch_focus: ['tab', 'S-tab'], // Tab completes first when the word before the cursor has candidates
+  // one key may serve several actions: the first that applies acts (Tab completes when the
+  // word before the cursor has candidates, and switches focus otherwise)
+  complete: ['tab'],
+  complete_previous: ['S-tab'],
+  switch_focus: ['tab', 'S-tab'],
   next_conversation: ['C-n'],
   previous_conversation: ['C-p'],
   retry: ['C-r'],
@@ -23,21 +27,22 @@ export type KeyAction = keyof typeof DEFAULT_KEYS;
 export type KeyTable = Record<KeyAction, readonly string[]>;
 
 export class KeyMap {
-  private readonly byKey = new Map<string, KeyAction>();
+  private readonly byKey = new Map<string, KeyAction[]>();
 
   constructor(readonly table: KeyTable = DEFAULT_KEYS) {
     for (const [action, keys] of Object.entries(table) as [KeyAction, readonly string[]][]) {
-      for (const k of keys) if (!this.byKey.has(k)) this.byKey.set(k, action);
+      for (const k of keys) this.byKey.set(k, [...(this.byKey.get(k) ?? []), action]);
     }
   }
 
-  actionFor(full: string): KeyAction | undefined {
-    return this.byKey.get(full);
+  /** The actions bound to a key, in the table's order: the view runs the first that applies. */
+  actionsFor(full: string): readonly KeyAction[] {
+    return this.byKey.get(full) ?? [];
   }
 
   /** The keys of an action as /help shows them: `C-n` → `Ctrl-N`, `M-u` → `Alt-U`. */
   describe(action: KeyAction): string {
-    return this.table[action].map(describeKey).join(' / ');
+    return [...new Set(this.table[action].map(describeKey))].join(' / ');
   }
 }
 

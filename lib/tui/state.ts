@@ -2,7 +2,9 @@
 // The controller feeds it actions from a queue; the views draw whatever it holds.
 import type { ConnectionState } from '../client/session.ts';
 import type { ConversationView, MessageView, PushFrame, Results } from '../protocol/messages.ts';
+import { applyCandidate, candidates, type Names } from './complete.ts';
 import * as ed from './editor.ts';
+import { isMention } from './mention.ts';
 import type { Editor } from './editor.ts';
 import { HEAD, lowerBound, type Anchor } from './viewport.ts';
 
@@ -29,6 +31,8 @@ export interface Conversation {
   read: number;
   lastSeq: number;
   unread: number;
+  /** an unread message names me (`@me`): marked in the hotlist */
+  mentioned?: boolean | undefined;
   /** while open: the first seq that arrived unread, marked as new */
   newFrom?: number | undefined;
   /** the window holds the newest page (or, after a jump, the page at `around`) */
@@ -82,6 +86,18 @@ export interface State {
   scroll: Anchor | null;
   newBelow: boolean;
   notice: { text: string; error: boolean } | null;
+  /** the terminal has focus (focus events; true where the terminal sends none) */
+  terminalFocused: boolean;
+  /** conversations with unread messages, in the order they became active (WeeChat's hotlist) */
+  hotlist: string[];
+  /** member names of groups, fetched when a group is opened (for `@` completion) */
+  members: Record<string, string[]>;
+  /** Tab's cycle through candidates: the input before it, and what the last Tab made of it */
+  completion: { start: number; options: string[]; index: number; original: Editor; applied: Editor } | null;
+  /** what was typed before, per conversation key ('' with none open), oldest first */
+  sent: Record<string, string[]>;
+  /** walking that history (Ctrl-↑/↓): the entry shown, and the draft to come back to */
+  recall: { key: string; index: number; draft: string } | null;
   overlay: { title: string; lines: string[] } | null;
 }
 
@@ -111,7 +127,12 @@ export type Action =
   | { t: 'push'; frame: Exclude<PushFrame, { type: 'message' }> }
   | { t: 'notice'; text: string; error?: boolean }
   | { t: 'overlay'; title: string; lines: string[] }
-  | { t: 'close_overlay' };
+  | { t: 'close_overlay' }
+  | { t: 'terminal_focus'; focused: boolean }
+  | { t: 'members'; group: string; names: string[] }
+  | { t: 'complete'; delta: 1 | -1 }
+  | { t: 'remember'; key: string; text: string }
+  | { t: 'recall'; delta: -1 | 1 };
 
 export function initialState(prefill: { server: string; user?: string | undefined }): State {
   const field = (value: string): Editor => ({ value, cursor: value.length });
@@ -132,8 +153,37 @@ export function initialState(prefill: { server: string; user?: string | undefine
     scroll: null,
     newBelow: false,
     notice: null,
+    terminalFocused: true,
+    hotlist: [],
+    members: {},
+    completion: null,
+    sent: {},
+    recall: null,
     overlay: null,
   };
+}
+
+/** Inputs remembered per conversation for Ctrl-↑. */
+export const SENT_KEPT = 100;
+
+/** What Tab can complete from: friends, groups, requests, and the open group's members. */
+export function namesOf(s: State): Names {
+  const group = s.open?.startsWith('#') ? s.open.slice(1).toLowerCase() : undefined;
+  return {
+    friends: s.friends.map((f) => f.name),
+    groups: s.groups.map((g) => g.name),
+    requestsIn: s.requests.filter((r) => r.direction === 'in').map((r) => r.name),
+    requestsOut: s.requests.filter((r) => r.direction === 'out').map((r) => r.name),
+    members: (group && s.members[group]?.filter((m) => m !== s.me)) || [],
+  };
+}
+
+/** Whether Tab completes here (else it switches focus): the cursor ends a word with candidates, or a cycle goes on. */
+export function canComplete(s: State): boolean {
+  if (s.screen !== 'chat' || s.focus !== 'input') return false;
+  const c = s.completion;
+  if (c && s.input.value === c.applied.value && s.input.cursor === c.applied.cursor) return true;
+  return candidates(s.input, namesOf(s)) !== null;
 }
 
 export const directKey = (name: string) => `@${name}`;
@@ -170,6 +220,13 @@ function unloaded(c: Conversation, around?: number): Conversation {
 function keepNewest(c: Conversation, n: number): Conversation {
   if (c.messages.length <= n) return c;
   return { ...c, messages: c.messages.slice(-n), older: 'more' };
+}
+
+/** Over the limit, drops the newest messages, keeping a page below the view (at index `at`). */
+function dropNewest(c: Conversation, at: number): Conversation {
+  if (c.messages.length <= MAX_LOADED) return c;
+  const keep = Math.max(MAX_LOADED, at + PAGE);
+  return keep < c.messages.length ? { ...c, messages: c.messages.slice(0, keep), newer: 'more' } : c;
 }
 
 /** The first message the "new messages" marker stands above, if it is loaded. */
@@ -240,13 +297,21 @@ export function entries(s: State): Entry[] {
 
 function withConversation(s: State, key: string, f: (c: Conversation) => Conversation): State {
   const c = s.conversations[key] ?? emptyConversation(key);
-  return { ...s, conversations: { ...s.conversations, [key]: f(c) } };
+  return withHotlist({ ...s, conversations: { ...s.conversations, [key]: f(c) } }, key);
+}
+
+/** Keeps `key`'s place in the hotlist in step with its unread count: joins at the end, leaves when read. */
+function withHotlist(s: State, key: string): State {
+  const unread = (s.conversations[key]?.unread ?? 0) > 0;
+  const listed = s.hotlist.includes(key);
+  if (unread === listed) return s;
+  return { ...s, hotlist: unread ? [...s.hotlist, key] : s.hotlist.filter((k) => k !== key) };
 }
 
 export function reduce(s: State, a: Action): State {
   switch (a.t) {
     case 'edit': {
-      if (a.target === 'input') return { ...s, input: applyEdit(s.input, a.op) };
+      if (a.target === 'input') return { ...s, input: applyEdit(s.input, a.op), completion: null };
       const fields = [...s.login.fields] as State['login']['fields'];
       fields[a.target] = applyEdit(fields[a.target], a.op);
       return { ...s, login: { ...s.login, fields } };
@@ -271,7 +336,7 @@ export function reduce(s: State, a: Action): State {
         next = withConversation(next, key, (conv) => {
           const open = next.open === key;
           const lastSeq = Math.max(conv.lastSeq, c.last_seq);
-          return { ...conv, id: c.conversation, lastSeq, read: open ? lastSeq : Math.max(conv.read, c.read), unread: open ? 0 : c.unread };
+          return { ...conv, id: c.conversation, lastSeq, read: open ? lastSeq : Math.max(conv.read, c.read), unread: open ? 0 : c.unread, mentioned: open || c.unread === 0 ? false : conv.mentioned };
         });
       }
       if (next.open?.startsWith('#') && !next.groups.some((g) => groupKey(g.name) === next.open)) next = { ...next, open: null, scroll: null, newBelow: false };
@@ -288,10 +353,14 @@ export function reduce(s: State, a: Action): State {
         return pending === before.pending ? s : withConversation(s, key, (c) => ({ ...c, pending }));
       }
       let next = withConversation(s, key, (c) => {
-        // a window that stops short of the newest message gets it when it pages down to it
-        const messages = c.newer === 'none' ? mergeMessages(c.messages, [m]) : c.messages;
-        let conv: Conversation = { ...c, id: m.conversation, messages, pending: stillPending(c.pending, [m], s.me) };
+        // A window that stops short of the newest message gets it when it pages down to it, and
+        // one that starts after it when it pages back (a backlog being synced, oldest first,
+        // would otherwise leave a gap in the window).
+        const first = c.messages[0]?.seq;
+        const fits = c.newer === 'none' && (!c.historyLoaded || first === undefined || m.seq >= first);
+        let conv: Conversation = { ...c, id: m.conversation, messages: fits ? mergeMessages(c.messages, [m]) : c.messages, pending: stillPending(c.pending, [m], s.me) };
         if (!open || s.scroll === null) conv = keepNewest(conv, c.historyLoaded ? MAX_LOADED : PAGE);
+        else conv = dropNewest(conv, anchorIndex(conv, s.scroll));
         if (m.seq > c.lastSeq) {
           conv.lastSeq = m.seq;
           if (mine || open) {
@@ -300,6 +369,7 @@ export function reduce(s: State, a: Action): State {
             conv.unread = 0;
           } else if (m.seq > c.read) {
             conv.unread = c.unread + 1;
+            if (m.group !== undefined && isMention(m.text, s.me)) conv.mentioned = true;
           }
         }
         return conv;
@@ -338,12 +408,7 @@ export function reduce(s: State, a: Action): State {
       let scroll = s.scroll;
       // the view stood on the line above the old first message: it still does, now a message's row
       if (s.open === a.key && scroll?.seq === HEAD && a.messages.length > 0) scroll = { seq: a.before, line: scroll.line - 1 };
-      if (conv.messages.length > MAX_LOADED) {
-        // drop the newest pages, far below the view
-        const at = s.open === a.key && scroll ? anchorIndex(conv, scroll) : 0;
-        const keep = Math.max(MAX_LOADED, at + PAGE);
-        if (keep < conv.messages.length) conv = { ...conv, messages: conv.messages.slice(0, keep), newer: 'more' };
-      }
+      conv = dropNewest(conv, s.open === a.key && scroll ? anchorIndex(conv, scroll) : 0);
       return { ...s, scroll, conversations: { ...s.conversations, [a.key]: conv } };
     }
     case 'newer':
@@ -388,8 +453,9 @@ export function reduce(s: State, a: Action): State {
         newFrom: c.unread > 0 ? c.read + 1 : undefined,
         read: c.lastSeq,
         unread: 0,
+        mentioned: false,
       }));
-      return { ...next, open: a.key, selected: a.key, scroll: null, newBelow: false, overlay: null };
+      return { ...next, open: a.key, selected: a.key, scroll: null, newBelow: false, overlay: null, recall: null, completion: null };
     }
     case 'close_conversation':
       return { ...s, open: null, scroll: null, newBelow: false };
@@ -430,5 +496,41 @@ export function reduce(s: State, a: Action): State {
       return { ...s, overlay: { title: a.title, lines: a.lines } };
     case 'close_overlay':
       return { ...s, overlay: null };
+    case 'terminal_focus':
+      return { ...s, terminalFocused: a.focused };
+    case 'members':
+      return { ...s, members: { ...s.members, [a.group.toLowerCase()]: a.names } };
+    case 'complete': {
+      const c = s.completion;
+      if (c && s.input.value === c.applied.value && s.input.cursor === c.applied.cursor) {
+        const index = (c.index + a.delta + c.options.length) % c.options.length;
+        const applied = applyCandidate(c.original, c.start, c.original.cursor, c.options[index]!, c.options.length === 1);
+        return { ...s, input: applied, completion: { ...c, index, applied } };
+      }
+      const found = candidates(s.input, namesOf(s));
+      if (!found) return s;
+      const index = a.delta > 0 ? 0 : found.options.length - 1;
+      const applied = applyCandidate(s.input, found.start, s.input.cursor, found.options[index]!, found.options.length === 1);
+      return { ...s, input: applied, completion: { start: found.start, options: found.options, index, original: s.input, applied } };
+    }
+    case 'remember': {
+      const list = (s.sent[a.key] ?? []).filter((t) => t !== a.text);
+      return { ...s, sent: { ...s.sent, [a.key]: [...list, a.text].slice(-SENT_KEPT) }, recall: null };
+    }
+    case 'recall': {
+      const key = s.open ?? '';
+      const list = s.sent[key] ?? [];
+      const r = s.recall?.key === key ? s.recall : null;
+      if (!r) {
+        if (a.delta > 0 || list.length === 0) return s;
+        const text = list.at(-1)!;
+        return { ...s, recall: { key, index: list.length - 1, draft: s.input.value }, input: { value: text, cursor: text.length }, completion: null };
+      }
+      const index = r.index + a.delta;
+      if (index < 0) return s;
+      if (index >= list.length) return { ...s, recall: null, input: { value: r.draft, cursor: r.draft.length }, completion: null };
+      const text = list[index]!;
+      return { ...s, recall: { ...r, index }, input: { value: text, cursor: text.length }, completion: null };
+    }
   }
 }

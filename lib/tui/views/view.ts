@@ -1,14 +1,16 @@
 // The blessed side: widgets, drawing from state, and turning keys into intents. It imports no
 // socket and no session; all it can do is call the Intents it is given.
+import { PassThrough } from 'node:stream';
 import blessed from 'neo-blessed';
 import type { Widgets } from 'blessed';
 import { escapeTags, stripControls } from '../../client/sanitize.ts';
 import { patchBlessedUnicode } from '../blessed-unicode.ts';
+import { InputFilter, type InputEvent } from '../input-filter.ts';
 import type { Intents } from '../controller.ts';
 import { KeyMap, type KeyAction } from '../keys.ts';
 import { markerLine, type Line } from '../layout.ts';
 import { BubbleCache, paneBlocks, type PaneBlocks } from '../pane.ts';
-import { entries, type EditOp, type State } from '../state.ts';
+import { canComplete, entries, type EditOp, type State } from '../state.ts';
 import { anchorOf, resolve, scrollBy, slices, type Pos } from '../viewport.ts';
 import { padEnd, strWidth, truncate, wrap } from '../width.ts';
 
@@ -48,7 +50,7 @@ export class View {
       title: 'chat',
       autoPadding: true,
       dockBorders: false,
-      ...(options.input ? { input: options.input as any } : {}),
+      input: this.filteredInput(options.input ?? process.stdin) as any,
       ...(options.output ? { output: options.output as any } : {}),
     });
     const box = (o: Widgets.BoxOptions) => blessed.box({ parent: this.screen, tags: true, wrap: false, ...o });
@@ -62,13 +64,74 @@ export class View {
     this.screen.on('keypress', (ch: string | undefined, key: Widgets.Events.IKeyEventArg) => this.onKey(ch, key));
     // Alt-Enter arrives as ESC CR, which blessed's key parser reports as Escape, then Return
     // (send). Spot it in the raw input before blessed parses it, and turn that pair into a newline.
-    (this.screen.program.input as NodeJS.ReadableStream).prependListener('data', (data: Buffer | string) => {
-      this.altEnterInRead = /\x1b[\r\n]/.test(data.toString());
-    });
+    // ask the terminal to report focus changes (where it can), so that a message rings while it is away
+    this.writeRaw('\x1b[?1004h');
+    // and to mark pastes, so that a pasted text is typed in, never sent line by line
+    this.writeRaw('\x1b[?2004h');
     this.screen.on('resize', () => this.state && this.render(this.state));
   }
 
+  /**
+   * The terminal's input as blessed gets it: a stand-in stream fed with what the InputFilter
+   * leaves (keys), while focus events and pastes become actions here.
+   */
+  private filteredInput(real: NodeJS.ReadableStream): NodeJS.ReadableStream {
+    const tty = real as NodeJS.ReadStream;
+    const proxy = new PassThrough() as PassThrough & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+    proxy.isTTY = tty.isTTY ?? true;
+    proxy.setRawMode = (mode: boolean) => (tty.setRawMode?.(mode), proxy);
+    const filter = new InputFilter();
+    let timer: NodeJS.Timeout | null = null;
+    const handle = (events: InputEvent[]) => {
+      for (const e of events) {
+        if (e.t === 'keys') {
+          // Alt-Enter arrives as ESC CR, which blessed reports as Escape, then Return (send):
+          // spot it here and turn that pair into a newline
+          this.altEnterInRead = /\x1b[\r\n]/.test(e.data);
+          proxy.emit('data', Buffer.from(e.data));
+        } else if (e.t === 'focus') {
+          this.intents.dispatch({ t: 'terminal_focus', focused: e.focused });
+        } else {
+          this.onPaste(e.text);
+        }
+      }
+    };
+    const onData = (chunk: Buffer | string) => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      handle(filter.feed(chunk.toString()));
+      if (filter.holding) timer = setTimeout(() => handle(filter.flush()), 30);
+    };
+    real.on('data', onData);
+    this.detachInput = () => {
+      real.removeListener('data', onData);
+      if (timer) clearTimeout(timer);
+    };
+    return proxy;
+  }
+
+  private detachInput: () => void = () => {};
+
+  /** A paste is text for the input, however many lines: it never sends. */
+  private onPaste(text: string): void {
+    const st = this.intents.state;
+    const clean = text.replace(/\r\n?/g, '\n');
+    if (st.screen === 'login') {
+      if (st.login.focus <= 2) this.edit({ insert: clean.split('\n', 1)[0]! });
+      return;
+    }
+    if (st.focus !== 'input') this.intents.dispatch({ t: 'focus', pane: 'input' });
+    this.edit({ insert: clean });
+  }
+
+  /** Bytes for the terminal itself (the bell, OSC notifications, modes), past blessed's drawing. */
+  writeRaw(bytes: string): void {
+    (this.screen.program.output as NodeJS.WritableStream).write(bytes);
+  }
+
   destroy(): void {
+    this.writeRaw('\x1b[?2004l\x1b[?1004l');
+    this.detachInput();
     this.screen.program.showCursor();
     this.screen.destroy();
   }
@@ -201,13 +264,15 @@ export class View {
     const detail = st.connection.detail && conn !== 'connected' ? ` (${st.connection.detail})` : '';
     const left = ` ${stripControls(st.me)} · ${connText.replace(/\{[^}]*\}/g, '')}${detail} · ${st.server} `;
     const leftTagged = ` {bold}${s(st.me)}{/bold} · ${connText}${s(detail)} · ${s(st.server)} `;
-    const room = W - strWidth(left) - 1;
+    const hot = hotlistText(st);
+    const hotShown = hot.plain && strWidth(left) + strWidth(hot.plain) + 2 < W ? hot : { plain: '', tagged: '' };
+    const room = W - strWidth(left) - strWidth(hotShown.plain) - 1;
     let right = '';
     if (st.notice && room > 8) {
       const t = truncate(stripControls(st.notice.text.replace(/\n/g, ' ')), room - 1);
       right = ' '.repeat(Math.max(1, room - strWidth(t))) + (st.notice.error ? `{red-fg}{bold}${escapeTags(t)}{/bold}{/red-fg}` : escapeTags(t));
     }
-    this.status.setContent(leftTagged + right);
+    this.status.setContent(leftTagged + hotShown.tagged + right);
 
     // overlay (help, members)
     if (st.overlay) {
@@ -270,8 +335,7 @@ export class View {
     if (st.overlay) {
       if (name === 'escape' || name === 'return' || name === 'q') return this.intents.dispatch({ t: 'close_overlay' });
     }
-    const action = this.keys.actionFor(full);
-    if (action && this.act(action)) return;
+    for (const action of this.keys.actionsFor(full)) if (this.act(action)) return;
     if (name === 'escape' && st.scroll !== null) return this.intents.dispatch({ t: 'scroll', to: null });
 
     if (st.focus === 'list') {
@@ -297,6 +361,15 @@ export class View {
     const st = this.intents.state;
     switch (action) {
       case 'quit': this.intents.quit(); return true;
+      case 'complete':
+        if (!canComplete(st)) return false;
+        this.intents.dispatch({ t: 'complete', delta: 1 });
+        return true;
+      case 'complete_previous':
+        // backwards only within a cycle: otherwise Shift-Tab switches focus
+        if (!st.completion || !canComplete(st)) return false;
+        this.intents.dispatch({ t: 'complete', delta: -1 });
+        return true;
       case 'switch_focus': this.intents.dispatch({ t: 'focus', pane: st.focus === 'list' ? 'input' : 'list' }); return true;
       case 'next_conversation':
       case 'previous_conversation': {
@@ -311,10 +384,16 @@ export class View {
       case 'jump_newest': this.intents.dispatch({ t: 'jump', to: 'newest' }); return true;
       case 'jump_oldest': this.intents.dispatch({ t: 'jump', to: 'oldest' }); return true;
       case 'jump_unread': this.intents.dispatch({ t: 'jump', to: 'unread' }); return true;
-      case 'jump_hotlist':
+      case 'jump_hotlist': {
+        const key = st.hotlist.at(-1);
+        if (key) this.intents.open(key);
+        return true;
+      }
       case 'history_previous':
       case 'history_next':
-        return false;
+        if (st.focus !== 'input') return false;
+        this.intents.dispatch({ t: 'recall', delta: action === 'history_previous' ? -1 : 1 });
+        return true;
     }
   }
 
@@ -335,6 +414,20 @@ export class View {
     if (direction > 0 && moved.atBottom && conv.newer === 'none') return this.intents.dispatch({ t: 'scroll', to: null });
     this.intents.dispatch({ t: 'scroll', to: anchorOf(p.blocks, moved.pos) });
   }
+}
+
+/** `act: bob(2) #dev(5)!`: the hotlist, oldest activity first; `!` marks a mention. */
+function hotlistText(st: State): { plain: string; tagged: string } {
+  const items = st.hotlist.filter((k) => k !== st.open && (st.conversations[k]?.unread ?? 0) > 0);
+  if (items.length === 0) return { plain: '', tagged: '' };
+  const parts = items.map((k) => {
+    const c = st.conversations[k]!;
+    const name = stripControls(k.startsWith('@') ? k.slice(1) : k);
+    const plain = `${name}(${c.unread})${c.mentioned ? '!' : ''}`;
+    const tagged = c.mentioned || c.kind === 'direct' ? `{bold}{light-yellow-fg}${escapeTags(plain)}{/light-yellow-fg}{/bold}` : escapeTags(plain);
+    return { plain, tagged };
+  });
+  return { plain: `act: ${parts.map((p) => p.plain).join(' ')} `, tagged: `{light-white-fg}act:{/light-white-fg} ${parts.map((p) => p.tagged).join(' ')} ` };
 }
 
 function editOpFor(full: string, name: string | undefined): EditOp | null {

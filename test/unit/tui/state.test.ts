@@ -253,6 +253,17 @@ test('jump to the first unread: inside the window it scrolls there; outside it l
   assert.is(apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'jump', to: 'unread' }).notice?.text, 'Nothing unread here.');
 });
 
+test('a backlog synced oldest first leaves no gap in a loaded window, and scrolled up the window stays bounded', () => {
+  let s = apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'history', key: '@bob', messages: range(4801, 5000) });
+  s = apply(s, ...range(1, 300).map((message) => ({ t: 'message', message }) as Action));
+  assert.is(seqs(s)[0], 4801, 'older than the window: left to paging');
+  assert.is(s.conversations['@bob']!.older, 'more');
+  s = apply(s, { t: 'scroll', to: { seq: 4801, line: 0 } }, ...range(5001, 6500).map((message) => ({ t: 'message', message }) as Action));
+  assert.ok(seqs(s).length <= MAX_LOADED, `${seqs(s).length} loaded`);
+  assert.is(s.conversations['@bob']!.newer, 'more');
+  assert.is(s.conversations['@bob']!.lastSeq, 6500);
+});
+
 test('leaving a conversation keeps only its newest page', () => {
   let s = apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'history', key: '@bob', messages: range(301, 500) });
   s = apply(s, { t: 'older', key: '@bob', before: 301, messages: range(101, 300) }, { t: 'open', key: '@carol' });
