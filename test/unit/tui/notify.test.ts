@@ -1,6 +1,9 @@
 // What rings and what the hotlist shows: direct messages and mentions in conversations not
 // looked at (or with the terminal unfocused), the hotlist's order and marks, the one level
 // hook, and what the notifier writes and runs (a fake runner: no process is started).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MessageView } from '../../../lib/protocol/messages.ts';
@@ -76,6 +79,30 @@ test('the notifier: BEL, OSC 777 or 9 with controls and separators removed, and 
   n.notify(alert);
   assert.equal(runs[0], { file: 'notify-send', args: ['--app-name=chat', 'chat: carol in #dev', 'hi]0;x; there'] });
   assert.is(errors.length, 1, 'a failing command is reported once');
+});
+
+test('the notification command runs without a shell: shell syntax in a message is an argument like any other', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-notify-'));
+  try {
+    const file = join(dir, 'args.json');
+    const script = 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)))';
+    const done = new Promise<void>((resolve, reject) => {
+      const n = new Notifier({ bell: false, command: [process.execPath, '-e', script, file] }, () => {}, undefined, reject);
+      n.notify({ key: '@bob', from: 'bob', line: '$(touch pwned); `id` | rm -rf ~', mention: false });
+      const poll = setInterval(() => {
+        try {
+          JSON.parse(readFileSync(file, 'utf8')); // whole, not half written
+          clearInterval(poll);
+          resolve();
+        } catch {}
+      }, 20);
+      setTimeout(() => (clearInterval(poll), reject(new Error('the command did not run'))), 10_000);
+    });
+    await done;
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')), ['chat: bob', '$(touch pwned); `id` | rm -rf ~']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
