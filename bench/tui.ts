@@ -5,6 +5,7 @@
 // timed, and RSS and the V8 heap (after a forced GC when --expose-gc is given) are sampled as
 // the view goes back. Prints a table and writes bench/results/<date>-tui.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { SqliteStore } from '../lib/db/sqlite-store.ts';
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
   const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => input });
   const output = new Screen();
   const renders: number[] = [];
+  /** CPU time of each redraw (user + system): what the redraw costs, without the waits of a shared box */
+  const renderCpu: number[] = [];
   let rendered: (() => void) | null = null;
   let view: View | null = null;
   const controller = new Controller({
@@ -87,8 +90,11 @@ async function main(): Promise<void> {
     user: 'alice',
     render: (state) => {
       const t = performance.now();
+      const c = process.cpuUsage();
       view?.render(state);
+      const used = process.cpuUsage(c);
       renders.push(performance.now() - t);
+      renderCpu.push((used.user + used.system) / 1000);
       rendered?.();
     },
     exit: () => {},
@@ -110,6 +116,7 @@ async function main(): Promise<void> {
   await until(() => controller.state.conversations['@bob']?.historyLoaded === true, 'the newest page');
   const before = memory();
   renders.length = 0;
+  renderCpu.length = 0;
 
   const conv = () => controller.state.conversations['@bob']!;
   const samples: { pagedBack: number; loaded: number; rssMiB: number; heapUsedMiB: number }[] = [];
@@ -141,6 +148,7 @@ async function main(): Promise<void> {
   }
 
   const sorted = [...renders].sort((a, b) => a - b);
+  const sortedCpu = [...renderCpu].sort((a, b) => a - b);
   const result = {
     machine: machineInfo(),
     messages: MESSAGES,
@@ -149,6 +157,8 @@ async function main(): Promise<void> {
     presses,
     renders: renders.length,
     redrawMs: { p50: +percentile(sorted, 50).toFixed(2), p99: +percentile(sorted, 99).toFixed(2), max: +(sorted.at(-1) ?? 0).toFixed(2) },
+    redrawCpuMs: { p50: +percentile(sortedCpu, 50).toFixed(2), p99: +percentile(sortedCpu, 99).toFixed(2), max: +(sortedCpu.at(-1) ?? 0).toFixed(2) },
+    loadAverage: loadavg().map((n) => +n.toFixed(1)),
     secondsToBeginning: +seconds.toFixed(1),
     maxLoaded,
     maxLoadedLimit: MAX_LOADED,
@@ -159,7 +169,9 @@ async function main(): Promise<void> {
   };
   console.log(`\nTUI paging back through ${MESSAGES} messages (${COLS}x${ROWS}, ${result.machine.cpu}, ${result.machine.cores} cores)`);
   console.log(`  PgUp presses to the beginning   ${presses} (${renders.length} redraws, ${seconds.toFixed(1)} s)`);
-  console.log(`  redraw time                     p50 ${result.redrawMs.p50} ms · p99 ${result.redrawMs.p99} ms · max ${result.redrawMs.max} ms`);
+  console.log(`  redraw time (wall)              p50 ${result.redrawMs.p50} ms · p99 ${result.redrawMs.p99} ms · max ${result.redrawMs.max} ms`);
+  console.log(`  redraw CPU time                 p50 ${result.redrawCpuMs.p50} ms · p99 ${result.redrawCpuMs.p99} ms · max ${result.redrawCpuMs.max} ms`);
+  console.log(`  load average at the end         ${result.loadAverage.join(' ')}`);
   console.log(`  messages loaded at most         ${maxLoaded} (limit ${MAX_LOADED})`);
   console.log(`  RSS                             ${before.rssMiB} MiB at the newest → ${after.rssMiB} MiB at the beginning (peak ${result.memory.peakRssMiB})`);
   console.log(`  V8 heap used${gc ? ' (after GC)' : '            '}         ${before.heapUsedMiB} MiB → ${after.heapUsedMiB} MiB (peak ${result.memory.peakHeapUsedMiB})`);

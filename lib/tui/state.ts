@@ -6,14 +6,11 @@ import { applyCandidate, candidates, type Names } from './complete.ts';
 import * as ed from './editor.ts';
 import { isMention } from './mention.ts';
 import type { Editor } from './editor.ts';
-import { HEAD, lowerBound, type Anchor } from './viewport.ts';
+import { HEAD, type Anchor } from './viewport.ts';
+import { anchorIndex, dropNewest, firstNewIndex, keepNewest, MAX_LOADED, PAGE, startsConversation, unloaded } from './window.ts';
 
-/** Messages per history page. */
-export const PAGE = 200;
-/** The most messages the open conversation keeps loaded; pages beyond are dropped and fetched again. */
-export const MAX_LOADED = 5 * PAGE;
-/** Load the next page once the view's top (or bottom) is this many messages from the loaded end. */
-export const PREFETCH = 60;
+export { anchorIndex, firstNewIndex, MAX_LOADED, PAGE, PREFETCH } from './window.ts';
+
 
 export type Pane = 'list' | 'input';
 
@@ -198,46 +195,6 @@ export function keyOfMessage(m: MessageView, me: string): string {
 function emptyConversation(key: string): Conversation {
   const kind = key.startsWith('#') ? 'group' : 'direct';
   return { key, kind, name: key.slice(1), messages: [], pending: [], read: 0, lastSeq: 0, unread: 0, historyLoaded: false, older: 'more', newer: 'none' };
-}
-
-/** The index in `c.messages` of the message an anchor names (HEAD: 0). */
-export function anchorIndex(c: Conversation, anchor: Anchor): number {
-  if (anchor.seq === HEAD) return 0;
-  return lowerBound(c.messages.length, (i) => c.messages[i]!.seq, anchor.seq);
-}
-
-/** Nothing before this page: it is empty (nothing older) or starts at the first seq. */
-function startsConversation(page: readonly MessageView[]): boolean {
-  return page.length === 0 || page[0]!.seq <= 1;
-}
-
-/** Forgets the window, so that opening the conversation loads its newest page again. */
-function unloaded(c: Conversation, around?: number): Conversation {
-  return { ...c, messages: [], historyLoaded: false, older: 'more', newer: 'none', around };
-}
-
-/** Keeps the newest `n` messages (a conversation left, or one followed at its newest). */
-function keepNewest(c: Conversation, n: number): Conversation {
-  if (c.messages.length <= n) return c;
-  return { ...c, messages: c.messages.slice(-n), older: 'more' };
-}
-
-/** Over the limit, drops the newest messages, keeping a page below the view (at index `at`). */
-function dropNewest(c: Conversation, at: number): Conversation {
-  if (c.messages.length <= MAX_LOADED) return c;
-  const keep = Math.max(MAX_LOADED, at + PAGE);
-  return keep < c.messages.length ? { ...c, messages: c.messages.slice(0, keep), newer: 'more' } : c;
-}
-
-/** The first message the "new messages" marker stands above, if it is loaded. */
-export function firstNewIndex(c: Conversation, me: string): number {
-  if (c.newFrom === undefined) return -1;
-  const first = c.messages[0];
-  if (!first || (first.seq > c.newFrom && c.older !== 'start')) return -1;
-  for (let i = lowerBound(c.messages.length, (j) => c.messages[j]!.seq, c.newFrom); i < c.messages.length; i++) {
-    if (c.messages[i]!.from !== me) return i;
-  }
-  return -1;
 }
 
 function applyEdit(e: Editor, op: EditOp): Editor {

@@ -1,7 +1,8 @@
 // test-timeout: 180
 // The real `chat` binary in a pseudo-terminal scrolls back through a conversation of a couple of
 // thousand messages: PgUp at the top of what is loaded fetches the older page without moving
-// what is on screen, all the way to "beginning of conversation"; Alt-U jumps to the first unread
+// what is on screen, all the way to "beginning of conversation", and PgDn fetches again the
+// pages dropped on the way (at most 1 000 messages are held); Alt-U jumps to the first unread
 // message (a window loaded around it), Ctrl-End to the newest, Ctrl-Home to the oldest loaded.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -84,6 +85,26 @@ test('PgUp pages back to the first message; every page overlaps the one before (
   const marker = screen.findIndex((l) => l.includes('beginning of conversation'));
   const first = screen.findIndex((l) => /msg 0001/.test(l));
   assert.ok(marker >= 0 && marker < first, 'the marker is at the top, above msg 0001');
+});
+
+test('PgDn from the beginning goes on past the pages dropped on the way back, fetching them again', async () => {
+  let before = shownSeqs(tui);
+  let presses = 0;
+  while (!(before.at(-1)! > 1200)) {
+    assert.ok(presses++ < 200, 'bounded');
+    tui.write(KEY.pageDown);
+    const prevBottom = before.at(-1)!;
+    await tui.waitFor((t) => {
+      const s = [...t.matchAll(/│ msg (\d{4}) +│/g)].map((m) => Number(m[1]));
+      const whole = s.length > 10 && s.every((n, i) => i === 0 || n === s[i - 1]! + 1);
+      return whole && (s.at(-1)! > prevBottom || t.includes('loading newer'));
+    }, 10_000, `the view below msg ${prevBottom}`);
+    const now = shownSeqs(tui);
+    assert.ok(now[0]! <= prevBottom + 1, `page ${presses} continues from ${prevBottom}: ${now.join(',')}`);
+    before = now;
+  }
+  // 1 000 messages at most are held, and the way back held 1 to 1 000: these came again
+  assert.ok(before.at(-1)! > 1200);
 });
 
 test('Ctrl-End returns to the newest; Ctrl-Home jumps to the oldest loaded message', async () => {
