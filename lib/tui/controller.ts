@@ -6,8 +6,10 @@ import { Session, type SessionOptions, type StateInfo } from '../client/session.
 import { parseServerAddress } from '../config.ts';
 import { ChatError } from '../protocol/errors.ts';
 import type { EventKind, MessageView, NotifyLevel } from '../protocol/messages.ts';
-import { HELP, parseInput } from './commands.ts';
-import { directKey, groupKey, initialState, keyOfMessage, lastOwnMessage, reduce, type Action, type Compose, type State } from './state.ts';
+import { helpLines, parseInput } from './commands.ts';
+import { KeyMap } from './keys.ts';
+import { alertFor, type Alert } from './notify.ts';
+import { anchorIndex, directKey, groupKey, initialState, keyOfMessage, lastOwnMessage, PAGE, PREFETCH, reduce, windowEnd, type Action, type Compose, type Conversation, type State } from './state.ts';
 
 /** What a view may ask for. Views hold no socket and no session: only this. */
 export interface Intents {
@@ -35,6 +37,10 @@ export interface ControllerOptions {
   /** called after the session is closed */
   exit: (code: number) => void;
   session?: Partial<Omit<SessionOptions, 'host' | 'port'>>;
+  /** the key bindings, for /help */
+  keys?: KeyMap;
+  /** a message that should ring arrived (at most once per drained queue: a backlog rings once) */
+  alert?: (alert: Alert) => void;
 }
 
 const NOTIFY_TEXT: Record<NotifyLevel, string> = {
@@ -42,10 +48,8 @@ const NOTIFY_TEXT: Record<NotifyLevel, string> = {
   mentions: 'only mentions of you notify you',
   none: 'muted, nothing notifies you',
 };
-/** Results listed by /search, and how many history pages an Enter on one loads at most to reach it. */
+/** Results listed by /search. */
 const SEARCH_LIMIT = 50;
-const HISTORY_PAGE = 200;
-const MAX_JUMP_PAGES = 50;
 
 const FRIENDLY: Partial<Record<string, string>> = {
   CHAT_ERR_AUTH_FAILED: 'Wrong user name or password.',
@@ -81,16 +85,19 @@ export class Controller implements Intents {
     this.queue.push(action);
     if (this.draining) return;
     this.draining = true;
+    let alert: Alert | null = null;
     try {
       while (this.queue.length > 0) {
         const a = this.queue.shift()!;
         const before = this.state;
+        if (a.t === 'message') alert = alertFor(before, a.message) ?? alert;
         this.state = reduce(this.state, a);
         this.effects(a, before);
       }
     } finally {
       this.draining = false;
     }
+    if (alert) this.options.alert?.(alert);
     this.requestRender();
   }
 
@@ -103,11 +110,17 @@ export class Controller implements Intents {
 
   /** Network work that follows from a state change. */
   private effects(a: Action, before: State): void {
-    if (a.t === 'open' || a.t === 'roster' || a.t === 'history' || (a.t === 'message' && this.state.open)) {
-      const key = this.state.open;
-      if (key) this.syncOpen(key);
+    const key = this.state.open;
+    if (key && (a.t === 'open' || a.t === 'roster' || a.t === 'history' || a.t === 'message' || a.t === 'scroll' || a.t === 'jump' || a.t === 'show_result' || a.t === 'older' || a.t === 'newer' || a.t === 'window')) {
+      this.syncOpen(key);
+      this.pageOpen(key);
     }
-    if (a.t === 'open' && before.open !== a.key) this.readSent.delete(a.key);
+    if (a.t === 'open' && before.open !== a.key) {
+      this.readSent.delete(a.key);
+      if (a.key.startsWith('#')) this.fetchMembers(a.key.slice(1));
+    }
+    // someone joined or left: the names `@` completes change
+    if (a.t === 'push' && a.frame.type === 'group_event' && this.state.members[a.frame.group.toLowerCase()]) this.fetchMembers(a.frame.group);
   }
 
   /** Loads the open conversation's history once, and moves its read cursor to the newest message. */
@@ -116,10 +129,17 @@ export class Controller implements Intents {
     if (!conv || !this.session || this.session.state !== 'connected') return;
     if (!conv.historyLoaded && !this.historyRequested.has(key)) {
       this.historyRequested.add(key);
-      const target = conv.kind === 'group' ? { group: conv.name } : { with: conv.name };
-      this.session
-        .request('history', { ...target, limit: 200 })
-        .then((r) => this.dispatch({ t: 'history', key, messages: r.messages, lastSeq: r.last_seq }))
+      const around = conv.around;
+      // a window that starts at a seq (the first unread, a search result) is read with sync: raw
+      // entries, whose events the reducer folds; the newest page with history, folded already
+      const page = around !== undefined && conv.id
+        ? this.session.request('sync', { conversation: conv.id, after: around - 1, limit: PAGE }).then((r) => ({ t: 'window', key, around, messages: r.messages, more: r.more }) as const)
+        : this.session.request('history', { ...targetOf(conv), limit: PAGE }).then((r) => ({ t: 'history', key, messages: r.messages, lastSeq: r.last_seq }) as const);
+      page
+        .then((action) => {
+          this.historyRequested.delete(key);
+          this.dispatch(action);
+        })
         .catch((err) => {
           this.historyRequested.delete(key);
           this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true });
@@ -128,6 +148,49 @@ export class Controller implements Intents {
     if (conv.id && conv.lastSeq > (this.readSent.get(key) ?? 0)) {
       this.readSent.set(key, conv.lastSeq);
       this.session.request('read', { conversation: conv.id, seq: conv.lastSeq }).catch(() => this.readSent.delete(key));
+    }
+  }
+
+  /** The members of a group, for `@` completion. */
+  private fetchMembers(group: string): void {
+    const session = this.session;
+    if (!session || session.state !== 'connected') return;
+    session.request('group_members', { group }).then(
+      (r) => this.dispatch({ t: 'members', group: r.group, names: r.members.map((m) => m.name) }),
+      () => {}, // completion goes without them
+    );
+  }
+
+  /** Fetches the page before (or after) the window once the view comes near its end. */
+  private pageOpen(key: string): void {
+    const conv = this.state.conversations[key];
+    const scroll = this.state.scroll;
+    const session = this.session;
+    if (!conv || !conv.historyLoaded || scroll === null || !session || session.state !== 'connected') return;
+    const at = anchorIndex(conv, scroll);
+    const first = conv.messages[0];
+    if (conv.older === 'more' && first && at < PREFETCH) {
+      const before = first.seq;
+      this.dispatch({ t: 'page_loading', key, dir: 'older' });
+      session.request('history', { ...targetOf(conv), before, limit: PAGE }).then(
+        (r) => this.dispatch({ t: 'older', key, before, messages: r.messages, lastSeq: r.last_seq }),
+        (err) => {
+          this.dispatch({ t: 'page_failed', key, dir: 'older' });
+          this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true });
+        },
+      );
+    }
+    const last = conv.messages.at(-1);
+    if (conv.newer === 'more' && last && conv.id && at > conv.messages.length - PREFETCH) {
+      const after = windowEnd(conv);
+      this.dispatch({ t: 'page_loading', key, dir: 'newer' });
+      session.request('sync', { conversation: conv.id, after, limit: PAGE }).then(
+        (r) => this.dispatch({ t: 'newer', key, after, messages: r.messages, more: r.more }),
+        (err) => {
+          this.dispatch({ t: 'page_failed', key, dir: 'newer' });
+          this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true });
+        },
+      );
     }
   }
 
@@ -281,6 +344,7 @@ export class Controller implements Intents {
   submit(): void {
     const text = this.state.input.value;
     if (text.trim() === '') return;
+    this.dispatch({ t: 'remember', key: this.state.open ?? '', text });
     this.dispatch({ t: 'edit', target: 'input', op: 'clear' });
     const restore = () => {
       if (this.state.input.value === '') this.dispatch({ t: 'edit', target: 'input', op: { insert: text } });
@@ -291,7 +355,7 @@ export class Controller implements Intents {
       case 'error':
         return this.dispatch({ t: 'notice', text: command.message, error: true });
       case 'help':
-        return this.dispatch({ t: 'overlay', title: 'Help', lines: HELP });
+        return this.dispatch({ t: 'overlay', title: 'Help', lines: helpLines(this.options.keys ?? new KeyMap()) });
       case 'quit':
         return this.quit();
       case 'send':
@@ -379,42 +443,14 @@ export class Controller implements Intents {
     }
   }
 
+  /** Opens the selected result's conversation with that message at the top (a window loaded around it when it is not loaded). */
   openSearchResult(): void {
     const found = this.state.search?.results[this.state.search.selected];
     if (!found) return;
     const key = keyOfMessage(found, this.state.me);
     this.dispatch({ t: 'close_search' });
     this.open(key);
-    const s = this.sessionOrNotice();
-    if (!s) return;
-    void this.loadUntil(s, key, found.seq).then(
-      (ok) => {
-        if (ok) this.dispatch({ t: 'jump', key, seq: found.seq });
-        else this.dispatch({ t: 'notice', text: `Message #${found.seq} is too far back to load here.`, error: true });
-      },
-      (err) => this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true }),
-    );
-  }
-
-  /**
-   * Loads the conversation's history, older page by older page, until it holds `seq`, so that
-   * the pane shows the found message among its neighbours with no gap; false after MAX_JUMP_PAGES.
-   */
-  private async loadUntil(s: Session, key: string, seq: number): Promise<boolean> {
-    const target = key.startsWith('#') ? { group: key.slice(1) } : { with: key.slice(1) };
-    const conv = () => this.state.conversations[key];
-    if (!conv()?.historyLoaded) {
-      const r = await s.request('history', { ...target, limit: HISTORY_PAGE });
-      this.dispatch({ t: 'history', key, messages: r.messages });
-    }
-    for (let page = 0; page < MAX_JUMP_PAGES; page++) {
-      const oldest = conv()?.messages[0]?.seq;
-      if (oldest === undefined || oldest <= seq) return conv()?.messages.some((m) => m.seq === seq) ?? false;
-      const r = await s.request('history', { ...target, before: oldest, limit: HISTORY_PAGE });
-      if (r.messages.length === 0) return false;
-      this.dispatch({ t: 'history', key, messages: r.messages });
-    }
-    return false;
+    this.dispatch({ t: 'show_result', key, seq: found.seq });
   }
 
   private sessionOrNotice(): Session | null {
@@ -476,6 +512,10 @@ export class Controller implements Intents {
       done();
     });
   }
+}
+
+function targetOf(conv: Conversation): { group: string } | { with: string } {
+  return conv.kind === 'group' ? { group: conv.name } : { with: conv.name };
 }
 
 function stateDetail(info: StateInfo): string {

@@ -1,12 +1,17 @@
 // The blessed side: widgets, drawing from state, and turning keys into intents. It imports no
 // socket and no session; all it can do is call the Intents it is given.
+import { PassThrough } from 'node:stream';
 import blessed from 'neo-blessed';
 import type { Widgets } from 'blessed';
 import { escapeTags, stripControls } from '../../client/sanitize.ts';
 import { patchBlessedUnicode } from '../blessed-unicode.ts';
+import { InputFilter, type InputEvent } from '../input-filter.ts';
 import type { Intents } from '../controller.ts';
-import { FOUND_MARKER, formatTime, layoutConversation, markerLine, type Line } from '../layout.ts';
-import { entries, type EditOp, type State } from '../state.ts';
+import { KeyMap, type KeyAction } from '../keys.ts';
+import { formatTime, markerLine, type Line } from '../layout.ts';
+import { BubbleCache, paneBlocks, type PaneBlocks } from '../pane.ts';
+import { canComplete, entries, type Conversation, type EditOp, type State } from '../state.ts';
+import { anchorOf, resolve, scrollBy, showing, slices, type Pos } from '../viewport.ts';
 import { padEnd, strWidth, truncate, wrap } from '../width.ts';
 
 const s = (text: string) => escapeTags(stripControls(text));
@@ -14,6 +19,7 @@ const s = (text: string) => escapeTags(stripControls(text));
 export interface ViewOptions {
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
+  keys?: KeyMap;
 }
 
 export class View {
@@ -25,8 +31,12 @@ export class View {
   private readonly status: Widgets.BoxElement;
   private readonly overlay: Widgets.BoxElement;
   private state: State | null = null;
-  /** from the last render: what PgUp/PgDn need */
-  private pane = { total: 0, visible: 0, bottom: 0 };
+  /** the conversation pane's size at the last render: what PgUp/PgDn need */
+  private pane = { width: 0, visible: 0 };
+  /** the overlay's text rows at the last render: what its PgUp/PgDn move by */
+  private overlayRows = 1;
+  private readonly bubbles = new BubbleCache();
+  private readonly keys: KeyMap;
   /** the current input read holds ESC CR (Alt-Enter) */
   private altEnterInRead = false;
   /** an Escape from such a read was just swallowed: a Return next means Alt-Enter */
@@ -34,6 +44,7 @@ export class View {
 
   constructor(private readonly intents: Intents, options: ViewOptions = {}) {
     patchBlessedUnicode();
+    this.keys = options.keys ?? new KeyMap();
     this.screen = blessed.screen({
       smartCSR: true,
       fullUnicode: true,
@@ -41,7 +52,7 @@ export class View {
       title: 'chat',
       autoPadding: true,
       dockBorders: false,
-      ...(options.input ? { input: options.input as any } : {}),
+      input: this.filteredInput(options.input ?? process.stdin) as any,
       ...(options.output ? { output: options.output as any } : {}),
     });
     const box = (o: Widgets.BoxOptions) => blessed.box({ parent: this.screen, tags: true, wrap: false, ...o });
@@ -55,13 +66,74 @@ export class View {
     this.screen.on('keypress', (ch: string | undefined, key: Widgets.Events.IKeyEventArg) => this.onKey(ch, key));
     // Alt-Enter arrives as ESC CR, which blessed's key parser reports as Escape, then Return
     // (send). Spot it in the raw input before blessed parses it, and turn that pair into a newline.
-    (this.screen.program.input as NodeJS.ReadableStream).prependListener('data', (data: Buffer | string) => {
-      this.altEnterInRead = /\x1b[\r\n]/.test(data.toString());
-    });
+    // ask the terminal to report focus changes (where it can), so that a message rings while it is away
+    this.writeRaw('\x1b[?1004h');
+    // and to mark pastes, so that a pasted text is typed in, never sent line by line
+    this.writeRaw('\x1b[?2004h');
     this.screen.on('resize', () => this.state && this.render(this.state));
   }
 
+  /**
+   * The terminal's input as blessed gets it: a stand-in stream fed with what the InputFilter
+   * leaves (keys), while focus events and pastes become actions here.
+   */
+  private filteredInput(real: NodeJS.ReadableStream): NodeJS.ReadableStream {
+    const tty = real as NodeJS.ReadStream;
+    const proxy = new PassThrough() as PassThrough & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+    proxy.isTTY = tty.isTTY ?? true;
+    proxy.setRawMode = (mode: boolean) => (tty.setRawMode?.(mode), proxy);
+    const filter = new InputFilter();
+    let timer: NodeJS.Timeout | null = null;
+    const handle = (events: InputEvent[]) => {
+      for (const e of events) {
+        if (e.t === 'keys') {
+          // Alt-Enter arrives as ESC CR, which blessed reports as Escape, then Return (send):
+          // spot it here and turn that pair into a newline
+          this.altEnterInRead = /\x1b[\r\n]/.test(e.data);
+          proxy.emit('data', Buffer.from(e.data));
+        } else if (e.t === 'focus') {
+          this.intents.dispatch({ t: 'terminal_focus', focused: e.focused });
+        } else {
+          this.onPaste(e.text);
+        }
+      }
+    };
+    const onData = (chunk: Buffer | string) => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      handle(filter.feed(chunk.toString()));
+      if (filter.holding) timer = setTimeout(() => handle(filter.flush()), 30);
+    };
+    real.on('data', onData);
+    this.detachInput = () => {
+      real.removeListener('data', onData);
+      if (timer) clearTimeout(timer);
+    };
+    return proxy;
+  }
+
+  private detachInput: () => void = () => {};
+
+  /** A paste is text for the input, however many lines: it never sends. */
+  private onPaste(text: string): void {
+    const st = this.intents.state;
+    const clean = text.replace(/\r\n?/g, '\n');
+    if (st.screen === 'login') {
+      if (st.login.focus <= 2) this.edit({ insert: clean.split('\n', 1)[0]! });
+      return;
+    }
+    if (st.focus !== 'input') this.intents.dispatch({ t: 'focus', pane: 'input' });
+    this.edit({ insert: clean });
+  }
+
+  /** Bytes for the terminal itself (the bell, OSC notifications, modes), past blessed's drawing. */
+  writeRaw(bytes: string): void {
+    (this.screen.program.output as NodeJS.WritableStream).write(bytes);
+  }
+
   destroy(): void {
+    this.writeRaw('\x1b[?2004l\x1b[?1004l');
+    this.detachInput();
     this.screen.program.showCursor();
     this.screen.destroy();
   }
@@ -157,36 +229,28 @@ export class View {
       this.messages.setLabel(' chat ');
       const hello = ['', `Hello, ${stripControls(st.me)}.`, '', 'Tab to the list, pick a conversation with ↑↓, Enter to open it.', '/add NAME adds a friend, /join GROUP joins a group,', '/create GROUP makes one. /help shows everything.'];
       this.messages.setContent(hello.map((t) => ' ' + escapeTags(truncate(t, paneW - 1))).join('\n'));
-      this.pane = { total: 0, visible, bottom: 0 };
+      this.pane = { width: paneW, visible };
     } else {
       const group = conv.kind === 'group';
       const desc = group ? st.groups.find((g) => g.name === conv.name)?.desc : undefined;
       const online = group ? undefined : st.friends.find((f) => f.name === conv.name)?.online;
       const title = group ? `#${conv.name}${desc ? ' · ' + desc : ''}` : `${conv.name}${online === undefined ? '' : online ? ' · online' : ' · offline'}`;
       this.messages.setLabel(' ' + s(truncate(stripControls(title), Math.max(4, paneW - 4))) + ' ');
-      const found = st.jump?.key === st.open ? st.jump.seq : undefined;
-      const lines = layoutConversation(conv.messages, { width: paneW, me: st.me, group, newFrom: conv.newFrom, pending: conv.pending, found, pick: st.pick });
-      const total = lines.length;
-      // A search result is shown with its marker at the top of the pane, until the user scrolls.
-      const foundAt = found === undefined ? -1 : lines.findIndex((l) => l.plain.includes(FOUND_MARKER));
-      let bottom = foundAt >= 0 ? Math.min(total, Math.max(Math.min(total, visible), foundAt + visible))
-        : st.scroll === null ? total : Math.min(total, Math.max(Math.min(total, visible), st.scroll));
-      // keep the picked message in view
-      if (st.pick !== null) {
-        const at = lines.findIndex((l) => l.seq === st.pick);
-        const end = lines.findLastIndex((l) => l.seq === st.pick) + 1;
-        if (at !== -1 && (end > bottom || at < bottom - visible)) bottom = Math.min(total, Math.max(end, Math.min(total, at + visible)));
-      }
-      const start = Math.max(0, bottom - visible);
-      const shown: Line[] = lines.slice(start, bottom);
-      if ((st.scroll !== null || foundAt >= 0) && bottom < total) {
+      // only the bubbles on screen are laid out
+      const blocks = this.blocksOf(st, conv, paneW);
+      let top = resolve(blocks, st.scroll, visible);
+      // selection mode keeps the picked message in view
+      if (st.pick !== null) top = showing(blocks, top, blocks.indexOf(st.pick), visible);
+      const shown: Line[] = [];
+      for (const sl of slices(blocks, top, visible)) shown.push(...blocks.lines(sl.index).slice(sl.from, sl.to));
+      if ((st.scroll !== null || st.pick !== null) && !scrollBy(blocks, top, 0, visible).atBottom) {
         const label = st.newBelow ? ' ↓ new messages below (PgDn) ↓ ' : ' ↓ more below (PgDn) ↓ ';
         if (shown.length >= visible) shown.pop();
         shown.push(markerLine(label, paneW));
       }
-      if (total === 0) shown.push({ plain: '', tagged: ` {gray-fg}${escapeTags(truncate('No messages yet. Say hello!', paneW - 1))}{/gray-fg}` });
+      if (blocks.count === 0) shown.push({ plain: '', tagged: ` {gray-fg}${escapeTags(truncate(conv.historyLoaded ? 'No messages yet. Say hello!' : 'loading…', paneW - 1))}{/gray-fg}` });
       this.messages.setContent(shown.map((l) => l.tagged).join('\n'));
-      this.pane = { total, visible, bottom };
+      this.pane = { width: paneW, visible };
     }
 
     // input
@@ -210,13 +274,15 @@ export class View {
     const detail = st.connection.detail && conn !== 'connected' ? ` (${st.connection.detail})` : '';
     const left = ` ${stripControls(st.me)} · ${connText.replace(/\{[^}]*\}/g, '')}${detail} · ${st.server} `;
     const leftTagged = ` {bold}${s(st.me)}{/bold} · ${connText}${s(detail)} · ${s(st.server)} `;
-    const room = W - strWidth(left) - 1;
+    const hot = hotlistText(st);
+    const hotShown = hot.plain && strWidth(left) + strWidth(hot.plain) + 2 < W ? hot : { plain: '', tagged: '' };
+    const room = W - strWidth(left) - strWidth(hotShown.plain) - 1;
     let right = '';
     if (st.notice && room > 8) {
       const t = truncate(stripControls(st.notice.text.replace(/\n/g, ' ')), room - 1);
       right = ' '.repeat(Math.max(1, room - strWidth(t))) + (st.notice.error ? `{red-fg}{bold}${escapeTags(t)}{/bold}{/red-fg}` : escapeTags(t));
     }
-    this.status.setContent(leftTagged + right);
+    this.status.setContent(leftTagged + hotShown.tagged + right);
 
     // search results, or the overlay (help, members)
     if (st.search) {
@@ -243,9 +309,14 @@ export class View {
       const oh = Math.min(H - 2, st.overlay.lines.length + 3);
       Object.assign(this.overlay, { width: ow, height: oh, left: Math.floor((W - ow) / 2), top: Math.max(0, Math.floor((H - oh) / 2)) });
       this.overlay.setLabel(' ' + s(truncate(st.overlay.title, ow - 4)) + ' ');
-      const body = st.overlay.lines.map((l) => ' ' + s(truncate(l, ow - 3)));
-      body.push(` {gray-fg}${escapeTags(truncate('Esc closes', ow - 3))}{/gray-fg}`);
-      this.overlay.setContent(body.slice(0, oh - 2).join('\n'));
+      // taller than the screen (a long /help): it scrolls
+      const rows = oh - 3;
+      const top = Math.min(st.overlay.top ?? 0, Math.max(0, st.overlay.lines.length - rows));
+      this.overlayRows = rows;
+      const body = st.overlay.lines.slice(top, top + rows).map((l) => ' ' + s(truncate(l, ow - 3)));
+      const more = top + rows < st.overlay.lines.length ? ' · PgDn/↓ more' : top > 0 ? ' · PgUp/↑ back' : '';
+      body.push(` {gray-fg}${escapeTags(truncate(`Esc closes${more}`, ow - 3))}{/gray-fg}`);
+      this.overlay.setContent(body.join('\n'));
       this.overlay.show();
       this.overlay.setFront();
     } else {
@@ -296,24 +367,23 @@ export class View {
     }
 
     if (st.search) {
-      if (name === 'up' || name === 'down') return this.intents.dispatch({ t: 'search_select', delta: name === 'up' ? -1 : 1 });
-      if (name === 'return') return this.intents.openSearchResult();
-      if (name === 'escape') return this.intents.dispatch({ t: 'close_search' });
+      for (const action of this.keys.actionsFor(full, 'results')) {
+        if (action === 'result_previous' || action === 'result_next') return this.intents.dispatch({ t: 'search_select', delta: action === 'result_previous' ? -1 : 1 });
+        if (action === 'result_open') return this.intents.openSearchResult();
+        if (action === 'close_results') return this.intents.dispatch({ t: 'close_search' });
+      }
       return;
     }
     if (st.overlay) {
       if (name === 'escape' || name === 'return' || name === 'q') return this.intents.dispatch({ t: 'close_overlay' });
+      const step = name === 'up' ? -1 : name === 'down' ? 1 : name === 'pageup' ? -(this.overlayRows - 1) : name === 'pagedown' ? this.overlayRows - 1 : 0;
+      if (step !== 0) {
+        const top = Math.max(0, Math.min((st.overlay.top ?? 0) + step, st.overlay.lines.length - this.overlayRows));
+        return this.intents.dispatch({ t: 'overlay_scroll', top });
+      }
     }
-    if (full === 'tab' || full === 'S-tab') return this.intents.dispatch({ t: 'focus', pane: st.focus === 'list' ? 'input' : 'list' });
-    if (full === 'C-n' || full === 'C-p') {
-      this.intents.dispatch({ t: 'select', delta: full === 'C-n' ? 1 : -1 });
-      const sel = this.intents.state.selected;
-      if (sel && !sel.startsWith('?')) this.intents.open(sel);
-      return;
-    }
-    if (full === 'C-r') return this.intents.retryNow();
-    if (name === 'pageup' || name === 'pagedown') return this.scroll(name === 'pageup' ? -1 : 1);
-    if (name === 'escape' && (st.scroll !== null || st.jump !== null)) return this.intents.dispatch({ t: 'scroll', to: null });
+    for (const action of this.keys.actionsFor(full)) if (this.act(action)) return;
+    if (name === 'escape' && (st.scroll !== null || st.found !== null)) return this.intents.dispatch({ t: 'scroll', to: null });
 
     if (st.focus === 'list') {
       if (name === 'up' || name === 'down') return this.intents.dispatch({ t: 'select', delta: name === 'up' ? -1 : 1 });
@@ -327,47 +397,117 @@ export class View {
       }
       return;
     }
-    if (st.pick !== null) return this.onPickKey(ch, name, full);
-    if (full === 'C-x' && st.open) return this.intents.dispatch({ t: 'pick', delta: -1 });
+    if (st.pick !== null) return this.onPickKey(ch, full);
+    for (const action of this.keys.actionsFor(full, 'input')) {
+      if (action === 'select_message' && st.open) return this.intents.dispatch({ t: 'pick', delta: -1 });
+      if (action === 'edit_last' && st.input.value === '' && !st.compose && st.open) return this.intents.editLast();
+    }
     if (name === 'escape' && st.compose) {
       if (st.compose.mode !== 'reply') this.intents.dispatch({ t: 'edit', target: 'input', op: 'clear' });
       return this.intents.dispatch({ t: 'compose_end' });
     }
-    if (name === 'up' && st.input.value === '' && !st.compose && st.open) return this.intents.editLast();
     if (name === 'return') return this.intents.submit();
     if (name === 'linefeed') return this.edit({ insert: '\n' });
     if (editOp) return this.edit(editOp);
     if (printable) return this.edit({ insert: ch! });
   }
 
-  /** Message selection mode (Ctrl-X): keys act on the picked message instead of the input. */
-  private onPickKey(ch: string | undefined, name: string | undefined, full: string): void {
+  /** Message selection mode (select_message): keys act on the picked message instead of the input. */
+  private onPickKey(ch: string | undefined, full: string): void {
     const st = this.intents.state;
     if (st.confirmDelete) {
       if (ch === 'y') return this.intents.actOnPick('delete');
       return this.intents.dispatch({ t: 'confirm_delete', on: false });
     }
-    if (name === 'escape' || full === 'C-x') return this.intents.dispatch({ t: 'pick_end' });
-    if (name === 'up' || ch === 'k') return this.intents.dispatch({ t: 'pick', delta: -1 });
-    if (name === 'down' || ch === 'j') return this.intents.dispatch({ t: 'pick', delta: 1 });
-    if (ch === 'r' || name === 'return') return this.intents.actOnPick('reply');
-    if (ch === 'e') return this.intents.actOnPick('edit');
-    if (ch === '+') return this.intents.actOnPick('react');
-    if (ch === 'd') return this.intents.actOnPick('delete');
+    for (const action of this.keys.actionsFor(full, 'select')) {
+      switch (action) {
+        case 'select_done': return this.intents.dispatch({ t: 'pick_end' });
+        case 'pick_older': return this.intents.dispatch({ t: 'pick', delta: -1 });
+        case 'pick_newer': return this.intents.dispatch({ t: 'pick', delta: 1 });
+        case 'reply': case 'edit': case 'react': case 'delete': return this.intents.actOnPick(action);
+      }
+    }
+  }
+
+  /** Runs a bound action; false when it does not apply here (the key then acts as usual). */
+  private act(action: KeyAction): boolean {
+    const st = this.intents.state;
+    switch (action) {
+      case 'quit': this.intents.quit(); return true;
+      case 'complete':
+        if (!canComplete(st)) return false;
+        this.intents.dispatch({ t: 'complete', delta: 1 });
+        return true;
+      case 'complete_previous':
+        // backwards only within a cycle: otherwise Shift-Tab switches focus
+        if (!st.completion || !canComplete(st)) return false;
+        this.intents.dispatch({ t: 'complete', delta: -1 });
+        return true;
+      case 'switch_focus': this.intents.dispatch({ t: 'focus', pane: st.focus === 'list' ? 'input' : 'list' }); return true;
+      case 'next_conversation':
+      case 'previous_conversation': {
+        this.intents.dispatch({ t: 'select', delta: action === 'next_conversation' ? 1 : -1 });
+        const sel = this.intents.state.selected;
+        if (sel && !sel.startsWith('?')) this.intents.open(sel);
+        return true;
+      }
+      case 'retry': this.intents.retryNow(); return true;
+      case 'page_up': this.scroll(-1); return true;
+      case 'page_down': this.scroll(1); return true;
+      case 'jump_newest': this.intents.dispatch({ t: 'jump', to: 'newest' }); return true;
+      case 'jump_oldest': this.intents.dispatch({ t: 'jump', to: 'oldest' }); return true;
+      case 'jump_unread': this.intents.dispatch({ t: 'jump', to: 'unread' }); return true;
+      case 'jump_hotlist': {
+        const key = st.hotlist.at(-1);
+        if (key) this.intents.open(key);
+        return true;
+      }
+      case 'history_previous':
+      case 'history_next':
+        if (st.focus !== 'input') return false;
+        this.intents.dispatch({ t: 'recall', delta: action === 'history_previous' ? -1 : 1 });
+        return true;
+      default:
+        return false; // not a global action: acts in its own place (onKey)
+    }
+  }
+
+  /** The open conversation's blocks and the view's top, from the newest state (several keys can come in one read). */
+  private currentPane(): { blocks: PaneBlocks; top: Pos; visible: number } | null {
+    const st = this.intents.state;
+    const conv = st.open ? st.conversations[st.open] : undefined;
+    if (!conv || this.pane.visible <= 0) return null;
+    const blocks = this.blocksOf(st, conv, this.pane.width);
+    return { blocks, top: resolve(blocks, st.scroll, this.pane.visible), visible: this.pane.visible };
+  }
+
+  private blocksOf(st: State, conv: Conversation, width: number): PaneBlocks {
+    const found = st.found?.key === conv.key ? st.found.seq : undefined;
+    return paneBlocks(conv, st.me, width, this.bubbles, { pick: st.pick, found });
   }
 
   private scroll(direction: -1 | 1): void {
-    const { total, visible } = this.pane;
-    if (total <= visible) return;
-    const scroll = this.intents.state.scroll; // the newest, in case several keys came in one read
-    // From a search result's place (drawn with scroll null), not from the end.
-    const from = this.intents.state.jump !== null ? this.pane.bottom : total;
-    const bottom = scroll === null ? from : Math.min(total, Math.max(visible, scroll));
-    const page = Math.max(1, visible - 2);
-    const next = bottom + direction * page;
-    if (next >= total) return this.intents.dispatch({ t: 'scroll', to: null });
-    this.intents.dispatch({ t: 'scroll', to: Math.max(visible, next) });
+    const p = this.currentPane();
+    if (!p || p.blocks.count === 0) return;
+    const conv = this.intents.state.conversations[this.intents.state.open!]!;
+    const moved = scrollBy(p.blocks, p.top, direction * Math.max(1, p.visible - 2), p.visible);
+    if (direction > 0 && moved.atBottom && conv.newer === 'none') return this.intents.dispatch({ t: 'scroll', to: null });
+    this.intents.dispatch({ t: 'scroll', to: anchorOf(p.blocks, moved.pos) });
   }
+}
+
+/** `act: bob(2) #dev(5)!`: the hotlist, oldest activity first; `!` marks a mention. */
+function hotlistText(st: State): { plain: string; tagged: string } {
+  const items = st.hotlist.filter((k) => k !== st.open && (st.conversations[k]?.unread ?? 0) > 0);
+  if (items.length === 0) return { plain: '', tagged: '' };
+  const parts = items.map((k) => {
+    const c = st.conversations[k]!;
+    const name = stripControls(k.startsWith('@') ? k.slice(1) : k);
+    const plain = `${name}(${c.unread})${c.mentioned ? '!' : ''}`;
+    const tagged = c.mentioned || c.kind === 'direct' ? `{bold}{light-yellow-fg}${escapeTags(plain)}{/light-yellow-fg}{/bold}` : escapeTags(plain);
+    return { plain, tagged };
+  });
+  return { plain: `act: ${parts.map((p) => p.plain).join(' ')} `, tagged: `{light-white-fg}act:{/light-white-fg} ${parts.map((p) => p.tagged).join(' ')} ` };
 }
 
 function editOpFor(full: string, name: string | undefined): EditOp | null {
