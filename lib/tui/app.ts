@@ -1,5 +1,6 @@
 // `chat` with no command: the terminal UI. Wires the controller (network, state) to the view.
 import type { ClientTls } from '../client/client.ts';
+import type { TuiConfig } from '../client-config.ts';
 import { Controller } from './controller.ts';
 import { View } from './views/view.ts';
 
@@ -8,6 +9,8 @@ export interface TuiOptions {
   user?: string | undefined;
   /** connect with TLS (from --tls / --ca) */
   tls?: ClientTls | undefined;
+  /** the TUI's slice of the resolved config (theme, keys, mouse, timestamps, notifications) */
+  config?: TuiConfig | undefined;
 }
 
 export function runTui(options: TuiOptions): Promise<number> {

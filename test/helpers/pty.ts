@@ -4,7 +4,7 @@
 import xterm from '@xterm/headless';
 import * as pty from 'node-pty';
 import { codePointWidth } from '../../lib/tui/width.ts';
-import { CHAT_BIN, ROOT } from './server.ts';
+import { CHAT_BIN, cliEnv, ROOT } from './server.ts';
 
 const { Terminal } = xterm;
 
@@ -51,7 +51,7 @@ export const KEY = {
   backspace: '\x7f',
 };
 
-export function startTui(args: string[], options: { cols?: number; rows?: number; env?: Record<string, string> } = {}): Tui {
+export function startTui(args: string[], options: { cols?: number; rows?: number; env?: Record<string, string | undefined> } = {}): Tui {
   const cols = options.cols ?? 100;
   const rows = options.rows ?? 30;
   const term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0 });
@@ -75,15 +75,7 @@ export function startTui(args: string[], options: { cols?: number; rows?: number
     cols,
     rows,
     cwd: ROOT,
-    env: {
-      ...(process.env as Record<string, string>),
-      TERM: 'xterm-256color',
-      LANG: 'C.UTF-8',
-      CHAT_SERVER: '',
-      CHAT_USER: '',
-      CHAT_PASSWORD: '',
-      ...options.env,
-    },
+    env: cliEnv({ TERM: 'xterm-256color', LANG: 'C.UTF-8', ...options.env }),
   });
   live.add(proc);
   let output = '';
