@@ -30,7 +30,7 @@ export function runTui(options: TuiOptions): Promise<number> {
         resolve(code);
       },
     });
-    view = new View(controller);
+    view = new View(controller, { config: options.config });
     process.once('SIGTERM', () => controller.quit());
     process.once('SIGHUP', () => controller.quit());
     view.render(controller.state);

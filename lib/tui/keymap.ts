@@ -13,7 +13,7 @@ export const DEFAULT_KEYS = {
   page_down: ['pagedown'],
   follow_newest: ['escape'],
   reconnect: ['C-r'],
-  close_overlay: ['escape', 'q'],
+  close_overlay: ['escape', 'return', 'q'],
   /** narrow terminals: show or hide the conversation list over the conversation */
   toggle_list: ['C-l'],
 } as const satisfies Record<string, readonly string[]>;

@@ -3,12 +3,18 @@
 // already escaped). Nothing here touches blessed or the network.
 import { escapeTags, stripControls } from '../client/sanitize.ts';
 import type { MessageView } from '../protocol/messages.ts';
+import { paint, resolveTheme, type Theme } from './theme.ts';
+import { formatTimestamp, type TimeFormats } from './time-format.ts';
 import { padEnd, strWidth, truncate, wrap } from './width.ts';
 
 export interface Line {
   plain: string;
   tagged: string;
+  /** the index (in the conversation's messages) of the message this line draws, if any */
+  of?: number;
 }
+
+const DEFAULT_THEME = resolveTheme({}, false);
 
 export interface LayoutOptions {
   width: number;
@@ -20,6 +26,10 @@ export interface LayoutOptions {
   /** my messages not stored yet: drawn after the others, marked as sending */
   pending?: readonly { text: string }[];
   now?: Date;
+  /** colours by role (default: the default theme) */
+  theme?: Theme;
+  /** the timestamp formats (default: %H:%M today, %b %e %H:%M before) */
+  time?: TimeFormats;
 }
 
 export const SENDING = 'sending…';
@@ -29,13 +39,8 @@ export function safe(text: string): string {
   return escapeTags(stripControls(text));
 }
 
-export function formatTime(ts: string, now: Date = new Date()): string {
-  const d = new Date(ts);
-  if (Number.isNaN(d.getTime())) return '';
-  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-  if (d.toDateString() === now.toDateString()) return hm;
-  const month = d.toLocaleString('en', { month: 'short' });
-  return `${month} ${d.getDate()} ${hm}`;
+export function formatTime(ts: string, now: Date = new Date(), formats?: TimeFormats): string {
+  return formatTimestamp(ts, formats, now);
 }
 
 /** Widest body line a bubble may have in a pane `width` columns wide. */
@@ -48,7 +53,7 @@ export function layoutBubble(m: Pick<MessageView, 'from' | 'text' | 'ts'>, mine:
   const width = Math.max(12, o.width);
   const maxText = Math.min(bubbleTextWidth(width), width - 5);
   const body = wrap(stripControls(m.text), maxText);
-  const time = pending ? SENDING : formatTime(m.ts, o.now);
+  const time = pending ? SENDING : formatTime(m.ts, o.now, o.time);
   const who = mine ? '' : o.group ? stripControls(m.from) : '';
   let header = who ? `${who} · ${time}` : time;
   header = truncate(header, maxText);
@@ -57,25 +62,27 @@ export function layoutBubble(m: Pick<MessageView, 'from' | 'text' | 'ts'>, mine:
   const indent = mine ? Math.max(0, width - bubbleW - 1) : 1;
   const pad = ' '.repeat(indent);
   const right = (lineW: number) => ' '.repeat(Math.max(0, width - indent - lineW));
-  const color = pending ? 'gray' : mine ? 'cyan' : 'white';
+  const theme = o.theme ?? DEFAULT_THEME;
+  const style = pending ? theme.tag.muted : mine ? theme.tag.own : theme.tag.others;
+  const c = (text: string) => paint(style, text);
   const fill = '─'.repeat(inner - strWidth(header) - 1);
   const lines: Line[] = [];
   const topPlain = `╭─ ${header} ${fill}╮`;
-  const headerTagged = who ? `{yellow-fg}${escapeTags(header)}{/yellow-fg}` : `{gray-fg}${escapeTags(header)}{/gray-fg}`;
+  const headerTagged = paint(who ? theme.tag.highlight : theme.tag.muted, escapeTags(header));
   lines.push({
     plain: pad + topPlain + right(strWidth(topPlain)),
-    tagged: pad + `{${color}-fg}╭─ {/${color}-fg}` + headerTagged + `{${color}-fg} ${fill}╮{/${color}-fg}` + right(strWidth(topPlain)),
+    tagged: pad + c('╭─ ') + headerTagged + c(` ${fill}╮`) + right(strWidth(topPlain)),
   });
   for (const text of body) {
     const cell = padEnd(text, inner);
     const plain = `│ ${cell} │`;
     lines.push({
       plain: pad + plain + right(bubbleW),
-      tagged: pad + `{${color}-fg}│{/${color}-fg} ${escapeTags(cell)} {${color}-fg}│{/${color}-fg}` + right(bubbleW),
+      tagged: pad + c('│') + ` ${escapeTags(cell)} ` + c('│') + right(bubbleW),
     });
   }
   const bottom = `╰${'─'.repeat(inner + 2)}╯`;
-  lines.push({ plain: pad + bottom + right(bubbleW), tagged: pad + `{${color}-fg}${bottom}{/${color}-fg}` + right(bubbleW) });
+  lines.push({ plain: pad + bottom + right(bubbleW), tagged: pad + c(bottom) + right(bubbleW) });
   return lines;
 }
 
@@ -85,21 +92,21 @@ export const NEW_MARKER = ' new messages ';
 export function layoutConversation(messages: readonly MessageView[], o: LayoutOptions): Line[] {
   const lines: Line[] = [];
   let marked = false;
-  for (const m of messages) {
+  messages.forEach((m, i) => {
     const mine = m.from === o.me;
     if (!marked && o.newFrom !== undefined && !mine && m.seq >= o.newFrom) {
       marked = true;
-      lines.push(markerLine(NEW_MARKER, o.width));
+      lines.push(markerLine(NEW_MARKER, o.width, o.theme));
     }
-    lines.push(...layoutBubble(m, mine, o));
-  }
+    for (const line of layoutBubble(m, mine, o)) lines.push({ ...line, of: i });
+  });
   for (const p of o.pending ?? []) lines.push(...layoutBubble({ from: o.me, text: p.text, ts: '' }, true, o, true));
   return lines;
 }
 
-export function markerLine(label: string, width: number): Line {
+export function markerLine(label: string, width: number, theme: Theme = DEFAULT_THEME): Line {
   const w = Math.max(strWidth(label), width);
   const left = Math.floor((w - strWidth(label)) / 2);
   const plain = '─'.repeat(left) + label + '─'.repeat(w - left - strWidth(label));
-  return { plain, tagged: `{yellow-fg}${escapeTags(plain)}{/yellow-fg}` };
+  return { plain, tagged: paint(theme.tag.highlight, escapeTags(plain)) };
 }

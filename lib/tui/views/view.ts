@@ -3,17 +3,35 @@
 import blessed from 'neo-blessed';
 import type { Widgets } from 'blessed';
 import { escapeTags, stripControls } from '../../client/sanitize.ts';
-import { patchBlessedUnicode } from '../blessed-unicode.ts';
+import type { TuiConfig } from '../../client-config.ts';
+import { decodeProgramOutput, patchBlessedUnicode } from '../blessed-unicode.ts';
 import type { Intents } from '../controller.ts';
+import { actionFor, DEFAULT_KEYS, type KeyAction, type KeyMap } from '../keymap.ts';
 import { layoutConversation, markerLine, type Line } from '../layout.ts';
 import { entries, type EditOp, type State } from '../state.ts';
+import { paint, resolveTheme, type Theme } from '../theme.ts';
+import type { TimeFormats } from '../time-format.ts';
 import { padEnd, strWidth, truncate, wrap } from '../width.ts';
 
 const s = (text: string) => escapeTags(stripControls(text));
 
+/** Below this many columns the conversation list is an overlay, shown while it has the focus. */
+export const NARROW_COLUMNS = 60;
+/** Lines one wheel notch scrolls. */
+const WHEEL_LINES = 3;
+
 export interface ViewOptions {
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
+  /** theme, keys, mouse and timestamps from the config file (defaults without) */
+  config?: TuiConfig | undefined;
+}
+
+/** Where the conversation pane's bottom line was: a message (by index) and how many of its lines were below the view. */
+interface Anchor {
+  key: string;
+  of: number;
+  below: number;
 }
 
 export class View {
@@ -25,8 +43,15 @@ export class View {
   private readonly status: Widgets.BoxElement;
   private readonly overlay: Widgets.BoxElement;
   private state: State | null = null;
-  /** from the last render: what PgUp/PgDn need */
-  private pane = { total: 0, visible: 0, bottom: 0 };
+  /** from the last render: what PgUp/PgDn need, and what a resize keeps in view */
+  private pane: { total: number; visible: number; bottom: number; anchor: Anchor | null } = { total: 0, visible: 0, bottom: 0, anchor: null };
+  /** set by a resize while scrolled back: the next render puts this line back at the bottom */
+  private keepAnchor: Anchor | null = null;
+  /** the entry keys of the list rows drawn, top first, and the list's first row on screen */
+  private listRows: string[] = [];
+  private readonly keys: KeyMap;
+  private readonly theme: Theme;
+  private readonly time: TimeFormats | undefined;
   /** the current input read holds ESC CR (Alt-Enter) */
   private altEnterInRead = false;
   /** an Escape from such a read was just swallowed: a Return next means Alt-Enter */
@@ -34,6 +59,9 @@ export class View {
 
   constructor(private readonly intents: Intents, options: ViewOptions = {}) {
     patchBlessedUnicode();
+    const config = options.config;
+    this.keys = config?.keys ?? DEFAULT_KEYS;
+    this.time = config?.time;
     this.screen = blessed.screen({
       smartCSR: true,
       fullUnicode: true,
@@ -44,13 +72,19 @@ export class View {
       ...(options.input ? { input: options.input as any } : {}),
       ...(options.output ? { output: options.output as any } : {}),
     });
+    // NO_COLOR, or a terminal whose terminfo has fewer than 8 colours: bold, underline, inverse
+    const terminalColors = (this.screen as unknown as { tput?: { colors?: number } }).tput?.colors ?? 8;
+    this.theme = resolveTheme(config?.theme.colors ?? {}, (config?.theme.monochrome ?? false) || terminalColors < 8);
+    const { border, status } = this.theme;
     const box = (o: Widgets.BoxOptions) => blessed.box({ parent: this.screen, tags: true, wrap: false, ...o });
-    this.loginBox = box({ border: 'line', label: ' chat ', style: { border: { fg: 'cyan' } } });
-    this.list = box({ border: 'line', label: ' Conversations ', style: { border: { fg: 'gray' } } });
-    this.messages = box({ border: 'line', style: { border: { fg: 'gray' } } });
-    this.input = box({ border: 'line', wrap: true, style: { border: { fg: 'gray' } } });
-    this.status = box({ height: 1, style: { bg: 'blue', fg: 'white' } });
-    this.overlay = box({ border: 'line', style: { border: { fg: 'yellow' } }, hidden: true });
+    this.loginBox = box({ border: 'line', label: ' chat ', style: { border: { fg: border.focus } } });
+    this.list = box({ border: 'line', style: { border: { fg: border.idle } } });
+    this.messages = box({ border: 'line', style: { border: { fg: border.idle } } });
+    this.input = box({ border: 'line', wrap: true, style: { border: { fg: border.idle } } });
+    this.status = box({ height: 1, style: { bg: status.bg, fg: status.fg } });
+    this.overlay = box({ border: 'line', style: { border: { fg: this.theme.monochrome ? undefined : config?.theme.colors.highlight ?? 'yellow' } }, hidden: true });
+    if (config?.mouse ?? true) this.listenMouse();
+    decodeProgramOutput(this.screen.program as any);
     this.screen.program.hideCursor();
     this.screen.on('keypress', (ch: string | undefined, key: Widgets.Events.IKeyEventArg) => this.onKey(ch, key));
     // Alt-Enter arrives as ESC CR, which blessed's key parser reports as Escape, then Return
@@ -58,7 +92,28 @@ export class View {
     (this.screen.program.input as NodeJS.ReadableStream).prependListener('data', (data: Buffer | string) => {
       this.altEnterInRead = /\x1b[\r\n]/.test(data.toString());
     });
-    this.screen.on('resize', () => this.state && this.render(this.state));
+    this.screen.on('resize', () => {
+      // keep the message at the bottom of the view there, however the new width re-wraps it
+      if (this.intents.state.scroll !== null) this.keepAnchor = this.pane.anchor;
+      if (this.state) this.render(this.state);
+    });
+  }
+
+  /** Wheel scrolls the conversation; a click on the list opens what it hits. */
+  private listenMouse(): void {
+    this.messages.on('wheelup', () => this.scroll(-1, WHEEL_LINES));
+    this.messages.on('wheeldown', () => this.scroll(1, WHEEL_LINES));
+    this.list.on('wheelup', () => this.intents.dispatch({ t: 'select', delta: -1 }));
+    this.list.on('wheeldown', () => this.intents.dispatch({ t: 'select', delta: 1 }));
+    this.list.on('click', (data: { y: number }) => {
+      const key = this.listRows[data.y - (this.list.atop as number) - 1];
+      if (key && this.intents.state.screen === 'chat') this.intents.open(key);
+    });
+  }
+
+  /** `text` (escaped) in a named colour, or plain in monochrome. */
+  private color(name: string, text: string): string {
+    return this.theme.monochrome ? text : `{${name}-fg}${text}{/${name}-fg}`;
   }
 
   destroy(): void {
@@ -97,17 +152,17 @@ export class View {
       const cursorAt = i === 2 ? [...f.value.slice(0, f.cursor)].length : f.cursor;
       const text = fieldText(shown, cursorAt, fieldW, focus === i, i === 2);
       const label = padEnd(labels[i]!, 10);
-      lines.push(`  ${focus === i ? '{cyan-fg}{bold}' + label + '{/bold}{/cyan-fg}' : label}${text}`);
+      lines.push(`  ${focus === i ? paint(this.theme.tag.focus, '{bold}' + label + '{/bold}') : label}${text}`);
       lines.push('');
     });
-    const button = (label: string, on: boolean) => (on ? `{black-fg}{cyan-bg}{bold} ${label} {/bold}{/cyan-bg}{/black-fg}` : `[ ${label} ]`);
+    const button = (label: string, on: boolean) => (!on ? `[ ${label} ]` : this.theme.monochrome ? `{inverse}{bold} ${label} {/bold}{/inverse}` : `{black-fg}{cyan-bg}{bold} ${label} {/bold}{/cyan-bg}{/black-fg}`);
     lines.push(`            ${button('Login', focus === 3)}     ${button('Register', focus === 4)}`);
     lines.push('');
-    if (busy) lines.push('  {yellow-fg}Connecting…{/yellow-fg}');
-    else if (error) lines.push(`  {red-fg}{bold}${s(truncate(error, width - 6))}{/bold}{/red-fg}`);
+    if (busy) lines.push(`  ${this.color('yellow', 'Connecting…')}`);
+    else if (error) lines.push(`  ${this.color('red', `{bold}${s(truncate(error, width - 6))}{/bold}`)}`);
     else lines.push('');
     lines.push('');
-    lines.push(`  {gray-fg}${escapeTags(truncate('Tab/↑↓ move · Enter log in · Ctrl-R register · Ctrl-C quit', width - 6))}{/gray-fg}`);
+    lines.push(`  ${paint(this.theme.tag.muted, escapeTags(truncate('Tab/↑↓ move · Enter log in · Ctrl-R register · Ctrl-C quit', width - 6)))}`);
     this.loginBox.setContent(lines.join('\n'));
   }
 
@@ -118,13 +173,26 @@ export class View {
     const inputLines = Math.min(5, Math.max(1, inputRows(st.input.value, innerInputW)));
     const inputH = inputLines + 2;
     const mainH = Math.max(3, H - 1 - inputH);
-    const listW = W < 60 ? Math.min(18, Math.floor(W / 3)) : Math.min(32, Math.max(20, Math.floor(W * 0.26)));
+    // Narrow: the conversation takes the whole width, and the list is drawn over it while it
+    // has the focus (Tab, or the toggle_list key, shows and hides it).
+    const narrow = W < NARROW_COLUMNS;
+    const listW = narrow ? Math.min(W, 32) : Math.min(32, Math.max(20, Math.floor(W * 0.26)));
+    const paneLeft = narrow ? 0 : listW;
     Object.assign(this.list, { left: 0, top: 0, width: listW, height: mainH });
-    Object.assign(this.messages, { left: listW, top: 0, width: W - listW, height: mainH });
+    Object.assign(this.messages, { left: paneLeft, top: 0, width: W - paneLeft, height: mainH });
     Object.assign(this.input, { left: 0, top: mainH, width: W, height: inputH });
     Object.assign(this.status, { left: 0, top: H - 1, width: W, height: 1 });
-    (this.list.style.border as any).fg = st.focus === 'list' ? 'cyan' : 'gray';
-    (this.input.style.border as any).fg = st.focus === 'input' ? 'cyan' : 'gray';
+    if (narrow && st.focus !== 'list') this.list.hide();
+    else {
+      this.list.show();
+      if (narrow) this.list.setFront();
+    }
+    // a label wider than its box wraps onto the box's first row (at 50 columns " Conversations "
+    // left a lone "s" over the first entry)
+    this.list.setLabel(' ' + truncate('Conversations', Math.max(1, listW - 4)) + ' ');
+    const { border } = this.theme;
+    (this.list.style.border as any).fg = st.focus === 'list' ? border.focus : border.idle;
+    (this.input.style.border as any).fg = st.focus === 'input' ? border.focus : border.idle;
 
     // conversation list
     const items = entries(st);
@@ -136,47 +204,61 @@ export class View {
       const name = truncate(stripControls(e.name), Math.max(1, innerListW - 3 - strWidth(badge)));
       const text = e.kind === 'request' ? truncate(`${mark} ${stripControls(e.name)} ${e.direction === 'in' ? 'asks' : 'asked'}`, innerListW - 1) : `${mark} ${name}${badge}`;
       let row = ' ' + escapeTags(padEnd(text, innerListW - 1));
-      if (e.kind === 'friend') row = row.replace(mark, e.online ? `{green-fg}${mark}{/green-fg}` : `{gray-fg}${mark}{/gray-fg}`);
+      if (e.kind === 'friend') row = row.replace(mark, e.online ? this.color('green', mark) : paint(this.theme.tag.muted, mark));
       if (e.unread > 0) row = `{bold}${row}{/bold}`;
-      if (e.kind === 'request') row = `{yellow-fg}${row}{/yellow-fg}`;
+      if (e.kind === 'request') row = paint(this.theme.tag.highlight, row);
       if (e.key === st.selected && st.focus === 'list') row = `{inverse}${row}{/inverse}`;
-      else if (e.key === st.open) row = `{cyan-fg}${row}{/cyan-fg}`;
+      else if (e.key === st.open) row = paint(this.theme.monochrome ? { open: '{underline}', close: '{/underline}' } : this.theme.tag.focus, row);
       rows.push(row);
     }
-    if (items.length === 0) rows.push('', ...['No friends yet.', '/add NAME', '/join GROUP', '/help'].map((t) => ` {gray-fg}${escapeTags(truncate(t, innerListW - 1))}{/gray-fg}`));
+    if (items.length === 0) rows.push('', ...['No friends yet.', '/add NAME', '/join GROUP', '/help'].map((t) => ' ' + paint(this.theme.tag.muted, escapeTags(truncate(t, innerListW - 1)))));
     // keep the highlighted (or open) entry in view when the list is longer than the pane
     const focusIndex = items.findIndex((e) => e.key === (st.focus === 'list' ? st.selected : st.open));
     const first = Math.max(0, Math.min(focusIndex - (mainH - 3), rows.length - (mainH - 2)));
     this.list.setContent(rows.slice(first, first + mainH - 2).join('\n'));
+    this.listRows = items.slice(first, first + mainH - 2).map((e) => e.key);
 
     // conversation pane
-    const paneW = W - listW - 2;
+    const paneW = W - paneLeft - 2;
     const visible = mainH - 2;
     const conv = st.open ? st.conversations[st.open] : undefined;
     if (!conv) {
       this.messages.setLabel(' chat ');
-      const hello = ['', `Hello, ${stripControls(st.me)}.`, '', 'Tab to the list, pick a conversation with ↑↓, Enter to open it.', '/add NAME adds a friend, /join GROUP joins a group,', '/create GROUP makes one. /help shows everything.'];
+      const hello = ['', `Hello, ${stripControls(st.me)}.`, '', narrow ? 'Tab shows the conversation list: pick one with ↑↓, Enter opens it.' : 'Tab to the list, pick a conversation with ↑↓, Enter to open it.', '/add NAME adds a friend, /join GROUP joins a group,', '/create GROUP makes one. /help shows everything.'];
       this.messages.setContent(hello.map((t) => ' ' + escapeTags(truncate(t, paneW - 1))).join('\n'));
-      this.pane = { total: 0, visible, bottom: 0 };
+      this.pane = { total: 0, visible, bottom: 0, anchor: null };
     } else {
       const group = conv.kind === 'group';
       const desc = group ? st.groups.find((g) => g.name === conv.name)?.desc : undefined;
       const online = group ? undefined : st.friends.find((f) => f.name === conv.name)?.online;
       const title = group ? `#${conv.name}${desc ? ' · ' + desc : ''}` : `${conv.name}${online === undefined ? '' : online ? ' · online' : ' · offline'}`;
       this.messages.setLabel(' ' + s(truncate(stripControls(title), Math.max(4, paneW - 4))) + ' ');
-      const lines = layoutConversation(conv.messages, { width: paneW, me: st.me, group, newFrom: conv.newFrom, pending: conv.pending });
+      const lines = layoutConversation(conv.messages, { width: paneW, me: st.me, group, newFrom: conv.newFrom, pending: conv.pending, theme: this.theme, time: this.time });
       const total = lines.length;
-      let bottom = st.scroll === null ? total : Math.min(total, Math.max(Math.min(total, visible), st.scroll));
+      let scroll = st.scroll;
+      const anchor = this.keepAnchor;
+      this.keepAnchor = null;
+      if (scroll !== null && anchor && anchor.key === st.open) {
+        const last = lines.findLastIndex((l) => l.of === anchor.of);
+        if (last !== -1) {
+          scroll = Math.max(0, last + 1 - anchor.below);
+          // the state follows, so PgUp/PgDn go on from here
+          if (scroll !== st.scroll) queueMicrotask(() => this.intents.dispatch({ t: 'scroll', to: scroll }));
+        }
+      }
+      let bottom = scroll === null ? total : Math.min(total, Math.max(Math.min(total, visible), scroll));
       const start = Math.max(0, bottom - visible);
       const shown: Line[] = lines.slice(start, bottom);
-      if (st.scroll !== null && bottom < total) {
+      const anchorLine = lines[bottom - 1];
+      const below = anchorLine?.of === undefined ? 0 : lines.slice(bottom).filter((l) => l.of === anchorLine.of).length;
+      if (scroll !== null && bottom < total) {
         const label = st.newBelow ? ' ↓ new messages below (PgDn) ↓ ' : ' ↓ more below (PgDn) ↓ ';
         if (shown.length >= visible) shown.pop();
-        shown.push(markerLine(label, paneW));
+        shown.push(markerLine(label, paneW, this.theme));
       }
-      if (total === 0) shown.push({ plain: '', tagged: ` {gray-fg}${escapeTags(truncate('No messages yet. Say hello!', paneW - 1))}{/gray-fg}` });
+      if (total === 0) shown.push({ plain: '', tagged: ' ' + paint(this.theme.tag.muted, escapeTags(truncate('No messages yet. Say hello!', paneW - 1))) });
       this.messages.setContent(shown.map((l) => l.tagged).join('\n'));
-      this.pane = { total, visible, bottom };
+      this.pane = { total, visible, bottom, anchor: anchorLine?.of === undefined ? null : { key: conv.key, of: anchorLine.of, below } };
     }
 
     // input
@@ -187,20 +269,23 @@ export class View {
     // status line
     const conn = st.connection.state;
     const connText =
-      conn === 'connected' ? '{light-green-fg}●{/light-green-fg} connected'
-      : conn === 'reconnecting' ? '{light-yellow-fg}◌ reconnecting…{/light-yellow-fg}'
-      : conn === 'connecting' ? '{light-yellow-fg}◌ connecting…{/light-yellow-fg}'
-      : '{light-red-fg}{bold}○ offline{/bold}{/light-red-fg}';
+      conn === 'connected' ? this.color('light-green', '●') + ' connected'
+      : conn === 'reconnecting' ? this.color('light-yellow', '◌ reconnecting…')
+      : conn === 'connecting' ? this.color('light-yellow', '◌ connecting…')
+      : this.color('light-red', '{bold}○ offline{/bold}');
     const detail = st.connection.detail && conn !== 'connected' ? ` (${st.connection.detail})` : '';
     const left = ` ${stripControls(st.me)} · ${connText.replace(/\{[^}]*\}/g, '')}${detail} · ${st.server} `;
     const leftTagged = ` {bold}${s(st.me)}{/bold} · ${connText}${s(detail)} · ${s(st.server)} `;
     const room = W - strWidth(left) - 1;
     let right = '';
+    let rightW = 0;
     if (st.notice && room > 8) {
       const t = truncate(stripControls(st.notice.text.replace(/\n/g, ' ')), room - 1);
-      right = ' '.repeat(Math.max(1, room - strWidth(t))) + (st.notice.error ? `{red-fg}{bold}${escapeTags(t)}{/bold}{/red-fg}` : escapeTags(t));
+      rightW = Math.max(1, room - strWidth(t)) + strWidth(t);
+      right = ' '.repeat(Math.max(1, room - strWidth(t))) + (st.notice.error ? this.color('red', `{bold}${escapeTags(t)}{/bold}`) : escapeTags(t));
     }
-    this.status.setContent(leftTagged + right);
+    // monochrome: the status line is inverse, padded to the full width
+    this.status.setContent(this.theme.monochrome ? paint(this.theme.tag.status, leftTagged + right + ' '.repeat(Math.max(0, W - strWidth(left) - rightW))) : leftTagged + right);
 
     // overlay (help, members)
     if (st.overlay) {
@@ -234,7 +319,7 @@ export class View {
     const st = this.intents.state;
     const name = key?.name;
     const full = key?.full ?? '';
-    if (full === 'C-c') return this.intents.quit();
+    if (this.is('quit', full)) return this.intents.quit();
     if (name === 'enter') return; // blessed reports CR as both `enter` and `return`; `return` acts
     const held = this.escapeHeld;
     this.escapeHeld = false;
@@ -260,19 +345,18 @@ export class View {
       return;
     }
 
-    if (st.overlay) {
-      if (name === 'escape' || name === 'return' || name === 'q') return this.intents.dispatch({ t: 'close_overlay' });
-    }
-    if (full === 'tab' || full === 'S-tab') return this.intents.dispatch({ t: 'focus', pane: st.focus === 'list' ? 'input' : 'list' });
-    if (full === 'C-n' || full === 'C-p') {
-      this.intents.dispatch({ t: 'select', delta: full === 'C-n' ? 1 : -1 });
+    if (st.overlay && this.is('close_overlay', full)) return this.intents.dispatch({ t: 'close_overlay' });
+    const action = actionFor(this.keys, full, GLOBAL_ACTIONS);
+    if (action === 'switch_focus' || action === 'toggle_list') return this.intents.dispatch({ t: 'focus', pane: st.focus === 'list' ? 'input' : 'list' });
+    if (action === 'next_conversation' || action === 'prev_conversation') {
+      this.intents.dispatch({ t: 'select', delta: action === 'next_conversation' ? 1 : -1 });
       const sel = this.intents.state.selected;
       if (sel && !sel.startsWith('?')) this.intents.open(sel);
       return;
     }
-    if (full === 'C-r') return this.intents.retryNow();
-    if (name === 'pageup' || name === 'pagedown') return this.scroll(name === 'pageup' ? -1 : 1);
-    if (name === 'escape' && st.scroll !== null) return this.intents.dispatch({ t: 'scroll', to: null });
+    if (action === 'reconnect') return this.intents.retryNow();
+    if (action === 'page_up' || action === 'page_down') return this.scroll(action === 'page_up' ? -1 : 1);
+    if (st.scroll !== null && this.is('follow_newest', full)) return this.intents.dispatch({ t: 'scroll', to: null });
 
     if (st.focus === 'list') {
       if (name === 'up' || name === 'down') return this.intents.dispatch({ t: 'select', delta: name === 'up' ? -1 : 1 });
@@ -292,17 +376,25 @@ export class View {
     if (printable) return this.edit({ insert: ch! });
   }
 
-  private scroll(direction: -1 | 1): void {
+  private is(action: KeyAction, full: string): boolean {
+    return this.keys[action].includes(full);
+  }
+
+  /** A page (PgUp/PgDn), or `lines` (the wheel), back or forward. */
+  private scroll(direction: -1 | 1, lines?: number): void {
     const { total, visible } = this.pane;
     if (total <= visible) return;
     const scroll = this.intents.state.scroll; // the newest, in case several keys came in one read
     const bottom = scroll === null ? total : Math.min(total, Math.max(visible, scroll));
-    const page = Math.max(1, visible - 2);
+    const page = lines ?? Math.max(1, visible - 2);
     const next = bottom + direction * page;
     if (next >= total) return this.intents.dispatch({ t: 'scroll', to: null });
     this.intents.dispatch({ t: 'scroll', to: Math.max(visible, next) });
   }
 }
+
+/** The chat screen's actions that act wherever the focus is (the overlay's and follow_newest are checked apart). */
+const GLOBAL_ACTIONS: readonly KeyAction[] = ['switch_focus', 'toggle_list', 'next_conversation', 'prev_conversation', 'reconnect', 'page_up', 'page_down'];
 
 function editOpFor(full: string, name: string | undefined): EditOp | null {
   switch (full) {
