@@ -90,13 +90,9 @@ export function startTui(args: string[], options: { cols?: number; rows?: number
   const term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0 });
   term.unicode.register({ version: 'chat-graphemes', wcwidth: (cp: number) => codePointWidth(cp), charProperties: joinGraphemes });
   term.unicode.activeVersion = 'chat-graphemes';
-  const proc = pty.spawn(process.execPath, [CHAT_BIN, ...args], {
-    name: 'xterm-256color',
-    cols,
-    rows,
-    cwd: ROOT,
-    env: cliEnv({ TERM: 'xterm-256color', LANG: 'C.UTF-8', ...options.env }),
-  });
+  const env = cliEnv({ TERM: 'xterm-256color', LANG: 'C.UTF-8', ...options.env });
+  // node-pty sets TERM from `name`: a test that picks another terminal type passes env.TERM
+  const proc = pty.spawn(process.execPath, [CHAT_BIN, ...args], { name: env.TERM!, cols, rows, cwd: ROOT, env });
   live.add(proc);
   let output = '';
   proc.onData((d) => {

@@ -105,7 +105,9 @@ export class View {
     this.messages.on('wheeldown', () => this.scroll(1, WHEEL_LINES));
     this.list.on('wheelup', () => this.intents.dispatch({ t: 'select', delta: -1 }));
     this.list.on('wheeldown', () => this.intents.dispatch({ t: 'select', delta: 1 }));
-    this.list.on('click', (data: { y: number }) => {
+    // on the press, not the release: a press and its release can come in one read, and blessed
+    // parses one mouse report per read
+    this.list.on('mousedown', (data: { y: number }) => {
       const key = this.listRows[data.y - (this.list.atop as number) - 1];
       if (key && this.intents.state.screen === 'chat') this.intents.open(key);
     });
@@ -264,7 +266,7 @@ export class View {
     // input
     const prompt = st.open ? `to ${st.open}` : 'no conversation open';
     this.input.setLabel(' ' + s(truncate(`${prompt} · Enter send · Alt-Enter newline · /help`, Math.max(4, W - 6))) + ' ');
-    this.input.setContent(inputText(st.input.value, st.input.cursor, st.focus === 'input', innerInputW, inputLines));
+    this.input.setContent(inputText(st.input.value, st.input.cursor, st.focus === 'input', innerInputW, inputLines, paint(this.theme.tag.focus, '>')));
 
     // status line
     const conn = st.connection.state;
@@ -294,7 +296,7 @@ export class View {
       Object.assign(this.overlay, { width: ow, height: oh, left: Math.floor((W - ow) / 2), top: Math.max(0, Math.floor((H - oh) / 2)) });
       this.overlay.setLabel(' ' + s(truncate(st.overlay.title, ow - 4)) + ' ');
       const body = st.overlay.lines.map((l) => ' ' + s(truncate(l, ow - 3)));
-      body.push(` {gray-fg}${escapeTags(truncate('Esc closes', ow - 3))}{/gray-fg}`);
+      body.push(' ' + paint(this.theme.tag.muted, escapeTags(truncate('Esc closes', ow - 3))));
       this.overlay.setContent(body.slice(0, oh - 2).join('\n'));
       this.overlay.show();
       this.overlay.setFront();
@@ -432,7 +434,7 @@ function inputRows(value: string, width: number): number {
 }
 
 /** The input box: the text (the last `rows` wrapped lines around the cursor) with a block cursor. */
-function inputText(value: string, cursor: number, focused: boolean, width: number, rows: number): string {
+function inputText(value: string, cursor: number, focused: boolean, width: number, rows: number, prompt: string): string {
   const marker = '\u0000';
   const withCursor = value.slice(0, cursor) + marker + value.slice(cursor);
   const lines = wrap(stripControls(withCursor.replace(marker, '\u2063')) + '', width - 2);
@@ -440,7 +442,7 @@ function inputText(value: string, cursor: number, focused: boolean, width: numbe
   let cursorLine = lines.findIndex((l) => l.includes('\u2063'));
   if (cursorLine === -1) cursorLine = lines.length - 1;
   const first = Math.max(0, Math.min(cursorLine - rows + 1, lines.length - rows));
-  const prefix = (i: number) => (i === 0 ? '{cyan-fg}>{/cyan-fg} ' : '  ');
+  const prefix = (i: number) => (i === 0 ? prompt + ' ' : '  ');
   return lines
     .slice(first, first + rows)
     .map((line, i) => {
