@@ -27,6 +27,8 @@ export const HELP: string[] = [
   '  Ctrl-N / Ctrl-P         open the next / previous conversation',
   '  PgUp / PgDn             scroll the conversation (End: newest)',
   '  Ctrl-R                  reconnect now (when the server is away)',
+  '  Ctrl-L                  narrow terminals: show / hide the conversation list',
+  '  Mouse                   wheel scrolls, a click opens (mouse = false turns it off)',
   '  Esc                     close this help',
 ];
 

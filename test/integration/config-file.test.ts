@@ -6,6 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parse } from 'smol-toml';
+import { startTui } from '../helpers/pty.ts';
 import { jsonLines, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 
 const test = suite('config file');
@@ -57,6 +59,12 @@ test('env beats the file and flags beat env: an unreachable server in env, the r
   assert.is(shown.password_set, true);
   assert.is(shown.file, file);
   assert.not.ok(JSON.stringify(shown).includes('not-shown-pw'), 'config show leaves the password out');
+  const human = await runCli(['config', 'show'], { env: envWith({ CHAT_PASSWORD: 'not-shown-pw' }) });
+  assert.is(human.code, 0, human.stderr);
+  assert.not.ok(human.stdout.includes('not-shown-pw'));
+  const toml = parse(human.stdout) as Record<string, any>;
+  assert.is(toml.server, server.address, 'without --json it prints TOML, shaped like the file');
+  assert.equal(toml.keys.quit, ['C-c']);
 });
 
 test('a bad file: exit 2, stderr names the file, the line and the key and what is allowed', async () => {
@@ -66,6 +74,14 @@ test('a bad file: exit 2, stderr names the file, the line and the key and what i
     assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, `CHAT_ERR_CONFIG: config ${file}:5: theme.others: must be a colour name`);
     assert.match(r.stderr, /#rrggbb/);
+  }
+  // the TUI too: it stops before drawing anything
+  const t = startTui([], { env: envWith() });
+  try {
+    assert.is(await t.waitExit(), 2);
+    assert.match(t.text(), `config ${file}:5: theme.others:`);
+  } finally {
+    t.kill();
   }
   write('mouse = maybe\n');
   const toml = await runCli(['config', 'show'], { env: envWith() });

@@ -219,6 +219,25 @@ test('mouse = false: the terminal is never asked to report the mouse', async () 
   }
 });
 
+test('an 8-colour terminal: a 256-colour theme entry is reduced to one of the 8', async () => {
+  const path = config('eight.toml', `server = "${server.address}"\nuser = "alice"\n[theme]\nothers = "208"\n`);
+  const t = startTui([], { cols: 100, rows: 30, env: { CHAT_CONFIG: path, TERM: 'xterm' } });
+  try {
+    await login(t);
+    await bob.request('send', { to: 'alice', text: 'eight colours only' });
+    await openConversation(t, 'bob');
+    await t.waitFor(/│ eight colours only +│/);
+    const row = rowOf(t, /eight colours only/);
+    const x = bubbleBorders(t, row, t.cells(0).find((c) => c.ch === '┐')!.x + 1)[0]!;
+    const cell = t.term.buffer.active.getLine(row)!.getCell(x)!;
+    assert.ok(cell.isFgPalette() && cell.getFgColor() < 16, `colour ${cell.getFgColor()} on an 8-colour terminal`);
+    t.write(KEY.ctrlC);
+    assert.is(await t.waitExit(), 0);
+  } finally {
+    t.kill();
+  }
+});
+
 test('NO_COLOR, and a terminal without colours: nothing is coloured, and focus still shows', async () => {
   for (const env of [{ NO_COLOR: '1' }, { TERM: 'xterm-mono' }]) {
     const path = config('color.toml', `server = "${server.address}"\nuser = "alice"\n[theme]\nown = "magenta"\nstatus_bg = "red"\n`);
