@@ -6,7 +6,7 @@ import { isAbsolute, join, dirname } from 'node:path';
 import { parse, stringify, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { ChatError } from './protocol/errors.ts';
-import { ACTIONS, DEFAULT_KEYS, isKeyName, resolveKeyMap, type KeyAction, type KeyMap } from './tui/keymap.ts';
+import { ACTIONS, DEFAULT_KEYS, isKeyName, resolveKeyMap, unbindable, type KeyAction, type KeyMap } from './tui/keymap.ts';
 import { COLOR_NAMES, DEFAULT_COLORS, isColor, THEME_ROLES, type ThemeColors } from './tui/theme.ts';
 import { badTimeField, DEFAULT_TIME_FORMATS, TIME_FIELDS, type TimeFormats } from './tui/time-format.ts';
 
@@ -96,6 +96,10 @@ export function parseConfigFile(text: string, path: string): FileConfig {
   if (result.success) {
     const keys = result.data.keys;
     if (keys) {
+      for (const [action, list] of Object.entries(keys) as [KeyAction, string[] | undefined][]) {
+        const i = list?.findIndex((k) => unbindable(action, k) !== null) ?? -1;
+        if (i !== -1) throw fileError(path, lineOf(text, ['keys', action]), `keys.${action}[${i}]`, unbindable(action, list![i]!)!);
+      }
       const { clash } = resolveKeyMap(keys);
       if (clash) {
         const [a, b] = clash.actions;

@@ -32,6 +32,18 @@ const CONTEXTUAL: ReadonlySet<KeyAction> = new Set(['close_overlay', 'follow_new
 const NAMED = 'tab|return|enter|escape|space|backspace|delete|insert|home|end|pageup|pagedown|up|down|left|right|f[1-9]|f1[0-2]';
 const KEY_NAME = new RegExp(`^(?:(?:C|M|S)-){0,3}(?:${NAMED}|[a-z0-9]|[!-~])$`);
 
+/** Keys that type or edit text (or move in the list): an action bound to one would take it from the input. */
+const TYPING = new Set(['space', 'backspace', 'delete', 'left', 'right', 'home', 'end', 'return', 'enter', 'up', 'down', 'C-a', 'C-e', 'C-w', 'C-u', 'C-j']);
+
+/** Why `key` cannot be bound to `action`, or null when it can. */
+export function unbindable(action: KeyAction, key: string): string | null {
+  if (CONTEXTUAL.has(action)) return null;
+  if (key.length === 1 || (key.startsWith('S-') && key.length === 3) || TYPING.has(key)) {
+    return `"${key}" types or edits text: bind a key with C- or M-, or tab, pageup, pagedown, escape, insert, f1…f12`;
+  }
+  return null;
+}
+
 /** Whether `key` is a key name this TUI can bind (blessed's `full` spelling). */
 export function isKeyName(key: string): boolean {
   return KEY_NAME.test(key);
