@@ -34,9 +34,10 @@ export interface Style {
 /** What the view draws with: a tag pair per role, and plain colour values for widget styles. */
 export interface Theme {
   monochrome: boolean;
-  tag: Record<'own' | 'others' | 'highlight' | 'focus' | 'muted' | 'status', Style>;
-  /** a widget border: focused or not; undefined leaves the terminal's default */
-  border: { focus: string | undefined; idle: string | undefined };
+  /** `button` is the focused button on the login screen */
+  tag: Record<'own' | 'others' | 'highlight' | 'focus' | 'muted' | 'status' | 'button', Style>;
+  /** a widget border: focused, not, or an overlay's; undefined leaves the terminal's default */
+  border: { focus: string | undefined; idle: string | undefined; overlay: string | undefined };
   status: { fg: string | undefined; bg: string | undefined };
 }
 
@@ -48,16 +49,19 @@ export function resolveTheme(colors: Partial<ThemeColors>, monochrome: boolean):
   if (monochrome) {
     return {
       monochrome,
-      tag: { own: attr('bold'), others: none, highlight: attr('underline'), focus: attr('bold'), muted: none, status: attr('inverse') },
-      border: { focus: undefined, idle: undefined },
+      tag: { own: attr('bold'), others: none, highlight: attr('underline'), focus: attr('bold'), muted: none, status: attr('inverse'), button: attr('inverse') },
+      border: { focus: undefined, idle: undefined, overlay: undefined },
       status: { fg: undefined, bg: undefined },
     };
   }
   const c = { ...DEFAULT_COLORS, ...colors };
   return {
     monochrome,
-    tag: { own: fg(c.own), others: fg(c.others), highlight: fg(c.highlight), focus: fg(c.focus), muted: fg(c.muted), status: none },
-    border: { focus: c.focus, idle: c.muted },
+    tag: {
+      own: fg(c.own), others: fg(c.others), highlight: fg(c.highlight), focus: fg(c.focus), muted: fg(c.muted), status: none,
+      button: { open: `{black-fg}{${c.focus}-bg}`, close: `{/${c.focus}-bg}{/black-fg}` },
+    },
+    border: { focus: c.focus, idle: c.muted, overlay: c.highlight },
     status: { fg: c.status_fg, bg: c.status_bg },
   };
 }

@@ -47,7 +47,7 @@ export class View {
   private pane: { total: number; visible: number; bottom: number; anchor: Anchor | null } = { total: 0, visible: 0, bottom: 0, anchor: null };
   /** set by a resize while scrolled back: the next render puts this line back at the bottom */
   private keepAnchor: Anchor | null = null;
-  /** the entry keys of the list rows drawn, top first, and the list's first row on screen */
+  /** the entry keys of the list rows drawn, top first (what a click hits) */
   private listRows: string[] = [];
   private readonly keys: KeyMap;
   private readonly theme: Theme;
@@ -82,7 +82,7 @@ export class View {
     this.messages = box({ border: 'line', style: { border: { fg: border.idle } } });
     this.input = box({ border: 'line', wrap: true, style: { border: { fg: border.idle } } });
     this.status = box({ height: 1, style: { bg: status.bg, fg: status.fg } });
-    this.overlay = box({ border: 'line', style: { border: { fg: this.theme.monochrome ? undefined : config?.theme.colors.highlight ?? 'yellow' } }, hidden: true });
+    this.overlay = box({ border: 'line', style: { border: { fg: border.overlay } }, hidden: true });
     if (config?.mouse ?? true) this.listenMouse();
     decodeProgramOutput(this.screen.program as any);
     this.screen.program.hideCursor();
@@ -157,7 +157,7 @@ export class View {
       lines.push(`  ${focus === i ? paint(this.theme.tag.focus, '{bold}' + label + '{/bold}') : label}${text}`);
       lines.push('');
     });
-    const button = (label: string, on: boolean) => (!on ? `[ ${label} ]` : this.theme.monochrome ? `{inverse}{bold} ${label} {/bold}{/inverse}` : `{black-fg}{cyan-bg}{bold} ${label} {/bold}{/cyan-bg}{/black-fg}`);
+    const button = (label: string, on: boolean) => (on ? paint(this.theme.tag.button, `{bold} ${label} {/bold}`) : `[ ${label} ]`);
     lines.push(`            ${button('Login', focus === 3)}     ${button('Register', focus === 4)}`);
     lines.push('');
     if (busy) lines.push(`  ${this.color('yellow', 'Connecting…')}`);
