@@ -10,7 +10,7 @@ import { padEnd, strWidth, truncate, wrap } from './width.ts';
 export interface Line {
   plain: string;
   tagged: string;
-  /** the index (in the conversation's messages) of the message this line draws, if any */
+  /** the seq of the message this line draws, if any (stable when older pages are added above) */
   of?: number;
 }
 
@@ -92,14 +92,14 @@ export const NEW_MARKER = ' new messages ';
 export function layoutConversation(messages: readonly MessageView[], o: LayoutOptions): Line[] {
   const lines: Line[] = [];
   let marked = false;
-  messages.forEach((m, i) => {
+  for (const m of messages) {
     const mine = m.from === o.me;
     if (!marked && o.newFrom !== undefined && !mine && m.seq >= o.newFrom) {
       marked = true;
       lines.push(markerLine(NEW_MARKER, o.width, o.theme));
     }
-    for (const line of layoutBubble(m, mine, o)) lines.push({ ...line, of: i });
-  });
+    for (const line of layoutBubble(m, mine, o)) lines.push({ ...line, of: m.seq });
+  }
   for (const p of o.pending ?? []) lines.push(...layoutBubble({ from: o.me, text: p.text, ts: '' }, true, o, true));
   return lines;
 }

@@ -27,7 +27,7 @@ export interface ViewOptions {
   config?: TuiConfig | undefined;
 }
 
-/** Where the conversation pane's bottom line was: a message (by index) and how many of its lines were below the view. */
+/** Where the conversation pane's bottom line was: a message (by seq) and how many of its lines were below the view. */
 interface Anchor {
   key: string;
   of: number;
