@@ -46,16 +46,18 @@ export function helpLines(keys: KeyMap = new KeyMap()): string[] {
     k(`${keys.describe('next_conversation')} / ${keys.describe('previous_conversation')}`, 'open the next / previous conversation'),
     k(`${keys.describe('page_up')} / ${keys.describe('page_down')}`, 'scroll; at the top PgUp loads older messages'),
     k(keys.describe('jump_unread'), 'jump to the first unread message'),
-    k(`${keys.describe('jump_newest')} / Esc`, 'jump to the newest message'),
+    k(`${keys.describe('jump_newest')} / ${keys.describe('follow_newest')}`, 'jump to the newest message'),
     k(keys.describe('jump_oldest'), 'jump to the oldest loaded message'),
     k(keys.describe('jump_hotlist'), 'open the conversation most recently active (the act: list)'),
     k(keys.describe('retry'), 'reconnect now (when the server is away)'),
+    k(keys.describe('toggle_list'), 'narrow terminals: show / hide the conversation list'),
+    k('Mouse', 'wheel scrolls, a click opens (mouse = false turns it off)'),
     k(`${keys.describe('edit_last')} (empty input)`, 'edit your last message (Enter saves, Esc cancels)'),
     k(keys.describe('select_message'), `select a message: ${keys.describe('pick_older')} / ${keys.describe('pick_newer')} pick it, then`),
     k('', `${keys.describe('reply')} reply · ${keys.describe('edit')} edit · ${keys.describe('react')} react`),
     k('', `${keys.describe('delete')} delete (y confirms) · ${keys.describe('select_done')} done`),
     k(`${keys.describe('result_previous')} / ${keys.describe('result_next')}`, `in /search results: pick; ${keys.describe('result_open')} opens it, ${keys.describe('close_results')} closes`),
-    k('Esc', 'close this help (↑↓ PgUp PgDn scroll it)'),
+    k(keys.describe('close_overlay'), 'close this help (↑↓ PgUp PgDn scroll it)'),
   ].flatMap((line) => line.split('\n'));
 }
 

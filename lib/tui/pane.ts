@@ -3,6 +3,8 @@
 // pending messages, and a line below a window that stops short of the newest message.
 import type { MessageView } from '../protocol/messages.ts';
 import { FOUND_MARKER, layoutBubble, markerLine, NEW_MARKER, type Line } from './layout.ts';
+import type { Theme } from './theme.ts';
+import type { TimeFormats } from './time-format.ts';
 import { firstNewIndex, type Conversation } from './state.ts';
 import { HEAD, lowerBound, type Blocks } from './viewport.ts';
 
@@ -37,12 +39,16 @@ export interface PaneMarks {
 export class BubbleCache {
   private readonly cache = new WeakMap<MessageView, Cached>();
 
+  /** `style`: the theme and time formats every bubble is drawn with (the config's) */
+  constructor(readonly style: { theme?: Theme | undefined; time?: TimeFormats | undefined } = {}) {}
+
   get(m: MessageView, me: string, width: number, group: boolean, marked: boolean, picked = false, found = false): Line[] {
     const c = this.cache.get(m);
     if (c && c.width === width && c.group === group && c.marked === marked && c.picked === picked && c.found === found) return c.lines;
-    const lines = layoutBubble(m, m.from === me, { width, me, group, pick: picked ? m.seq : null });
-    if (found) lines.unshift(markerLine(FOUND_MARKER, width));
-    if (marked) lines.unshift(markerLine(NEW_MARKER, width));
+    const { theme, time } = this.style;
+    const lines = layoutBubble(m, m.from === me, { width, me, group, pick: picked ? m.seq : null, ...(theme ? { theme } : {}), ...(time ? { time } : {}) });
+    if (found) lines.unshift(markerLine(FOUND_MARKER, width, theme));
+    if (marked) lines.unshift(markerLine(NEW_MARKER, width, theme));
     this.cache.set(m, { width, group, marked, picked, found, lines });
     return lines;
   }
@@ -57,7 +63,8 @@ export function paneBlocks(conv: Conversation, me: string, width: number, cache:
   const marked = firstNewIndex(conv, me);
   const count = head + msgs.length + pending.length + tail;
   const pendingLines = new Map<number, Line[]>();
-  const headLine = () => markerLine(conv.older === 'start' ? BEGINNING : conv.older === 'loading' ? LOADING_OLDER : MORE_OLDER, width);
+  const { theme, time } = cache.style;
+  const headLine = () => markerLine(conv.older === 'start' ? BEGINNING : conv.older === 'loading' ? LOADING_OLDER : MORE_OLDER, width, theme);
   const lines = (i: number): Line[] => {
     if (i < head) return [headLine()];
     const mi = i - head;
@@ -68,10 +75,10 @@ export function paneBlocks(conv: Conversation, me: string, width: number, cache:
     const pi = mi - msgs.length;
     if (pi < pending.length) {
       let l = pendingLines.get(pi);
-      if (!l) pendingLines.set(pi, (l = layoutBubble({ from: me, text: pending[pi]!.text, ts: '' }, true, { width, me, group }, true)));
+      if (!l) pendingLines.set(pi, (l = layoutBubble({ from: me, text: pending[pi]!.text, ts: '' }, true, { width, me, group, ...(theme ? { theme } : {}), ...(time ? { time } : {}) }, true)));
       return l;
     }
-    return [markerLine(LOADING_NEWER, width)];
+    return [markerLine(LOADING_NEWER, width, theme)];
   };
   return {
     count,

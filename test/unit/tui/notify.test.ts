@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MessageView } from '../../../lib/protocol/messages.ts';
 import { isMention } from '../../../lib/tui/mention.ts';
-import { Notifier } from '../../../lib/tui/notifier.ts';
+import { Notifier, notifyOptionsFrom } from '../../../lib/tui/notifier.ts';
 import { alertFor, notificationLevel } from '../../../lib/tui/notify.ts';
 import { initialState, reduce, type Action, type State } from '../../../lib/tui/state.ts';
 
@@ -110,6 +110,20 @@ test('the notification command runs without a shell: shell syntax in a message i
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the config file\'s [notifications] as notifier options: direct/mentions filter, placeholders fill the command', () => {
+  const o = notifyOptionsFrom({ bell: false, direct: false, mentions: true, desktop: 'command', command: ['notify-send', '{sender} in {conversation}', '{text}'] });
+  assert.equal([o.bell, o.osc, o.command], [false, 'none', ['notify-send', '{sender} in {conversation}', '{text}']]);
+  assert.is(notifyOptionsFrom({ bell: true, direct: true, mentions: true, desktop: 'osc777', command: ['x'] }).command, undefined, 'a command only with desktop = "command"');
+  const out: string[] = [];
+  const ran: string[][] = [];
+  const n = new Notifier(o, (b) => out.push(b), (file, args, done) => (ran.push([file, ...args]), done(null)));
+  n.notify({ key: '@bob', from: 'bob', line: 'hi', mention: false });
+  assert.equal([out, ran], [[], []], 'direct = false: a DM does nothing');
+  n.notify({ key: '#dev', from: 'carol', line: 'ping @me', mention: true });
+  assert.equal(out, [], 'bell = false');
+  assert.equal(ran, [['notify-send', 'carol in #dev', 'ping @me']]);
 });
 
 test.run();

@@ -147,6 +147,19 @@ test('scrolled up, a new message sets "new messages below"; back at the bottom i
   assert.is(s.newBelow, false, 'following the bottom, nothing is hidden');
 });
 
+test('edits step over whole grapheme clusters: a ZWJ family, a flag, a skin tone, e + combining accent', () => {
+  const family = '👨\u200d👩\u200d👧';
+  let s = apply(loggedIn(), { t: 'edit', target: 'input', op: { insert: `a${family}🇩🇪👍🏽e\u0301` } });
+  for (const left of ['a' + family + '🇩🇪👍🏽', 'a' + family + '🇩🇪', 'a' + family, 'a']) {
+    s = apply(s, { t: 'edit', target: 'input', op: 'backspace' });
+    assert.is(s.input.value, left);
+  }
+  s = apply(s, { t: 'edit', target: 'input', op: { insert: `${family}🇩🇪` } }, { t: 'edit', target: 'input', op: 'home' }, { t: 'edit', target: 'input', op: 'right' }, { t: 'edit', target: 'input', op: 'right' });
+  assert.is(s.input.cursor, 1 + family.length);
+  s = apply(s, { t: 'edit', target: 'input', op: 'delete' });
+  assert.is(s.input.value, 'a' + family);
+});
+
 test('typing survives incoming messages; edits handle surrogate pairs', () => {
   let s = apply(loggedIn(), { t: 'edit', target: 'input', op: { insert: 'half a sent' } });
   s = apply(s, { t: 'message', message: dm(1, 'bob') }, { t: 'push', frame: { type: 'presence', user: 'bob', online: false } });
