@@ -48,6 +48,8 @@ const NOTIFY_TEXT: Record<NotifyLevel, string> = {
   mentions: 'only mentions of you notify you',
   none: 'muted, nothing notifies you',
 };
+/** How often a `typing` goes out while the user types (the server shows it 5 s unless renewed). */
+const TYPING_EVERY_MS = 3000;
 /** Results listed by /search. */
 const SEARCH_LIMIT = 50;
 
@@ -74,6 +76,9 @@ export class Controller implements Intents {
   private rosterPending = false;
   private rosterAgain = false;
   private quitting = false;
+  private tickTimer: NodeJS.Timeout | null = null;
+  /** when I last sent `typing`, per conversation key */
+  private typingSent = new Map<string, number>();
 
   constructor(private readonly options: ControllerOptions) {
     this.state = initialState({ server: options.server, user: options.user });
@@ -119,6 +124,8 @@ export class Controller implements Intents {
       this.readSent.delete(a.key);
       if (a.key.startsWith('#')) this.fetchMembers(a.key.slice(1));
     }
+    if (a.t === 'edit' && a.target === 'input' && typeof a.op === 'object') this.typing();
+    if (a.t === 'history' && a.key === key) this.askPeerRead(a.key);
     // someone joined or left: the names `@` completes change
     if (a.t === 'push' && a.frame.type === 'group_event' && this.state.members[a.frame.group.toLowerCase()]) this.fetchMembers(a.frame.group);
   }
@@ -232,8 +239,13 @@ export class Controller implements Intents {
   private wire(session: Session): void {
     session.on('message', (message: MessageView) => this.dispatch({ t: 'message', message }));
     session.on('push', (frame) => {
+      if (frame.type === 'typing') {
+        const key = frame.group !== undefined ? groupKey(frame.group) : directKey(frame.from);
+        this.dispatch({ t: 'typing', key, from: frame.from, now: Date.now() });
+        return this.scheduleTick();
+      }
       this.dispatch({ t: 'push', frame });
-      if (frame.type !== 'presence') this.refreshRoster();
+      if (frame.type !== 'presence' && frame.type !== 'receipt') this.refreshRoster();
     });
     session.on('state', (info: StateInfo) => {
       if (!this.session) return; // the login screen reports its own errors
@@ -245,6 +257,45 @@ export class Controller implements Intents {
       this.refreshRoster();
     });
     session.on('error', (err) => this.dispatch({ t: 'notice', text: describeError(err), error: true }));
+  }
+
+  /** Ends typing notices on time: a tick at the earliest end of one still shown. */
+  private scheduleTick(): void {
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    const ends = Object.values(this.state.conversations).flatMap((c) => (c.typing ?? []).map((x) => x.until));
+    if (ends.length === 0 || this.quitting) return;
+    this.tickTimer = setTimeout(() => {
+      this.tickTimer = null;
+      this.dispatch({ t: 'tick', now: Date.now() });
+      this.scheduleTick();
+    }, Math.max(0, Math.min(...ends) - Date.now()) + 20);
+    this.tickTimer.unref?.();
+  }
+
+  /** Tells the open conversation that I am typing: at most every TYPING_EVERY_MS, never for a command. */
+  private typing(): void {
+    const key = this.state.open;
+    const session = this.session;
+    if (!key || !session || session.state !== 'connected' || this.state.input.value.startsWith('/')) return;
+    const now = Date.now();
+    if (now - (this.typingSent.get(key) ?? 0) < TYPING_EVERY_MS) return;
+    this.typingSent.set(key, now);
+    const conv = this.state.conversations[key];
+    session.request('typing', conv ? targetOf(conv) : key.startsWith('#') ? { group: key.slice(1) } : { with: key.slice(1) }).catch(() => {});
+  }
+
+  /** 1:1: whether the peer has read my newest loaded message (receipt pushes say the rest). */
+  private askPeerRead(key: string): void {
+    const conv = this.state.conversations[key];
+    const session = this.session;
+    if (!conv || conv.kind !== 'direct' || !session || session.state !== 'connected') return;
+    const mine = lastOwnMessage(conv, this.state.me);
+    if (!mine || mine.seq <= (conv.peerRead ?? 0)) return;
+    session.request('receipts', { with: conv.name, seq: mine.seq }).then(
+      (r) => r.read > 0 && this.dispatch({ t: 'peer_read', key, read: r.seq }),
+      () => {}, // the marks wait for a receipt push
+    );
   }
 
   /** friends + groups + conversations, one at a time (a request arriving meanwhile runs once more after). */
@@ -502,6 +553,7 @@ export class Controller implements Intents {
   quit(): void {
     if (this.quitting) return;
     this.quitting = true;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
     const session = this.session;
     const done = () => this.options.exit(0);
     if (!session) return done();

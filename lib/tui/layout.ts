@@ -30,6 +30,8 @@ export interface LayoutOptions {
   now?: Date;
   /** the picked message in selection mode: drawn in yellow, with its #seq */
   pick?: number | null | undefined;
+  /** 1:1, my stored message: ✓ stored, ✓✓ read by the peer */
+  receipt?: 'sent' | 'read' | undefined;
   /** colours by role (default: the default theme) */
   theme?: Theme;
   /** the timestamp formats (default: %H:%M today, %b %e %H:%M before) */
@@ -40,6 +42,8 @@ export const DELETED = 'message deleted';
 export const EDITED = '(edited)';
 
 export const SENDING = 'sending…';
+export const SENT_MARK = '✓';
+export const READ_MARK = '✓✓';
 
 /** Terminal-safe text for tagged output: controls stripped, braces escaped. */
 export function safe(text: string): string {
@@ -77,6 +81,7 @@ export function layoutBubble(
   const who = mine ? '' : o.group ? stripControls(m.from) : '';
   let header = who ? `${who} · ${time}` : time;
   if (m.edited_at !== undefined && !m.deleted) header += ` ${EDITED}`;
+  if (mine && !pending && o.receipt) header += o.receipt === 'read' ? ` ${READ_MARK}` : ` ${SENT_MARK}`;
   if (picked) header = `#${m.seq} ${header}`;
   header = truncate(header, maxText);
   const inner = Math.max(...body.map(strWidth), quote === null ? 0 : strWidth(quote), strWidth(header) + 2, 1);

@@ -26,6 +26,7 @@ interface Cached {
   marked: boolean;
   picked: boolean;
   found: boolean;
+  receipt: 'sent' | 'read' | undefined;
   lines: Line[];
 }
 
@@ -42,14 +43,14 @@ export class BubbleCache {
   /** `style`: the theme and time formats every bubble is drawn with (the config's) */
   constructor(readonly style: { theme?: Theme | undefined; time?: TimeFormats | undefined } = {}) {}
 
-  get(m: MessageView, me: string, width: number, group: boolean, marked: boolean, picked = false, found = false): Line[] {
+  get(m: MessageView, me: string, width: number, group: boolean, marked: boolean, picked = false, found = false, receipt?: 'sent' | 'read'): Line[] {
     const c = this.cache.get(m);
-    if (c && c.width === width && c.group === group && c.marked === marked && c.picked === picked && c.found === found) return c.lines;
+    if (c && c.width === width && c.group === group && c.marked === marked && c.picked === picked && c.found === found && c.receipt === receipt) return c.lines;
     const { theme, time } = this.style;
-    const lines = layoutBubble(m, m.from === me, { width, me, group, pick: picked ? m.seq : null, ...(theme ? { theme } : {}), ...(time ? { time } : {}) });
+    const lines = layoutBubble(m, m.from === me, { width, me, group, pick: picked ? m.seq : null, receipt, ...(theme ? { theme } : {}), ...(time ? { time } : {}) });
     if (found) lines.unshift(markerLine(FOUND_MARKER, width, theme));
     if (marked) lines.unshift(markerLine(NEW_MARKER, width, theme));
-    this.cache.set(m, { width, group, marked, picked, found, lines });
+    this.cache.set(m, { width, group, marked, picked, found, receipt, lines });
     return lines;
   }
 }
@@ -70,7 +71,9 @@ export function paneBlocks(conv: Conversation, me: string, width: number, cache:
     const mi = i - head;
     if (mi < msgs.length) {
       const m = msgs[mi]!;
-      return cache.get(m, me, width, group, mi === marked, m.seq === marks.pick, m.seq === marks.found);
+      // 1:1: my messages say whether the peer has read them
+      const receipt = group || m.from !== me ? undefined : m.seq <= (conv.peerRead ?? 0) ? 'read' : 'sent';
+      return cache.get(m, me, width, group, mi === marked, m.seq === marks.pick, m.seq === marks.found, receipt);
     }
     const pi = mi - msgs.length;
     if (pi < pending.length) {

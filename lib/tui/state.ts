@@ -46,7 +46,14 @@ export interface Conversation {
   notify: NotifyLevel;
   /** seqs of events applied to loaded messages (each once: my own come back in a sync page or gap fill too) */
   applied: number[];
+  /** who is typing here, each until a time (ms since the epoch) the controller's clock gave */
+  typing?: { from: string; until: number }[] | undefined;
+  /** 1:1: the peer's read cursor as far as known (receipt pushes, or the receipts asked on open) */
+  peerRead?: number | undefined;
 }
+
+/** How long a typing notice shows unless it is renewed (docs/protocol.md). */
+export const TYPING_SHOWN_MS = 5000;
 
 /** What Enter does with the input besides sending it: replace a message's text, answer one, or react to one. */
 export interface Compose {
@@ -161,7 +168,11 @@ export type Action =
   | { t: 'members'; group: string; names: string[] }
   | { t: 'complete'; delta: 1 | -1 }
   | { t: 'remember'; key: string; text: string }
-  | { t: 'recall'; delta: -1 | 1 };
+  | { t: 'recall'; delta: -1 | 1 }
+  /** `now`: the controller's clock, so that the reducer stays pure */
+  | { t: 'typing'; key: string; from: string; now: number }
+  | { t: 'tick'; now: number }
+  | { t: 'peer_read'; key: string; read: number };
 
 export function initialState(prefill: { server: string; user?: string | undefined }): State {
   const field = (value: string): Editor => ({ value, cursor: value.length });
@@ -464,6 +475,8 @@ export function reduce(s: State, a: Action): State {
         const first = c.messages[0]?.seq;
         const fits = c.newer === 'none' && (!c.historyLoaded || first === undefined || m.seq >= first);
         let conv: Conversation = { ...c, id: m.conversation, messages: fits ? mergeMessages(c.messages, [m]) : c.messages, pending: stillPending(c.pending, [m], s.me) };
+        // their message is what they were typing
+        if (c.typing?.some((x) => x.from === m.from)) conv.typing = c.typing.filter((x) => x.from !== m.from);
         if (!open || s.scroll === null) conv = keepNewest(conv, c.historyLoaded ? MAX_LOADED : PAGE);
         else conv = dropNewest(conv, anchorIndex(conv, s.scroll));
         if (m.seq > c.lastSeq) {
@@ -620,8 +633,9 @@ export function reduce(s: State, a: Action): State {
         const key = f.group !== undefined ? groupKey(f.group) : directKey(f.with ?? '?');
         return withConversation(s, key, (conv) => ({ ...conv, notify: f.notify }));
       }
-      // Typing and receipts are drawn by the conversation view (see the 'typing'/'receipt' actions).
-      if (f.type === 'typing' || f.type === 'receipt') return s;
+      // typing comes as a 'typing' action (it needs the clock); a receipt moves the peer's cursor
+      if (f.type === 'typing') return s;
+      if (f.type === 'receipt') return reduce(s, { t: 'peer_read', key: directKey(f.from), read: f.read });
       const what = { joined: 'joined', left: 'left', creator: 'is now the creator of', deleted: 'deleted' }[f.event];
       return { ...s, notice: { text: `${f.user} ${what} #${f.group}`, error: false } };
     }
@@ -631,6 +645,22 @@ export function reduce(s: State, a: Action): State {
       return { ...s, overlay: { title: a.title, lines: a.lines } };
     case 'close_overlay':
       return { ...s, overlay: null };
+    case 'typing': {
+      if (a.from === s.me) return s;
+      const until = a.now + TYPING_SHOWN_MS;
+      return withConversation(s, a.key, (c) => ({ ...c, typing: [...(c.typing ?? []).filter((x) => x.from !== a.from && x.until > a.now), { from: a.from, until }] }));
+    }
+    case 'tick': {
+      let next = s;
+      for (const c of Object.values(s.conversations)) {
+        if (!c.typing?.length) continue;
+        const left = c.typing.filter((x) => x.until > a.now);
+        if (left.length !== c.typing.length) next = withConversation(next, c.key, (x) => ({ ...x, typing: left }));
+      }
+      return next;
+    }
+    case 'peer_read':
+      return withConversation(s, a.key, (c) => (a.read > (c.peerRead ?? 0) ? { ...c, peerRead: a.read } : c));
     case 'overlay_scroll':
       return s.overlay ? { ...s, overlay: { ...s.overlay, top: Math.max(0, a.top) } } : s;
     case 'search_results':

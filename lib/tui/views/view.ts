@@ -299,7 +299,10 @@ export class View {
       const group = conv.kind === 'group';
       const desc = group ? st.groups.find((g) => g.name === conv.name)?.desc : undefined;
       const online = group ? undefined : st.friends.find((f) => f.name === conv.name)?.online;
-      const title = group ? `#${conv.name}${desc ? ' · ' + desc : ''}` : `${conv.name}${online === undefined ? '' : online ? ' · online' : ' · offline'}`;
+      const typing = (conv.typing ?? []).map((x) => x.from);
+      const typingText = typing.length === 0 ? '' : typing.length === 1 ? ` · ${typing[0]} is typing…` : ` · ${typing.slice(0, -1).join(', ')} and ${typing.at(-1)} are typing…`;
+      // who is typing before the description, which the width cuts first
+      const title = group ? `#${conv.name}${typingText}${desc ? ' · ' + desc : ''}` : `${conv.name}${online === undefined ? '' : online ? ' · online' : ' · offline'}${typingText}`;
       this.messages.setLabel(' ' + s(truncate(stripControls(title), Math.max(4, paneW - 4))) + ' ');
       // only the bubbles on screen are laid out
       const blocks = this.blocksOf(st, conv, paneW);

@@ -127,6 +127,27 @@ test('paging back: the view at the top of the window asks for the page before it
   c.quit();
 });
 
+test('typing: sent while typing text in a conversation, at most once per 3 s, never for a slash command', async () => {
+  const server = new FakeServer();
+  server.add('m1');
+  server.delivered = 1;
+  const c = new Controller({ server: '127.0.0.1:1', user: 'me', render: () => {}, exit: () => {}, session: { connect: server.connect } });
+  c.dispatch({ t: 'edit', target: 2, op: { insert: server.password } });
+  c.login('login');
+  await until(() => c.state.screen === 'chat' && c.state.friends.length === 1, 'logged in');
+  c.open('@bob');
+  const typings = () => server.requests.filter((r) => r.type === 'typing');
+  for (const ch of '/members') c.dispatch({ t: 'edit', target: 'input', op: { insert: ch } });
+  await tick();
+  assert.is(typings().length, 0, 'a command is not typing');
+  c.dispatch({ t: 'edit', target: 'input', op: 'clear' });
+  for (const ch of 'hello') c.dispatch({ t: 'edit', target: 'input', op: { insert: ch } });
+  await until(() => typings().length > 0, 'a typing request');
+  await tick();
+  assert.equal(typings().map((r) => r.body), [{ with: 'bob' }], 'once for the burst');
+  c.quit();
+});
+
 test('quit before logging in exits at once with 0', () => {
   const { c, exits } = make();
   c.quit();

@@ -389,4 +389,16 @@ test('a next page after a page that ended in events starts after those events', 
   assert.equal(seqs(s), [10, 12]);
 });
 
+test('typing shows until its time unless renewed, ends with their message; receipts move the peer\'s read cursor', () => {
+  let s = apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'typing', key: '@bob', from: 'bob', now: 1000 });
+  assert.equal(s.conversations['@bob']!.typing, [{ from: 'bob', until: 6000 }]);
+  s = apply(s, { t: 'tick', now: 5000 }, { t: 'typing', key: '@bob', from: 'bob', now: 5000 }, { t: 'tick', now: 7000 });
+  assert.equal(s.conversations['@bob']!.typing, [{ from: 'bob', until: 10000 }], 'renewed');
+  assert.equal(apply(s, { t: 'tick', now: 10000 }).conversations['@bob']!.typing, [], 'expired');
+  assert.equal(apply(s, { t: 'message', message: dm(1, 'bob') }).conversations['@bob']!.typing, [], 'their message ends it');
+  assert.is(apply(s, { t: 'typing', key: '@bob', from: 'me', now: 1 }).conversations['@bob']!.typing!.length, 1, 'mine (another device) is not shown');
+  s = apply(s, { t: 'push', frame: { type: 'receipt', conversation: 'c-bob', from: 'bob', read: 7 } }, { t: 'peer_read', key: '@bob', read: 3 });
+  assert.is(s.conversations['@bob']!.peerRead, 7, 'never back');
+});
+
 test.run();
