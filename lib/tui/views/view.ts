@@ -8,7 +8,7 @@ import type { TuiConfig } from '../../client-config.ts';
 import { decodeProgramOutput, patchBlessedUnicode } from '../blessed-unicode.ts';
 import { InputFilter, type InputEvent } from '../input-filter.ts';
 import type { Intents } from '../controller.ts';
-import { KeyMap, type KeyAction } from '../keys.ts';
+import { describeKey, KeyMap, type KeyAction } from '../keys.ts';
 import { formatTime, markerLine, type Line } from '../layout.ts';
 import { BubbleCache, paneBlocks, type PaneBlocks } from '../pane.ts';
 import { canComplete, entries, type Conversation, type EditOp, type State } from '../state.ts';
@@ -117,6 +117,12 @@ export class View {
       const key = this.listRows[data.y - (this.list.atop as number) - 1];
       if (key && this.intents.state.screen === 'chat') this.intents.open(key);
     });
+  }
+
+  /** `↑↓ pick`, `r reply`: the first key of each action as bound, then what it does. */
+  private keyHint(actions: KeyAction[], what: string): string {
+    const first = actions.map((a) => this.keys.table[a][0]).filter((k): k is string => k !== undefined).map(describeKey);
+    return `${first.join('')} ${what}`;
   }
 
   /** `text` (escaped) in a named colour, or plain in monochrome. */
@@ -336,7 +342,7 @@ export class View {
     // input
     const prompt = st.open ? `to ${st.open}` : 'no conversation open';
     const label = st.confirmDelete ? `delete #${st.pick}? y deletes · any other key keeps it`
-      : st.pick !== null ? `#${st.pick} · ↑↓ pick · r reply · e edit · + react · d delete · Esc done`
+      : st.pick !== null ? `#${st.pick} · ${this.keyHint(['pick_older', 'pick_newer'], 'pick')} · ${this.keyHint(['reply'], 'reply')} · ${this.keyHint(['edit'], 'edit')} · ${this.keyHint(['react'], 'react')} · ${this.keyHint(['delete'], 'delete')} · ${this.keyHint(['select_done'], 'done')}`
       : st.compose?.mode === 'edit' ? `editing #${st.compose.seq} · Enter saves · Esc cancels`
       : st.compose?.mode === 'reply' ? `reply to #${st.compose.seq} · Enter sends · Esc cancels`
       : st.compose?.mode === 'react' ? `react to #${st.compose.seq}: an emoji, Enter (again removes it) · Esc cancels`
@@ -384,7 +390,7 @@ export class View {
         const line = padEnd(truncate(stripControls(`${formatTime(r.ts)} ${where}${who}: ${r.snippet.replace(/\s+/g, ' ')}`), ow - 3), ow - 3);
         return first + i === selected ? `{inverse} ${escapeTags(line)}{/inverse}` : ' ' + escapeTags(line);
       });
-      body.push(' ' + paint(this.theme.tag.muted, escapeTags(truncate('↑↓ pick · Enter open · Esc close', ow - 3))));
+      body.push(' ' + paint(this.theme.tag.muted, escapeTags(truncate(`${this.keyHint(['result_previous', 'result_next'], 'pick')} · ${this.keyHint(['result_open'], 'open')} · ${this.keyHint(['close_results'], 'close')}`, ow - 3))));
       this.overlay.setContent(body.join('\n'));
       this.overlay.show();
       this.overlay.setFront();
