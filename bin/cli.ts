@@ -1,13 +1,16 @@
-// The only place that reads argv and the environment. It resolves them (defaults < env <
-// flags) and hands each command just the values it needs.
+// The only place that reads argv and the environment (and, for the client commands, the config
+// file). It resolves them (defaults < config file < env < flags) and hands each command just the
+// values it needs.
+import { readFileSync } from 'node:fs';
 import { homedir, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { locateConfig, parseConfigFile, resolveClientConfig, showableConfig, showableToml, type ClientConfig, type FileConfig } from '../lib/client-config.ts';
 import { parseServerAddress, resolveServerConfig } from '../lib/config.ts';
+import { ChatError } from '../lib/protocol/errors.ts';
 import type { CommandEnv } from '../lib/cli/commands.ts';
 import { describe, EXIT, exitCodeFor, exitCodeForDbCommand, UsageError } from '../lib/cli/errors.ts';
-import { ChatError } from '../lib/protocol/errors.ts';
 import { Output } from '../lib/cli/output.ts';
 
 // The server side (stores, drivers, the bus, the cluster helper) is loaded only by the commands
@@ -85,15 +88,52 @@ async function passwordChange(argv: Globals): Promise<{ current: string; next: s
 }
 
 type Globals = {
-  server: string; user?: string | undefined; password?: string | undefined; 'password-stdin'?: boolean; json: boolean;
-  tls?: boolean; ca?: string | undefined;
+  server?: string | undefined; user?: string | undefined; password?: string | undefined; 'password-stdin'?: boolean; json: boolean;
+  tls?: boolean | undefined; ca?: string | undefined; config: boolean;
 };
 
+let resolved: ClientConfig | undefined;
+
+/** The client config, resolved once: flags > env > config file > defaults. */
+function clientConfig(argv: Globals): ClientConfig {
+  if (resolved) return resolved;
+  const location = locateConfig({ noConfig: argv.config === false, chatConfig: env.CHAT_CONFIG, xdgConfigHome: env.XDG_CONFIG_HOME, home: homedir() });
+  let file: FileConfig = {};
+  let loaded = false;
+  if (location.path !== null) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(location.path, 'utf8');
+    } catch (err) {
+      // no file at the default place is no config; a file CHAT_CONFIG names must be there
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || location.explicit) {
+        throw new ChatError('CHAT_ERR_CONFIG', `config ${location.path}: cannot read it: ${(err as Error).message}`);
+      }
+    }
+    if (text !== undefined) {
+      file = parseConfigFile(text, location.path);
+      loaded = true;
+    }
+  }
+  resolved = resolveClientConfig({
+    file, location, loaded, home: homedir(),
+    env: {
+      server: env.CHAT_SERVER, user: env.CHAT_USER, password: env.CHAT_PASSWORD, ca: env.CHAT_CA,
+      tls: env.CHAT_TLS === undefined || env.CHAT_TLS === '' ? undefined : env.CHAT_TLS === '1',
+      // https://no-color.org: set and not empty
+      noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
+    },
+    flags: { server: argv.server, user: argv.user, password: argv.password, tls: argv.tls, ca: argv.ca },
+  });
+  return resolved;
+}
+
 async function commandEnv(argv: Globals): Promise<CommandEnv> {
-  const password = argv['password-stdin'] ? await readStdinPassword() : argv.password;
-  const address = parseServerAddress(argv.server);
-  const target = argv.tls || argv.ca ? { ...address, tls: { ca: argv.ca } } : address;
-  return { target, creds: { user: argv.user, password }, out: new Output(argv.json) };
+  const config = clientConfig(argv);
+  const password = argv['password-stdin'] ? await readStdinPassword() : config.password;
+  const address = parseServerAddress(config.server);
+  const target = config.tls ? { ...address, tls: { ca: config.ca } } : address;
+  return { target, creds: { user: config.user, password }, out: new Output(argv.json) };
 }
 
 /** TEXT is everything after the name, joined by spaces; arguments after `--` are text too, never options. */
@@ -142,13 +182,14 @@ const cli = yargs(hideBin(process.argv))
   .scriptName('chat')
   .parserConfiguration({ 'parse-positional-numbers': false, 'populate--': true })
   .usage('$0 [command] [options]\n\nA terminal chat client and server. Bare `chat` opens the terminal UI.')
-  .option('server', { type: 'string', default: env.CHAT_SERVER ?? '127.0.0.1:6000', describe: 'HOST:PORT of the server (env CHAT_SERVER)', global: true })
-  .option('user', { type: 'string', default: env.CHAT_USER, defaultDescription: '$CHAT_USER', describe: 'user name (env CHAT_USER)', global: true })
-  .option('password', { type: 'string', default: env.CHAT_PASSWORD, defaultDescription: '$CHAT_PASSWORD', describe: 'password (env CHAT_PASSWORD)', global: true })
+  .option('server', { type: 'string', defaultDescription: '127.0.0.1:6000', describe: 'HOST:PORT of the server (env CHAT_SERVER, config server)', global: true })
+  .option('user', { type: 'string', defaultDescription: '$CHAT_USER', describe: 'user name (env CHAT_USER, config user)', global: true })
+  .option('password', { type: 'string', defaultDescription: '$CHAT_PASSWORD', describe: 'password (env CHAT_PASSWORD)', global: true })
   .option('password-stdin', { type: 'boolean', describe: 'read the password from standard input', global: true })
   .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line', global: true })
-  .option('tls', { type: 'boolean', default: env.CHAT_TLS === '1', describe: 'connect with TLS and verify the server (env CHAT_TLS=1)', global: true })
-  .option('ca', { type: 'string', default: env.CHAT_CA, defaultDescription: '$CHAT_CA', describe: 'PEM file of the CA that signed the server\'s certificate (implies --tls) (env CHAT_CA)', global: true })
+  .option('tls', { type: 'boolean', defaultDescription: 'off', describe: 'connect with TLS and verify the server (env CHAT_TLS=1, config tls)', global: true })
+  .option('ca', { type: 'string', defaultDescription: '$CHAT_CA', describe: 'PEM file of the CA that signed the server\'s certificate (implies --tls) (env CHAT_CA, config ca)', global: true })
+  .option('config', { type: 'boolean', default: true, describe: 'read the client config file; --no-config skips it, as CHAT_CONFIG= does (CHAT_CONFIG=PATH names another file)', global: true })
   .command(
     'serve',
     'run a chat server',
@@ -289,6 +330,21 @@ const cli = yargs(hideBin(process.argv))
         stateDir: a['state-dir'], nodes: a.nodes, basePort: a['base-port'], lbPort: a['lb-port'], db: a.db, redis: a.redis,
         redisPrefix: a['redis-prefix'], presenceTtlMs: a['presence-ttl-ms'], logLevel: a['log-level'],
       }, out);
+    }),
+  )
+  .command(
+    'config <action>',
+    'the client config file: `config path` prints where it is read from, `config show` the resolved config (no secrets)',
+    (y: Argv) => y.positional('action', { choices: ['path', 'show'] as const }),
+    run(async (a) => {
+      const config = clientConfig(a);
+      const out = new Output(a.json);
+      const { path, loaded, skipped } = config.file;
+      if (a.action === 'path') {
+        const note = skipped ? `(skipped: ${skipped})` : loaded ? '' : ' (not found: defaults apply)';
+        return out.emit({ type: 'config_path', path, exists: loaded, ...(skipped ? { skipped } : {}) }, skipped ? note : `${path}${note}`);
+      }
+      out.emit({ type: 'config', ...showableConfig(config) }, showableToml(config).trimEnd());
     }),
   )
   .command('register', 'create the account named by --user', {}, run(async (a) => (await clientCommands()).register(await commandEnv(a))))
@@ -552,10 +608,10 @@ const cli = yargs(hideBin(process.argv))
       return;
     }
     // Loaded on demand: the scriptable commands never need blessed.
+    const config = clientConfig(a);
     const { runTui } = await import('../lib/tui/app.ts');
-    const { readFileSync } = await import('node:fs');
-    const tls = a.tls || a.ca ? { ca: a.ca ? readFileSync(a.ca) : undefined } : undefined;
-    return runTui({ server: a.server, user: a.user, tls });
+    const tls = config.tls ? { ca: config.ca ? readFileSync(config.ca) : undefined } : undefined;
+    return runTui({ server: config.server, user: config.user, tls, config: config.tui });
   }))
   .strict()
   .help()

@@ -2,7 +2,8 @@
 // seeds a few users, drives the real `chat` TUI in a pseudo-terminal (node-pty + @xterm/headless,
 // the devDependencies the PTY tests use), and turns the emulated screen into SVG, then PNG.
 //
-//   node --import tsx scripts/screenshots.ts        → docs/images/login.png, chat.png, group.png, private-group.png
+//   node --import tsx scripts/screenshots.ts
+//     → docs/images/login.png, chat.png, group.png, private-group.png, hotlist.png, beginning.png, completion.png
 //
 // Needs: rsvg-convert (Debian/Ubuntu: apt-get install librsvg2-bin) and the DejaVu Sans Mono font
 // (apt-get install fonts-dejavu-core). Set KEEP_SVG=1 to keep the .svg files next to the PNGs.
@@ -152,12 +153,17 @@ try {
   await alice.request('send', { to: 'bob', text: 'yes, 10 minutes ago. all green so far' });
   await bob.request('send', { to: 'alice', text: 'nice. the new reconnect logic held up when I bounced the server: the TUI said "reconnecting…", came back by itself and filled the gap' });
   await alice.request('send', { to: 'bob', text: 'that was the point :)' });
+  // a long conversation with dave, from long ago, to page back through
+  const topics = ['the flaky test in CI', 'the migration plan', 'lunch on Friday', 'the on-call rota', 'the new laptop', 'the release notes'];
+  for (let n = 0; n < 240; n++) {
+    const [from, to] = n % 2 === 0 ? [dave, 'alice'] : [alice, 'dave'];
+    await from.request('send', { to, text: n === 0 ? 'hi alice, welcome to the team!' : n === 1 ? 'thanks! glad to be here' : `${n}: about ${topics[n % topics.length]}` });
+  }
   await alice.request('send', { group: 'dev', text: 'standup in 5' });
   await bob.request('send', { group: 'dev', text: 'on my way' });
   await carol.request('send', { group: 'dev', text: 'running late, start without me' });
   await alice.request('logout', {});
   await alice.close();
-  await dave.close();
   await carol.request('send', { to: 'alice', text: 'are you around later?' });
   await carol.request('send', { to: 'alice', text: 'lunch?' });
   await carol.request('logout', {});
@@ -200,9 +206,44 @@ try {
   await tui.waitFor(/4 members/);
   await sleep(200);
   save(tui, 'private-group');
+
+  // the hotlist: activity elsewhere while alice reads bob
+  tui.write(KEY.escape);
+  await tui.waitFor((t) => !t.includes('3 members'));
+  await openFromList(tui, 'bob');
+  await tui.waitFor(/bob · online/);
+  await bob.request('send', { group: 'dev', text: '@alice can you look at the release notes?' });
+  await dave.request('send', { to: 'alice', text: 'the build is green again' });
+  await tui.waitFor(/act: carol\(2\) #dev\(1\)! dave\(1\)/);
+  await sleep(200);
+  save(tui, 'hotlist');
+
+  // Alt-A opens the most recent (dave); PgUp back to the beginning of that conversation
+  tui.write('\x1ba');
+  await tui.waitFor(/dave · /);
+  await tui.waitFor('the build is green again');
+  for (let i = 0; i < 400 && !tui.text().includes('beginning of conversation'); i++) {
+    tui.write(KEY.pageUp);
+    await sleep(60);
+  }
+  await tui.waitFor('beginning of conversation');
+  await tui.waitFor('welcome to the team');
+  await sleep(200);
+  save(tui, 'beginning');
+
+  // completion: Tab after @ca in the group
+  tui.write('\x1ba'); // the next most recent: #dev
+  await tui.waitFor(/#dev · dev talk/);
+  tui.write('thanks, on it. @ca');
+  await sleep(300);
+  tui.write(KEY.tab);
+  await tui.waitFor('@carol');
+  await sleep(200);
+  save(tui, 'completion');
   tui.write(KEY.ctrlC);
   await tui.waitExit();
   await bob.close();
+  await dave.close();
 } finally {
   tui?.kill();
   await server.stop();

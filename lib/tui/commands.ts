@@ -1,5 +1,6 @@
 // Slash commands typed into the input line: parsing only; the controller runs them.
 import { NOTIFY_LEVELS, type NotifyLevel } from '../protocol/messages.ts';
+import { KeyMap } from './keys.ts';
 
 export type Command =
   | { cmd: 'add' | 'accept' | 'decline' | 'remove' | 'join'; name: string }
@@ -17,32 +18,64 @@ export type Command =
   | { cmd: 'send'; text: string }
   | { cmd: 'error'; message: string };
 
-export const HELP: string[] = [
+const COMMAND_HELP: string[] = [
   'Commands',
-  '  /add /accept /decline /remove NAME   friend requests and friendships',
-  '  /create GROUP [about]   create a group   /join GROUP   join (accepts an invitation)',
-  '  /leave [GROUP]          leave a group    /decline #GROUP   decline an invitation',
+  '  /add NAME               send a friend request',
+  '  /accept NAME            accept a friend request',
+  '  /decline NAME           decline a friend request',
+  '  /remove NAME            end a friendship (or withdraw your request)',
+  '  /create GROUP [about]   create a group with an optional description',
+  '  /join GROUP             join a group',
+  '  /leave [GROUP]          leave the open group (or GROUP)',
   '  /members [GROUP]        who is in the open group (or GROUP), with their roles',
-  '  /mute [mentions|none]   notify of mentions only, or of nothing   /unmute   of everything',
-  '  /search QUERY           find messages; Up/Down pick, Enter opens it in its conversation',
-  '  In the open group (creator and admins): /invite /kick /ban /unban NAME, /topic TEXT,',
-  '  /private, /public; the creator only: /op NAME, /deop NAME',
+  '  /decline #GROUP         decline an invitation to GROUP (/join GROUP accepts it)',
   '  /list [PREFIX]          public groups (whose names start with PREFIX)',
+  '  /mute [mentions|none]   notify of the open conversation\'s mentions only, or nothing (default)',
+  '  /unmute                 notify of every new message of the open conversation again',
+  '  /search QUERY           find messages (every word, any part of a word)',
+  'In the open group (creator and admins)',
+  '  /invite NAME            invite NAME           /kick NAME    remove a member',
+  '  /ban NAME  /unban NAME  keep NAME out, or let them back',
+  '  /topic TEXT             set the topic         /private  /public   who may join',
+  '  /op NAME  /deop NAME    make a member an admin, or an admin a member (creator only)',
   '  /help                   this help          /quit   leave (Ctrl-C too)',
   '  //text                  send text that starts with a slash',
-  '',
-  'Keys',
-  '  Enter                   send            Alt-Enter or Ctrl-J   new line',
-  '  Tab                     switch between the list and the input',
-  '  Up/Down, Enter          in the list: pick and open a conversation',
-  '  Ctrl-N / Ctrl-P         open the next / previous conversation',
-  '  PgUp / PgDn             scroll the conversation (End: newest)',
-  '  Ctrl-R                  reconnect now (when the server is away)',
-  '  Up (empty input)        edit your last message (Enter saves, Esc cancels)',
-  '  Ctrl-X                  select a message: Up/Down pick it, then',
-  '                          r reply · e edit · + react · d delete (y confirms) · Esc done',
-  '  Esc                     close this help',
 ];
+
+/** /help, with the keys as bound (the config file can change them). */
+export function helpLines(keys: KeyMap = new KeyMap()): string[] {
+  // a label too long for its column goes on a line of its own
+  const k = (label: string, text: string) => (label.length > 25 ? `  ${label}\n  ${''.padEnd(26)}${text}` : `  ${(label + ' ').padEnd(26)}${text}`);
+  return [
+    ...COMMAND_HELP,
+    '',
+    'Keys',
+    k('Enter', 'send            Alt-Enter or Ctrl-J   new line'),
+    k(keys.describe('complete'), 'complete a name, @member, #group, /command (again: next)'),
+    k(keys.describe('switch_focus'), 'elsewhere: switch between the list and the input'),
+    k(`${keys.describe('history_previous')} / ${keys.describe('history_next')}`, 'what you typed before in this conversation'),
+    k('Paste', 'pasted lines stay in the input as one message'),
+    k('Up/Down, Enter', 'in the list: pick and open a conversation'),
+    k(`${keys.describe('next_conversation')} / ${keys.describe('previous_conversation')}`, 'open the next / previous conversation'),
+    k(`${keys.describe('page_up')} / ${keys.describe('page_down')}`, 'scroll; at the top PgUp loads older messages'),
+    k(keys.describe('jump_unread'), 'jump to the first unread message'),
+    k(`${keys.describe('jump_newest')} / ${keys.describe('follow_newest')}`, 'jump to the newest message'),
+    k(keys.describe('jump_oldest'), 'jump to the oldest loaded message'),
+    k(keys.describe('jump_hotlist'), 'open the conversation most recently active (the act: list)'),
+    k(keys.describe('retry'), 'reconnect now (when the server is away)'),
+    k(keys.describe('toggle_list'), 'narrow terminals: show / hide the conversation list'),
+    k('Mouse', 'wheel scrolls, a click opens (mouse = false turns it off)'),
+    k(`${keys.describe('edit_last')} (empty input)`, 'edit your last message (Enter saves, Esc cancels)'),
+    k(keys.describe('select_message'), `select a message: ${keys.describe('pick_older')} / ${keys.describe('pick_newer')} pick it, then`),
+    k('', `${keys.describe('reply')} reply · ${keys.describe('edit')} edit · ${keys.describe('react')} react`),
+    k('', `${keys.describe('delete')} delete (y confirms) · ${keys.describe('select_done')} done`),
+    k(`${keys.describe('result_previous')} / ${keys.describe('result_next')}`, `in /search results: pick; ${keys.describe('result_open')} opens it, ${keys.describe('close_results')} closes`),
+    k(keys.describe('close_overlay'), 'close this help (↑↓ PgUp PgDn scroll it)'),
+  ].flatMap((line) => line.split('\n'));
+}
+
+export const HELP: string[] = helpLines();
+
 
 const NEEDS_NAME = new Set(['add', 'accept', 'decline', 'remove', 'join', 'create', 'invite', 'kick', 'ban', 'unban', 'op', 'deop']);
 

@@ -6,8 +6,10 @@ import { Session, type SessionOptions, type StateInfo } from '../client/session.
 import { parseServerAddress } from '../config.ts';
 import { ChatError } from '../protocol/errors.ts';
 import type { EventKind, MessageView, NotifyLevel } from '../protocol/messages.ts';
-import { HELP, parseInput, type Command } from './commands.ts';
-import { directKey, groupKey, initialState, keyOfMessage, lastOwnMessage, reduce, type Action, type Compose, type State } from './state.ts';
+import { helpLines, parseInput, type Command } from './commands.ts';
+import { KeyMap } from './keys.ts';
+import { alertFor, type Alert } from './notify.ts';
+import { anchorIndex, directKey, groupKey, initialState, keyOfMessage, lastOwnMessage, PAGE, PREFETCH, reduce, windowEnd, type Action, type Compose, type Conversation, type State } from './state.ts';
 
 /** How many public groups /list shows at once; more are found by a longer prefix. */
 const LIST_PAGE = 50;
@@ -38,6 +40,10 @@ export interface ControllerOptions {
   /** called after the session is closed */
   exit: (code: number) => void;
   session?: Partial<Omit<SessionOptions, 'host' | 'port'>>;
+  /** the key bindings, for /help */
+  keys?: KeyMap;
+  /** a message that should ring arrived (at most once per drained queue: a backlog rings once) */
+  alert?: (alert: Alert) => void;
 }
 
 const NOTIFY_TEXT: Record<NotifyLevel, string> = {
@@ -45,10 +51,10 @@ const NOTIFY_TEXT: Record<NotifyLevel, string> = {
   mentions: 'only mentions of you notify you',
   none: 'muted, nothing notifies you',
 };
-/** Results listed by /search, and how many history pages an Enter on one loads at most to reach it. */
+/** How often a `typing` goes out while the user types (the server shows it 5 s unless renewed). */
+const TYPING_EVERY_MS = 3000;
+/** Results listed by /search. */
 const SEARCH_LIMIT = 50;
-const HISTORY_PAGE = 200;
-const MAX_JUMP_PAGES = 50;
 
 const FRIENDLY: Partial<Record<string, string>> = {
   CHAT_ERR_AUTH_FAILED: 'Wrong user name or password.',
@@ -73,6 +79,9 @@ export class Controller implements Intents {
   private rosterPending = false;
   private rosterAgain = false;
   private quitting = false;
+  private tickTimer: NodeJS.Timeout | null = null;
+  /** when I last sent `typing`, per conversation key */
+  private typingSent = new Map<string, number>();
 
   constructor(private readonly options: ControllerOptions) {
     this.state = initialState({ server: options.server, user: options.user });
@@ -84,16 +93,19 @@ export class Controller implements Intents {
     this.queue.push(action);
     if (this.draining) return;
     this.draining = true;
+    let alert: Alert | null = null;
     try {
       while (this.queue.length > 0) {
         const a = this.queue.shift()!;
         const before = this.state;
+        if (a.t === 'message') alert = alertFor(before, a.message) ?? alert;
         this.state = reduce(this.state, a);
         this.effects(a, before);
       }
     } finally {
       this.draining = false;
     }
+    if (alert) this.options.alert?.(alert);
     this.requestRender();
   }
 
@@ -106,11 +118,19 @@ export class Controller implements Intents {
 
   /** Network work that follows from a state change. */
   private effects(a: Action, before: State): void {
-    if (a.t === 'open' || a.t === 'roster' || a.t === 'history' || (a.t === 'message' && this.state.open)) {
-      const key = this.state.open;
-      if (key) this.syncOpen(key);
+    const key = this.state.open;
+    if (key && (a.t === 'open' || a.t === 'roster' || a.t === 'history' || a.t === 'message' || a.t === 'scroll' || a.t === 'jump' || a.t === 'show_result' || a.t === 'older' || a.t === 'newer' || a.t === 'window')) {
+      this.syncOpen(key);
+      this.pageOpen(key);
     }
-    if (a.t === 'open' && before.open !== a.key) this.readSent.delete(a.key);
+    if (a.t === 'open' && before.open !== a.key) {
+      this.readSent.delete(a.key);
+      if (a.key.startsWith('#')) this.fetchMembers(a.key.slice(1));
+    }
+    if (a.t === 'edit' && a.target === 'input' && typeof a.op === 'object') this.typing();
+    if (a.t === 'history' && a.key === key) this.askPeerRead(a.key);
+    // someone joined or left: the names `@` completes change
+    if (a.t === 'push' && a.frame.type === 'group_event' && this.state.members[a.frame.group.toLowerCase()]) this.fetchMembers(a.frame.group);
   }
 
   /** Loads the open conversation's history once, and moves its read cursor to the newest message. */
@@ -119,10 +139,17 @@ export class Controller implements Intents {
     if (!conv || !this.session || this.session.state !== 'connected') return;
     if (!conv.historyLoaded && !this.historyRequested.has(key)) {
       this.historyRequested.add(key);
-      const target = conv.kind === 'group' ? { group: conv.name } : { with: conv.name };
-      this.session
-        .request('history', { ...target, limit: 200 })
-        .then((r) => this.dispatch({ t: 'history', key, messages: r.messages, lastSeq: r.last_seq }))
+      const around = conv.around;
+      // a window that starts at a seq (the first unread, a search result) is read with sync: raw
+      // entries, whose events the reducer folds; the newest page with history, folded already
+      const page = around !== undefined && conv.id
+        ? this.session.request('sync', { conversation: conv.id, after: around - 1, limit: PAGE }).then((r) => ({ t: 'window', key, around, messages: r.messages, more: r.more }) as const)
+        : this.session.request('history', { ...targetOf(conv), limit: PAGE }).then((r) => ({ t: 'history', key, messages: r.messages, lastSeq: r.last_seq }) as const);
+      page
+        .then((action) => {
+          this.historyRequested.delete(key);
+          this.dispatch(action);
+        })
         .catch((err) => {
           this.historyRequested.delete(key);
           this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true });
@@ -131,6 +158,49 @@ export class Controller implements Intents {
     if (conv.id && conv.lastSeq > (this.readSent.get(key) ?? 0)) {
       this.readSent.set(key, conv.lastSeq);
       this.session.request('read', { conversation: conv.id, seq: conv.lastSeq }).catch(() => this.readSent.delete(key));
+    }
+  }
+
+  /** The members of a group, for `@` completion. */
+  private fetchMembers(group: string): void {
+    const session = this.session;
+    if (!session || session.state !== 'connected') return;
+    session.request('group_members', { group }).then(
+      (r) => this.dispatch({ t: 'members', group: r.group, names: r.members.map((m) => m.name) }),
+      () => {}, // completion goes without them
+    );
+  }
+
+  /** Fetches the page before (or after) the window once the view comes near its end. */
+  private pageOpen(key: string): void {
+    const conv = this.state.conversations[key];
+    const scroll = this.state.scroll;
+    const session = this.session;
+    if (!conv || !conv.historyLoaded || scroll === null || !session || session.state !== 'connected') return;
+    const at = anchorIndex(conv, scroll);
+    const first = conv.messages[0];
+    if (conv.older === 'more' && first && at < PREFETCH) {
+      const before = first.seq;
+      this.dispatch({ t: 'page_loading', key, dir: 'older' });
+      session.request('history', { ...targetOf(conv), before, limit: PAGE }).then(
+        (r) => this.dispatch({ t: 'older', key, before, messages: r.messages, lastSeq: r.last_seq }),
+        (err) => {
+          this.dispatch({ t: 'page_failed', key, dir: 'older' });
+          this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true });
+        },
+      );
+    }
+    const last = conv.messages.at(-1);
+    if (conv.newer === 'more' && last && conv.id && at > conv.messages.length - PREFETCH) {
+      const after = windowEnd(conv);
+      this.dispatch({ t: 'page_loading', key, dir: 'newer' });
+      session.request('sync', { conversation: conv.id, after, limit: PAGE }).then(
+        (r) => this.dispatch({ t: 'newer', key, after, messages: r.messages, more: r.more }),
+        (err) => {
+          this.dispatch({ t: 'page_failed', key, dir: 'newer' });
+          this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true });
+        },
+      );
     }
   }
 
@@ -172,8 +242,13 @@ export class Controller implements Intents {
   private wire(session: Session): void {
     session.on('message', (message: MessageView) => this.dispatch({ t: 'message', message }));
     session.on('push', (frame) => {
+      if (frame.type === 'typing') {
+        const key = frame.group !== undefined ? groupKey(frame.group) : directKey(frame.from);
+        this.dispatch({ t: 'typing', key, from: frame.from, now: Date.now() });
+        return this.scheduleTick();
+      }
       this.dispatch({ t: 'push', frame });
-      if (frame.type !== 'presence') this.refreshRoster();
+      if (frame.type !== 'presence' && frame.type !== 'receipt') this.refreshRoster();
     });
     session.on('state', (info: StateInfo) => {
       if (!this.session) return; // the login screen reports its own errors
@@ -185,6 +260,45 @@ export class Controller implements Intents {
       this.refreshRoster();
     });
     session.on('error', (err) => this.dispatch({ t: 'notice', text: describeError(err), error: true }));
+  }
+
+  /** Ends typing notices on time: a tick at the earliest end of one still shown. */
+  private scheduleTick(): void {
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    const ends = Object.values(this.state.conversations).flatMap((c) => (c.typing ?? []).map((x) => x.until));
+    if (ends.length === 0 || this.quitting) return;
+    this.tickTimer = setTimeout(() => {
+      this.tickTimer = null;
+      this.dispatch({ t: 'tick', now: Date.now() });
+      this.scheduleTick();
+    }, Math.max(0, Math.min(...ends) - Date.now()) + 20);
+    this.tickTimer.unref?.();
+  }
+
+  /** Tells the open conversation that I am typing: at most every TYPING_EVERY_MS, never for a command. */
+  private typing(): void {
+    const key = this.state.open;
+    const session = this.session;
+    if (!key || !session || session.state !== 'connected' || this.state.input.value.startsWith('/')) return;
+    const now = Date.now();
+    if (now - (this.typingSent.get(key) ?? 0) < TYPING_EVERY_MS) return;
+    this.typingSent.set(key, now);
+    const conv = this.state.conversations[key];
+    session.request('typing', conv ? targetOf(conv) : key.startsWith('#') ? { group: key.slice(1) } : { with: key.slice(1) }).catch(() => {});
+  }
+
+  /** 1:1: whether the peer has read my newest loaded message (receipt pushes say the rest). */
+  private askPeerRead(key: string): void {
+    const conv = this.state.conversations[key];
+    const session = this.session;
+    if (!conv || conv.kind !== 'direct' || !session || session.state !== 'connected') return;
+    const mine = lastOwnMessage(conv, this.state.me);
+    if (!mine || mine.seq <= (conv.peerRead ?? 0)) return;
+    session.request('receipts', { with: conv.name, seq: mine.seq }).then(
+      (r) => r.read > 0 && this.dispatch({ t: 'peer_read', key, read: r.seq }),
+      () => {}, // the marks wait for a receipt push
+    );
   }
 
   /** friends + groups + conversations, one at a time (a request arriving meanwhile runs once more after). */
@@ -290,6 +404,7 @@ export class Controller implements Intents {
   submit(): void {
     const text = this.state.input.value;
     if (text.trim() === '') return;
+    this.dispatch({ t: 'remember', key: this.state.open ?? '', text });
     this.dispatch({ t: 'edit', target: 'input', op: 'clear' });
     const restore = () => {
       if (this.state.input.value === '') this.dispatch({ t: 'edit', target: 'input', op: { insert: text } });
@@ -300,7 +415,7 @@ export class Controller implements Intents {
       case 'error':
         return this.dispatch({ t: 'notice', text: command.message, error: true });
       case 'help':
-        return this.dispatch({ t: 'overlay', title: 'Help', lines: HELP });
+        return this.dispatch({ t: 'overlay', title: 'Help', lines: helpLines(this.options.keys ?? new KeyMap()) });
       case 'quit':
         return this.quit();
       case 'send':
@@ -408,42 +523,14 @@ export class Controller implements Intents {
     }
   }
 
+  /** Opens the selected result's conversation with that message at the top (a window loaded around it when it is not loaded). */
   openSearchResult(): void {
     const found = this.state.search?.results[this.state.search.selected];
     if (!found) return;
     const key = keyOfMessage(found, this.state.me);
     this.dispatch({ t: 'close_search' });
     this.open(key);
-    const s = this.sessionOrNotice();
-    if (!s) return;
-    void this.loadUntil(s, key, found.seq).then(
-      (ok) => {
-        if (ok) this.dispatch({ t: 'jump', key, seq: found.seq });
-        else this.dispatch({ t: 'notice', text: `Message #${found.seq} is too far back to load here.`, error: true });
-      },
-      (err) => this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true }),
-    );
-  }
-
-  /**
-   * Loads the conversation's history, older page by older page, until it holds `seq`, so that
-   * the pane shows the found message among its neighbours with no gap; false after MAX_JUMP_PAGES.
-   */
-  private async loadUntil(s: Session, key: string, seq: number): Promise<boolean> {
-    const target = key.startsWith('#') ? { group: key.slice(1) } : { with: key.slice(1) };
-    const conv = () => this.state.conversations[key];
-    if (!conv()?.historyLoaded) {
-      const r = await s.request('history', { ...target, limit: HISTORY_PAGE });
-      this.dispatch({ t: 'history', key, messages: r.messages });
-    }
-    for (let page = 0; page < MAX_JUMP_PAGES; page++) {
-      const oldest = conv()?.messages[0]?.seq;
-      if (oldest === undefined || oldest <= seq) return conv()?.messages.some((m) => m.seq === seq) ?? false;
-      const r = await s.request('history', { ...target, before: oldest, limit: HISTORY_PAGE });
-      if (r.messages.length === 0) return false;
-      this.dispatch({ t: 'history', key, messages: r.messages });
-    }
-    return false;
+    this.dispatch({ t: 'show_result', key, seq: found.seq });
   }
 
   /** A moderator's command on the open group; answers the notice to show. */
@@ -515,6 +602,7 @@ export class Controller implements Intents {
   quit(): void {
     if (this.quitting) return;
     this.quitting = true;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
     const session = this.session;
     const done = () => this.options.exit(0);
     if (!session) return done();
@@ -525,6 +613,10 @@ export class Controller implements Intents {
       done();
     });
   }
+}
+
+function targetOf(conv: Conversation): { group: string } | { with: string } {
+  return conv.kind === 'group' ? { group: conv.name } : { with: conv.name };
 }
 
 function stateDetail(info: StateInfo): string {

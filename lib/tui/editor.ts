@@ -1,5 +1,6 @@
 // A line editor's state and the pure edits on it (the chat input and the login fields).
-// The cursor counts UTF-16 code units but never stops inside a surrogate pair.
+// The cursor counts UTF-16 code units but never stops inside a grapheme cluster (so never inside
+// a surrogate pair either).
 export interface Editor {
   value: string;
   cursor: number;
@@ -11,16 +12,19 @@ export function insert(e: Editor, text: string): Editor {
   return { value: e.value.slice(0, e.cursor) + text + e.value.slice(e.cursor), cursor: e.cursor + text.length };
 }
 
+const segmenter = new Intl.Segmenter();
+
+/** The start of the grapheme cluster before `i`: ←, Backspace step over 👨‍👩‍👧 or 🇩🇪 as one character. */
 function prevIndex(s: string, i: number): number {
   if (i <= 0) return 0;
-  const c = s.charCodeAt(i - 1);
-  return c >= 0xdc00 && c <= 0xdfff && i >= 2 ? i - 2 : i - 1;
+  return segmenter.segment(s).containing(i - 1)!.index;
 }
 
+/** The end of the grapheme cluster at `i`. */
 function nextIndex(s: string, i: number): number {
   if (i >= s.length) return s.length;
-  const c = s.charCodeAt(i);
-  return c >= 0xd800 && c <= 0xdbff && i + 1 < s.length ? i + 2 : i + 1;
+  const g = segmenter.segment(s).containing(i)!;
+  return g.index + g.segment.length;
 }
 
 export function backspace(e: Editor): Editor {

@@ -3,6 +3,8 @@
 // already escaped). Nothing here touches blessed or the network.
 import { escapeTags, stripControls } from '../client/sanitize.ts';
 import type { MessageView } from '../protocol/messages.ts';
+import { paint, resolveTheme, type Style, type Theme } from './theme.ts';
+import { formatTimestamp, type TimeFormats } from './time-format.ts';
 import { padEnd, strWidth, truncate, wrap } from './width.ts';
 
 export interface Line {
@@ -11,6 +13,8 @@ export interface Line {
   /** the message this line draws, if any */
   seq?: number;
 }
+
+const DEFAULT_THEME = resolveTheme({}, false);
 
 export interface LayoutOptions {
   width: number;
@@ -26,25 +30,28 @@ export interface LayoutOptions {
   now?: Date;
   /** the picked message in selection mode: drawn in yellow, with its #seq */
   pick?: number | null | undefined;
+  /** 1:1, my stored message: ✓ stored, ✓✓ read by the peer */
+  receipt?: 'sent' | 'read' | undefined;
+  /** colours by role (default: the default theme) */
+  theme?: Theme;
+  /** the timestamp formats (default: %H:%M today, %b %e %H:%M before) */
+  time?: TimeFormats;
 }
 
 export const DELETED = 'message deleted';
 export const EDITED = '(edited)';
 
 export const SENDING = 'sending…';
+export const SENT_MARK = '✓';
+export const READ_MARK = '✓✓';
 
 /** Terminal-safe text for tagged output: controls stripped, braces escaped. */
 export function safe(text: string): string {
   return escapeTags(stripControls(text));
 }
 
-export function formatTime(ts: string, now: Date = new Date()): string {
-  const d = new Date(ts);
-  if (Number.isNaN(d.getTime())) return '';
-  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-  if (d.toDateString() === now.toDateString()) return hm;
-  const month = d.toLocaleString('en', { month: 'short' });
-  return `${month} ${d.getDate()} ${hm}`;
+export function formatTime(ts: string, now: Date = new Date(), formats?: TimeFormats): string {
+  return formatTimestamp(ts, formats, now);
 }
 
 /** Widest body line a bubble may have in a pane `width` columns wide. */
@@ -70,10 +77,11 @@ export function layoutBubble(
   const quote = m.reply_to === undefined ? null
     : truncate(`↪ ${stripControls(m.reply_to.from)}: ${m.reply_to.deleted ? DELETED : stripControls(m.reply_to.excerpt)}`, maxText);
   const picked = o.pick !== undefined && o.pick !== null && m.seq === o.pick;
-  const time = pending ? SENDING : formatTime(m.ts, o.now);
+  const time = pending ? SENDING : formatTime(m.ts, o.now, o.time);
   const who = mine ? '' : !o.group ? '' : m.from_deleted ? 'deleted user' : stripControls(m.from);
   let header = who ? `${who} · ${time}` : time;
   if (m.edited_at !== undefined && !m.deleted) header += ` ${EDITED}`;
+  if (mine && !pending && o.receipt) header += o.receipt === 'read' ? ` ${READ_MARK}` : ` ${SENT_MARK}`;
   if (picked) header = `#${m.seq} ${header}`;
   header = truncate(header, maxText);
   const inner = Math.max(...body.map(strWidth), quote === null ? 0 : strWidth(quote), strWidth(header) + 2, 1);
@@ -81,25 +89,27 @@ export function layoutBubble(
   const indent = mine ? Math.max(0, width - bubbleW - 1) : 1;
   const pad = ' '.repeat(indent);
   const right = (lineW: number) => ' '.repeat(Math.max(0, width - indent - lineW));
-  const color = picked ? 'yellow' : pending ? 'gray' : mine ? 'cyan' : 'white';
+  const theme = o.theme ?? DEFAULT_THEME;
+  const style = picked ? theme.tag.highlight : pending ? theme.tag.muted : mine ? theme.tag.own : theme.tag.others;
+  const c = (text: string) => paint(style, text);
   const fill = '─'.repeat(inner - strWidth(header) - 1);
   const lines: Line[] = [];
   const topPlain = `╭─ ${header} ${fill}╮`;
-  const headerTagged = who ? `{yellow-fg}${escapeTags(header)}{/yellow-fg}` : `{gray-fg}${escapeTags(header)}{/gray-fg}`;
+  const headerTagged = paint(who ? theme.tag.highlight : theme.tag.muted, escapeTags(header));
   lines.push({
     plain: pad + topPlain + right(strWidth(topPlain)),
-    tagged: pad + `{${color}-fg}╭─ {/${color}-fg}` + headerTagged + `{${color}-fg} ${fill}╮{/${color}-fg}` + right(strWidth(topPlain)),
+    tagged: pad + c('╭─ ') + headerTagged + c(` ${fill}╮`) + right(strWidth(topPlain)),
   });
-  const row = (text: string, style: string | null) => {
+  const row = (text: string, cellStyle: Style | null) => {
     const cell = padEnd(text, inner);
     const plain = `│ ${cell} │`;
-    const shown = style === null ? escapeTags(cell) : `{${style}}${escapeTags(cell)}{/${style}}`;
-    lines.push({ plain: pad + plain + right(bubbleW), tagged: pad + `{${color}-fg}│{/${color}-fg} ${shown} {${color}-fg}│{/${color}-fg}` + right(bubbleW) });
+    const shown = cellStyle === null ? escapeTags(cell) : paint(cellStyle, escapeTags(cell));
+    lines.push({ plain: pad + plain + right(bubbleW), tagged: pad + c('│') + ` ${shown} ` + c('│') + right(bubbleW) });
   };
-  if (quote !== null) row(quote, 'gray-fg');
-  for (const text of body) row(text, m.deleted ? 'gray-fg' : null);
+  if (quote !== null) row(quote, theme.tag.muted);
+  for (const text of body) row(text, m.deleted ? theme.tag.muted : null);
   const bottom = `╰${'─'.repeat(inner + 2)}╯`;
-  lines.push({ plain: pad + bottom + right(bubbleW), tagged: pad + `{${color}-fg}${bottom}{/${color}-fg}` + right(bubbleW) });
+  lines.push({ plain: pad + bottom + right(bubbleW), tagged: pad + c(bottom) + right(bubbleW) });
   if (m.reactions !== undefined && m.reactions.length > 0) {
     // mine in brackets, so it reads without colour too
     const parts = m.reactions.map((r) => (r.me ? `[${stripControls(r.emoji)} ${r.count}]` : `${stripControls(r.emoji)} ${r.count}`));
@@ -122,18 +132,18 @@ export function layoutConversation(messages: readonly MessageView[], o: LayoutOp
     const mine = m.from === o.me;
     if (!marked && o.newFrom !== undefined && !mine && m.seq >= o.newFrom) {
       marked = true;
-      lines.push(markerLine(NEW_MARKER, o.width));
+      lines.push(markerLine(NEW_MARKER, o.width, o.theme));
     }
-    if (m.seq === o.found) lines.push(markerLine(FOUND_MARKER, o.width));
+    if (m.seq === o.found) lines.push(markerLine(FOUND_MARKER, o.width, o.theme));
     lines.push(...layoutBubble(m, mine, o));
   }
   for (const p of o.pending ?? []) lines.push(...layoutBubble({ from: o.me, text: p.text, ts: '' }, true, o, true));
   return lines;
 }
 
-export function markerLine(label: string, width: number): Line {
+export function markerLine(label: string, width: number, theme: Theme = DEFAULT_THEME): Line {
   const w = Math.max(strWidth(label), width);
   const left = Math.floor((w - strWidth(label)) / 2);
   const plain = '─'.repeat(left) + label + '─'.repeat(w - left - strWidth(label));
-  return { plain, tagged: `{yellow-fg}${escapeTags(plain)}{/yellow-fg}` };
+  return { plain, tagged: paint(theme.tag.highlight, escapeTags(plain)) };
 }

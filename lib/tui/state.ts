@@ -2,8 +2,15 @@
 // The controller feeds it actions from a queue; the views draw whatever it holds.
 import type { ConnectionState } from '../client/session.ts';
 import type { ConversationView, EventKind, MessageView, NotifyLevel, PushFrame, Results, SearchResultView } from '../protocol/messages.ts';
+import { applyCandidate, candidates, type Names } from './complete.ts';
 import * as ed from './editor.ts';
+import { isMention } from './mention.ts';
 import type { Editor } from './editor.ts';
+import { HEAD, lowerBound, type Anchor } from './viewport.ts';
+import { anchorIndex, dropNewest, firstNewIndex, keepNewest, MAX_LOADED, PAGE, startsConversation, unloaded } from './window.ts';
+
+export { anchorIndex, firstNewIndex, MAX_LOADED, PAGE, PREFETCH } from './window.ts';
+
 
 export type Pane = 'list' | 'input';
 
@@ -14,23 +21,39 @@ export interface Conversation {
   name: string;
   /** the server's opaque id, once known */
   id?: string;
-  /** oldest first, one per seq */
-  messages: MessageView[];
+  /** oldest first, one per seq: a window of the conversation without gaps */
+  messages: Shown[];
   /** my messages sent but not answered yet, oldest first: shown after `messages` until stored (or refused) */
   pending: PendingMessage[];
   read: number;
   lastSeq: number;
   unread: number;
+  /** an unread message names me (`@me`): marked in the hotlist */
+  mentioned?: boolean | undefined;
   /** while open: the first seq that arrived unread, marked as new */
   newFrom?: number | undefined;
+  /** the window holds the newest page (or, after a jump, the page at `around`) */
   historyLoaded: boolean;
+  /** what lies before the window: more to fetch, a fetch under way, or the first message */
+  older: 'more' | 'loading' | 'start';
+  /** after the window: nothing (it ends at the newest), dropped pages to fetch again, a fetch under way */
+  newer: 'none' | 'more' | 'loading';
+  /** load the window starting at this seq instead of the newest page (jump to the first unread) */
+  around?: number | undefined;
+  /** the last entry (message or event) of the sync pages that make the window's end: where the next page starts */
+  syncedTo?: number | undefined;
   /** the server-stored notification level (mute); what the bell and notifications obey */
   notify: NotifyLevel;
-  /** events up to this seq are already folded into `messages` (the last seq when history was read) */
-  foldedUpTo: number;
-  /** seqs of events after foldedUpTo applied since (each once: my own come back from a gap fill too) */
+  /** seqs of events applied to loaded messages (each once: my own come back in a sync page or gap fill too) */
   applied: number[];
+  /** who is typing here, each until a time (ms since the epoch) the controller's clock gave */
+  typing?: { from: string; until: number }[] | undefined;
+  /** 1:1: the peer's read cursor as far as known (receipt pushes, or the receipts asked on open) */
+  peerRead?: number | undefined;
 }
+
+/** How long a typing notice shows unless it is renewed (docs/protocol.md). */
+export const TYPING_SHOWN_MS = 5000;
 
 /** What Enter does with the input besides sending it: replace a message's text, answer one, or react to one. */
 export interface Compose {
@@ -76,15 +99,28 @@ export interface State {
   selected: string | null;
   focus: Pane;
   input: Editor;
-  /** null follows the newest message; a number is the last visible line of the conversation */
-  scroll: number | null;
+  /** null follows the newest message; else the top row of the view, by message (see viewport.ts) */
+  scroll: Anchor | null;
   newBelow: boolean;
   notice: { text: string; error: boolean } | null;
-  overlay: { title: string; lines: string[] } | null;
+  /** the terminal has focus (focus events; true where the terminal sends none) */
+  terminalFocused: boolean;
+  /** conversations with unread messages, in the order they became active (WeeChat's hotlist) */
+  hotlist: string[];
+  /** member names of groups, fetched when a group is opened (for `@` completion) */
+  members: Record<string, string[]>;
+  /** Tab's cycle through candidates: the input before it, and what the last Tab made of it */
+  completion: { start: number; options: string[]; index: number; original: Editor; applied: Editor } | null;
+  /** what was typed before, per conversation key ('' with none open), oldest first */
+  sent: Record<string, string[]>;
+  /** walking that history (Ctrl-↑/↓): the entry shown, and the draft to come back to */
+  recall: { key: string; index: number; draft: string } | null;
+  /** help or members, scrolled to `top` (its first line shown) */
+  overlay: { title: string; lines: string[]; top?: number } | null;
   /** the results of /search, newest first, while the list is shown */
   search: { query: string; results: SearchResultView[]; selected: number; more: boolean } | null;
-  /** the open conversation is shown at this message (a search result) until it is scrolled */
-  jump: { key: string; seq: number } | null;
+  /** a search result shown at the top of the open conversation, marked, until it is scrolled */
+  found: { key: string; seq: number } | null;
   /** message selection mode: the seq of the picked message of the open conversation, or null */
   pick: number | null;
   /** the picked message waits for a `y` to be deleted */
@@ -109,19 +145,35 @@ export type Action =
   | { t: 'confirm_delete'; on: boolean }
   | { t: 'compose'; mode: Compose['mode']; seq: number; text?: string }
   | { t: 'compose_end' }
+  | { t: 'page_loading'; key: string; dir: 'older' | 'newer' }
+  | { t: 'page_failed'; key: string; dir: 'older' | 'newer' }
+  | { t: 'older'; key: string; before: number; messages: MessageView[]; lastSeq?: number | undefined }
+  | { t: 'newer'; key: string; after: number; messages: MessageView[]; more: boolean }
+  | { t: 'window'; key: string; around: number; messages: MessageView[]; more: boolean }
+  | { t: 'jump'; to: 'newest' | 'oldest' | 'unread' }
   | { t: 'open'; key: string }
   | { t: 'close_conversation' }
   | { t: 'select'; delta: number }
   | { t: 'focus'; pane: Pane }
-  | { t: 'scroll'; to: number | null }
+  | { t: 'scroll'; to: Anchor | null }
   | { t: 'push'; frame: Exclude<PushFrame, { type: 'message' | EventKind }> }
   | { t: 'notice'; text: string; error?: boolean }
   | { t: 'overlay'; title: string; lines: string[] }
   | { t: 'close_overlay' }
+  | { t: 'overlay_scroll'; top: number }
   | { t: 'search_results'; query: string; results: SearchResultView[]; more: boolean }
   | { t: 'search_select'; delta: number }
   | { t: 'close_search' }
-  | { t: 'jump'; key: string; seq: number };
+  | { t: 'show_result'; key: string; seq: number }
+  | { t: 'terminal_focus'; focused: boolean }
+  | { t: 'members'; group: string; names: string[] }
+  | { t: 'complete'; delta: 1 | -1 }
+  | { t: 'remember'; key: string; text: string }
+  | { t: 'recall'; delta: -1 | 1 }
+  /** `now`: the controller's clock, so that the reducer stays pure */
+  | { t: 'typing'; key: string; from: string; now: number }
+  | { t: 'tick'; now: number }
+  | { t: 'peer_read'; key: string; read: number };
 
 export function initialState(prefill: { server: string; user?: string | undefined }): State {
   const field = (value: string): Editor => ({ value, cursor: value.length });
@@ -143,13 +195,42 @@ export function initialState(prefill: { server: string; user?: string | undefine
     scroll: null,
     newBelow: false,
     notice: null,
+    terminalFocused: true,
+    hotlist: [],
+    members: {},
+    completion: null,
+    sent: {},
+    recall: null,
     overlay: null,
     search: null,
-    jump: null,
+    found: null,
     pick: null,
     confirmDelete: false,
     compose: null,
   };
+}
+
+/** Inputs remembered per conversation for Ctrl-↑. */
+export const SENT_KEPT = 100;
+
+/** What Tab can complete from: friends, groups, requests, and the open group's members. */
+export function namesOf(s: State): Names {
+  const group = s.open?.startsWith('#') ? s.open.slice(1).toLowerCase() : undefined;
+  return {
+    friends: s.friends.map((f) => f.name),
+    groups: s.groups.map((g) => g.name),
+    requestsIn: s.requests.filter((r) => r.direction === 'in').map((r) => r.name),
+    requestsOut: s.requests.filter((r) => r.direction === 'out').map((r) => r.name),
+    members: (group && s.members[group]?.filter((m) => m !== s.me)) || [],
+  };
+}
+
+/** Whether Tab completes here (else it switches focus): the cursor ends a word with candidates, or a cycle goes on. */
+export function canComplete(s: State): boolean {
+  if (s.screen !== 'chat' || s.focus !== 'input') return false;
+  const c = s.completion;
+  if (c && s.input.value === c.applied.value && s.input.cursor === c.applied.cursor) return true;
+  return candidates(s.input, namesOf(s)) !== null;
 }
 
 export const directKey = (name: string) => `@${name}`;
@@ -163,10 +244,48 @@ export function keyOfMessage(m: MessageView, me: string): string {
 
 function emptyConversation(key: string): Conversation {
   const kind = key.startsWith('#') ? 'group' : 'direct';
-  return { key, kind, name: key.slice(1), messages: [], pending: [], read: 0, lastSeq: 0, unread: 0, historyLoaded: false, notify: 'all', foldedUpTo: 0, applied: [] };
+  return { key, kind, name: key.slice(1), messages: [], pending: [], read: 0, lastSeq: 0, unread: 0, historyLoaded: false, older: 'more', newer: 'none', notify: 'all', applied: [] };
 }
 
-const isEvent = (m: MessageView) => m.kind !== undefined && m.kind !== 'message';
+export const isEvent = (m: MessageView) => m.kind !== undefined && m.kind !== 'message';
+
+/**
+ * A message as the state holds it. `foldedTo`: the events up to this seq are folded into it
+ * already (a history page's last_seq; absent for a raw entry, which holds none but itself).
+ * `editSeq`: the edit its text comes from, so that an older edit arriving late does not win.
+ */
+export interface Shown extends MessageView {
+  foldedTo?: number | undefined;
+  editSeq?: number | undefined;
+}
+
+/** The applied event seqs kept per conversation (enough for any gap fill or page overlap). */
+const APPLIED_KEPT = 2000;
+
+/** A history page, folded as of `lastSeq`. */
+function foldedTo(page: readonly MessageView[], lastSeq: number | undefined): Shown[] {
+  const msgs = page.filter((m) => !isEvent(m));
+  return lastSeq === undefined ? msgs : msgs.map((m) => ({ ...m, foldedTo: lastSeq }));
+}
+
+/** Where the window's sync pages end: the next page of newer entries starts after it. */
+export function windowEnd(c: Conversation): number {
+  return Math.max(c.messages.at(-1)?.seq ?? 0, c.syncedTo ?? 0);
+}
+
+/**
+ * Applies an event to the loaded message it names, once: not when that message already holds it
+ * (folded into a history page), nor twice (a push and a sync page both bring it). An event whose
+ * target is not loaded is not marked: a later raw page that loads the target brings it again.
+ */
+export function applyEvent(c: Conversation, e: MessageView, me: string): Conversation {
+  if (e.target === undefined || c.applied.includes(e.seq)) return c;
+  const target = c.messages[lowerBound(c.messages.length, (i) => c.messages[i]!.seq, e.target)];
+  if (!target || target.seq !== e.target || e.seq <= (target.foldedTo ?? target.seq)) return c;
+  const applied = [...c.applied, e.seq].slice(-APPLIED_KEPT);
+  if (e.kind === 'edit' && e.seq <= (target.editSeq ?? 0)) return { ...c, applied };
+  return { ...c, messages: foldEvent(c.messages, e, me), applied };
+}
 
 /** The start of a text as a reply quotes it: one line, at most 80 code points (as the server's excerpt). */
 function excerptOf(text: string): string {
@@ -179,14 +298,15 @@ function excerptOf(text: string): string {
  * replies to it), as the server folds it for history. A target not loaded is left alone: the
  * history read when the conversation opens has it folded already.
  */
-export function foldEvent(list: MessageView[], e: MessageView, me: string): MessageView[] {
+export function foldEvent(list: Shown[], e: MessageView, me: string): Shown[] {
   const i = list.findIndex((m) => m.seq === e.target);
   if (i === -1) return list;
-  const m: MessageView = { ...list[i]! };
+  const m: Shown = { ...list[i]! };
   if (m.deleted) return list;
   if (e.kind === 'edit') {
     m.text = e.text;
     m.edited_at = e.ts;
+    m.editSeq = e.seq;
   } else if (e.kind === 'delete') {
     m.text = '';
     m.deleted = true;
@@ -288,13 +408,21 @@ export function entries(s: State): Entry[] {
 
 function withConversation(s: State, key: string, f: (c: Conversation) => Conversation): State {
   const c = s.conversations[key] ?? emptyConversation(key);
-  return { ...s, conversations: { ...s.conversations, [key]: f(c) } };
+  return withHotlist({ ...s, conversations: { ...s.conversations, [key]: f(c) } }, key);
+}
+
+/** Keeps `key`'s place in the hotlist in step with its unread count: joins at the end, leaves when read. */
+function withHotlist(s: State, key: string): State {
+  const unread = (s.conversations[key]?.unread ?? 0) > 0;
+  const listed = s.hotlist.includes(key);
+  if (unread === listed) return s;
+  return { ...s, hotlist: unread ? [...s.hotlist, key] : s.hotlist.filter((k) => k !== key) };
 }
 
 export function reduce(s: State, a: Action): State {
   switch (a.t) {
     case 'edit': {
-      if (a.target === 'input') return { ...s, input: applyEdit(s.input, a.op) };
+      if (a.target === 'input') return { ...s, input: applyEdit(s.input, a.op), completion: null };
       const fields = [...s.login.fields] as State['login']['fields'];
       fields[a.target] = applyEdit(fields[a.target], a.op);
       return { ...s, login: { ...s.login, fields } };
@@ -319,7 +447,7 @@ export function reduce(s: State, a: Action): State {
         next = withConversation(next, key, (conv) => {
           const open = next.open === key;
           const lastSeq = Math.max(conv.lastSeq, c.last_seq);
-          return { ...conv, id: c.conversation, lastSeq, read: open ? lastSeq : Math.max(conv.read, c.read), unread: open ? 0 : c.unread, notify: c.notify ?? 'all' };
+          return { ...conv, id: c.conversation, lastSeq, read: open ? lastSeq : Math.max(conv.read, c.read), unread: open ? 0 : c.unread, mentioned: open || c.unread === 0 ? false : conv.mentioned, notify: c.notify ?? 'all' };
         });
       }
       if (next.open?.startsWith('#') && !next.groups.some((g) => groupKey(g.name) === next.open)) next = { ...next, open: null, scroll: null, newBelow: false };
@@ -331,8 +459,9 @@ export function reduce(s: State, a: Action): State {
       if (isEvent(m)) {
         // An event is never unread; it changes the message it names.
         return withConversation(s, key, (c) => {
-          if (m.seq <= c.foldedUpTo || c.applied.includes(m.seq)) return c;
-          return { ...c, id: m.conversation, lastSeq: Math.max(c.lastSeq, m.seq), messages: foldEvent(c.messages, m, s.me), applied: [...c.applied, m.seq] };
+          const conv = { ...c, id: m.conversation, lastSeq: Math.max(c.lastSeq, m.seq) };
+          // a window that stops short of the newest gets its events in order, with the pages after it
+          return c.newer === 'none' ? applyEvent(conv, m, s.me) : conv;
         });
       }
       const mine = m.from === s.me;
@@ -343,7 +472,16 @@ export function reduce(s: State, a: Action): State {
         return pending === before.pending ? s : withConversation(s, key, (c) => ({ ...c, pending }));
       }
       let next = withConversation(s, key, (c) => {
-        const conv = { ...c, id: m.conversation, messages: mergeMessages(c.messages, [m]), pending: stillPending(c.pending, [m], s.me) };
+        // A window that stops short of the newest message gets it when it pages down to it, and
+        // one that starts after it when it pages back (a backlog being synced, oldest first,
+        // would otherwise leave a gap in the window).
+        const first = c.messages[0]?.seq;
+        const fits = c.newer === 'none' && (!c.historyLoaded || first === undefined || m.seq >= first);
+        let conv: Conversation = { ...c, id: m.conversation, messages: fits ? mergeMessages(c.messages, [m]) : c.messages, pending: stillPending(c.pending, [m], s.me) };
+        // their message is what they were typing
+        if (c.typing?.some((x) => x.from === m.from)) conv.typing = c.typing.filter((x) => x.from !== m.from);
+        if (!open || s.scroll === null) conv = keepNewest(conv, c.historyLoaded ? MAX_LOADED : PAGE);
+        else conv = dropNewest(conv, anchorIndex(conv, s.scroll));
         if (m.seq > c.lastSeq) {
           conv.lastSeq = m.seq;
           if (mine || open) {
@@ -352,6 +490,7 @@ export function reduce(s: State, a: Action): State {
             conv.unread = 0;
           } else if (m.seq > c.read) {
             conv.unread = c.unread + 1;
+            if (m.group !== undefined && isMention(m.text, s.me)) conv.mentioned = true;
           }
         }
         return conv;
@@ -364,36 +503,96 @@ export function reduce(s: State, a: Action): State {
     case 'send_failed':
       return withConversation(s, a.key, (c) => ({ ...c, pending: c.pending.filter((p) => p.clientMsgId !== a.clientMsgId) }));
     case 'history':
+      // the newest page replaces the window: pushes from before it may have left gaps
       return withConversation(s, a.key, (c) => {
         const lastSeq = Math.max(c.lastSeq, ...a.messages.map((m) => m.seq));
         const id = a.messages[0]?.conversation ?? c.id;
-        // The page is folded as of its read: it replaces what the messages it holds showed.
-        const bySeq = new Map(a.messages.map((m) => [m.seq, m]));
-        const kept = c.messages.map((m) => bySeq.get(m.seq) ?? m);
-        const foldedUpTo = Math.max(c.foldedUpTo, a.lastSeq ?? 0);
+        const last = a.messages.at(-1)?.seq ?? 0;
+        const later = c.newer === 'none' ? c.messages.filter((m) => m.seq > last) : [];
+        // the page is folded as of its read (last_seq): only events after it are applied to it
+        const upTo = a.lastSeq ?? 0;
         return {
-          ...c, ...(id ? { id } : {}), messages: mergeMessages(kept, a.messages), pending: stillPending(c.pending, a.messages, s.me), historyLoaded: true,
-          lastSeq: Math.max(lastSeq, a.lastSeq ?? 0), read: s.open === a.key ? Math.max(lastSeq, a.lastSeq ?? 0) : c.read,
-          foldedUpTo, applied: c.applied.filter((seq) => seq > foldedUpTo),
+          ...c, ...(id ? { id } : {}),
+          messages: mergeMessages(foldedTo(a.messages, a.lastSeq), later), pending: stillPending(c.pending, a.messages, s.me),
+          historyLoaded: true, older: startsConversation(a.messages) ? 'start' : 'more', newer: 'none', around: undefined, syncedTo: undefined,
+          lastSeq: Math.max(lastSeq, upTo), read: s.open === a.key ? Math.max(lastSeq, upTo) : c.read,
+          applied: c.applied.filter((seq) => seq > upTo),
         };
       });
+    case 'page_loading':
+      return withConversation(s, a.key, (c) => (a.dir === 'older' ? { ...c, older: 'loading' } : { ...c, newer: 'loading' }));
+    case 'page_failed':
+      return withConversation(s, a.key, (c) => (a.dir === 'older' ? { ...c, older: c.older === 'loading' ? 'more' : c.older } : { ...c, newer: c.newer === 'loading' ? 'more' : c.newer }));
+    case 'older': {
+      const c = s.conversations[a.key];
+      if (!c) return s;
+      // a window replaced meanwhile (jump, reconnect) has no use for this page
+      if (c.messages[0]?.seq !== a.before) return withConversation(s, a.key, (x) => ({ ...x, older: x.older === 'loading' ? 'more' : x.older }));
+      let conv: Conversation = { ...c, messages: mergeMessages(c.messages, foldedTo(a.messages, a.lastSeq)), older: startsConversation(a.messages) ? 'start' : 'more' };
+      let scroll = s.scroll;
+      // the view stood on the line above the old first message: it still does, now a message's row
+      if (s.open === a.key && scroll?.seq === HEAD && a.messages.length > 0) scroll = { seq: a.before, line: scroll.line - 1 };
+      conv = dropNewest(conv, s.open === a.key && scroll ? anchorIndex(conv, scroll) : 0);
+      return { ...s, scroll, conversations: { ...s.conversations, [a.key]: conv } };
+    }
+    case 'newer':
+    case 'window': {
+      const c = s.conversations[a.key];
+      if (!c) return s;
+      if (a.t === 'newer' && windowEnd(c) !== a.after) return withConversation(s, a.key, (x) => ({ ...x, newer: x.newer === 'loading' ? 'more' : x.newer }));
+      if (a.t === 'window' && c.around !== a.around) return s;
+      const lastSeq = Math.max(c.lastSeq, ...a.messages.map((m) => m.seq));
+      // sync pages are raw entries: the messages join the window, the events fold into it
+      const msgs = a.messages.filter((m) => !isEvent(m));
+      const syncedTo = a.messages.at(-1)?.seq ?? (a.t === 'window' ? undefined : c.syncedTo);
+      let conv: Conversation = a.t === 'window'
+        ? { ...c, messages: msgs, applied: [], historyLoaded: true, around: undefined, older: startsConversation(msgs) && a.around <= 1 ? 'start' : 'more', newer: a.more ? 'more' : 'none', lastSeq, syncedTo }
+        : { ...c, messages: mergeMessages(c.messages, msgs), newer: a.more ? 'more' : 'none', lastSeq, syncedTo };
+      for (const e of a.messages) if (isEvent(e)) conv = applyEvent(conv, e, s.me);
+      if (conv.newer === 'none') conv = { ...conv, pending: stillPending(conv.pending, msgs, s.me) };
+      if (conv.messages.length > MAX_LOADED) {
+        // drop the oldest pages, far above the view
+        const at = s.open === a.key && s.scroll ? anchorIndex(conv, s.scroll) : conv.messages.length;
+        const drop = Math.min(conv.messages.length - MAX_LOADED, Math.max(0, at - PAGE));
+        if (drop > 0) conv = { ...conv, messages: conv.messages.slice(drop), older: 'more' };
+      }
+      const scroll = a.t === 'window' && s.open === a.key ? { seq: a.around, line: 0 } : s.scroll;
+      return { ...s, scroll, conversations: { ...s.conversations, [a.key]: conv } };
+    }
+    case 'jump': {
+      const key = s.open;
+      const c = key ? s.conversations[key] : undefined;
+      if (!key || !c) return s;
+      if (a.to === 'newest') return reduce(s, { t: 'scroll', to: null });
+      if (a.to === 'oldest') return c.historyLoaded && c.messages.length > 0 ? { ...s, scroll: { seq: HEAD, line: 0 } } : s;
+      if (c.newFrom === undefined) return { ...s, notice: { text: 'Nothing unread here.', error: false } };
+      const at = firstNewIndex(c, s.me);
+      if (at !== -1) return { ...s, scroll: { seq: c.messages[at]!.seq, line: 0 } };
+      // the first unread message is not loaded: load the window that starts there
+      return { ...s, scroll: { seq: c.newFrom, line: 0 }, conversations: { ...s.conversations, [key]: unloaded(c, c.newFrom) } };
+    }
     case 'open': {
-      const next = withConversation(s, a.key, (c) => ({
+      let left = s;
+      const prev = s.open && s.open !== a.key ? s.conversations[s.open] : undefined;
+      // the conversation left keeps only its newest page
+      if (prev) left = withConversation(s, prev.key, (c) => (c.newer === 'none' ? keepNewest(c, PAGE) : unloaded(c)));
+      const next = withConversation(left, a.key, (c) => ({
         ...c,
         newFrom: c.unread > 0 ? c.read + 1 : undefined,
         read: c.lastSeq,
         unread: 0,
+        mentioned: false,
       }));
-      return { ...next, open: a.key, selected: a.key, scroll: null, newBelow: false, overlay: null, jump: null, pick: null, confirmDelete: false, compose: null };
+      return { ...next, open: a.key, selected: a.key, scroll: null, newBelow: false, overlay: null, recall: null, completion: null, found: null, pick: null, confirmDelete: false, compose: null };
     }
     case 'close_conversation':
-      return { ...s, open: null, scroll: null, newBelow: false, jump: null, pick: null, confirmDelete: false, compose: null };
+      return { ...s, open: null, scroll: null, newBelow: false, found: null, pick: null, confirmDelete: false, compose: null };
     case 'pick': {
       const list = s.open ? (s.conversations[s.open]?.messages ?? []) : [];
       if (list.length === 0) return { ...s, pick: null, confirmDelete: false };
       const i = s.pick === null ? list.length : list.findIndex((m) => m.seq === s.pick);
       const j = Math.min(list.length - 1, Math.max(0, (i === -1 ? list.length : i) + a.delta));
-      return { ...s, pick: list[j]!.seq, confirmDelete: false, scroll: null };
+      return { ...s, pick: list[j]!.seq, confirmDelete: false };
     }
     case 'pick_end':
       return { ...s, pick: null, confirmDelete: false };
@@ -414,8 +613,12 @@ export function reduce(s: State, a: Action): State {
     }
     case 'focus':
       return { ...s, focus: a.pane, selected: a.pane === 'list' ? (s.selected ?? s.open ?? entries(s)[0]?.key ?? null) : s.selected };
-    case 'scroll':
-      return { ...s, scroll: a.to, newBelow: a.to === null ? false : s.newBelow, jump: null };
+    case 'scroll': {
+      const c = s.open ? s.conversations[s.open] : undefined;
+      // back to the newest from a window that stops short of it: load the newest page again
+      if (a.to === null && c && c.newer !== 'none') return { ...s, scroll: null, newBelow: false, found: null, conversations: { ...s.conversations, [c.key]: unloaded(c) } };
+      return { ...s, scroll: a.to, newBelow: a.to === null ? false : s.newBelow, found: null };
+    }
     case 'push': {
       const f = a.frame;
       if (f.type === 'presence') return { ...s, friends: s.friends.map((x) => (x.name === f.user ? { ...x, online: f.online } : x)) };
@@ -433,8 +636,9 @@ export function reduce(s: State, a: Action): State {
         const key = f.group !== undefined ? groupKey(f.group) : directKey(f.with ?? '?');
         return withConversation(s, key, (conv) => ({ ...conv, notify: f.notify }));
       }
-      // Typing and receipts are drawn by the conversation view (see the 'typing'/'receipt' actions).
-      if (f.type === 'typing' || f.type === 'receipt') return s;
+      // typing comes as a 'typing' action (it needs the clock); a receipt moves the peer's cursor
+      if (f.type === 'typing') return s;
+      if (f.type === 'receipt') return reduce(s, { t: 'peer_read', key: directKey(f.from), read: f.read });
       if (f.type === 'group_invite') {
         const invites = [...s.invites.filter((i) => i.group !== f.group), { group: f.group, desc: f.desc, from: f.from }];
         return { ...s, invites, notice: { text: `${f.from} invites you to #${f.group}: /join ${f.group} or /decline #${f.group}`, error: false } };
@@ -447,6 +651,24 @@ export function reduce(s: State, a: Action): State {
       return { ...s, overlay: { title: a.title, lines: a.lines } };
     case 'close_overlay':
       return { ...s, overlay: null };
+    case 'typing': {
+      if (a.from === s.me) return s;
+      const until = a.now + TYPING_SHOWN_MS;
+      return withConversation(s, a.key, (c) => ({ ...c, typing: [...(c.typing ?? []).filter((x) => x.from !== a.from && x.until > a.now), { from: a.from, until }] }));
+    }
+    case 'tick': {
+      let next = s;
+      for (const c of Object.values(s.conversations)) {
+        if (!c.typing?.length) continue;
+        const left = c.typing.filter((x) => x.until > a.now);
+        if (left.length !== c.typing.length) next = withConversation(next, c.key, (x) => ({ ...x, typing: left }));
+      }
+      return next;
+    }
+    case 'peer_read':
+      return withConversation(s, a.key, (c) => (a.read > (c.peerRead ?? 0) ? { ...c, peerRead: a.read } : c));
+    case 'overlay_scroll':
+      return s.overlay ? { ...s, overlay: { ...s.overlay, top: Math.max(0, a.top) } } : s;
     case 'search_results':
       return { ...s, overlay: null, search: { query: a.query, results: a.results, selected: 0, more: a.more } };
     case 'search_select': {
@@ -456,8 +678,50 @@ export function reduce(s: State, a: Action): State {
     }
     case 'close_search':
       return { ...s, search: null };
-    case 'jump':
-      return s.open === a.key ? { ...s, jump: { key: a.key, seq: a.seq }, scroll: null, newBelow: false } : s;
+    case 'show_result': {
+      const c = s.conversations[a.key];
+      if (s.open !== a.key || !c) return s;
+      const found = { key: a.key, seq: a.seq };
+      // shown at the top of the view, from the loaded window or from one loaded to start there
+      if (c.historyLoaded && c.messages.some((m) => m.seq === a.seq)) return { ...s, found, scroll: { seq: a.seq, line: 0 }, newBelow: false };
+      return { ...s, found, scroll: { seq: a.seq, line: 0 }, newBelow: false, conversations: { ...s.conversations, [a.key]: unloaded(c, a.seq) } };
+    }
+    case 'terminal_focus':
+      return { ...s, terminalFocused: a.focused };
+    case 'members':
+      return { ...s, members: { ...s.members, [a.group.toLowerCase()]: a.names } };
+    case 'complete': {
+      const c = s.completion;
+      if (c && s.input.value === c.applied.value && s.input.cursor === c.applied.cursor) {
+        const index = (c.index + a.delta + c.options.length) % c.options.length;
+        const applied = applyCandidate(c.original, c.start, c.original.cursor, c.options[index]!, c.options.length === 1);
+        return { ...s, input: applied, completion: { ...c, index, applied } };
+      }
+      const found = candidates(s.input, namesOf(s));
+      if (!found) return s;
+      const index = a.delta > 0 ? 0 : found.options.length - 1;
+      const applied = applyCandidate(s.input, found.start, s.input.cursor, found.options[index]!, found.options.length === 1);
+      return { ...s, input: applied, completion: { start: found.start, options: found.options, index, original: s.input, applied } };
+    }
+    case 'remember': {
+      const list = (s.sent[a.key] ?? []).filter((t) => t !== a.text);
+      return { ...s, sent: { ...s.sent, [a.key]: [...list, a.text].slice(-SENT_KEPT) }, recall: null };
+    }
+    case 'recall': {
+      const key = s.open ?? '';
+      const list = s.sent[key] ?? [];
+      const r = s.recall?.key === key ? s.recall : null;
+      if (!r) {
+        if (a.delta > 0 || list.length === 0) return s;
+        const text = list.at(-1)!;
+        return { ...s, recall: { key, index: list.length - 1, draft: s.input.value }, input: { value: text, cursor: text.length }, completion: null };
+      }
+      const index = r.index + a.delta;
+      if (index < 0) return s;
+      if (index >= list.length) return { ...s, recall: null, input: { value: r.draft, cursor: r.draft.length }, completion: null };
+      const text = list[index]!;
+      return { ...s, recall: { ...r, index }, input: { value: text, cursor: text.length }, completion: null };
+    }
   }
 }
 

@@ -100,7 +100,7 @@ export class FakeClient implements SessionClient {
       case 'groups':
         return { groups: [] };
       case 'history':
-        return { conversation: 'c1', messages: s.messages.slice(-(body.limit ?? 50)) };
+        return { conversation: 'c1', messages: s.messages.filter((m) => body.before === undefined || m.seq < body.before).slice(-(body.limit ?? 50)) };
       case 'read':
         return { conversation: body.conversation, read: body.seq };
       default:

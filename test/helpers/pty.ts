@@ -1,10 +1,13 @@
 // Drives the real `chat` binary in a pseudo-terminal (node-pty) and reads its screen as text
-// through a headless xterm. The emulated terminal measures characters with the same Unicode 9+
-// widths as a modern terminal (emoji and CJK two columns), via lib/tui/width.ts.
+// through a headless xterm. The emulated terminal measures characters as a modern terminal does
+// (emoji and CJK two columns), and joins grapheme clusters into one cell as terminals with
+// grapheme support do: a ZWJ sequence (👨‍👩‍👧), a flag (🇩🇪), an emoji with a skin tone (👍🏽) or a
+// keycap (#️⃣) is one character two columns wide. The joining rules below are written out here,
+// apart from lib/tui/width.ts's Intl.Segmenter, so a test compares two accounts of a cluster.
 import xterm from '@xterm/headless';
 import * as pty from 'node-pty';
 import { codePointWidth } from '../../lib/tui/width.ts';
-import { CHAT_BIN, ROOT } from './server.ts';
+import { CHAT_BIN, cliEnv, ROOT } from './server.ts';
 
 const { Terminal } = xterm;
 
@@ -24,6 +27,36 @@ export interface Tui {
   /** the exit code, or -1 when the process is still running after `ms` */
   waitExit(ms?: number): Promise<number>;
   kill(): void;
+}
+
+// xterm asks, code point by code point, whether it joins the cell before (bit 0) and how wide
+// the cell then is (bits 1-2); bits 3+ carry our state to the next code point.
+const AFTER_ZWJ = 1;
+const AFTER_LONE_RI = 2;
+const isRegional = (cp: number) => cp >= 0x1f1e6 && cp <= 0x1f1ff;
+const EXTEND = /^[\p{M}\u200d\ufe00-\ufe0f\u{1f3fb}-\u{1f3ff}\u{e0020}-\u{e007f}]$/u;
+const PICTOGRAPHIC = /^\p{Extended_Pictographic}$/u;
+
+function joinGraphemes(cp: number, preceding: number): number {
+  const ch = String.fromCodePoint(cp);
+  const before = preceding >> 3;
+  const oldWidth = (preceding >> 1) & 3;
+  let width: number = codePointWidth(cp);
+  let join = false;
+  let state = 0;
+  if (preceding !== 0 && oldWidth > 0) {
+    if (EXTEND.test(ch)) join = true;
+    else if (before === AFTER_ZWJ && PICTOGRAPHIC.test(ch)) join = true;
+    else if (before === AFTER_LONE_RI && isRegional(cp)) join = true;
+  }
+  if (join) {
+    // VS16 asks for emoji presentation: two columns
+    width = cp === 0xfe0f || isRegional(cp) ? 2 : Math.max(oldWidth, width);
+    if (cp === 0x200d) state = AFTER_ZWJ;
+  } else if (isRegional(cp)) {
+    state = AFTER_LONE_RI;
+  }
+  return (state << 3) | ((width & 3) << 1) | (join ? 1 : 0);
 }
 
 const live = new Set<pty.IPty>();
@@ -51,40 +84,15 @@ export const KEY = {
   backspace: '\x7f',
 };
 
-export function startTui(args: string[], options: { cols?: number; rows?: number; env?: Record<string, string> } = {}): Tui {
+export function startTui(args: string[], options: { cols?: number; rows?: number; env?: Record<string, string | undefined> } = {}): Tui {
   const cols = options.cols ?? 100;
   const rows = options.rows ?? 30;
   const term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0 });
-  term.unicode.register({
-    version: 'chat-modern',
-    wcwidth: (cp: number) => codePointWidth(cp),
-    charProperties(cp: number, preceding: number): number {
-      let width: number = codePointWidth(cp);
-      let join = width === 0 && preceding !== 0;
-      if (join) {
-        const old = (preceding >> 1) & 3;
-        if (old === 0) join = false;
-        else if (old > width) width = old;
-      }
-      return ((width & 3) << 1) | (join ? 1 : 0);
-    },
-  });
-  term.unicode.activeVersion = 'chat-modern';
-  const proc = pty.spawn(process.execPath, [CHAT_BIN, ...args], {
-    name: 'xterm-256color',
-    cols,
-    rows,
-    cwd: ROOT,
-    env: {
-      ...(process.env as Record<string, string>),
-      TERM: 'xterm-256color',
-      LANG: 'C.UTF-8',
-      CHAT_SERVER: '',
-      CHAT_USER: '',
-      CHAT_PASSWORD: '',
-      ...options.env,
-    },
-  });
+  term.unicode.register({ version: 'chat-graphemes', wcwidth: (cp: number) => codePointWidth(cp), charProperties: joinGraphemes });
+  term.unicode.activeVersion = 'chat-graphemes';
+  const env = cliEnv({ TERM: 'xterm-256color', LANG: 'C.UTF-8', ...options.env });
+  // node-pty sets TERM from `name`: a test that picks another terminal type passes env.TERM
+  const proc = pty.spawn(process.execPath, [CHAT_BIN, ...args], { name: env.TERM!, cols, rows, cwd: ROOT, env });
   live.add(proc);
   let output = '';
   proc.onData((d) => {

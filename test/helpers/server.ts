@@ -112,12 +112,23 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The environment for a `chat` under test: no CHAT_* defaults and no config file (a developer's
+ * own ~/.config/chat/config.toml must not change what a test sees), then `extra`, where an
+ * undefined value removes the variable.
+ */
+export function cliEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = { ...process.env, CHAT_SERVER: '', CHAT_USER: '', CHAT_PASSWORD: '', CHAT_CONFIG: '', ...extra };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return env as Record<string, string>;
+}
+
 /** Runs the real `chat` binary. */
-export function runCli(args: string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { input?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHAT_BIN, ...args], {
       cwd: ROOT,
-      env: { ...process.env, CHAT_SERVER: '', CHAT_USER: '', CHAT_PASSWORD: '', ...options.env },
+      env: cliEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -5,7 +5,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChatClient } from '../../lib/client/client.ts';
 import { makeCerts, type TestCerts } from '../helpers/certs.ts';
-import { jsonLines, runCli, startServer, type RunningServer } from '../helpers/server.ts';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jsonLines, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 
 const tls = suite('tls');
 let certs: TestCerts;
@@ -32,6 +34,17 @@ tls('the CLI over TLS with --ca: register, befriend, send, listen', async () => 
   const heard = await as('uma', 'listen', '--count', '1', '--timeout', '5', '--json');
   assert.is(heard.code, 0, heard.stderr);
   assert.is(jsonLines(heard.stdout)[0].text, 'over tls');
+});
+
+tls('the config file holds the server and the CA (relative to the file): a client command connects over TLS', async () => {
+  const dir = tempDir('chat-tls-config-').dir;
+  copyFileSync(certs.ca, join(dir, 'ca.pem'));
+  writeFileSync(join(dir, 'config.toml'), `server = "${server.address}"\nuser = "tom"\nca = "ca.pem"\n`);
+  const r = await runCli(['friends', '--json'], { env: { CHAT_CONFIG: join(dir, 'config.toml'), CHAT_PASSWORD: 'tom-pass-123' } });
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(jsonLines(r.stdout), [{ type: 'friend', name: 'uma', online: false }]);
+  const plain = await runCli(['friends', '--no-config', '--server', server.address, '--user', 'tom', '--password', 'tom-pass-123']);
+  assert.is.not(plain.code, 0, 'without the file there is no TLS, and a TLS server gives a plain client nothing');
 });
 
 tls('the server is verified by default: an unknown CA or a plain client gets nowhere', async () => {

@@ -145,6 +145,8 @@ test('editing someone else\'s message is refused in place; /help lists the keys'
   await tui.waitFor((t) => !t.includes('↑↓ pick'), 5000, 'selection mode to end');
   tui.write('/help');
   tui.write(KEY.enter);
+  await tui.waitFor(/PgDn\/↓ more/);
+  tui.write(KEY.pageDown);
   await tui.waitFor(/Ctrl-X +select a message/);
   await tui.waitFor(/edit your last message/);
   tui.write(KEY.escape);

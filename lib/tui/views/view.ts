@@ -1,19 +1,36 @@
 // The blessed side: widgets, drawing from state, and turning keys into intents. It imports no
 // socket and no session; all it can do is call the Intents it is given.
+import { PassThrough } from 'node:stream';
 import blessed from 'neo-blessed';
 import type { Widgets } from 'blessed';
 import { escapeTags, stripControls } from '../../client/sanitize.ts';
-import { patchBlessedUnicode } from '../blessed-unicode.ts';
+import type { TuiConfig } from '../../client-config.ts';
+import { decodeProgramOutput, patchBlessedUnicode } from '../blessed-unicode.ts';
+import { InputFilter, type InputEvent } from '../input-filter.ts';
 import type { Intents } from '../controller.ts';
-import { FOUND_MARKER, formatTime, layoutConversation, markerLine, type Line } from '../layout.ts';
-import { entries, groupHeader, type EditOp, type State } from '../state.ts';
+import { describeKey, KeyMap, type KeyAction } from '../keys.ts';
+import { formatTime, markerLine, type Line } from '../layout.ts';
+import { BubbleCache, paneBlocks, type PaneBlocks } from '../pane.ts';
+import { canComplete, entries, groupHeader, type Conversation, type EditOp, type State } from '../state.ts';
+import { paint, resolveTheme, type Theme } from '../theme.ts';
+import type { TimeFormats } from '../time-format.ts';
+import { anchorOf, normalize, resolve, scrollBy, showing, slices, type Pos } from '../viewport.ts';
 import { padEnd, strWidth, truncate, wrap } from '../width.ts';
 
 const s = (text: string) => escapeTags(stripControls(text));
 
+/** Below this many columns the conversation list is an overlay, shown while it has the focus. */
+export const NARROW_COLUMNS = 60;
+/** Lines one wheel notch scrolls. */
+const WHEEL_LINES = 3;
+
 export interface ViewOptions {
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
+  /** theme, mouse and timestamps from the config file (defaults without) */
+  config?: TuiConfig | undefined;
+  /** the key bindings (the config's [keys] over the defaults) */
+  keys?: KeyMap | undefined;
 }
 
 export class View {
@@ -25,8 +42,20 @@ export class View {
   private readonly status: Widgets.BoxElement;
   private readonly overlay: Widgets.BoxElement;
   private state: State | null = null;
-  /** from the last render: what PgUp/PgDn need */
-  private pane = { total: 0, visible: 0, bottom: 0 };
+  /** the conversation pane's size at the last render: what PgUp/PgDn need */
+  private pane = { width: 0, visible: 0 };
+  /** the overlay's text rows at the last render: what its PgUp/PgDn move by */
+  private overlayRows = 1;
+  private bubbles: BubbleCache;
+  /** the entry keys of the list rows drawn, top first (what a click hits) */
+  private listRows: string[] = [];
+  /** the block at the bottom of the view at the last render, and how many of its rows were below it */
+  private bottom: { conv: string; key: number; below: number } | null = null;
+  /** set by a resize while scrolled back: the next render puts that row back at the bottom */
+  private keepBottom: { conv: string; key: number; below: number } | null = null;
+  private readonly keys: KeyMap;
+  private readonly theme: Theme;
+  private readonly time: TimeFormats | undefined;
   /** the current input read holds ESC CR (Alt-Enter) */
   private altEnterInRead = false;
   /** an Escape from such a read was just swallowed: a Return next means Alt-Enter */
@@ -34,6 +63,9 @@ export class View {
 
   constructor(private readonly intents: Intents, options: ViewOptions = {}) {
     patchBlessedUnicode();
+    const config = options.config;
+    this.keys = options.keys ?? new KeyMap(config?.keys);
+    this.time = config?.time;
     this.screen = blessed.screen({
       smartCSR: true,
       fullUnicode: true,
@@ -41,27 +73,124 @@ export class View {
       title: 'chat',
       autoPadding: true,
       dockBorders: false,
-      ...(options.input ? { input: options.input as any } : {}),
+      input: this.filteredInput(options.input ?? process.stdin) as any,
       ...(options.output ? { output: options.output as any } : {}),
     });
+    // NO_COLOR, or a terminal whose terminfo has fewer than 8 colours: bold, underline, inverse
+    const terminalColors = (this.screen as unknown as { tput?: { colors?: number } }).tput?.colors ?? 8;
+    this.theme = resolveTheme(config?.theme.colors ?? {}, (config?.theme.monochrome ?? false) || terminalColors < 8);
+    this.bubbles = new BubbleCache({ theme: this.theme, time: this.time });
+    const { border, status } = this.theme;
     const box = (o: Widgets.BoxOptions) => blessed.box({ parent: this.screen, tags: true, wrap: false, ...o });
-    this.loginBox = box({ border: 'line', label: ' chat ', style: { border: { fg: 'cyan' } } });
-    this.list = box({ border: 'line', label: ' Conversations ', style: { border: { fg: 'gray' } } });
-    this.messages = box({ border: 'line', style: { border: { fg: 'gray' } } });
-    this.input = box({ border: 'line', wrap: true, style: { border: { fg: 'gray' } } });
-    this.status = box({ height: 1, style: { bg: 'blue', fg: 'white' } });
-    this.overlay = box({ border: 'line', style: { border: { fg: 'yellow' } }, hidden: true });
+    this.loginBox = box({ border: 'line', label: ' chat ', style: { border: { fg: border.focus } } });
+    this.list = box({ border: 'line', style: { border: { fg: border.idle } } });
+    this.messages = box({ border: 'line', style: { border: { fg: border.idle } } });
+    this.input = box({ border: 'line', wrap: true, style: { border: { fg: border.idle } } });
+    this.status = box({ height: 1, style: { bg: status.bg, fg: status.fg } });
+    this.overlay = box({ border: 'line', style: { border: { fg: border.overlay } }, hidden: true });
+    if (config?.mouse ?? true) this.listenMouse();
+    decodeProgramOutput(this.screen.program as any);
     this.screen.program.hideCursor();
     this.screen.on('keypress', (ch: string | undefined, key: Widgets.Events.IKeyEventArg) => this.onKey(ch, key));
     // Alt-Enter arrives as ESC CR, which blessed's key parser reports as Escape, then Return
     // (send). Spot it in the raw input before blessed parses it, and turn that pair into a newline.
-    (this.screen.program.input as NodeJS.ReadableStream).prependListener('data', (data: Buffer | string) => {
-      this.altEnterInRead = /\x1b[\r\n]/.test(data.toString());
+    // ask the terminal to report focus changes (where it can), so that a message rings while it is away
+    this.writeRaw('\x1b[?1004h');
+    // and to mark pastes, so that a pasted text is typed in, never sent line by line
+    this.writeRaw('\x1b[?2004h');
+    this.screen.on('resize', () => {
+      // scrolled back: keep the row at the bottom of the view there, however the new width re-wraps it
+      if (this.intents.state.scroll !== null) this.keepBottom = this.bottom;
+      if (this.state) this.render(this.state);
     });
-    this.screen.on('resize', () => this.state && this.render(this.state));
+  }
+
+  /** Wheel scrolls the conversation; a click on the list opens what it hits. */
+  private listenMouse(): void {
+    this.messages.on('wheelup', () => this.scroll(-1, WHEEL_LINES));
+    this.messages.on('wheeldown', () => this.scroll(1, WHEEL_LINES));
+    this.list.on('wheelup', () => this.intents.dispatch({ t: 'select', delta: -1 }));
+    this.list.on('wheeldown', () => this.intents.dispatch({ t: 'select', delta: 1 }));
+    // on the press, not the release: a press and its release can come in one read, and blessed
+    // parses one mouse report per read
+    this.list.on('mousedown', (data: { y: number }) => {
+      const key = this.listRows[data.y - (this.list.atop as number) - 1];
+      if (key && this.intents.state.screen === 'chat') this.intents.open(key);
+    });
+  }
+
+  /** `↑↓ pick`, `r reply`: the first key of each action as bound, then what it does. */
+  private keyHint(actions: KeyAction[], what: string): string {
+    const first = actions.map((a) => this.keys.table[a][0]).filter((k): k is string => k !== undefined).map(describeKey);
+    return `${first.join('')} ${what}`;
+  }
+
+  /** `text` (escaped) in a named colour, or plain in monochrome. */
+  private color(name: string, text: string): string {
+    return this.theme.monochrome ? text : `{${name}-fg}${text}{/${name}-fg}`;
+  }
+
+  /**
+   * The terminal's input as blessed gets it: a stand-in stream fed with what the InputFilter
+   * leaves (keys), while focus events and pastes become actions here.
+   */
+  private filteredInput(real: NodeJS.ReadableStream): NodeJS.ReadableStream {
+    const tty = real as NodeJS.ReadStream;
+    const proxy = new PassThrough() as PassThrough & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+    proxy.isTTY = tty.isTTY ?? true;
+    proxy.setRawMode = (mode: boolean) => (tty.setRawMode?.(mode), proxy);
+    const filter = new InputFilter();
+    let timer: NodeJS.Timeout | null = null;
+    const handle = (events: InputEvent[]) => {
+      for (const e of events) {
+        if (e.t === 'keys') {
+          // Alt-Enter arrives as ESC CR, which blessed reports as Escape, then Return (send):
+          // spot it here and turn that pair into a newline
+          this.altEnterInRead = /\x1b[\r\n]/.test(e.data);
+          proxy.emit('data', Buffer.from(e.data));
+        } else if (e.t === 'focus') {
+          this.intents.dispatch({ t: 'terminal_focus', focused: e.focused });
+        } else {
+          this.onPaste(e.text);
+        }
+      }
+    };
+    const onData = (chunk: Buffer | string) => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      handle(filter.feed(chunk.toString()));
+      if (filter.holding) timer = setTimeout(() => handle(filter.flush()), 30);
+    };
+    real.on('data', onData);
+    this.detachInput = () => {
+      real.removeListener('data', onData);
+      if (timer) clearTimeout(timer);
+    };
+    return proxy;
+  }
+
+  private detachInput: () => void = () => {};
+
+  /** A paste is text for the input, however many lines: it never sends. */
+  private onPaste(text: string): void {
+    const st = this.intents.state;
+    const clean = text.replace(/\r\n?/g, '\n');
+    if (st.screen === 'login') {
+      if (st.login.focus <= 2) this.edit({ insert: clean.split('\n', 1)[0]! });
+      return;
+    }
+    if (st.focus !== 'input') this.intents.dispatch({ t: 'focus', pane: 'input' });
+    this.edit({ insert: clean });
+  }
+
+  /** Bytes for the terminal itself (the bell, OSC notifications, modes), past blessed's drawing. */
+  writeRaw(bytes: string): void {
+    (this.screen.program.output as NodeJS.WritableStream).write(bytes);
   }
 
   destroy(): void {
+    this.writeRaw('\x1b[?2004l\x1b[?1004l');
+    this.detachInput();
     this.screen.program.showCursor();
     this.screen.destroy();
   }
@@ -97,17 +226,17 @@ export class View {
       const cursorAt = i === 2 ? [...f.value.slice(0, f.cursor)].length : f.cursor;
       const text = fieldText(shown, cursorAt, fieldW, focus === i, i === 2);
       const label = padEnd(labels[i]!, 10);
-      lines.push(`  ${focus === i ? '{cyan-fg}{bold}' + label + '{/bold}{/cyan-fg}' : label}${text}`);
+      lines.push(`  ${focus === i ? paint(this.theme.tag.focus, '{bold}' + label + '{/bold}') : label}${text}`);
       lines.push('');
     });
-    const button = (label: string, on: boolean) => (on ? `{black-fg}{cyan-bg}{bold} ${label} {/bold}{/cyan-bg}{/black-fg}` : `[ ${label} ]`);
+    const button = (label: string, on: boolean) => (on ? paint(this.theme.tag.button, `{bold} ${label} {/bold}`) : `[ ${label} ]`);
     lines.push(`            ${button('Login', focus === 3)}     ${button('Register', focus === 4)}`);
     lines.push('');
-    if (busy) lines.push('  {yellow-fg}Connecting…{/yellow-fg}');
-    else if (error) lines.push(`  {red-fg}{bold}${s(truncate(error, width - 6))}{/bold}{/red-fg}`);
+    if (busy) lines.push(`  ${this.color('yellow', 'Connecting…')}`);
+    else if (error) lines.push(`  ${this.color('red', `{bold}${s(truncate(error, width - 6))}{/bold}`)}`);
     else lines.push('');
     lines.push('');
-    lines.push(`  {gray-fg}${escapeTags(truncate('Tab/↑↓ move · Enter log in · Ctrl-R register · Ctrl-C quit', width - 6))}{/gray-fg}`);
+    lines.push(`  ${paint(this.theme.tag.muted, escapeTags(truncate('Tab/↑↓ move · Enter log in · Ctrl-R register · Ctrl-C quit', width - 6)))}`);
     this.loginBox.setContent(lines.join('\n'));
   }
 
@@ -118,13 +247,26 @@ export class View {
     const inputLines = Math.min(5, Math.max(1, inputRows(st.input.value, innerInputW)));
     const inputH = inputLines + 2;
     const mainH = Math.max(3, H - 1 - inputH);
-    const listW = W < 60 ? Math.min(18, Math.floor(W / 3)) : Math.min(32, Math.max(20, Math.floor(W * 0.26)));
+    // Narrow: the conversation takes the whole width, and the list is drawn over it while it
+    // has the focus (Tab, or the toggle_list key, shows and hides it).
+    const narrow = W < NARROW_COLUMNS;
+    const listW = narrow ? Math.min(W, 32) : Math.min(32, Math.max(20, Math.floor(W * 0.26)));
+    const paneLeft = narrow ? 0 : listW;
     Object.assign(this.list, { left: 0, top: 0, width: listW, height: mainH });
-    Object.assign(this.messages, { left: listW, top: 0, width: W - listW, height: mainH });
+    Object.assign(this.messages, { left: paneLeft, top: 0, width: W - paneLeft, height: mainH });
     Object.assign(this.input, { left: 0, top: mainH, width: W, height: inputH });
     Object.assign(this.status, { left: 0, top: H - 1, width: W, height: 1 });
-    (this.list.style.border as any).fg = st.focus === 'list' ? 'cyan' : 'gray';
-    (this.input.style.border as any).fg = st.focus === 'input' ? 'cyan' : 'gray';
+    if (narrow && st.focus !== 'list') this.list.hide();
+    else {
+      this.list.show();
+      if (narrow) this.list.setFront();
+    }
+    // a label wider than its box wraps onto the box's first row (at 50 columns " Conversations "
+    // left a lone "s" over the first entry)
+    this.list.setLabel(' ' + truncate('Conversations', Math.max(1, listW - 4)) + ' ');
+    const { border } = this.theme;
+    (this.list.style.border as any).fg = st.focus === 'list' ? border.focus : border.idle;
+    (this.input.style.border as any).fg = st.focus === 'input' ? border.focus : border.idle;
 
     // conversation list
     const items = entries(st);
@@ -137,86 +279,101 @@ export class View {
       const text = e.kind === 'request' ? truncate(`${mark} ${stripControls(e.name)} ${e.direction === 'in' ? 'asks' : 'asked'}`, innerListW - 1)
         : e.kind === 'invite' ? truncate(`${mark} #${stripControls(e.name)} invites you`, innerListW - 1) : `${mark} ${name}${badge}`;
       let row = ' ' + escapeTags(padEnd(text, innerListW - 1));
-      if (e.kind === 'friend') row = row.replace(mark, e.online ? `{green-fg}${mark}{/green-fg}` : `{gray-fg}${mark}{/gray-fg}`);
+      if (e.kind === 'friend') row = row.replace(mark, e.online ? this.color('green', mark) : paint(this.theme.tag.muted, mark));
       if (e.unread > 0) row = `{bold}${row}{/bold}`;
-      if (e.kind === 'request' || e.kind === 'invite') row = `{yellow-fg}${row}{/yellow-fg}`;
+      if (e.kind === 'request' || e.kind === 'invite') row = paint(this.theme.tag.highlight, row);
       if (e.key === st.selected && st.focus === 'list') row = `{inverse}${row}{/inverse}`;
-      else if (e.key === st.open) row = `{cyan-fg}${row}{/cyan-fg}`;
+      else if (e.key === st.open) row = paint(this.theme.monochrome ? { open: '{underline}', close: '{/underline}' } : this.theme.tag.focus, row);
       rows.push(row);
     }
-    if (items.length === 0) rows.push('', ...['No friends yet.', '/add NAME', '/join GROUP', '/help'].map((t) => ` {gray-fg}${escapeTags(truncate(t, innerListW - 1))}{/gray-fg}`));
+    if (items.length === 0) rows.push('', ...['No friends yet.', '/add NAME', '/join GROUP', '/help'].map((t) => ' ' + paint(this.theme.tag.muted, escapeTags(truncate(t, innerListW - 1)))));
     // keep the highlighted (or open) entry in view when the list is longer than the pane
     const focusIndex = items.findIndex((e) => e.key === (st.focus === 'list' ? st.selected : st.open));
     const first = Math.max(0, Math.min(focusIndex - (mainH - 3), rows.length - (mainH - 2)));
     this.list.setContent(rows.slice(first, first + mainH - 2).join('\n'));
+    this.listRows = items.slice(first, first + mainH - 2).map((e) => e.key);
 
     // conversation pane
-    const paneW = W - listW - 2;
+    const paneW = W - paneLeft - 2;
     const visible = mainH - 2;
     const conv = st.open ? st.conversations[st.open] : undefined;
     if (!conv) {
       this.messages.setLabel(' chat ');
-      const hello = ['', `Hello, ${stripControls(st.me)}.`, '', 'Tab to the list, pick a conversation with ↑↓, Enter to open it.', '/add NAME adds a friend, /join GROUP joins a group,', '/create GROUP makes one. /help shows everything.'];
+      const hello = ['', `Hello, ${stripControls(st.me)}.`, '', narrow ? 'Tab shows the conversation list: pick one with ↑↓, Enter opens it.' : 'Tab to the list, pick a conversation with ↑↓, Enter to open it.', '/add NAME adds a friend, /join GROUP joins a group,', '/create GROUP makes one. /help shows everything.'];
       this.messages.setContent(hello.map((t) => ' ' + escapeTags(truncate(t, paneW - 1))).join('\n'));
-      this.pane = { total: 0, visible, bottom: 0 };
+      this.pane = { width: paneW, visible };
     } else {
       const group = conv.kind === 'group';
       const online = group ? undefined : st.friends.find((f) => f.name === conv.name)?.online;
-      const title = group ? groupHeader(conv.name, st.groups.find((g) => g.name === conv.name)) : `${conv.name}${online === undefined ? '' : online ? ' · online' : ' · offline'}`;
+      const typing = (conv.typing ?? []).map((x) => x.from);
+      const typingText = typing.length === 0 ? '' : typing.length === 1 ? ` · ${typing[0]} is typing…` : ` · ${typing.slice(0, -1).join(', ')} and ${typing.at(-1)} are typing…`;
+      // who is typing before the privacy, role and topic, which the width cuts first
+      const header = group ? groupHeader(conv.name, st.groups.find((g) => g.name === conv.name)) : '';
+      const title = group ? `#${conv.name}${typingText}${header.slice(conv.name.length + 1)}` : `${conv.name}${online === undefined ? '' : online ? ' · online' : ' · offline'}${typingText}`;
       this.messages.setLabel(' ' + s(truncate(stripControls(title), Math.max(4, paneW - 4))) + ' ');
-      const found = st.jump?.key === st.open ? st.jump.seq : undefined;
-      const lines = layoutConversation(conv.messages, { width: paneW, me: st.me, group, newFrom: conv.newFrom, pending: conv.pending, found, pick: st.pick });
-      const total = lines.length;
-      // A search result is shown with its marker at the top of the pane, until the user scrolls.
-      const foundAt = found === undefined ? -1 : lines.findIndex((l) => l.plain.includes(FOUND_MARKER));
-      let bottom = foundAt >= 0 ? Math.min(total, Math.max(Math.min(total, visible), foundAt + visible))
-        : st.scroll === null ? total : Math.min(total, Math.max(Math.min(total, visible), st.scroll));
-      // keep the picked message in view
-      if (st.pick !== null) {
-        const at = lines.findIndex((l) => l.seq === st.pick);
-        const end = lines.findLastIndex((l) => l.seq === st.pick) + 1;
-        if (at !== -1 && (end > bottom || at < bottom - visible)) bottom = Math.min(total, Math.max(end, Math.min(total, at + visible)));
+      // only the bubbles on screen are laid out
+      const blocks = this.blocksOf(st, conv, paneW);
+      let top = resolve(blocks, st.scroll, visible);
+      const keep = this.keepBottom;
+      this.keepBottom = null;
+      if (keep && keep.conv === conv.key && st.scroll !== null && blocks.count > 0) {
+        const at = blocks.indexOf(keep.key);
+        top = normalize(blocks, { index: at, line: blocks.height(at) - keep.below - visible });
+        // the state follows, so PgUp/PgDn go on from here
+        const anchor = anchorOf(blocks, top);
+        queueMicrotask(() => this.intents.dispatch({ t: 'scroll', to: anchor }));
       }
-      const start = Math.max(0, bottom - visible);
-      const shown: Line[] = lines.slice(start, bottom);
-      if ((st.scroll !== null || foundAt >= 0) && bottom < total) {
+      // selection mode keeps the picked message in view
+      if (st.pick !== null) top = showing(blocks, top, blocks.indexOf(st.pick), visible);
+      const shown: Line[] = [];
+      const drawn = slices(blocks, top, visible);
+      for (const sl of drawn) shown.push(...blocks.lines(sl.index).slice(sl.from, sl.to));
+      const last = drawn.at(-1);
+      this.bottom = last ? { conv: conv.key, key: blocks.key(last.index), below: blocks.height(last.index) - last.to } : null;
+      if ((st.scroll !== null || st.pick !== null) && !scrollBy(blocks, top, 0, visible).atBottom) {
         const label = st.newBelow ? ' ↓ new messages below (PgDn) ↓ ' : ' ↓ more below (PgDn) ↓ ';
         if (shown.length >= visible) shown.pop();
-        shown.push(markerLine(label, paneW));
+        shown.push(markerLine(label, paneW, this.theme));
       }
-      if (total === 0) shown.push({ plain: '', tagged: ` {gray-fg}${escapeTags(truncate('No messages yet. Say hello!', paneW - 1))}{/gray-fg}` });
+      if (blocks.count === 0) shown.push({ plain: '', tagged: ' ' + paint(this.theme.tag.muted, escapeTags(truncate(conv.historyLoaded ? 'No messages yet. Say hello!' : 'loading…', paneW - 1))) });
       this.messages.setContent(shown.map((l) => l.tagged).join('\n'));
-      this.pane = { total, visible, bottom };
+      this.pane = { width: paneW, visible };
     }
 
     // input
     const prompt = st.open ? `to ${st.open}` : 'no conversation open';
     const label = st.confirmDelete ? `delete #${st.pick}? y deletes · any other key keeps it`
-      : st.pick !== null ? `#${st.pick} · ↑↓ pick · r reply · e edit · + react · d delete · Esc done`
+      : st.pick !== null ? `#${st.pick} · ${this.keyHint(['pick_older', 'pick_newer'], 'pick')} · ${this.keyHint(['reply'], 'reply')} · ${this.keyHint(['edit'], 'edit')} · ${this.keyHint(['react'], 'react')} · ${this.keyHint(['delete'], 'delete')} · ${this.keyHint(['select_done'], 'done')}`
       : st.compose?.mode === 'edit' ? `editing #${st.compose.seq} · Enter saves · Esc cancels`
       : st.compose?.mode === 'reply' ? `reply to #${st.compose.seq} · Enter sends · Esc cancels`
       : st.compose?.mode === 'react' ? `react to #${st.compose.seq}: an emoji, Enter (again removes it) · Esc cancels`
       : `${prompt} · Enter send · Alt-Enter newline · /help`;
     this.input.setLabel(' ' + s(truncate(label, Math.max(4, W - 6))) + ' ');
-    this.input.setContent(inputText(st.input.value, st.input.cursor, st.focus === 'input', innerInputW, inputLines));
+    this.input.setContent(inputText(st.input.value, st.input.cursor, st.focus === 'input', innerInputW, inputLines, paint(this.theme.tag.focus, '>')));
 
     // status line
     const conn = st.connection.state;
     const connText =
-      conn === 'connected' ? '{light-green-fg}●{/light-green-fg} connected'
-      : conn === 'reconnecting' ? '{light-yellow-fg}◌ reconnecting…{/light-yellow-fg}'
-      : conn === 'connecting' ? '{light-yellow-fg}◌ connecting…{/light-yellow-fg}'
-      : '{light-red-fg}{bold}○ offline{/bold}{/light-red-fg}';
+      conn === 'connected' ? this.color('light-green', '●') + ' connected'
+      : conn === 'reconnecting' ? this.color('light-yellow', '◌ reconnecting…')
+      : conn === 'connecting' ? this.color('light-yellow', '◌ connecting…')
+      : this.color('light-red', '{bold}○ offline{/bold}');
     const detail = st.connection.detail && conn !== 'connected' ? ` (${st.connection.detail})` : '';
     const left = ` ${stripControls(st.me)} · ${connText.replace(/\{[^}]*\}/g, '')}${detail} · ${st.server} `;
     const leftTagged = ` {bold}${s(st.me)}{/bold} · ${connText}${s(detail)} · ${s(st.server)} `;
-    const room = W - strWidth(left) - 1;
+    const hot = hotlistText(st);
+    const hotShown = hot.plain && strWidth(left) + strWidth(hot.plain) + 2 < W ? hot : { plain: '', tagged: '' };
+    const room = W - strWidth(left) - strWidth(hotShown.plain) - 1;
     let right = '';
+    let rightW = 0;
     if (st.notice && room > 8) {
       const t = truncate(stripControls(st.notice.text.replace(/\n/g, ' ')), room - 1);
-      right = ' '.repeat(Math.max(1, room - strWidth(t))) + (st.notice.error ? `{red-fg}{bold}${escapeTags(t)}{/bold}{/red-fg}` : escapeTags(t));
+      rightW = Math.max(1, room - strWidth(t)) + strWidth(t);
+      right = ' '.repeat(Math.max(1, room - strWidth(t))) + (st.notice.error ? this.color('red', `{bold}${escapeTags(t)}{/bold}`) : escapeTags(t));
     }
-    this.status.setContent(leftTagged + right);
+    // monochrome: the status line is inverse, padded to the full width
+    const statusW = strWidth(left) + strWidth(hotShown.plain) + rightW;
+    this.status.setContent(this.theme.monochrome ? paint(this.theme.tag.status, leftTagged + hotShown.tagged + right + ' '.repeat(Math.max(0, W - statusW))) : leftTagged + hotShown.tagged + right);
 
     // search results, or the overlay (help, members)
     if (st.search) {
@@ -234,7 +391,7 @@ export class View {
         const line = padEnd(truncate(stripControls(`${formatTime(r.ts)} ${where}${who}: ${r.snippet.replace(/\s+/g, ' ')}`), ow - 3), ow - 3);
         return first + i === selected ? `{inverse} ${escapeTags(line)}{/inverse}` : ' ' + escapeTags(line);
       });
-      body.push(` {gray-fg}${escapeTags(truncate('↑↓ pick · Enter open · Esc close', ow - 3))}{/gray-fg}`);
+      body.push(' ' + paint(this.theme.tag.muted, escapeTags(truncate(`${this.keyHint(['result_previous', 'result_next'], 'pick')} · ${this.keyHint(['result_open'], 'open')} · ${this.keyHint(['close_results'], 'close')}`, ow - 3))));
       this.overlay.setContent(body.join('\n'));
       this.overlay.show();
       this.overlay.setFront();
@@ -243,9 +400,14 @@ export class View {
       const oh = Math.min(H - 2, st.overlay.lines.length + 3);
       Object.assign(this.overlay, { width: ow, height: oh, left: Math.floor((W - ow) / 2), top: Math.max(0, Math.floor((H - oh) / 2)) });
       this.overlay.setLabel(' ' + s(truncate(st.overlay.title, ow - 4)) + ' ');
-      const body = st.overlay.lines.map((l) => ' ' + s(truncate(l, ow - 3)));
-      body.push(` {gray-fg}${escapeTags(truncate('Esc closes', ow - 3))}{/gray-fg}`);
-      this.overlay.setContent(body.slice(0, oh - 2).join('\n'));
+      // taller than the screen (a long /help): it scrolls
+      const rows = oh - 3;
+      const top = Math.min(st.overlay.top ?? 0, Math.max(0, st.overlay.lines.length - rows));
+      this.overlayRows = rows;
+      const body = st.overlay.lines.slice(top, top + rows).map((l) => ' ' + s(truncate(l, ow - 3)));
+      const more = top + rows < st.overlay.lines.length ? ' · PgDn/↓ more' : top > 0 ? ' · PgUp/↑ back' : '';
+      body.push(' ' + paint(this.theme.tag.muted, escapeTags(truncate(`Esc closes${more}`, ow - 3))));
+      this.overlay.setContent(body.join('\n'));
       this.overlay.show();
       this.overlay.setFront();
     } else {
@@ -269,7 +431,7 @@ export class View {
     const st = this.intents.state;
     const name = key?.name;
     const full = key?.full ?? '';
-    if (full === 'C-c') return this.intents.quit();
+    if (this.keys.actionsFor(full).includes('quit')) return this.intents.quit();
     if (name === 'enter') return; // blessed reports CR as both `enter` and `return`; `return` acts
     const held = this.escapeHeld;
     this.escapeHeld = false;
@@ -296,24 +458,23 @@ export class View {
     }
 
     if (st.search) {
-      if (name === 'up' || name === 'down') return this.intents.dispatch({ t: 'search_select', delta: name === 'up' ? -1 : 1 });
-      if (name === 'return') return this.intents.openSearchResult();
-      if (name === 'escape') return this.intents.dispatch({ t: 'close_search' });
+      for (const action of this.keys.actionsFor(full, 'results')) {
+        if (action === 'result_previous' || action === 'result_next') return this.intents.dispatch({ t: 'search_select', delta: action === 'result_previous' ? -1 : 1 });
+        if (action === 'result_open') return this.intents.openSearchResult();
+        if (action === 'close_results') return this.intents.dispatch({ t: 'close_search' });
+      }
       return;
     }
     if (st.overlay) {
-      if (name === 'escape' || name === 'return' || name === 'q') return this.intents.dispatch({ t: 'close_overlay' });
+      if (this.keys.actionsFor(full, 'overlay').includes('close_overlay')) return this.intents.dispatch({ t: 'close_overlay' });
+      const step = name === 'up' ? -1 : name === 'down' ? 1 : name === 'pageup' ? -(this.overlayRows - 1) : name === 'pagedown' ? this.overlayRows - 1 : 0;
+      if (step !== 0) {
+        const top = Math.max(0, Math.min((st.overlay.top ?? 0) + step, st.overlay.lines.length - this.overlayRows));
+        return this.intents.dispatch({ t: 'overlay_scroll', top });
+      }
     }
-    if (full === 'tab' || full === 'S-tab') return this.intents.dispatch({ t: 'focus', pane: st.focus === 'list' ? 'input' : 'list' });
-    if (full === 'C-n' || full === 'C-p') {
-      this.intents.dispatch({ t: 'select', delta: full === 'C-n' ? 1 : -1 });
-      const sel = this.intents.state.selected;
-      if (sel && !sel.startsWith('?') && !sel.startsWith('+')) this.intents.open(sel);
-      return;
-    }
-    if (full === 'C-r') return this.intents.retryNow();
-    if (name === 'pageup' || name === 'pagedown') return this.scroll(name === 'pageup' ? -1 : 1);
-    if (name === 'escape' && (st.scroll !== null || st.jump !== null)) return this.intents.dispatch({ t: 'scroll', to: null });
+    for (const action of this.keys.actionsFor(full)) if (this.act(action)) return;
+    if ((st.scroll !== null || st.found !== null) && this.keys.actionsFor(full, 'scrolled').includes('follow_newest')) return this.intents.dispatch({ t: 'scroll', to: null });
 
     if (st.focus === 'list') {
       if (name === 'up' || name === 'down') return this.intents.dispatch({ t: 'select', delta: name === 'up' ? -1 : 1 });
@@ -327,47 +488,119 @@ export class View {
       }
       return;
     }
-    if (st.pick !== null) return this.onPickKey(ch, name, full);
-    if (full === 'C-x' && st.open) return this.intents.dispatch({ t: 'pick', delta: -1 });
+    if (st.pick !== null) return this.onPickKey(ch, full);
+    for (const action of this.keys.actionsFor(full, 'input')) {
+      if (action === 'select_message' && st.open) return this.intents.dispatch({ t: 'pick', delta: -1 });
+      if (action === 'edit_last' && st.input.value === '' && !st.compose && st.open) return this.intents.editLast();
+    }
     if (name === 'escape' && st.compose) {
       if (st.compose.mode !== 'reply') this.intents.dispatch({ t: 'edit', target: 'input', op: 'clear' });
       return this.intents.dispatch({ t: 'compose_end' });
     }
-    if (name === 'up' && st.input.value === '' && !st.compose && st.open) return this.intents.editLast();
     if (name === 'return') return this.intents.submit();
     if (name === 'linefeed') return this.edit({ insert: '\n' });
     if (editOp) return this.edit(editOp);
     if (printable) return this.edit({ insert: ch! });
   }
 
-  /** Message selection mode (Ctrl-X): keys act on the picked message instead of the input. */
-  private onPickKey(ch: string | undefined, name: string | undefined, full: string): void {
+  /** Message selection mode (select_message): keys act on the picked message instead of the input. */
+  private onPickKey(ch: string | undefined, full: string): void {
     const st = this.intents.state;
     if (st.confirmDelete) {
       if (ch === 'y') return this.intents.actOnPick('delete');
       return this.intents.dispatch({ t: 'confirm_delete', on: false });
     }
-    if (name === 'escape' || full === 'C-x') return this.intents.dispatch({ t: 'pick_end' });
-    if (name === 'up' || ch === 'k') return this.intents.dispatch({ t: 'pick', delta: -1 });
-    if (name === 'down' || ch === 'j') return this.intents.dispatch({ t: 'pick', delta: 1 });
-    if (ch === 'r' || name === 'return') return this.intents.actOnPick('reply');
-    if (ch === 'e') return this.intents.actOnPick('edit');
-    if (ch === '+') return this.intents.actOnPick('react');
-    if (ch === 'd') return this.intents.actOnPick('delete');
+    for (const action of this.keys.actionsFor(full, 'select')) {
+      switch (action) {
+        case 'select_done': return this.intents.dispatch({ t: 'pick_end' });
+        case 'pick_older': return this.intents.dispatch({ t: 'pick', delta: -1 });
+        case 'pick_newer': return this.intents.dispatch({ t: 'pick', delta: 1 });
+        case 'reply': case 'edit': case 'react': case 'delete': return this.intents.actOnPick(action);
+      }
+    }
   }
 
-  private scroll(direction: -1 | 1): void {
-    const { total, visible } = this.pane;
-    if (total <= visible) return;
-    const scroll = this.intents.state.scroll; // the newest, in case several keys came in one read
-    // From a search result's place (drawn with scroll null), not from the end.
-    const from = this.intents.state.jump !== null ? this.pane.bottom : total;
-    const bottom = scroll === null ? from : Math.min(total, Math.max(visible, scroll));
-    const page = Math.max(1, visible - 2);
-    const next = bottom + direction * page;
-    if (next >= total) return this.intents.dispatch({ t: 'scroll', to: null });
-    this.intents.dispatch({ t: 'scroll', to: Math.max(visible, next) });
+  /** Runs a bound action; false when it does not apply here (the key then acts as usual). */
+  private act(action: KeyAction): boolean {
+    const st = this.intents.state;
+    switch (action) {
+      case 'quit': this.intents.quit(); return true;
+      case 'complete':
+        if (!canComplete(st)) return false;
+        this.intents.dispatch({ t: 'complete', delta: 1 });
+        return true;
+      case 'complete_previous':
+        // backwards only within a cycle: otherwise Shift-Tab switches focus
+        if (!st.completion || !canComplete(st)) return false;
+        this.intents.dispatch({ t: 'complete', delta: -1 });
+        return true;
+      case 'switch_focus':
+      case 'toggle_list': this.intents.dispatch({ t: 'focus', pane: st.focus === 'list' ? 'input' : 'list' }); return true;
+      case 'next_conversation':
+      case 'previous_conversation': {
+        this.intents.dispatch({ t: 'select', delta: action === 'next_conversation' ? 1 : -1 });
+        const sel = this.intents.state.selected;
+        if (sel && !sel.startsWith('?') && !sel.startsWith('+')) this.intents.open(sel);
+        return true;
+      }
+      case 'retry': this.intents.retryNow(); return true;
+      case 'page_up': this.scroll(-1); return true;
+      case 'page_down': this.scroll(1); return true;
+      case 'jump_newest': this.intents.dispatch({ t: 'jump', to: 'newest' }); return true;
+      case 'jump_oldest': this.intents.dispatch({ t: 'jump', to: 'oldest' }); return true;
+      case 'jump_unread': this.intents.dispatch({ t: 'jump', to: 'unread' }); return true;
+      case 'jump_hotlist': {
+        const key = st.hotlist.at(-1);
+        if (key) this.intents.open(key);
+        return true;
+      }
+      case 'history_previous':
+      case 'history_next':
+        if (st.focus !== 'input') return false;
+        this.intents.dispatch({ t: 'recall', delta: action === 'history_previous' ? -1 : 1 });
+        return true;
+      default:
+        return false; // not a global action: acts in its own place (onKey)
+    }
   }
+
+  /** The open conversation's blocks and the view's top, from the newest state (several keys can come in one read). */
+  private currentPane(): { blocks: PaneBlocks; top: Pos; visible: number } | null {
+    const st = this.intents.state;
+    const conv = st.open ? st.conversations[st.open] : undefined;
+    if (!conv || this.pane.visible <= 0) return null;
+    const blocks = this.blocksOf(st, conv, this.pane.width);
+    return { blocks, top: resolve(blocks, st.scroll, this.pane.visible), visible: this.pane.visible };
+  }
+
+  private blocksOf(st: State, conv: Conversation, width: number): PaneBlocks {
+    const found = st.found?.key === conv.key ? st.found.seq : undefined;
+    return paneBlocks(conv, st.me, width, this.bubbles, { pick: st.pick, found });
+  }
+
+  /** A page (PgUp/PgDn), or `lines` (the wheel), back or forward. */
+  private scroll(direction: -1 | 1, lines?: number): void {
+    const p = this.currentPane();
+    if (!p || p.blocks.count === 0) return;
+    const conv = this.intents.state.conversations[this.intents.state.open!]!;
+    const moved = scrollBy(p.blocks, p.top, direction * (lines ?? Math.max(1, p.visible - 2)), p.visible);
+    if (direction > 0 && moved.atBottom && conv.newer === 'none') return this.intents.dispatch({ t: 'scroll', to: null });
+    this.intents.dispatch({ t: 'scroll', to: anchorOf(p.blocks, moved.pos) });
+  }
+}
+
+/** `act: bob(2) #dev(5)!`: the hotlist, oldest activity first; `!` marks a mention. */
+function hotlistText(st: State): { plain: string; tagged: string } {
+  const items = st.hotlist.filter((k) => k !== st.open && (st.conversations[k]?.unread ?? 0) > 0);
+  if (items.length === 0) return { plain: '', tagged: '' };
+  const parts = items.map((k) => {
+    const c = st.conversations[k]!;
+    const name = stripControls(k.startsWith('@') ? k.slice(1) : k);
+    const plain = `${name}(${c.unread})${c.mentioned ? '!' : ''}`;
+    const tagged = c.mentioned || c.kind === 'direct' ? `{bold}{light-yellow-fg}${escapeTags(plain)}{/light-yellow-fg}{/bold}` : escapeTags(plain);
+    return { plain, tagged };
+  });
+  return { plain: `act: ${parts.map((p) => p.plain).join(' ')} `, tagged: `{light-white-fg}act:{/light-white-fg} ${parts.map((p) => p.tagged).join(' ')} ` };
 }
 
 function editOpFor(full: string, name: string | undefined): EditOp | null {
@@ -406,7 +639,7 @@ function inputRows(value: string, width: number): number {
 }
 
 /** The input box: the text (the last `rows` wrapped lines around the cursor) with a block cursor. */
-function inputText(value: string, cursor: number, focused: boolean, width: number, rows: number): string {
+function inputText(value: string, cursor: number, focused: boolean, width: number, rows: number, prompt: string): string {
   const marker = '\u0000';
   const withCursor = value.slice(0, cursor) + marker + value.slice(cursor);
   const lines = wrap(stripControls(withCursor.replace(marker, '\u2063')) + '', width - 2);
@@ -414,7 +647,7 @@ function inputText(value: string, cursor: number, focused: boolean, width: numbe
   let cursorLine = lines.findIndex((l) => l.includes('\u2063'));
   if (cursorLine === -1) cursorLine = lines.length - 1;
   const first = Math.max(0, Math.min(cursorLine - rows + 1, lines.length - rows));
-  const prefix = (i: number) => (i === 0 ? '{cyan-fg}>{/cyan-fg} ' : '  ');
+  const prefix = (i: number) => (i === 0 ? prompt + ' ' : '  ');
   return lines
     .slice(first, first + rows)
     .map((line, i) => {

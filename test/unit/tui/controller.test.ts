@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { parseInput } from '../../../lib/tui/commands.ts';
 import { Controller } from '../../../lib/tui/controller.ts';
 import type { State } from '../../../lib/tui/state.ts';
+import { HEAD } from '../../../lib/tui/viewport.ts';
 import { FakeServer, until } from '../../helpers/fake-server.ts';
 
 const test = suite('controller');
@@ -95,6 +96,55 @@ test('a message whose ack was lost is resent after the reconnect with its client
   assert.is(new Set(ids).size, 1, `one client_msg_id on every try: ${ids.join(', ')}`);
   assert.equal(server.messages.map((m) => m.text), ['hello bob'], 'stored once');
   assert.equal(c.state.conversations['@bob']!.messages.map((m) => m.text), ['hello bob'], 'shown once');
+  c.quit();
+});
+
+test('paging back: the view at the top of the window asks for the page before it, once, until the first message', async () => {
+  const server = new FakeServer();
+  for (let i = 1; i <= 450; i++) server.add(`m${i}`);
+  server.delivered = 450; // no backlog to sync: only paging fetches
+  const c = new Controller({ server: '127.0.0.1:1', user: 'me', render: () => {}, exit: () => {}, session: { connect: server.connect } });
+  c.dispatch({ t: 'edit', target: 2, op: { insert: server.password } });
+  c.login('login');
+  await until(() => c.state.screen === 'chat' && c.state.friends.length === 1, 'logged in');
+  c.open('@bob');
+  const conv = () => c.state.conversations['@bob']!;
+  await until(() => conv().historyLoaded, 'the newest page');
+  assert.is(conv().messages[0]!.seq, 251);
+  const befores = () => server.requests.filter((r) => r.type === 'history' && r.body.before !== undefined).map((r) => r.body.before);
+  c.dispatch({ t: 'scroll', to: { seq: HEAD, line: 0 } });
+  c.dispatch({ t: 'scroll', to: { seq: HEAD, line: 0 } });
+  await until(() => conv().messages[0]!.seq === 51, 'the page before');
+  assert.equal(befores(), [251], 'asked once, though the view moved twice meanwhile');
+  assert.equal(c.state.scroll, { seq: 251, line: -1 }, 'the view kept its place');
+  c.dispatch({ t: 'scroll', to: { seq: HEAD, line: 0 } });
+  await until(() => conv().older === 'start', 'the beginning');
+  assert.equal(befores(), [251, 51]);
+  assert.is(conv().messages[0]!.seq, 1);
+  c.dispatch({ t: 'scroll', to: { seq: HEAD, line: 0 } });
+  await tick();
+  assert.equal(befores(), [251, 51], 'nothing before the first message');
+  c.quit();
+});
+
+test('typing: sent while typing text in a conversation, at most once per 3 s, never for a slash command', async () => {
+  const server = new FakeServer();
+  server.add('m1');
+  server.delivered = 1;
+  const c = new Controller({ server: '127.0.0.1:1', user: 'me', render: () => {}, exit: () => {}, session: { connect: server.connect } });
+  c.dispatch({ t: 'edit', target: 2, op: { insert: server.password } });
+  c.login('login');
+  await until(() => c.state.screen === 'chat' && c.state.friends.length === 1, 'logged in');
+  c.open('@bob');
+  const typings = () => server.requests.filter((r) => r.type === 'typing');
+  for (const ch of '/members') c.dispatch({ t: 'edit', target: 'input', op: { insert: ch } });
+  await tick();
+  assert.is(typings().length, 0, 'a command is not typing');
+  c.dispatch({ t: 'edit', target: 'input', op: 'clear' });
+  for (const ch of 'hello') c.dispatch({ t: 'edit', target: 'input', op: { insert: ch } });
+  await until(() => typings().length > 0, 'a typing request');
+  await tick();
+  assert.equal(typings().map((r) => r.body), [{ with: 'bob' }], 'once for the burst');
   c.quit();
 });
 

@@ -3,7 +3,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { layoutBubble, layoutConversation, NEW_MARKER, safe, SENDING } from '../../../lib/tui/layout.ts';
-import { codePointWidth, strWidth, truncate, wrap } from '../../../lib/tui/width.ts';
+import { decodeClusters, encodeClusters } from '../../../lib/tui/blessed-unicode.ts';
+import { codePointWidth, graphemes, strWidth, truncate, wrap } from '../../../lib/tui/width.ts';
 import type { MessageView } from '../../../lib/protocol/messages.ts';
 
 const widths = suite('width');
@@ -21,6 +22,39 @@ widths('ASCII is one column, CJK and emoji two, combining marks and ZWJ none', (
   assert.is(strWidth('\u{20000}'), 2); // CJK extension B (a surrogate pair)
   assert.is(strWidth('☕'), 2); // BMP emoji with emoji presentation
   assert.is(strWidth('é'), 1);
+});
+
+widths('a grapheme cluster is measured as the terminal draws it: ZWJ sequences, flags, skin tones, keycaps take two columns', () => {
+  const family = '👨\u200d👩\u200d👧';
+  assert.is(strWidth(family), 2);
+  assert.is(strWidth('🇩🇪'), 2);
+  assert.is(strWidth('👍🏽'), 2);
+  assert.is(strWidth('❤️'), 2); // text-default heart + VS16
+  assert.is(strWidth('#️⃣'), 2);
+  assert.is(strWidth('🏳️‍🌈'), 2);
+  assert.is(strWidth(`a${family}b🇩🇪c`), 7);
+  assert.equal(graphemes(`x${family}🇩🇪👍🏽`), ['x', family, '🇩🇪', '👍🏽']);
+});
+
+widths('wrap and truncate cut between clusters, never inside one', () => {
+  const family = '👨\u200d👩\u200d👧';
+  const text = `${family}${family}${family}🇩🇪🇩🇪👍🏽👍🏽`;
+  for (let width = 2; width <= 9; width++) {
+    for (const line of wrap(text, width)) {
+      assert.ok(strWidth(line) <= width);
+      for (const g of graphemes(line)) assert.ok([family, '🇩🇪', '👍🏽'].includes(g), `${JSON.stringify(line)} split a cluster`);
+    }
+  }
+  assert.is(truncate(text, 5), `${family}${family}…`);
+});
+
+widths('blessed gets each multi-code-point cluster as one code point, and the output puts it back', () => {
+  const family = '👨\u200d👩\u200d👧';
+  const text = `{bold}hi ${family} 🇩🇪 e\u0301 中 \u{f0001}{/bold}`;
+  const encoded = encodeClusters(text);
+  assert.is([...encoded].length, [...'{bold}hi X X X 中 X{/bold}'].length, 'one code point per cluster');
+  assert.is(decodeClusters(encoded), text);
+  assert.is(encodeClusters('plain ascii {tags}'), 'plain ascii {tags}');
 });
 
 widths('wrap keeps every line within the width and never splits a wide character', () => {

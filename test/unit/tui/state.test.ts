@@ -3,7 +3,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConversationView, MessageView } from '../../../lib/protocol/messages.ts';
-import { entries, groupHeader, initialState, lastOwnMessage, reduce, type Action, type State } from '../../../lib/tui/state.ts';
+import { entries, groupHeader, initialState, lastOwnMessage, MAX_LOADED, PAGE, reduce, type Action, type State } from '../../../lib/tui/state.ts';
+import { HEAD } from '../../../lib/tui/viewport.ts';
 
 const test = suite('state');
 
@@ -135,7 +136,7 @@ test('friend updates move a request to the friends list', () => {
 });
 
 test('scrolled up, a new message sets "new messages below"; back at the bottom it clears', () => {
-  let s = apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'scroll', to: 10 });
+  let s = apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'scroll', to: { seq: 1, line: 0 } });
   s = apply(s, { t: 'message', message: dm(1, 'me') });
   assert.is(s.newBelow, false, 'my own message is not news');
   s = apply(s, { t: 'message', message: dm(2, 'bob') });
@@ -144,6 +145,19 @@ test('scrolled up, a new message sets "new messages below"; back at the bottom i
   assert.is(s.newBelow, false);
   s = apply(s, { t: 'message', message: dm(3, 'bob') });
   assert.is(s.newBelow, false, 'following the bottom, nothing is hidden');
+});
+
+test('edits step over whole grapheme clusters: a ZWJ family, a flag, a skin tone, e + combining accent', () => {
+  const family = '👨\u200d👩\u200d👧';
+  let s = apply(loggedIn(), { t: 'edit', target: 'input', op: { insert: `a${family}🇩🇪👍🏽e\u0301` } });
+  for (const left of ['a' + family + '🇩🇪👍🏽', 'a' + family + '🇩🇪', 'a' + family, 'a']) {
+    s = apply(s, { t: 'edit', target: 'input', op: 'backspace' });
+    assert.is(s.input.value, left);
+  }
+  s = apply(s, { t: 'edit', target: 'input', op: { insert: `${family}🇩🇪` } }, { t: 'edit', target: 'input', op: 'home' }, { t: 'edit', target: 'input', op: 'right' }, { t: 'edit', target: 'input', op: 'right' });
+  assert.is(s.input.cursor, 1 + family.length);
+  s = apply(s, { t: 'edit', target: 'input', op: 'delete' });
+  assert.is(s.input.value, 'a' + family);
 });
 
 test('typing survives incoming messages; edits handle surrogate pairs', () => {
@@ -251,23 +265,6 @@ test('selection mode: pick moves over the open conversation; compose fills the i
   assert.is(s.compose, null);
 });
 
-test('search results: a list with a bounded selection; a jump holds until the user scrolls or opens another', () => {
-  const hit = (seq: number) => ({ ...dm(seq, 'bob'), snippet: `m${seq}` });
-  let s = apply(loggedIn(), roster([]), { t: 'search_results', query: 'm', results: [hit(3), hit(1)], more: false });
-  assert.is(s.search?.selected, 0);
-  s = apply(s, { t: 'search_select', delta: 5 });
-  assert.is(s.search?.selected, 1);
-  s = apply(s, { t: 'search_select', delta: -9 });
-  assert.is(s.search?.selected, 0);
-  s = apply(s, { t: 'close_search' }, { t: 'jump', key: '@bob', seq: 3 });
-  assert.is(s.search, null);
-  assert.is(s.jump, null, 'no jump into a conversation that is not open');
-  s = apply(s, { t: 'open', key: '@bob' }, { t: 'jump', key: '@bob', seq: 3 });
-  assert.equal(s.jump, { key: '@bob', seq: 3 });
-  assert.is(apply(s, { t: 'scroll', to: 10 }).jump, null);
-  assert.is(apply(s, { t: 'open', key: '#dev' }).jump, null);
-});
-
 test('an invitation is kept and announced; being kicked closes the open group and drops it from the list', () => {
   let s = apply(loggedIn(), roster([{ conversation: 'c9', group: 'dev', delivered: 0, read: 0, last_seq: 0, unread: 0 }]), { t: 'open', key: '#dev' });
   s = apply(s, { t: 'push', frame: { type: 'group_invite', group: 'ops', from: 'ann', desc: 'on call' } });
@@ -288,6 +285,142 @@ test('an invitation is kept and announced; being kicked closes the open group an
   assert.equal(s.groups, []);
   assert.is(s.conversations['#dev'], undefined, 'its messages are gone from the screen');
   assert.is(s.notice!.text, 'you were banned from #dev by ann');
+});
+
+const range = (from: number, to: number, who = 'bob') => Array.from({ length: to - from + 1 }, (_, i) => dm(from + i, who));
+const seqs = (s: State, key = '@bob') => s.conversations[key]!.messages.map((m) => m.seq);
+
+test('paging back: older pages go before the window, the view keeps its place, and the first message ends it', () => {
+  let s = apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'history', key: '@bob', messages: range(301, 500) });
+  assert.is(s.conversations['@bob']!.older, 'more');
+  s = apply(s, { t: 'scroll', to: { seq: HEAD, line: 0 } }, { t: 'page_loading', key: '@bob', dir: 'older' });
+  assert.is(s.conversations['@bob']!.older, 'loading');
+  s = apply(s, { t: 'older', key: '@bob', before: 301, messages: range(101, 300) });
+  assert.equal(seqs(s).slice(0, 2), [101, 102]);
+  assert.is(seqs(s).length, 400);
+  assert.equal(s.scroll, { seq: 301, line: -1 }, 'the row the "loading" line stood on is now the last row above seq 301');
+  s = apply(s, { t: 'older', key: '@bob', before: 999, messages: range(1, 50) });
+  assert.is(seqs(s)[0], 101, 'a page for a window that has moved on is dropped');
+  s = apply(s, { t: 'older', key: '@bob', before: 101, messages: range(1, 100) });
+  assert.is(s.conversations['@bob']!.older, 'start', 'seq 1 is the beginning of the conversation');
+  assert.is(apply(s, { t: 'history', key: '@bob', messages: [] }).conversations['@bob']!.older, 'start', 'an empty page too');
+});
+
+test('memory stays bounded: older pages beyond the limit drop the newest, which come back by paging down or jumping to the newest', () => {
+  let s = apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'history', key: '@bob', messages: range(5001, 5200) });
+  let first = 5001;
+  for (let i = 0; i < 8; i++) {
+    s = apply(s, { t: 'scroll', to: { seq: first, line: 0 } }, { t: 'older', key: '@bob', before: first, messages: range(first - PAGE, first - 1) });
+    first -= PAGE;
+    assert.ok(seqs(s).length <= MAX_LOADED, `${seqs(s).length} loaded`);
+  }
+  const c = s.conversations['@bob']!;
+  assert.is(c.newer, 'more');
+  assert.is(seqs(s)[0], first);
+  assert.is(seqs(s).at(-1), first + MAX_LOADED - 1);
+  s = apply(s, { t: 'message', message: dm(5201, 'bob') });
+  assert.not.ok(seqs(s).includes(5201), 'a push does not land after a gap');
+  assert.is(s.conversations['@bob']!.lastSeq, 5201);
+  const last = seqs(s).at(-1)!;
+  s = apply(s, { t: 'scroll', to: { seq: last - 10, line: 0 } }, { t: 'newer', key: '@bob', after: last, messages: range(last + 1, last + PAGE), more: true });
+  assert.is(seqs(s).at(-1), last + PAGE);
+  assert.ok(seqs(s).length <= MAX_LOADED, 'the oldest pages were dropped');
+  assert.is(s.conversations['@bob']!.older, 'more');
+  s = apply(s, { t: 'jump', to: 'newest' });
+  assert.is(s.scroll, null);
+  assert.equal(seqs(s), [], 'the window is forgotten');
+  assert.not.ok(s.conversations['@bob']!.historyLoaded, 'so the newest page loads again');
+});
+
+test('jump to the first unread: inside the window it scrolls there; outside it loads the window that starts there', () => {
+  let s = apply(loggedIn(), roster([{ conversation: 'c1', with: 'bob', delivered: 0, read: 480, last_seq: 500, unread: 20 }]));
+  s = apply(s, { t: 'open', key: '@bob' }, { t: 'history', key: '@bob', messages: range(301, 500) });
+  s = apply(s, { t: 'jump', to: 'unread' });
+  assert.equal(s.scroll, { seq: 481, line: 0 });
+  s = apply(s, { t: 'jump', to: 'oldest' });
+  assert.equal(s.scroll, { seq: HEAD, line: 0 });
+  s = apply(loggedIn(), roster([{ conversation: 'c1', with: 'bob', delivered: 0, read: 100, last_seq: 500, unread: 400 }]));
+  s = apply(s, { t: 'open', key: '@bob' }, { t: 'history', key: '@bob', messages: range(301, 500) }, { t: 'jump', to: 'unread' });
+  assert.is(s.conversations['@bob']!.around, 101);
+  assert.not.ok(s.conversations['@bob']!.historyLoaded);
+  s = apply(s, { t: 'window', key: '@bob', around: 101, messages: range(101, 300), more: true });
+  assert.equal(seqs(s).slice(0, 1), [101]);
+  assert.is(s.conversations['@bob']!.newer, 'more');
+  assert.equal(s.scroll, { seq: 101, line: 0 });
+  assert.is(apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'jump', to: 'unread' }).notice?.text, 'Nothing unread here.');
+});
+
+test('a backlog synced oldest first leaves no gap in a loaded window, and scrolled up the window stays bounded', () => {
+  let s = apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'history', key: '@bob', messages: range(4801, 5000) });
+  s = apply(s, ...range(1, 300).map((message) => ({ t: 'message', message }) as Action));
+  assert.is(seqs(s)[0], 4801, 'older than the window: left to paging');
+  assert.is(s.conversations['@bob']!.older, 'more');
+  s = apply(s, { t: 'scroll', to: { seq: 4801, line: 0 } }, ...range(5001, 6500).map((message) => ({ t: 'message', message }) as Action));
+  assert.ok(seqs(s).length <= MAX_LOADED, `${seqs(s).length} loaded`);
+  assert.is(s.conversations['@bob']!.newer, 'more');
+  assert.is(s.conversations['@bob']!.lastSeq, 6500);
+});
+
+test('leaving a conversation keeps only its newest page', () => {
+  let s = apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'history', key: '@bob', messages: range(301, 500) });
+  s = apply(s, { t: 'older', key: '@bob', before: 301, messages: range(101, 300) }, { t: 'open', key: '@carol' });
+  assert.is(seqs(s).length, PAGE);
+  assert.is(seqs(s)[0], 301);
+  assert.is(s.conversations['@bob']!.older, 'more');
+});
+
+test('a window read with sync folds its events (no bubbles), and pages around it apply each event once', () => {
+  let s = apply(loggedIn(), { t: 'message', message: dm(500, 'bob') });
+  s = apply(s, { t: 'open', key: '@bob' }, { t: 'show_result', key: '@bob', seq: 301 });
+  assert.equal([s.conversations['@bob']!.around, s.found], [301, { key: '@bob', seq: 301 }], 'not loaded: a window is asked for there');
+  const page = [...range(301, 303), ev(304, 'bob', 'edit', 301, { text: 'fixed' }), ev(305, 'bob', 'reaction', 302, { emoji: '👍' })];
+  s = apply(s, { t: 'window', key: '@bob', around: 301, messages: page, more: true });
+  let c = s.conversations['@bob']!;
+  assert.equal(seqs(s), [301, 302, 303], 'events are not bubbles');
+  assert.equal([c.messages[0]!.text, c.messages[1]!.reactions], ['fixed', [{ emoji: '👍', count: 1, me: false }]]);
+  assert.equal(s.scroll, { seq: 301, line: 0 }, 'the result at the top');
+  // a live reaction while the window stops short waits for the page that brings it in order
+  s = apply(s, { t: 'message', message: ev(600, 'me', 'reaction', 302, { emoji: '👍' }) });
+  assert.is(s.conversations['@bob']!.messages[1]!.reactions![0]!.count, 1);
+  // the page before comes from history, folded as of last_seq 600: the newer pages' events about it are not applied again
+  s = apply(s, { t: 'older', key: '@bob', before: 301, lastSeq: 600, messages: [{ ...dm(300, 'bob'), reactions: [{ emoji: '🎉', count: 1, me: false }] }] });
+  s = apply(s, { t: 'newer', key: '@bob', after: 305, more: false, messages: [ev(306, 'bob', 'reaction', 300, { emoji: '🎉' }), ev(307, 'bob', 'edit', 303, { text: 'later' }), ev(600, 'me', 'reaction', 302, { emoji: '👍' })] });
+  c = s.conversations['@bob']!;
+  assert.equal(seqs(s), [300, 301, 302, 303]);
+  assert.equal(c.messages[0]!.reactions, [{ emoji: '🎉', count: 1, me: false }], 'folded into the history page already');
+  assert.equal(c.messages[2]!.reactions, [{ emoji: '👍', count: 2, me: true }]);
+  assert.is(c.messages[3]!.text, 'later');
+  // now at the newest: a push and a gap fill of the same event count once
+  s = apply(s, { t: 'message', message: ev(601, 'bob', 'reaction', 303, { emoji: '👀' }) }, { t: 'newer', key: '@bob', after: 600, more: false, messages: [ev(601, 'bob', 'reaction', 303, { emoji: '👀' })] });
+  assert.equal(s.conversations['@bob']!.messages[3]!.reactions, [{ emoji: '👀', count: 1, me: false }]);
+});
+
+test('a late older edit does not undo a newer one', () => {
+  let s = apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'history', key: '@bob', lastSeq: 1, messages: [dm(1, 'bob')] });
+  s = apply(s, { t: 'message', message: ev(3, 'bob', 'edit', 1, { text: 'second' }) }, { t: 'message', message: ev(2, 'bob', 'edit', 1, { text: 'first' }) });
+  assert.is(s.conversations['@bob']!.messages[0]!.text, 'second');
+});
+
+test('a next page after a page that ended in events starts after those events', () => {
+  let s = apply(loggedIn(), { t: 'message', message: dm(900, 'bob') }, { t: 'open', key: '@bob' }, { t: 'jump', to: 'newest' });
+  s = apply(s, { t: 'show_result', key: '@bob', seq: 10 });
+  s = apply(s, { t: 'window', key: '@bob', around: 10, more: true, messages: [dm(10, 'bob'), ev(11, 'bob', 'reaction', 10, { emoji: '👍' })] });
+  s = apply(s, { t: 'newer', key: '@bob', after: 10, more: false, messages: [dm(12, 'bob')] });
+  assert.equal(seqs(s), [10], 'a page asked for from the last message (not the last entry) is stale');
+  s = apply(s, { t: 'newer', key: '@bob', after: 11, more: false, messages: [dm(12, 'bob')] });
+  assert.equal(seqs(s), [10, 12]);
+});
+
+test('typing shows until its time unless renewed, ends with their message; receipts move the peer\'s read cursor', () => {
+  let s = apply(loggedIn(), { t: 'open', key: '@bob' }, { t: 'typing', key: '@bob', from: 'bob', now: 1000 });
+  assert.equal(s.conversations['@bob']!.typing, [{ from: 'bob', until: 6000 }]);
+  s = apply(s, { t: 'tick', now: 5000 }, { t: 'typing', key: '@bob', from: 'bob', now: 5000 }, { t: 'tick', now: 7000 });
+  assert.equal(s.conversations['@bob']!.typing, [{ from: 'bob', until: 10000 }], 'renewed');
+  assert.equal(apply(s, { t: 'tick', now: 10000 }).conversations['@bob']!.typing, [], 'expired');
+  assert.equal(apply(s, { t: 'message', message: dm(1, 'bob') }).conversations['@bob']!.typing, [], 'their message ends it');
+  assert.is(apply(s, { t: 'typing', key: '@bob', from: 'me', now: 1 }).conversations['@bob']!.typing!.length, 1, 'mine (another device) is not shown');
+  s = apply(s, { t: 'push', frame: { type: 'receipt', conversation: 'c-bob', from: 'bob', read: 7 } }, { t: 'peer_read', key: '@bob', read: 3 });
+  assert.is(s.conversations['@bob']!.peerRead, 7, 'never back');
 });
 
 test.run();
