@@ -149,6 +149,7 @@ export class Controller implements Intents {
         .then((action) => {
           this.historyRequested.delete(key);
           this.dispatch(action);
+          if (action.t === 'window') this.refoldPage(key, action.messages);
         })
         .catch((err) => {
           this.historyRequested.delete(key);
@@ -159,6 +160,23 @@ export class Controller implements Intents {
       this.readSent.set(key, conv.lastSeq);
       this.session.request('read', { conversation: conv.id, seq: conv.lastSeq }).catch(() => this.readSent.delete(key));
     }
+  }
+
+  /**
+   * A sync page's messages, read again with history (folded to now). Sync shows a message with
+   * its text and deletion as stored, but without reactions, and the page's own edits, applied in
+   * order, can put an older text over the newest one; the events after the page's end would only
+   * come with the pages after it. The history read settles all of it at once.
+   */
+  private refoldPage(key: string, page: readonly MessageView[]): void {
+    const msgs = page.filter((m) => m.kind === undefined || m.kind === 'message');
+    const conv = this.state.conversations[key];
+    const session = this.session;
+    if (msgs.length === 0 || !conv || !session || session.state !== 'connected') return;
+    session.request('history', { ...targetOf(conv), before: msgs.at(-1)!.seq + 1, limit: msgs.length }).then(
+      (r) => typeof r.last_seq === 'number' && this.dispatch({ t: 'refold', key, messages: r.messages, lastSeq: r.last_seq }),
+      () => {}, // the pages after it bring the events in order anyway
+    );
   }
 
   /** The members of a group, for `@` completion. */
@@ -195,7 +213,10 @@ export class Controller implements Intents {
       const after = windowEnd(conv);
       this.dispatch({ t: 'page_loading', key, dir: 'newer' });
       session.request('sync', { conversation: conv.id, after, limit: PAGE }).then(
-        (r) => this.dispatch({ t: 'newer', key, after, messages: r.messages, more: r.more }),
+        (r) => {
+          this.dispatch({ t: 'newer', key, after, messages: r.messages, more: r.more });
+          this.refoldPage(key, r.messages);
+        },
         (err) => {
           this.dispatch({ t: 'page_failed', key, dir: 'newer' });
           this.dispatch({ t: 'notice', text: `history: ${describeError(err)}`, error: true });

@@ -46,6 +46,8 @@ export interface Conversation {
   notify: NotifyLevel;
   /** seqs of events applied to loaded messages (each once: my own come back in a sync page or gap fill too) */
   applied: number[];
+  /** the events applied lately, in order: applied again to a message a history read replaces */
+  recent?: MessageView[] | undefined;
   /** who is typing here, each until a time (ms since the epoch) the controller's clock gave */
   typing?: { from: string; until: number }[] | undefined;
   /** 1:1: the peer's read cursor as far as known (receipt pushes, or the receipts asked on open) */
@@ -173,7 +175,8 @@ export type Action =
   /** `now`: the controller's clock, so that the reducer stays pure */
   | { t: 'typing'; key: string; from: string; now: number }
   | { t: 'tick'; now: number }
-  | { t: 'peer_read'; key: string; read: number };
+  | { t: 'peer_read'; key: string; read: number }
+  | { t: 'refold'; key: string; messages: MessageView[]; lastSeq: number };
 
 export function initialState(prefill: { server: string; user?: string | undefined }): State {
   const field = (value: string): Editor => ({ value, cursor: value.length });
@@ -284,7 +287,26 @@ export function applyEvent(c: Conversation, e: MessageView, me: string): Convers
   if (!target || target.seq !== e.target || e.seq <= (target.foldedTo ?? target.seq)) return c;
   const applied = [...c.applied, e.seq].slice(-APPLIED_KEPT);
   if (e.kind === 'edit' && e.seq <= (target.editSeq ?? 0)) return { ...c, applied };
-  return { ...c, messages: foldEvent(c.messages, e, me), applied };
+  return { ...c, messages: foldEvent(c.messages, e, me), applied, recent: [...(c.recent ?? []), e].slice(-APPLIED_KEPT) };
+}
+
+/**
+ * Replaces loaded messages with their folded state from a history read (as of `lastSeq`): a
+ * window read with sync has no reactions from before it or after its end, and an edit of its own
+ * may have put an older text over the one stored. Events after `lastSeq` that were applied
+ * meanwhile are applied again to the new versions.
+ */
+export function refold(c: Conversation, page: readonly MessageView[], lastSeq: number, me: string): Conversation {
+  const bySeq = new Map(page.filter((m) => !isEvent(m)).map((m) => [m.seq, m]));
+  if (!c.messages.some((m) => bySeq.has(m.seq))) return c;
+  let messages: Shown[] = c.messages.map((m) => {
+    const f = bySeq.get(m.seq);
+    return f ? { ...f, foldedTo: Math.max(lastSeq, m.foldedTo ?? 0) } : m;
+  });
+  for (const e of c.recent ?? []) {
+    if (e.seq > lastSeq && e.target !== undefined && bySeq.has(e.target)) messages = foldEvent(messages, e, me);
+  }
+  return { ...c, messages };
 }
 
 /** The start of a text as a reply quotes it: one line, at most 80 code points (as the server's excerpt). */
@@ -546,7 +568,7 @@ export function reduce(s: State, a: Action): State {
       const msgs = a.messages.filter((m) => !isEvent(m));
       const syncedTo = a.messages.at(-1)?.seq ?? (a.t === 'window' ? undefined : c.syncedTo);
       let conv: Conversation = a.t === 'window'
-        ? { ...c, messages: msgs, applied: [], historyLoaded: true, around: undefined, older: startsConversation(msgs) && a.around <= 1 ? 'start' : 'more', newer: a.more ? 'more' : 'none', lastSeq, syncedTo }
+        ? { ...c, messages: msgs, applied: [], recent: [], historyLoaded: true, around: undefined, older: startsConversation(msgs) && a.around <= 1 ? 'start' : 'more', newer: a.more ? 'more' : 'none', lastSeq, syncedTo }
         : { ...c, messages: mergeMessages(c.messages, msgs), newer: a.more ? 'more' : 'none', lastSeq, syncedTo };
       for (const e of a.messages) if (isEvent(e)) conv = applyEvent(conv, e, s.me);
       if (conv.newer === 'none') conv = { ...conv, pending: stillPending(conv.pending, msgs, s.me) };
@@ -665,6 +687,8 @@ export function reduce(s: State, a: Action): State {
       }
       return next;
     }
+    case 'refold':
+      return s.conversations[a.key] ? withConversation(s, a.key, (c) => refold(c, a.messages, a.lastSeq, s.me)) : s;
     case 'peer_read':
       return withConversation(s, a.key, (c) => (a.read > (c.peerRead ?? 0) ? { ...c, peerRead: a.read } : c));
     case 'overlay_scroll':

@@ -24,7 +24,7 @@ export function startsConversation(page: readonly MessageView[]): boolean {
 
 /** Forgets the window, so that opening the conversation loads its newest page again. */
 export function unloaded(c: Conversation, around?: number): Conversation {
-  return { ...c, messages: [], applied: [], historyLoaded: false, older: 'more', newer: 'none', around, syncedTo: undefined };
+  return { ...c, messages: [], applied: [], recent: [], historyLoaded: false, older: 'more', newer: 'none', around, syncedTo: undefined };
 }
 
 /** Keeps the newest `n` messages (a conversation left, or one followed at its newest). */

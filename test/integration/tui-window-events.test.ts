@@ -2,7 +2,8 @@
 // The real `chat` binary in a pseudo-terminal loads windows away from the newest page with
 // `sync`, whose raw entries include edits, deletions and reactions: Alt-U (the first unread) and
 // a /search result opened far back show those events folded into their messages, never as
-// bubbles of their own, and the search result stands at the top of the pane under its marker.
+// bubbles of their own, events far after the window too (the window's messages are read again
+// with history), and the search result stands at the top of the pane under its marker.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ChatClient } from '../../lib/client/client.ts';
@@ -50,9 +51,14 @@ test.before(async () => {
   await bob.request('edit', { with: 'alice', seq: 3, text: `${label(3)} edited` });
   await bob.request('react', { with: 'alice', seq: 5, emoji: '👍' });
   await bob.request('delete', { with: 'alice', seq: 7 });
+  await bob.request('edit', { with: 'alice', seq: 4, text: `${label(4)} first` });
   for (let i = 11; i <= N; i += 200) {
     await Promise.all(Array.from({ length: Math.min(200, N - i + 1) }, (_, k) => bob.request('send', { to: 'alice', text: label(i + k) })));
   }
+  // and events far after the window that starts at the first unread, which a sync page does not
+  // hold: a second edit (the window's first one must not win) and a reaction
+  await bob.request('edit', { with: 'alice', seq: 4, text: `${label(4)} second` });
+  await bob.request('react', { with: 'alice', seq: 6, emoji: '🎉' });
 });
 
 test.after(async () => {
@@ -76,6 +82,9 @@ test('Alt-U loads the window at the first unread with sync: its events are folde
   assert.match(text, /│ message deleted +│/);
   assert.not.match(text, /│ msg 0007 +│/, 'the deleted text is not shown');
   assert.not.match(text, /│ msg 0003 +│/, 'the edited message shows its new text only');
+  await tui.waitFor(/│ msg 0004 second +│/, 5000, 'the newest edit, made after the window');
+  await tui.waitFor(/🎉 1/, 5000, 'the reaction made after the window');
+  assert.not.match(tui.text(), /msg 0004 first/);
   const b = bubbles(tui);
   assert.ok(b.headers > 5, `bubbles on screen (${b.headers})`);
   assert.is(b.headers, b.bodies, 'every bubble is a message: no bubble for an event');

@@ -423,4 +423,16 @@ test('typing shows until its time unless renewed, ends with their message; recei
   assert.is(s.conversations['@bob']!.peerRead, 7, 'never back');
 });
 
+test('a sync window refolded from history: an event after its end (a deletion) shows at once, later ones stay applied', () => {
+  let s = apply(loggedIn(), { t: 'message', message: dm(900, 'bob') }, { t: 'open', key: '@bob' }, { t: 'show_result', key: '@bob', seq: 10 });
+  s = apply(s, { t: 'window', key: '@bob', around: 10, more: true, messages: [dm(10, 'bob', 'secret'), dm(11, 'bob')] });
+  s = apply(s, { t: 'newer', key: '@bob', after: 11, more: true, messages: [ev(950, 'bob', 'reaction', 11, { emoji: '👍' })] });
+  s = apply(s, { t: 'refold', key: '@bob', lastSeq: 940, messages: [{ ...dm(10, 'bob', ''), deleted: true }, dm(11, 'bob')] });
+  const c = s.conversations['@bob']!;
+  assert.equal([c.messages[0]!.deleted, c.messages[0]!.text], [true, ''], 'the deletion at seq 700 or so, after the window');
+  assert.equal(c.messages[1]!.reactions, [{ emoji: '👍', count: 1, me: false }], 'the reaction after the read is applied again');
+  s = apply(s, { t: 'newer', key: '@bob', after: 950, more: false, messages: [ev(930, 'bob', 'reaction', 11, { emoji: '🎉' })] });
+  assert.equal(s.conversations['@bob']!.messages[1]!.reactions, [{ emoji: '👍', count: 1, me: false }], 'an event the read held is not applied twice');
+});
+
 test.run();
