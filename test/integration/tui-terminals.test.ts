@@ -185,6 +185,13 @@ test('narrow (50×20): the list is an overlay that the focus key shows, and `●
   await tui.waitFor((t) => /alice · ● connected/.test(t.split('\n')[19] ?? ''), 5000, 'the layout at 50x20');
   await tui.waitFor((t) => !t.includes('Conversations'), 5000, 'the list to collapse');
   assert.match(tui.lines()[0]!, /^┌─ carol/, 'the conversation takes the whole width');
+  // The resize redraws in more than one pass: a key sent in between can be taken by the old
+  // layout. Wait for the screen to stand still first (bounded).
+  for (let i = 0, last = ''; i < 25; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    if (tui.text() === last) break;
+    last = tui.text();
+  }
   tui.write('\x14'); // Ctrl-T: toggle_list in this config
   await tui.waitFor(/│ [●○] bob/);
   assert.match(tui.text(), /Conversations/);
