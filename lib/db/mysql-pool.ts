@@ -278,6 +278,10 @@ export class MysqlPool {
         charset: 'utf8mb4_bin',
         connectTimeout: Math.max(1_000, Math.min(10_000, this.settings.acquireTimeoutMs)),
         maxPreparedStatements: MAX_PREPARED_PER_CONNECTION,
+        // TripBuilder sends a batch's statements in one round trip. Every statement of this
+        // program takes its values as placeholders, which the driver escapes, or as integers and
+        // hex it wrote itself (mysql-search.ts), so no text from a client ends a statement.
+        multipleStatements: true,
         enableKeepAlive: true,
         keepAliveInitialDelay: 10_000,
       });
@@ -411,6 +415,30 @@ export class MysqlPool {
 }
 
 /** BEGIN, fn, COMMIT; on any error ROLLBACK, and if even that fails the connection is marked unusable. */
+/**
+ * Statements sent together as one multi-statement query: one round trip for all of them. The
+ * server runs them in order and stops at the first that fails, whose error rejects `send`; a
+ * transaction the trip began is then still open, for the caller to roll back.
+ */
+export class TripBuilder {
+  private readonly statements: string[] = [];
+  private readonly params: (string | number | null)[] = [];
+
+  /** Adds a statement; returns its index in what `send` resolves to. */
+  add(sql: string, params: readonly (string | number | null)[]): number {
+    this.statements.push(sql);
+    for (const p of params) this.params.push(p);
+    return this.statements.length - 1;
+  }
+
+  /** One result per statement: rows for a SELECT, a header for the rest. */
+  async send(conn: Connection): Promise<unknown[][]> {
+    if (this.statements.length === 0) return [];
+    const [result] = await conn.query(this.statements.join(';\n'), this.params);
+    return (this.statements.length === 1 ? [result] : result) as unknown[][];
+  }
+}
+
 export async function inTransaction<T>(conn: Connection, fn: (conn: Connection) => Promise<T>): Promise<T> {
   await conn.query('START TRANSACTION');
   try {

@@ -25,12 +25,13 @@ export interface IndexedText {
  * and mysql2 escaping ~3000 parameters cost more node CPU than the rest of the append. Every value
  * is safe to write as it is: ids and seqs are integers from the store, a token is its hex.
  */
-async function insertTokens(conn: Connection, texts: IndexedText[], keepExisting: boolean): Promise<void> {
+function tokenRows(texts: IndexedText[], keepExisting: boolean): string[] {
+  const statements: string[] = [];
   let rows: string[] = [];
-  const flush = async () => {
+  const flush = () => {
     if (rows.length === 0) return;
     // Only the backfill may meet rows already there (a re-run after an interruption).
-    await conn.query(`INSERT INTO search_tokens (conversation_id, token, seq) VALUES ${rows.join(',')}${keepExisting ? ' ON DUPLICATE KEY UPDATE seq = seq' : ''}`);
+    statements.push(`INSERT INTO search_tokens (conversation_id, token, seq) VALUES ${rows.join(',')}${keepExisting ? ' ON DUPLICATE KEY UPDATE seq = seq' : ''}`);
     rows = [];
   };
   for (const t of texts) {
@@ -38,15 +39,23 @@ async function insertTokens(conn: Connection, texts: IndexedText[], keepExisting
     const seq = Math.trunc(Number(t.seq));
     for (const token of indexTokens(t.text)) {
       rows.push(`(${conversationId},x'${tokenHex(token)}',${seq})`);
-      if (rows.length === ROWS_PER_INSERT) await flush();
+      if (rows.length === ROWS_PER_INSERT) flush();
     }
   }
-  await flush();
+  flush();
+  return statements;
 }
 
-/** Indexes the texts of new messages (the append batch); the caller's transaction commits them together. */
-export function indexTexts(conn: Connection, texts: IndexedText[]): Promise<void> {
-  return insertTokens(conn, texts, false);
+async function insertTokens(conn: Connection, texts: IndexedText[], keepExisting: boolean): Promise<void> {
+  for (const sql of tokenRows(texts, keepExisting)) await conn.query(sql);
+}
+
+/**
+ * The statements that index the texts of new messages (the append batch), for the caller to send
+ * in its own round trip inside the transaction that stores them.
+ */
+export function tokenInserts(texts: IndexedText[]): string[] {
+  return tokenRows(texts, false);
 }
 
 /** Indexes one message's text, inside the transaction that stores or edits it; an edit calls unindexText first. */

@@ -11,9 +11,9 @@ import type { NotifyLevel } from '../protocol/messages.ts';
 import { isConnectionError, isDuplicateKey, isLockConflict, toStoreError } from './mysql-errors.ts';
 import { MysqlAccounts } from './mysql-accounts.ts';
 import { migrate } from './mysql-migrate.ts';
-import { candidateQuery, indexText, indexTexts, unindexConversation, unindexText, type IndexedText } from './mysql-search.ts';
+import { candidateQuery, indexText, tokenInserts, unindexConversation, unindexText, type IndexedText } from './mysql-search.ts';
 import { collectPage, type SearchPage, type SearchRequest } from './search.ts';
-import { MysqlPool, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
+import { MysqlPool, TripBuilder, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import {
   moveOne, type AppendResult, type BatchResult, type DirectoryEntry, type ConversationRow, type CursorMove, type EntryInfo, type EntryKind,
@@ -78,6 +78,8 @@ const toMessage = toStoredMessage;
 /** What one appendMessages attempt decided, kept in case its COMMIT is lost in transit. */
 interface AppendAttempt {
   results: AppendResult[];
+  /** the batch's cursor moves, committed with its messages */
+  moveResults: MoveResult[];
   /** the first new row, by which a retry tells whether the lost COMMIT landed */
   marker: { conversationId: number; seq: number; senderId: number; ts: number } | null;
 }
@@ -501,22 +503,26 @@ export class MysqlStore implements Store {
    * it carries a client_msg_id or not.
    */
   async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
-    return batch.length === 0 ? [] : this.storeMessages(batch);
+    return batch.length === 0 ? [] : (await this.storeMessages(batch, [])).messages;
   }
 
   /**
-   * The messages' transaction first, then the cursor moves in one read and one autocommit
-   * UPDATE: two round trips per batch however many acks it carries. The moves run after the
-   * messages commit so they see the new seqs, and outside that transaction so their member-row
-   * locks never join the conversation locks (no lock-order cycle with another node's batch).
+   * Messages and cursor moves in one transaction and two round trips (multi-statement queries):
+   * the first locks the batch's conversations and reads everything the rules need, the second
+   * writes and commits. One redo-log flush per batch, and per batch a fixed number of trips
+   * however many messages and acks it carries. The moves see the batch's new seqs: their bound
+   * is the conversation's last seq after the batch. A batch whose messages fail still moves its
+   * cursors, on their own (moveCursors), as before the two were joined.
    */
   async appendBatch(messages: NewMessage[], moves: CursorMove[]): Promise<BatchResult> {
-    const appended = messages.length === 0 ? [] : await this.storeMessages(messages);
-    const moved = moves.length === 0 ? [] : await this.moveCursors(moves);
-    return { messages: appended, moves: moved };
+    if (messages.length === 0) return { messages: [], moves: moves.length === 0 ? [] : await this.moveCursors(moves) };
+    const done = await this.storeMessages(messages, moves);
+    if (done.moves !== null) return { messages: done.messages, moves: done.moves };
+    return { messages: done.messages, moves: moves.length === 0 ? [] : await this.moveCursors(moves) };
   }
 
-  private async storeMessages(batch: NewMessage[]): Promise<AppendResult[]> {
+  /** `moves: null` when the moves did not commit with the messages (the messages failed). */
+  private async storeMessages(batch: NewMessage[], moves: CursorMove[]): Promise<{ messages: AppendResult[]; moves: MoveResult[] | null }> {
     let lost: AppendAttempt | null = null;
     let connectionRetries = 0;
     let lockRetries = 0;
@@ -525,7 +531,8 @@ export class MysqlStore implements Store {
       const attempt: { plan: AppendAttempt | null; committing: boolean } = { plan: null, committing: false };
       try {
         const previous = lost;
-        return await this.pool.use((conn) => this.appendOnce(conn, batch, attempt, previous));
+        const plan = await this.pool.use((conn) => this.appendOnce(conn, batch, moves, attempt, previous));
+        return { messages: plan.results, moves: plan.moveResults };
       } catch (err) {
         if (!(err instanceof ChatError)) {
           if (isLockConflict(err) && lockRetries++ < MAX_LOCK_RETRIES) continue;
@@ -538,7 +545,7 @@ export class MysqlStore implements Store {
           }
         }
         const error = toStoreError(err);
-        return batch.map(() => ({ ok: false, error }));
+        return { messages: batch.map(() => ({ ok: false, error })), moves: null };
       }
     }
   }
@@ -546,87 +553,146 @@ export class MysqlStore implements Store {
   private async appendOnce(
     conn: Connection,
     batch: NewMessage[],
+    moves: CursorMove[],
     attempt: { plan: AppendAttempt | null; committing: boolean },
     lost: AppendAttempt | null,
-  ): Promise<AppendResult[]> {
-    return inTransaction(conn, async () => {
-      const senders = groupSenders(batch);
-      const { slots } = senders;
-      // 1. Lock every conversation of the batch, in id order (a fixed order: no deadlock
-      //    between batches). Only these rows are locked; other conversations go on in parallel.
-      const convIds = [...new Set(slots.map((s) => s.conversationId))].sort((a, b) => a - b);
+  ): Promise<AppendAttempt> {
+    const senders = groupSenders(batch);
+    const { slots } = senders;
+    const cursorSlots = groupCursorMoves(moves);
+    // ---- round trip 1: begin, lock, read ----
+    const reads = new TripBuilder();
+    reads.add('START TRANSACTION', []);
+    // 1. Lock every conversation of the batch, in id order (a fixed order: no deadlock between
+    //    batches). Only these rows are locked; other conversations go on in parallel. The
+    //    conversations the moves name are read without a lock: a cursor's bound only grows.
+    const convIds = [...new Set(slots.map((s) => s.conversationId))].sort((a, b) => a - b);
+    const locked = reads.add(
+      `SELECT id, last_seq AS lastSeq, msg_count AS msgCount FROM conversations WHERE id IN (${repeat('?', convIds.length)}) ORDER BY id FOR UPDATE`, convIds);
+    // 2. Did a previous attempt's lost COMMIT land? The lock above waits for it to finish.
+    const marker = lost?.marker;
+    const landed = marker ? reads.add('SELECT 1 AS one FROM messages WHERE conversation_id = ? AND seq = ? AND sender_id = ? AND created_at = ?',
+      [marker.conversationId, marker.seq, marker.senderId, marker.ts]) : -1;
+    // 3. What the rules need: earlier rows with the batch's client ids, the senders'
+    //    memberships, and for direct messages the friendships. The shared lock on those makes an
+    //    unfriending on another node wait for this batch, or this batch see it. And the cursors
+    //    the moves start from.
+    const idParams: Param[] = [];
+    for (const m of batch) if (m.clientMsgId !== null) idParams.push(m.senderId, m.clientMsgId);
+    const priorAt = idParams.length === 0 ? -1 : reads.add(`
+      SELECT sender_id AS senderId, client_msg_id AS clientMsgId, conversation_id AS conversationId, seq, created_at AS ts, kind
+      FROM messages WHERE ${repeat('(sender_id = ? AND client_msg_id = ?)', idParams.length / 2, ' OR ')}`, idParams);
+    const memberParams: Param[] = [];
+    const friendParams: Param[] = [];
+    for (const s of slots) {
+      memberParams.push(s.conversationId, s.senderId);
+      if (s.friendId !== undefined) friendParams.push(s.senderId, s.friendId);
+    }
+    const membersAt = reads.add(`
+      SELECT conversation_id AS c, user_id AS u FROM members WHERE ${repeat('(conversation_id = ? AND user_id = ?)', slots.length, ' OR ')}`, memberParams);
+    const friendsAt = friendParams.length === 0 ? -1 : reads.add(`
+      SELECT user_id AS u, friend_id AS f FROM friendships WHERE ${repeat('(user_id = ? AND friend_id = ?)', friendParams.length / 2, ' OR ')}
+      LOCK IN SHARE MODE`, friendParams);
+    const cursorKeys: Param[] = [];
+    for (const s of cursorSlots.slots) cursorKeys.push(s.conversationId, s.userId);
+    const cursorsAt = cursorKeys.length === 0 ? -1 : reads.add(`
+      SELECT m.conversation_id AS c, m.user_id AS u, c.last_seq AS lastSeq, m.delivered_seq AS d, m.read_seq AS r
+      FROM members m JOIN conversations c ON c.id = m.conversation_id
+      WHERE ${repeat('(m.conversation_id = ? AND m.user_id = ?)', cursorSlots.slots.length, ' OR ')}`, cursorKeys);
+    try {
+      const got = await reads.send(conn);
+      if (landed >= 0 && got[landed]!.length > 0) {
+        await conn.query('ROLLBACK');
+        return lost!;
+      }
       const lastSeq = new Map<number, number>();
       const msgCount = new Map<number, number>();
-      for (const row of await allText<{ id: number; lastSeq: number; msgCount: number }>(conn,
-        `SELECT id, last_seq AS lastSeq, msg_count AS msgCount FROM conversations WHERE id IN (${repeat('?', convIds.length)}) ORDER BY id FOR UPDATE`, convIds)) {
+      for (const row of got[locked] as { id: number; lastSeq: number; msgCount: number }[]) {
         lastSeq.set(row.id, row.lastSeq);
         msgCount.set(row.id, row.msgCount);
       }
-
-      // 2. Did a previous attempt's lost COMMIT land? The lock above waited for it to finish.
-      if (lost?.marker) {
-        const { conversationId, seq, senderId, ts } = lost.marker;
-        if (await first(conn, 'SELECT 1 AS one FROM messages WHERE conversation_id = ? AND seq = ? AND sender_id = ? AND created_at = ?',
-          [conversationId, seq, senderId, ts])) {
-          return lost.results;
-        }
-      }
-
-      // 3. What the rules need: earlier rows with the batch's client ids, the senders'
-      //    memberships, and for direct messages the friendships. The shared lock on those makes
-      //    an unfriending on another node wait for this batch, or this batch see it.
-      const idParams: Param[] = [];
-      for (const m of batch) if (m.clientMsgId !== null) idParams.push(m.senderId, m.clientMsgId);
       let prior: (PriorMessage | undefined)[] = [];
-      if (idParams.length > 0) {
-        const rows = await allText<PriorMessage & { senderId: number; clientMsgId: Buffer }>(conn, `
-          SELECT sender_id AS senderId, client_msg_id AS clientMsgId, conversation_id AS conversationId, seq, created_at AS ts, kind
-          FROM messages WHERE ${repeat('(sender_id = ? AND client_msg_id = ?)', idParams.length / 2, ' OR ')}`, idParams);
-        if (rows.length > 0) {
-          const found = new Map(rows.map((r) => [clientIdKey(r.senderId, r.clientMsgId.toString()), r]));
-          prior = batch.map((m) => (m.clientMsgId === null ? undefined : found.get(clientIdKey(m.senderId, m.clientMsgId))));
-        }
+      const priorRows = priorAt < 0 ? [] : got[priorAt] as (PriorMessage & { senderId: number; clientMsgId: Buffer })[];
+      if (priorRows.length > 0) {
+        const found = new Map(priorRows.map((r) => [clientIdKey(r.senderId, r.clientMsgId.toString()), r]));
+        prior = batch.map((m) => (m.clientMsgId === null ? undefined : found.get(clientIdKey(m.senderId, m.clientMsgId))));
       }
-      const memberParams: Param[] = [];
-      const friendParams: Param[] = [];
-      for (const s of slots) {
-        memberParams.push(s.conversationId, s.senderId);
-        if (s.friendId !== undefined) friendParams.push(s.senderId, s.friendId);
-      }
-      const members = new Set((await allText<{ c: number; u: number }>(conn, `
-        SELECT conversation_id AS c, user_id AS u FROM members WHERE ${repeat('(conversation_id = ? AND user_id = ?)', slots.length, ' OR ')}`,
-      memberParams)).map((r) => `${r.c}:${r.u}`));
-      const friends = friendParams.length === 0 ? new Set<string>() : new Set((await allText<{ u: number; f: number }>(conn, `
-        SELECT user_id AS u, friend_id AS f FROM friendships WHERE ${repeat('(user_id = ? AND friend_id = ?)', friendParams.length / 2, ' OR ')}
-        LOCK IN SHARE MODE`, friendParams)).map((r) => `${r.u}:${r.f}`));
+      const members = new Set((got[membersAt] as { c: number; u: number }[]).map((r) => `${r.c}:${r.u}`));
+      const friends = friendsAt < 0 ? new Set<string>() : new Set((got[friendsAt] as { u: number; f: number }[]).map((r) => `${r.u}:${r.f}`));
       for (const s of slots) {
         s.member = lastSeq.has(s.conversationId) && members.has(`${s.conversationId}:${s.senderId}`);
         if (s.friendId !== undefined) s.friends = friends.has(`${s.senderId}:${s.friendId}`);
       }
 
-      // 4. Decide each item in batch order, by the rules SqliteStore applies too.
+      // 4. Decide each item in batch order, by the rules SqliteStore applies too; then the
+      //    moves, bounded by each conversation's last seq after this batch.
       const plan = planAppend(batch, senders, prior, lastSeq, msgCount);
       const { results, rows, firstNew } = plan;
+      let cursorPlan: ReturnType<typeof planCursorMoves> | null = null;
+      if (cursorsAt >= 0) {
+        const found = new Map((got[cursorsAt] as { c: number; u: number; lastSeq: number; d: number; r: number }[]).map((r) => [`${r.c}:${r.u}`, r]));
+        for (const s of cursorSlots.slots) {
+          const row = found.get(`${s.conversationId}:${s.userId}`);
+          if (row === undefined) continue;
+          s.lastSeq = Math.max(row.lastSeq, plan.lastSeqs.get(s.conversationId) ?? 0);
+          s.delivered = row.d;
+          s.read = row.r;
+        }
+        cursorPlan = planCursorMoves(moves, cursorSlots);
+      }
       const head = batch[firstNew];
-      const marker: AppendAttempt['marker'] = head === undefined ? null
-        : { conversationId: head.conversationId, seq: (results[firstNew] as { seq: number }).seq, senderId: head.senderId, ts: head.ts };
+      const planned: AppendAttempt = {
+        results,
+        moveResults: cursorPlan?.results ?? [],
+        marker: head === undefined ? null
+          : { conversationId: head.conversationId, seq: (results[firstNew] as { seq: number }).seq, senderId: head.senderId, ts: head.ts },
+      };
 
-      // 5. Three statements whatever the batch size: counters, messages, senders' read cursors.
+      // ---- round trip 2: write, commit ----
+      // Counters, messages (and their search tokens), cursors: a fixed number of statements
+      // whatever the batch size. The senders' read cursors and the moves share one UPDATE.
+      const writes = new TripBuilder();
       if (rows.length > 0) {
         const counters: Param[] = [];
         for (const [id, last] of plan.lastSeqs) counters.push(id, last, plan.msgCounts.get(id)!);
-        await runText(conn, `UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last, ? AS n', counters.length / 3, ' UNION ALL ')}) v
+        writes.add(`UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last, ? AS n', counters.length / 3, ' UNION ALL ')}) v
           ON c.id = v.id SET c.last_seq = v.last, c.msg_count = v.n`, counters);
-        await this.writeText(conn, { op: 'insert', rows });
-        const cursors: Param[] = [];
-        for (const move of readCursorMoves(slots)) cursors.push(move.conversationId, move.senderId, move.seq);
-        await runText(conn, `UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS s', cursors.length / 3, ' UNION ALL ')}) v
-          ON m.conversation_id = v.c AND m.user_id = v.u SET m.read_seq = GREATEST(m.read_seq, v.s)`, cursors);
+        this.insertText(writes, rows as Param[]);
       }
-      attempt.plan = { results, marker };
+      const cursorRows = new Map<string, [number, number, number, number]>();
+      for (const move of rows.length > 0 ? readCursorMoves(slots) : []) {
+        cursorRows.set(`${move.conversationId}:${move.senderId}`, [move.conversationId, move.senderId, 0, move.seq]);
+      }
+      for (const w of cursorPlan?.writes ?? []) {
+        const key = `${w.conversationId}:${w.userId}`;
+        const row = cursorRows.get(key);
+        if (row === undefined) cursorRows.set(key, [w.conversationId, w.userId, w.delivered, w.read]);
+        else {
+          row[2] = Math.max(row[2], w.delivered);
+          row[3] = Math.max(row[3], w.read);
+        }
+      }
+      if (cursorRows.size > 0) {
+        const values: Param[] = [];
+        for (const row of cursorRows.values()) values.push(...row);
+        writes.add(`UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS d, ? AS r', cursorRows.size, ' UNION ALL ')}) v
+          ON m.conversation_id = v.c AND m.user_id = v.u
+          SET m.delivered_seq = GREATEST(m.delivered_seq, v.d), m.read_seq = GREATEST(m.read_seq, v.r)`, values);
+      }
+      writes.add('COMMIT', []);
+      attempt.plan = planned;
       attempt.committing = true;
-      return results;
-    });
+      await writes.send(conn);
+      return planned;
+    } catch (err) {
+      try {
+        await conn.query('ROLLBACK');
+      } catch {
+        // A connection left inside a transaction must never be lent out again: `use` destroys it.
+        throw Object.assign(err instanceof Error ? err : new Error(String(err)), { rollbackFailed: true });
+      }
+      throw err;
+    }
   }
 
   messagesAfter(conversationId: number, after: number, limit: number): Promise<StoredMessage[]> {
@@ -650,13 +716,10 @@ export class MysqlStore implements Store {
    */
   private async writeText(conn: Connection, change: TextChange): Promise<void> {
     if (change.op === 'insert') {
-      const rows = change.rows as Param[];
-      await runText(conn, INSERT_MESSAGES + repeat(MESSAGE_ROW, rows.length / MESSAGE_VALUES), rows);
-      const texts: IndexedText[] = [];
-      for (let at = 0; at < rows.length; at += MESSAGE_VALUES) {
-        texts.push({ conversationId: rows[at] as number, seq: rows[at + 1] as number, text: rows[at + MESSAGE_TEXT_AT] as string });
-      }
-      return indexTexts(conn, texts);
+      const trip = new TripBuilder();
+      this.insertText(trip, change.rows as Param[]);
+      await trip.send(conn);
+      return;
     }
     const old = await first<{ text: string }>(conn, SQL.messageText, [change.conversationId, change.seq]);
     if (old !== null) await unindexText(conn, change.conversationId, change.seq, old.text);
@@ -667,6 +730,16 @@ export class MysqlStore implements Store {
       await run(conn, SQL.removeText, [change.conversationId, change.seq]);
       await run(conn, SQL.removeEditTexts, [change.conversationId, change.seq]);
     }
+  }
+
+  /** writeText's insert, as statements of the caller's round trip: the new rows and their search tokens. */
+  private insertText(trip: TripBuilder, rows: Param[]): void {
+    trip.add(INSERT_MESSAGES + repeat(MESSAGE_ROW, rows.length / MESSAGE_VALUES), rows);
+    const texts: IndexedText[] = [];
+    for (let at = 0; at < rows.length; at += MESSAGE_VALUES) {
+      texts.push({ conversationId: rows[at] as number, seq: rows[at + 1] as number, text: rows[at + MESSAGE_TEXT_AT] as string });
+    }
+    for (const sql of tokenInserts(texts)) trip.add(sql, []);
   }
 
   entryOf(conversationId: number, seq: number): Promise<EntryInfo | null> {

@@ -799,6 +799,24 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal(await cursorsOf(b.id, conv), [4, 3]);
   });
 
+  test('moves in a batch with messages: a refused message keeps the rest, and a sender\'s own move joins its read cursor', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const out = await user('Out');
+    const conv = await befriend(a.id, b.id);
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await send(...range(1, 3).map((i) => msg(conv, b.id, `b${i}`)));
+    const { messages, moves } = await store.appendBatch(
+      [msg(conv, a.id, 'a4'), msg(g.conversationId, out.id, 'not a member'), msg(g.conversationId, a.id, 'g1')],
+      [delivered(conv, a.id, 4), delivered(conv, b.id, 4), readTo(g.conversationId, out.id, 1), readTo(conv, b.id, 2)],
+    );
+    assert.equal(messages.map((r) => (r.ok ? r.seq : (r.error as { code?: string }).code)), [4, 'CHAT_ERR_NO_SUCH_CONVERSATION', 1]);
+    assert.equal(outcomes(moves), [4, 4, 'CHAT_ERR_NO_SUCH_CONVERSATION', 3], 'b read to 3 by its own sends: never backwards');
+    assert.equal(await cursorsOf(a.id, conv), [4, 4], 'the sender: delivered by its move, read by its send');
+    assert.equal(await cursorsOf(b.id, conv), [4, 3]);
+    assert.equal(await cursorsOf(a.id, g.conversationId), [0, 1]);
+  });
+
   test('many moves in one batch fold to the highest per conversation, user and kind', async () => {
     const a = await user('Ann');
     const b = await user('Bob');

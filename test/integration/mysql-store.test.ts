@@ -414,7 +414,7 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     }
   });
 
-  /** Makes the next COMMIT on this store's pool look lost: it runs (or not), then the connection dies. */
+  /** Makes the next COMMIT on this store's pool look lost: it runs (or not: what came before it in its trip runs), then the connection dies. */
   function loseNextCommit(s: MysqlStore, commitFirst: boolean): { fired: () => boolean } {
     const pool = (s as unknown as { pool: MysqlPool }).pool;
     const use = pool.use.bind(pool);
@@ -427,9 +427,13 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
           get(target, prop, receiver) {
             if (prop !== 'query') return Reflect.get(target, prop, receiver);
             return async (sql: string, ...rest: unknown[]) => {
-              if (sql !== 'COMMIT' || fired) return (query as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
+              const send = query as (...a: unknown[]) => Promise<unknown>;
+              // The COMMIT goes alone, or as the last statement of a batch's write trip.
+              const commits = sql === 'COMMIT' || sql.endsWith(';\nCOMMIT');
+              if (!commits || fired) return send(sql, ...rest);
               fired = true;
-              if (commitFirst) await query('COMMIT');
+              if (commitFirst) await send(sql, ...rest);
+              else if (sql !== 'COMMIT') await send(sql.slice(0, -';\nCOMMIT'.length), ...rest);
               target.destroy();
               throw Object.assign(new Error('Connection lost: The server closed the connection.'), { fatal: true, code: 'PROTOCOL_CONNECTION_LOST' });
             };
