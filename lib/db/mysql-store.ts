@@ -478,6 +478,10 @@ export class MysqlStore implements Store {
     return this.pool.run('read', async (conn) => (await all<{ userId: number }>(conn, SQL.memberIds, [conversationId])).map((r) => r.userId));
   }
 
+  membersNotSeeing(conversationId: number, seq: number): Promise<number[]> {
+    return this.pool.run('read', async (conn) => (await all<{ userId: number }>(conn, SQL.membersNotSeeing, [conversationId, seq])).map((r) => r.userId));
+  }
+
   conversationOf(userId: number, conversationId: number): Promise<ConversationRow | null> {
     return this.pool.run('read', async (conn) => {
       const row = await first<ConversationRecord>(conn, SQL.conversationOf, [userId, conversationId]);

@@ -260,6 +260,7 @@ export function sqlFor(d: Dialect) {
     messageText: 'SELECT text FROM messages WHERE conversation_id = ? AND seq = ?',
     setNotifyLevel: 'UPDATE members SET notify_level = ? WHERE conversation_id = ? AND user_id = ?',
     memberIds: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY user_id',
+    membersNotSeeing: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? AND visible_after >= ? ORDER BY user_id',
 
     insertGroup: `
       INSERT INTO chat_groups (name, name_key, description, creator_id, conversation_id, created_at, private, history)

@@ -66,6 +66,7 @@ export function prepareStatements(db: Db) {
     readersOf: p<[number, number, number], { name: string; read: number }>(SQL.readersOf),
     setNotifyLevel: p<[NotifyLevel, number, number]>(SQL.setNotifyLevel),
     memberIds: p<[number], number>(SQL.memberIds).pluck(),
+    membersNotSeeing: p<[number, number], number>(SQL.membersNotSeeing).pluck(),
 
     insertGroup: p<[string, string, string, number, number, number, number, HistoryVisibility], { id: number }>(SQL.insertGroup),
     groupByKey: p<[string], GroupRecord>(SQL.groupByKey),

@@ -405,6 +405,10 @@ export class SqliteStore implements Store {
     });
   }
 
+  membersNotSeeing(conversationId: number, seq: number): Promise<number[]> {
+    return this.call(() => this.q.membersNotSeeing.all(conversationId, seq));
+  }
+
   conversationOf(userId: number, conversationId: number): Promise<ConversationRow | null> {
     return this.call(() => {
       const row = this.q.conversationOf.get(userId, conversationId);

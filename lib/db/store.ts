@@ -428,6 +428,11 @@ export interface Store {
 
   // conversations, cursors, messages
   memberIds(conversationId: number): Promise<readonly number[]>;
+  /**
+   * The members whose view of the conversation starts at or after `seq` (they joined a `joined`
+   * group after it was stored), in id order: what they are shown of that entry is its seq only.
+   */
+  membersNotSeeing(conversationId: number, seq: number): Promise<number[]>;
   /** The user's view of one conversation, or null when they are not a member. */
   conversationOf(userId: number, conversationId: number): Promise<ConversationRow | null>;
   conversationsOf(userId: number): Promise<ConversationRow[]>;

@@ -505,6 +505,10 @@ export function storeContract(label: string, open: OpenStore): void {
     await store.joinGroup(g.id, c.id);
     assert.is((await store.conversationOf(c.id, conv))?.visibleAfter, 0);
     assert.is((await store.conversationOf(a.id, conv))?.visibleAfter, 0);
+    // Who may not see a seq: those whose view starts at or after it.
+    assert.equal(await store.membersNotSeeing(conv, 4), [b.id]);
+    assert.equal(await store.membersNotSeeing(conv, 5), []);
+    assert.equal(await store.membersNotSeeing(conv, 1), [b.id]);
   });
 
   test('publicGroups: public ones only, by key, with a prefix and pages', async () => {

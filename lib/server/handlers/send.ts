@@ -5,7 +5,7 @@ import type { Results } from '../../protocol/messages.ts';
 import { Deferred, EncodedResult, type Handler, type Reply } from '../context.ts';
 import type { NewMessage } from '../../db/store.ts';
 import type { ReplyView } from '../../protocol/messages.ts';
-import { conversationId, findOwnGroup, findUser, me, replyView } from './common.ts';
+import { conversationId, findOwnGroup, findUser, hiddenReply, me, replyView } from './common.ts';
 import { checkText } from './event.ts';
 
 /**
@@ -16,6 +16,8 @@ import { checkText } from './event.ts';
  * written as JSON text (lib/protocol/frames.ts) and the reply is a callback-driven Deferred, not a
  * promise chain.
  */
+const NO_ONE: number[] = [];
+
 export const send: Handler<'send'> = async (ctx, body) => {
   const user = me(ctx);
   if ((body.to === undefined) === (body.group === undefined)) {
@@ -53,10 +55,15 @@ export const send: Handler<'send'> = async (ctx, body) => {
   // conversation exists (a deletion leaves a tombstone), so what is checked here still holds at
   // commit; a reply to a deleted message is allowed and quotes nothing.
   let replyTo: ReplyView | null = null;
+  // Members who joined a `joined` group after the target was stored, who are shown its seq only
+  // (as history and sync show it): read after `recipients`, so a join in between is in neither
+  // list or in both. Only a reply in a group asks.
+  let unseeing: number[] = NO_ONE;
   if (body.reply_to !== undefined) {
     const target = await ctx.store.entryOf(conversation, body.reply_to);
     if (target === null || target.kind !== 'message') throw new ChatError('CHAT_ERR_NO_SUCH_MESSAGE', 'reply_to: no message has that seq here');
     replyTo = replyView({ seq: body.reply_to, ...target });
+    if (body.group !== undefined) unseeing = await ctx.store.membersNotSeeing(conversation, body.reply_to);
   }
 
   const clientMsgId = body.client_msg_id ?? null;
@@ -72,7 +79,14 @@ export const send: Handler<'send'> = async (ctx, body) => {
     if (!r!.duplicate) {
       // Encoded once, shared by every recipient session; the sender's other sessions get it too.
       const frame = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, replyTo);
-      ctx.bus.publish({ users: recipients, frame, exceptConn: sessionId });
+      if (unseeing.length === 0) ctx.bus.publish({ users: recipients, frame, exceptConn: sessionId });
+      else {
+        const hidden = new Set(unseeing);
+        const seeing = recipients.filter((u) => !hidden.has(u));
+        const bare = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, hiddenReply(replyTo!.seq));
+        if (seeing.length > 0) ctx.bus.publish({ users: seeing, frame, exceptConn: sessionId });
+        ctx.bus.publish({ users: unseeing, frame: bare, exceptConn: sessionId });
+      }
     }
     const result = { conversation: id, seq: r!.seq, ts, duplicate: r!.duplicate };
     reply.resolve(new EncodedResult(result, sendResultJson(result)));
