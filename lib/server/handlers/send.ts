@@ -27,6 +27,7 @@ export const send: Handler<'send'> = async (ctx, body) => {
 
   let conversation: number;
   let recipients: readonly number[];
+  let mark = -1; // a group's: its member list is checked against the removals since (removals.ts)
   let friendId: number | undefined;
   let target: 'to' | 'group';
   let targetName: string;
@@ -46,6 +47,7 @@ export const send: Handler<'send'> = async (ctx, body) => {
     // A private group the sender is not in answers as a name nobody has (findGroupFor).
     const { group } = await findOwnGroup(ctx, body.group!);
     conversation = group.conversationId;
+    mark = ctx.removals.mark();
     recipients = await ctx.store.memberIds(conversation);
     target = 'group';
     targetName = group.name;
@@ -79,13 +81,23 @@ export const send: Handler<'send'> = async (ctx, body) => {
     if (!r!.duplicate) {
       // Encoded once, shared by every recipient session; the sender's other sessions get it too.
       const frame = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, replyTo);
-      if (unseeing.length === 0) ctx.bus.publish({ users: recipients, frame, exceptConn: sessionId });
-      else {
+      const publish = (users: readonly number[]) => {
+        if (unseeing.length === 0) return ctx.bus.publish({ users, frame, exceptConn: sessionId });
         const hidden = new Set(unseeing);
-        const seeing = recipients.filter((u) => !hidden.has(u));
-        const bare = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, hiddenReply(replyTo!.seq));
+        const seeing = users.filter((u) => !hidden.has(u));
+        const quoteless = users.filter((u) => hidden.has(u));
         if (seeing.length > 0) ctx.bus.publish({ users: seeing, frame, exceptConn: sessionId });
-        ctx.bus.publish({ users: unseeing, frame: bare, exceptConn: sessionId });
+        if (quoteless.length > 0) {
+          const bare = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, hiddenReply(replyTo!.seq));
+          ctx.bus.publish({ users: quoteless, frame: bare, exceptConn: sessionId });
+        }
+      };
+      if (mark < 0 || !ctx.removals.stale(mark)) publish(recipients);
+      else {
+        // Someone may have left or been removed since the list was read: the push waits for the
+        // list as it is now. A failed read only costs the live push; the next sync has it.
+        ctx.removals.stillMembers(ctx.store, conversation, recipients).then(publish, (err: unknown) =>
+          ctx.log.warn({ err, conversation: id }, 'member list read failed; message push skipped'));
       }
     }
     const result = { conversation: id, seq: r!.seq, ts, duplicate: r!.duplicate };
