@@ -3,7 +3,10 @@
 // the devDependencies the PTY tests use), and turns the emulated screen into SVG, then PNG.
 //
 //   node --import tsx scripts/screenshots.ts
-//     → docs/images/login.png, chat.png, group.png, private-group.png, hotlist.png, beginning.png, completion.png
+//     → docs/images/login.png, chat.png, group.png, private-group.png, hotlist.png, beginning.png, completion.png,
+//       conversation-layer.png
+//   ONLY=conversation-layer node --import tsx scripts/screenshots.ts
+//     → only the images named (comma-separated); the run is the same, the others are not written
 //
 // Needs: rsvg-convert (Debian/Ubuntu: apt-get install librsvg2-bin) and the DejaVu Sans Mono font
 // (apt-get install fonts-dejavu-core). Set KEEP_SVG=1 to keep the .svg files next to the PNGs.
@@ -99,7 +102,10 @@ function boxPath(ch: string, x: number, y: number): string | null {
   return d.join('');
 }
 
+const ONLY = process.env.ONLY ? new Set(process.env.ONLY.split(',')) : null;
+
 function save(tui: Tui, name: string): void {
+  if (ONLY && !ONLY.has(name)) return;
   const svg = join(OUT, `${name}.svg`);
   const png = join(OUT, `${name}.png`);
   writeFileSync(svg, toSvg(tui));
@@ -123,7 +129,7 @@ async function openFromList(tui: Tui, label: string): Promise<void> {
     }
     tui.write(i < 10 ? KEY.down : KEY.up);
   }
-  throw new Error(`could not select ${label} in the list`);
+  throw new Error(`could not select ${label} in the list:\n${tui.text()}`);
 }
 
 const server = await startServer();
@@ -199,6 +205,8 @@ try {
   save(tui, 'group');
 
   tui.write(KEY.escape);
+  // an Esc followed at once by openFromList's Tab would read as Alt-Tab
+  await tui.waitFor((t) => !t.includes('3 members'));
   await openFromList(tui, '# ops');
   await tui.waitFor(/#ops · private · you: creator · on call this week/);
   tui.write('/members');
@@ -209,7 +217,7 @@ try {
 
   // the hotlist: activity elsewhere while alice reads bob
   tui.write(KEY.escape);
-  await tui.waitFor((t) => !t.includes('3 members'));
+  await tui.waitFor((t) => !t.includes('4 members'));
   await openFromList(tui, 'bob');
   await tui.waitFor(/bob · online/);
   await bob.request('send', { group: 'dev', text: '@alice can you look at the release notes?' });
@@ -233,13 +241,40 @@ try {
 
   // completion: Tab after @ca in the group
   tui.write('\x1ba'); // the next most recent: #dev
-  await tui.waitFor(/#dev · dev talk/);
+  await tui.waitFor(/#dev · public · you: creator · dev talk/);
   tui.write('thanks, on it. @ca');
   await sleep(300);
   tui.write(KEY.tab);
   await tui.waitFor('@carol');
   await sleep(200);
   save(tui, 'completion');
+
+  // the conversation layer in a 1:1: a reply, a reaction, an edit, read receipts, typing
+  tui.write(KEY.enter);
+  await tui.waitFor('thanks, on it.');
+  await openFromList(tui, 'bob');
+  await tui.waitFor(/bob · online/);
+  await tui.waitFor('sure, 5 min');
+  tui.write('the release notes draft is in the doc. can you check the wording of the upgrade part?');
+  tui.write(KEY.enter);
+  await tui.waitFor('upgrade part?');
+  let mine = (await bob.request('history', { with: 'alice', limit: 1 })).messages[0]!;
+  for (let i = 0; i < 50 && !mine.text.includes('upgrade part'); i++) {
+    await sleep(100); // stored once the TUI's send is acked
+    mine = (await bob.request('history', { with: 'alice', limit: 1 })).messages[0]!;
+  }
+  await bob.request('react', { with: 'alice', seq: mine.seq, emoji: '♥' }); // an emoji DejaVu Sans Mono has, so the PNG shows it
+  await bob.request('send', { to: 'alice', text: 'one typo in step 3, otherwise clear. fixed it in the doc', reply_to: mine.seq });
+  const { seq: plan } = await bob.request('send', { to: 'alice', text: 'release at 3pm then?' });
+  await bob.request('edit', { with: 'alice', seq: plan, text: 'release at 4pm then, after the standup?' });
+  await bob.request('read', { conversation: mine.conversation, seq: plan });
+  await tui.waitFor('(edited)');
+  await tui.waitFor('♥ 1');
+  await tui.waitFor('✓✓');
+  await bob.request('typing', { with: 'alice' });
+  await tui.waitFor('bob is typing');
+  await sleep(200);
+  save(tui, 'conversation-layer');
   tui.write(KEY.ctrlC);
   await tui.waitExit();
   await bob.close();

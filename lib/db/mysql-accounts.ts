@@ -10,7 +10,7 @@ import { isDuplicateKey } from './mysql-errors.ts';
 import type { Connection, MysqlPool } from './mysql-pool.ts';
 import { MYSQL, sqlFor } from './shared-sql.ts';
 import type {
-  AccountRecord, AccountStore, AdminAction, AdminActionRow, Credentials, GroupListing, SessionStart, TokenRecord, UserRow,
+  AccountRecord, AccountStore, AdminAction, AdminActionRow, Credentials, GroupListing, LeftGroup, SessionStart, TokenRecord, UserRow,
 } from './store.ts';
 
 type Param = string | number | null;
@@ -36,6 +36,8 @@ export class MysqlAccounts implements AccountStore {
     private readonly pool: MysqlPool,
     /** drops the store's user cache */
     private readonly forget: () => void,
+    /** leaves every group of the user, as Store.leaveGroup does, inside the caller's transaction */
+    private readonly leaveAll: (conn: Connection, userId: number) => Promise<LeftGroup[]>,
   ) {}
 
   async credentialsByKey(key: string): Promise<Credentials | null> {
@@ -110,20 +112,25 @@ export class MysqlAccounts implements AccountStore {
     });
   }
 
-  async deleteUser(userId: number, reserveUntil: number, a: AdminAction): Promise<void> {
-    await this.pool.transaction('write', async (conn) => {
-      // Locked first: a friend decision on this user (mysql-store.ts lockFriendState) waits for the deletion.
-      const [row] = await all<{ nameKey: Buffer | string }>(conn, `${SQL.userKey} FOR UPDATE`, [userId]);
-      if (!row) return;
-      const key = row.nameKey.toString();
-      await run(conn, SQL.deleteTokensOf, [userId]);
-      await run(conn, SQL.deleteRequestsOf, [userId, userId]);
-      await run(conn, SQL.deleteFriendshipsOf, [userId, userId]);
-      if (key !== deletedKey(userId)) await run(conn, SQL.reserveName, [key, reserveUntil]);
-      await run(conn, SQL.tombstone, [deletedKey(userId), a.at, userId]);
-      await audit(conn, a);
-    });
-    this.forget();
+  async deleteUser(userId: number, reserveUntil: number, a: AdminAction): Promise<LeftGroup[]> {
+    try {
+      return await this.pool.transaction('write', async (conn) => {
+        // Locked first: a friend decision on this user (mysql-store.ts lockFriendState) waits for the deletion.
+        const [row] = await all<{ nameKey: Buffer | string }>(conn, `${SQL.userKey} FOR UPDATE`, [userId]);
+        if (!row) return [];
+        const left = await this.leaveAll(conn, userId);
+        const key = row.nameKey.toString();
+        await run(conn, SQL.deleteTokensOf, [userId]);
+        await run(conn, SQL.deleteRequestsOf, [userId, userId]);
+        await run(conn, SQL.deleteFriendshipsOf, [userId, userId]);
+        if (key !== deletedKey(userId)) await run(conn, SQL.reserveName, [key, reserveUntil]);
+        await run(conn, SQL.tombstone, [deletedKey(userId), a.at, userId]);
+        await audit(conn, a);
+        return left;
+      });
+    } finally {
+      this.forget();
+    }
   }
 
   async nameReserved(key: string, now: number): Promise<boolean> {

@@ -18,7 +18,7 @@ import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import {
   moveOne, type AppendResult, type BatchResult, type DirectoryEntry, type ConversationRow, type CursorMove, type EntryInfo, type EntryKind,
   type EventResult, type FriendAdded, type GroupChanges, type GroupInvite, type GroupRow, type GroupSettings, type GroupStanding,
-  type GroupSummary, type MoveResult, type NewEvent, type NewMessage, type ReactionCount, type Relation, type Role, type Store,
+  type GroupSummary, type LeftGroup, type MoveResult, type NewEvent, type NewMessage, type ReactionCount, type Relation, type Role, type Store,
   type ResumedToken, type StoredMessage, type UserRow,
 } from './store.ts';
 import {
@@ -91,7 +91,20 @@ export class MysqlStore implements Store {
   readonly accounts: MysqlAccounts;
 
   private constructor(private readonly pool: MysqlPool) {
-    this.accounts = new MysqlAccounts(pool, () => this.forgetUsers());
+    // An account's deletion leaves its groups in its own transaction.
+    this.accounts = new MysqlAccounts(pool, () => this.forgetUsers(), async (conn, userId) => {
+      const left: LeftGroup[] = [];
+      for (const g of await all<{ id: number; name: string; conversationId: number }>(conn, SQL.groupsToLeave, [userId])) {
+        try {
+          left.push({ ...g, ...(await this.leaveIn(conn, g.id, userId)) });
+        } catch (err) {
+          // Left or deleted by another session since the list was read (before leaveIn wrote anything).
+          const code = (err as ChatError).code;
+          if (code !== 'CHAT_ERR_NOT_MEMBER' && code !== 'CHAT_ERR_NO_SUCH_GROUP') throw err;
+        }
+      }
+      return left;
+    });
   }
 
   forgetUsers(): void {
@@ -361,21 +374,23 @@ export class MysqlStore implements Store {
   }
 
   leaveGroup(groupId: number, userId: number): Promise<LeaveOutcome> {
-    return this.pool.transaction('write', async (conn) => {
-      const conv = checkGroup(await first<GroupRow>(conn, SQL.lockGroup, [groupId])).conversationId;
-      // Conversation row first, as appendMessages and joinGroup lock it: no deadlock between them.
-      await all(conn, SQL.lockConversation, [conv]);
-      const role = checkLeave((await first<{ role: Role }>(conn, SQL.member, [conv, userId]))?.role);
-      await run(conn, SQL.deleteMember, [conv, userId]);
-      const outcome = afterLeave(role, pickSuccessor(await all<SuccessorCandidate>(conn, SQL.successors, [conv, conv, conv])));
-      if (outcome.deleted) {
-        await this.dropGroup(conn, groupId, conv);
-      } else if (outcome.newCreatorId !== null) {
-        await run(conn, SQL.setRole, ['creator', conv, outcome.newCreatorId]);
-        await run(conn, SQL.setCreator, [outcome.newCreatorId, groupId]);
-      }
-      return outcome;
-    });
+    return this.pool.transaction('write', (conn) => this.leaveIn(conn, groupId, userId));
+  }
+
+  private async leaveIn(conn: Connection, groupId: number, userId: number): Promise<LeaveOutcome> {
+    const conv = checkGroup(await first<GroupRow>(conn, SQL.lockGroup, [groupId])).conversationId;
+    // Conversation row first, as appendMessages and joinGroup lock it: no deadlock between them.
+    await all(conn, SQL.lockConversation, [conv]);
+    const role = checkLeave((await first<{ role: Role }>(conn, SQL.member, [conv, userId]))?.role);
+    await run(conn, SQL.deleteMember, [conv, userId]);
+    const outcome = afterLeave(role, pickSuccessor(await all<SuccessorCandidate>(conn, SQL.successors, [conv, conv, conv])));
+    if (outcome.deleted) {
+      await this.dropGroup(conn, groupId, conv);
+    } else if (outcome.newCreatorId !== null) {
+      await run(conn, SQL.setRole, ['creator', conv, outcome.newCreatorId]);
+      await run(conn, SQL.setCreator, [outcome.newCreatorId, groupId]);
+    }
+    return outcome;
   }
 
   groupMembers(groupId: number): Promise<{ id: number; name: string; role: Role }[]> {
@@ -478,6 +493,10 @@ export class MysqlStore implements Store {
 
   memberIds(conversationId: number): Promise<number[]> {
     return this.pool.run('read', async (conn) => (await all<{ userId: number }>(conn, SQL.memberIds, [conversationId])).map((r) => r.userId));
+  }
+
+  membersNotSeeing(conversationId: number, seq: number): Promise<number[]> {
+    return this.pool.run('read', async (conn) => (await all<{ userId: number }>(conn, SQL.membersNotSeeing, [conversationId, seq])).map((r) => r.userId));
   }
 
   conversationOf(userId: number, conversationId: number): Promise<ConversationRow | null> {

@@ -253,6 +253,10 @@ export function sqlFor(d: Dialect) {
       SELECT * FROM (SELECT user_id AS userId, role FROM members WHERE conversation_id = ? AND role = 'creator' LIMIT 1) c`,
     deleteMembers: 'DELETE FROM members WHERE conversation_id = ?',
     setRole: 'UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?',
+    /** the groups a deleted account leaves, in id order */
+    groupsToLeave: `
+      SELECT g.id, g.name, g.conversation_id AS conversationId FROM members m JOIN chat_groups g ON g.conversation_id = m.conversation_id
+      WHERE m.user_id = ? ORDER BY g.id`,
     readersOf: `
       SELECT u.name, CASE WHEN m.read_seq >= ? THEN 1 ELSE 0 END AS \`read\` FROM members m JOIN users u ON u.id = m.user_id
       WHERE m.conversation_id = ? AND m.user_id <> ? ORDER BY m.joined_at, m.user_id`,
@@ -260,6 +264,7 @@ export function sqlFor(d: Dialect) {
     messageText: 'SELECT text FROM messages WHERE conversation_id = ? AND seq = ?',
     setNotifyLevel: 'UPDATE members SET notify_level = ? WHERE conversation_id = ? AND user_id = ?',
     memberIds: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY user_id',
+    membersNotSeeing: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? AND visible_after >= ? ORDER BY user_id',
 
     insertGroup: `
       INSERT INTO chat_groups (name, name_key, description, creator_id, conversation_id, created_at, private, history)

@@ -9,7 +9,7 @@ import {
 import { SQLITE, sqlFor } from './shared-sql.ts';
 import { isUniqueViolation } from './sqlite-statements.ts';
 import type {
-  AccountRecord, AccountStore, AdminAction, AdminActionRow, Credentials, GroupListing, SessionStart, TokenRecord, UserRow,
+  AccountRecord, AccountStore, AdminAction, AdminActionRow, Credentials, GroupListing, LeftGroup, SessionStart, TokenRecord, UserRow,
 } from './store.ts';
 
 type Db = Database.Database;
@@ -24,6 +24,8 @@ export class SqliteAccounts implements AccountStore {
     private readonly call: <T>(fn: () => T) => Promise<T>,
     /** drops the store's user and friendship caches */
     private readonly forget: () => void,
+    /** leaves every group of the user, as Store.leaveGroup does, inside the caller's transaction */
+    leaveAll: (userId: number) => LeftGroup[],
   ) {
     const p = db.prepare.bind(db);
     const q = {
@@ -83,15 +85,17 @@ export class SqliteAccounts implements AccountStore {
         if (suspended) q.revokeTokens.run(userId, '');
         audit(a);
       }),
-      deleteUser: immediate((userId: number, reserveUntil: number, a: AdminAction): void => {
+      deleteUser: immediate((userId: number, reserveUntil: number, a: AdminAction): LeftGroup[] => {
         const row = q.userKey.get(userId);
-        if (!row) return;
+        if (!row) return [];
+        const left = leaveAll(userId);
         q.deleteTokensOf.run(userId);
         q.deleteRequestsOf.run(userId, userId);
         q.deleteFriendshipsOf.run(userId, userId);
         if (row.nameKey !== deletedKey(userId)) q.reserveName.run(row.nameKey, reserveUntil);
         q.tombstone.run(deletedKey(userId), a.at, userId);
         audit(a);
+        return left;
       }),
       addUser: immediate((name: string, key: string, hash: string, a: Omit<AdminAction, 'targetId'>): UserRow => {
         let id: number;
@@ -157,10 +161,13 @@ export class SqliteAccounts implements AccountStore {
     return this.call(() => this.tx.addUser(name, key, passwordHash, audit));
   }
 
-  deleteUser(userId: number, reserveUntil: number, audit: AdminAction): Promise<void> {
+  deleteUser(userId: number, reserveUntil: number, audit: AdminAction): Promise<LeftGroup[]> {
     return this.call(() => {
-      this.tx.deleteUser(userId, reserveUntil, audit);
-      this.forget();
+      try {
+        return this.tx.deleteUser(userId, reserveUntil, audit);
+      } finally {
+        this.forget(); // the member lists too, whichever way it went
+      }
     });
   }
 

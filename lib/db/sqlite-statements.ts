@@ -63,9 +63,11 @@ export function prepareStatements(db: Db) {
     successors: p<[number, number, number], SuccessorCandidate>(SQL.successors),
     deleteMembers: p<[number]>(SQL.deleteMembers),
     setRole: p<[Role, number, number]>(SQL.setRole),
+    groupsToLeave: p<[number], { id: number; name: string; conversationId: number }>(SQL.groupsToLeave),
     readersOf: p<[number, number, number], { name: string; read: number }>(SQL.readersOf),
     setNotifyLevel: p<[NotifyLevel, number, number]>(SQL.setNotifyLevel),
     memberIds: p<[number], number>(SQL.memberIds).pluck(),
+    membersNotSeeing: p<[number, number], number>(SQL.membersNotSeeing).pluck(),
 
     insertGroup: p<[string, string, string, number, number, number, number, HistoryVisibility], { id: number }>(SQL.insertGroup),
     groupByKey: p<[string], GroupRecord>(SQL.groupByKey),

@@ -116,7 +116,9 @@ export class SqliteStore implements Store {
     try {
       this.q = prepareStatements(db);
       this.tx = prepareTransactions(db, this.q);
-      this.accounts = new SqliteAccounts(db, (fn) => this.call(fn), () => this.forgetUsers());
+      // An account's deletion leaves its groups in its own transaction (tx.leave nests as a savepoint).
+      const leaveAll = (userId: number) => this.q.groupsToLeave.all(userId).map((g) => ({ ...g, ...this.tx.leave(g.id, userId) }));
+      this.accounts = new SqliteAccounts(db, (fn) => this.call(fn), () => this.forgetUsers(), leaveAll);
     } catch (err) {
       db.close();
       throw err;
@@ -403,6 +405,10 @@ export class SqliteStore implements Store {
       if (ids.length > 0) this.remember(this.memberLists, conversationId, ids, MEMBER_LISTS_LIMIT);
       return ids;
     });
+  }
+
+  membersNotSeeing(conversationId: number, seq: number): Promise<number[]> {
+    return this.call(() => this.q.membersNotSeeing.all(conversationId, seq));
   }
 
   conversationOf(userId: number, conversationId: number): Promise<ConversationRow | null> {

@@ -279,6 +279,17 @@ export interface AdminActionRow extends AdminAction {
  * committed together with its audit row (`audit`), so a node never misses one or acts on one
  * that did not happen.
  */
+/** A group a deleted account left (AccountStore.deleteUser), and how, as Store.leaveGroup answers. */
+export interface LeftGroup {
+  id: number;
+  name: string;
+  conversationId: number;
+  /** it was the last member: the group is gone */
+  deleted: boolean;
+  /** it was the creator: the successor */
+  newCreatorId: number | null;
+}
+
 export interface AccountStore {
   credentialsByKey(key: string): Promise<Credentials | null>;
   credentialsById(userId: number): Promise<Credentials | null>;
@@ -302,13 +313,14 @@ export interface AccountStore {
   /** createUser, with its audit row. Throws CHAT_ERR_NAME_TAKEN. */
   addUser(name: string, key: string, passwordHash: string, audit: Omit<AdminAction, 'targetId'>): Promise<UserRow>;
   /**
-   * Deletes the account, but not its messages: its tokens, friend requests and friendships go,
-   * and the user row stays without a name (name '', a key no name can have, no password), so
-   * messages still point at it. Its name may not be registered before `reserveUntil`. Leave its
-   * groups first (Store.leaveGroup: the creator role passes on). `audit` (actor: the account)
-   * tells every node to close its sessions and forget the name.
+   * Deletes the account, but not its messages, in one transaction: it leaves every group as
+   * Store.leaveGroup does (the creator role passes on; a last member's group goes), its tokens,
+   * friend requests and friendships go, and the user row stays without a name (name '', a key no
+   * name can have, no password), so messages still point at it. Its name may not be registered
+   * before `reserveUntil`. `audit` (actor: the account) tells every node to close its sessions
+   * and forget the name. Answers the groups it left, in id order; a failure changes nothing.
    */
-  deleteUser(userId: number, reserveUntil: number, audit: AdminAction): Promise<void>;
+  deleteUser(userId: number, reserveUntil: number, audit: AdminAction): Promise<LeftGroup[]>;
   /** A deleted account's name, not yet free at `now`. */
   nameReserved(key: string, now: number): Promise<boolean>;
   accounts(): Promise<AccountRecord[]>;
@@ -428,6 +440,11 @@ export interface Store {
 
   // conversations, cursors, messages
   memberIds(conversationId: number): Promise<readonly number[]>;
+  /**
+   * The members whose view of the conversation starts at or after `seq` (they joined a `joined`
+   * group after it was stored), in id order: what they are shown of that entry is its seq only.
+   */
+  membersNotSeeing(conversationId: number, seq: number): Promise<number[]>;
   /** The user's view of one conversation, or null when they are not a member. */
   conversationOf(userId: number, conversationId: number): Promise<ConversationRow | null>;
   conversationsOf(userId: number): Promise<ConversationRow[]>;

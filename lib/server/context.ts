@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { RequestOf, RequestType, Results } from '../protocol/messages.ts';
 import type { SessionUser } from './connection.ts';
 import type { ReceiptThrottle, TypingGate } from './live-signals.ts';
+import type { Removals } from './removals.ts';
 import type { FailureThrottle } from './throttle.ts';
 
 export interface Stored {
@@ -53,6 +54,8 @@ export interface HandlerContext {
   signals: { typing: TypingGate; receipts: ReceiptThrottle };
   /** registrations per client address, shared by every connection of a node */
   registerThrottle: FailureThrottle;
+  /** the node's removals from groups, which a group push checks its member list against */
+  removals: Removals;
   /** Queues a message for the next group commit; `done` is called once it is stored (or not). */
   append(message: NewMessage, done: AppendDone): void;
   /** Queues an ack or read for the same group commit; `done` is called once it is stored (or not). */

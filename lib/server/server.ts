@@ -20,6 +20,7 @@ import type { ServerMetrics } from './metrics.ts';
 import { ProxyHeaderReader } from './proxy-header.ts';
 import { refuse } from './refuse.ts';
 import { Presence, ServerSession, type SessionDeps } from './session.ts';
+import { Removals } from './removals.ts';
 import { resyncSessions, type ResyncSession } from './resync.ts';
 import { Sessions } from './sessions.ts';
 import { FailureThrottle } from './throttle.ts';
@@ -47,6 +48,7 @@ export class ChatServer {
   private readonly loginThrottle: LoginThrottle;
   private readonly signals = { typing: new TypingGate(systemClock), receipts: new ReceiptThrottle(systemClock) };
   private readonly registerThrottle: FailureThrottle;
+  private readonly removals = new Removals();
   private readonly sessionDeps: SessionDeps;
   private readonly perAddress: AddressLimit;
   /** set with --proxy-protocol: the client's address comes from the proxy's header */
@@ -204,6 +206,7 @@ export class ChatServer {
       loginThrottle: this.loginThrottle,
       signals: this.signals,
       registerThrottle: this.registerThrottle,
+      removals: this.removals,
       store,
       bus,
       config,

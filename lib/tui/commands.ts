@@ -13,6 +13,9 @@ export type Command =
   | { cmd: 'private' | 'public' }
   | { cmd: 'list'; prefix?: string }
   | { cmd: 'help' | 'quit' }
+  /** account: change the password (asked masked), list or end sessions */
+  | { cmd: 'passwd' | 'sessions' | 'logout_all' }
+  | { cmd: 'revoke'; id: string }
   | { cmd: 'mute'; level: NotifyLevel }
   | { cmd: 'search'; query: string }
   | { cmd: 'send'; text: string }
@@ -40,6 +43,13 @@ const COMMAND_HELP: string[] = [
   '  /op NAME  /deop NAME    make a member an admin, or an admin a member (creator only)',
   '  /help                   this help          /quit   leave (Ctrl-C too)',
   '  //text                  send text that starts with a slash',
+];
+
+const ACCOUNT_HELP: string[] = [
+  'Your account',
+  '  /passwd                 change your password (asked hidden; ends your other sessions)',
+  '  /sessions               your sessions and tokens, with their ids',
+  '  /revoke ID              end one of them       /logout-all   end them all, this one too',
 ];
 
 /** /help, with the keys as bound (the config file can change them). */
@@ -71,6 +81,9 @@ export function helpLines(keys: KeyMap = new KeyMap()): string[] {
     k('', `${keys.describe('delete')} delete (y confirms) · ${keys.describe('select_done')} done`),
     k(`${keys.describe('result_previous')} / ${keys.describe('result_next')}`, `in /search results: pick; ${keys.describe('result_open')} opens it, ${keys.describe('close_results')} closes`),
     k(keys.describe('close_overlay'), 'close this help (↑↓ PgUp PgDn scroll it)'),
+    // after the keys, so that the keys still show on the first screen of a 30-row terminal
+    '',
+    ...ACCOUNT_HELP,
   ].flatMap((line) => line.split('\n'));
 }
 
@@ -110,6 +123,13 @@ export function parseInput(text: string): Command {
       return name ? { cmd, name } : { cmd };
     case 'help': case 'quit':
       return { cmd };
+    case 'passwd': case 'sessions':
+      return rest ? { cmd: 'error', message: `usage: /${cmd}` } : { cmd };
+    case 'logout-all':
+      return rest ? { cmd: 'error', message: 'usage: /logout-all' } : { cmd: 'logout_all' };
+    case 'revoke':
+      if (!name || more.length > 0) return { cmd: 'error', message: 'usage: /revoke ID (an id from /sessions)' };
+      return { cmd, id: name };
     case 'mute': {
       const level = name || 'none';
       if (more.length > 0 || !(NOTIFY_LEVELS as readonly string[]).includes(level)) return { cmd: 'error', message: 'usage: /mute [mentions|none]' };

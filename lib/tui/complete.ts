@@ -3,7 +3,7 @@
 // cycle (which candidate is shown) and asks here only for candidates.
 import type { Editor } from './editor.ts';
 
-export const COMMANDS = ['accept', 'add', 'create', 'decline', 'help', 'join', 'leave', 'members', 'quit', 'remove'] as const;
+export const COMMANDS = ['accept', 'add', 'create', 'decline', 'help', 'join', 'leave', 'logout-all', 'members', 'passwd', 'quit', 'remove', 'revoke', 'sessions'] as const;
 
 export interface Names {
   friends: readonly string[];

@@ -30,6 +30,8 @@ export interface Intents {
   editLast(): void;
   /** selection mode: act on the picked message */
   actOnPick(action: 'reply' | 'edit' | 'react' | 'delete'): void;
+  /** Esc in a /passwd prompt */
+  cancelSecret(): void;
 }
 
 export interface ControllerOptions {
@@ -82,6 +84,8 @@ export class Controller implements Intents {
   private tickTimer: NodeJS.Timeout | null = null;
   /** when I last sent `typing`, per conversation key */
   private typingSent = new Map<string, number>();
+  /** /passwd: what the earlier prompts were answered with (kept here, never in the state) */
+  private passwords: { current?: string; next?: string } = {};
 
   constructor(private readonly options: ControllerOptions) {
     this.state = initialState({ server: options.server, user: options.user });
@@ -301,7 +305,7 @@ export class Controller implements Intents {
   private typing(): void {
     const key = this.state.open;
     const session = this.session;
-    if (!key || !session || session.state !== 'connected' || this.state.input.value.startsWith('/')) return;
+    if (!key || !session || session.state !== 'connected' || this.state.secret || this.state.input.value.startsWith('/')) return;
     const now = Date.now();
     if (now - (this.typingSent.get(key) ?? 0) < TYPING_EVERY_MS) return;
     this.typingSent.set(key, now);
@@ -422,8 +426,41 @@ export class Controller implements Intents {
     this.writeEvent('react', compose.seq, remove ? { emoji, remove: true } : { emoji }, restore);
   }
 
+  /** Esc in a /passwd prompt: nothing is changed, and nothing typed is kept. */
+  cancelSecret(): void {
+    this.passwords = {};
+    this.dispatch({ t: 'secret_end' });
+    this.dispatch({ t: 'notice', text: '/passwd: cancelled, nothing was changed.' });
+  }
+
+  /** Enter in a /passwd prompt: the next prompt, or the request once all three are in. */
+  private submitSecret(step: 'current' | 'new' | 'again', value: string): void {
+    this.dispatch({ t: 'edit', target: 'input', op: 'clear' });
+    if (value === '') return;
+    if (step === 'current') {
+      this.passwords = { current: value };
+      return this.dispatch({ t: 'secret', step: 'new' });
+    }
+    if (step === 'new') {
+      this.passwords.next = value;
+      return this.dispatch({ t: 'secret', step: 'again' });
+    }
+    const { current, next } = this.passwords;
+    this.passwords = {};
+    this.dispatch({ t: 'secret_end' });
+    if (current === undefined || next === undefined) return;
+    if (value !== next) return this.dispatch({ t: 'notice', text: '/passwd: the two new passwords differ; nothing was changed.', error: true });
+    const s = this.sessionOrNotice();
+    if (!s) return;
+    s.request('passwd', { password: current, new_password: next }).then(
+      (r) => this.dispatch({ t: 'notice', text: `Password changed; ${r.revoked} other session${r.revoked === 1 ? '' : 's'} ended.` }),
+      (err) => this.dispatch({ t: 'notice', text: `/passwd: ${describeError(err)}`, error: true }),
+    );
+  }
+
   submit(): void {
     const text = this.state.input.value;
+    if (this.state.secret) return this.submitSecret(this.state.secret.step, text);
     if (text.trim() === '') return;
     this.dispatch({ t: 'remember', key: this.state.open ?? '', text });
     this.dispatch({ t: 'edit', target: 'input', op: 'clear' });
@@ -439,6 +476,10 @@ export class Controller implements Intents {
         return this.dispatch({ t: 'overlay', title: 'Help', lines: helpLines(this.options.keys ?? new KeyMap()) });
       case 'quit':
         return this.quit();
+      case 'passwd':
+        if (!this.sessionOrNotice()) return;
+        this.passwords = {};
+        return this.dispatch({ t: 'secret', step: 'current' });
       case 'send':
         return this.send(command.text, restore);
     }
@@ -506,6 +547,23 @@ export class Controller implements Intents {
             this.dispatch({ t: 'notice', text: `/search: ${describeError(err)}`, error: true });
             restore();
           },
+        );
+        return;
+      case 'sessions':
+        s.request('sessions', {}).then(
+          (r) => this.dispatch({ t: 'overlay', title: `Your sessions · ${r.sessions.length}`, lines: [
+            ...r.sessions.map((x) => [x.id, x.current ? 'this session' : x.live ? 'live' : 'token', x.client ?? '-', x.node ?? '-', x.address ?? '-', `last used ${x.last_used}`].join('  ')),
+            '', '/revoke ID ends one; /logout-all ends them all.',
+          ] }),
+          (err) => this.dispatch({ t: 'notice', text: `/sessions: ${describeError(err)}`, error: true }),
+        );
+        return;
+      case 'revoke':
+        return void run(s.request('sessions_revoke', { session: command.id }), (r) => `Session ${r.session} ended.`);
+      case 'logout_all':
+        s.request('logout', { all: true }).then(
+          () => this.quit(), // this session is signed out too
+          (err) => this.dispatch({ t: 'notice', text: `/logout-all: ${describeError(err)}`, error: true }),
         );
         return;
       case 'decline_invite':

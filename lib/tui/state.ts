@@ -128,7 +128,15 @@ export interface State {
   /** the picked message waits for a `y` to be deleted */
   confirmDelete: boolean;
   compose: Compose | null;
+  /**
+   * /passwd asks for passwords in the input line: shown masked, never remembered (Ctrl-↑), never
+   * completed, never announced as typing. The step says which one the line holds now.
+   */
+  secret: { purpose: 'passwd'; step: SecretStep } | null;
 }
+
+/** /passwd's three prompts: the current password, the new one, the new one again. */
+export type SecretStep = 'current' | 'new' | 'again';
 
 export type Action =
   | { t: 'edit'; target: 'input' | 0 | 1 | 2; op: EditOp }
@@ -147,6 +155,8 @@ export type Action =
   | { t: 'confirm_delete'; on: boolean }
   | { t: 'compose'; mode: Compose['mode']; seq: number; text?: string }
   | { t: 'compose_end' }
+  | { t: 'secret'; step: SecretStep }
+  | { t: 'secret_end' }
   | { t: 'page_loading'; key: string; dir: 'older' | 'newer' }
   | { t: 'page_failed'; key: string; dir: 'older' | 'newer' }
   | { t: 'older'; key: string; before: number; messages: MessageView[]; lastSeq?: number | undefined }
@@ -210,6 +220,7 @@ export function initialState(prefill: { server: string; user?: string | undefine
     pick: null,
     confirmDelete: false,
     compose: null,
+    secret: null,
   };
 }
 
@@ -714,7 +725,12 @@ export function reduce(s: State, a: Action): State {
       return { ...s, terminalFocused: a.focused };
     case 'members':
       return { ...s, members: { ...s.members, [a.group.toLowerCase()]: a.names } };
+    case 'secret':
+      return { ...s, secret: { purpose: 'passwd', step: a.step }, input: ed.emptyEditor, completion: null, recall: null, compose: null, pick: null, confirmDelete: false, focus: 'input' };
+    case 'secret_end':
+      return { ...s, secret: null, input: ed.emptyEditor };
     case 'complete': {
+      if (s.secret) return s;
       const c = s.completion;
       if (c && s.input.value === c.applied.value && s.input.cursor === c.applied.cursor) {
         const index = (c.index + a.delta + c.options.length) % c.options.length;
@@ -728,10 +744,12 @@ export function reduce(s: State, a: Action): State {
       return { ...s, input: applied, completion: { start: found.start, options: found.options, index, original: s.input, applied } };
     }
     case 'remember': {
+      if (s.secret) return s; // a password never enters the input history
       const list = (s.sent[a.key] ?? []).filter((t) => t !== a.text);
       return { ...s, sent: { ...s.sent, [a.key]: [...list, a.text].slice(-SENT_KEPT) }, recall: null };
     }
     case 'recall': {
+      if (s.secret) return s;
       const key = s.open ?? '';
       const list = s.sent[key] ?? [];
       const r = s.recall?.key === key ? s.recall : null;

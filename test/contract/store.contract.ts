@@ -505,6 +505,10 @@ export function storeContract(label: string, open: OpenStore): void {
     await store.joinGroup(g.id, c.id);
     assert.is((await store.conversationOf(c.id, conv))?.visibleAfter, 0);
     assert.is((await store.conversationOf(a.id, conv))?.visibleAfter, 0);
+    // Who may not see a seq: those whose view starts at or after it.
+    assert.equal(await store.membersNotSeeing(conv, 4), [b.id]);
+    assert.equal(await store.membersNotSeeing(conv, 5), []);
+    assert.equal(await store.membersNotSeeing(conv, 1), [b.id]);
   });
 
   test('publicGroups: public ones only, by key, with a prefix and pages', async () => {
@@ -1308,6 +1312,38 @@ export function storeContract(label: string, open: OpenStore): void {
     const again = await user('Alice');
     assert.is.not(again.id, alice.id);
     assert.equal((await store.messagesAfter(conv, 0, 1))[0]!.senderName, '');
+  });
+
+  test('accounts: deleteUser leaves every group in its own transaction, or, when it fails, changes nothing', async () => {
+    const [alice, bob, carol] = [await user('Alice'), await user('Bob'), await user('Carol')];
+    const shared = await store.createGroup('Shared', 'shared', '', alice.id);
+    await store.joinGroup(shared.id, bob.id);
+    await store.joinGroup(shared.id, carol.id);
+    await store.setGroupRole(shared.id, alice.id, carol.id, 'admin');
+    const alone = await store.createGroup('Alone', 'alone', '', alice.id);
+    const theirs = await store.createGroup('Theirs', 'theirs', '', bob.id);
+    await store.joinGroup(theirs.id, alice.id);
+    await store.saveToken('ta', alice.id, 10_000);
+    const deletion = { actor: 'account Alice', action: 'delete_account' as const, targetId: alice.id, target: 'Alice', at: 1_000 };
+
+    // A failure at its last step (the audit row: a detail JSON cannot write) undoes every step before it.
+    await store.accounts.deleteUser(alice.id, 5_000, { ...deletion, detail: { n: 1n } }).then(
+      () => assert.unreachable('the deletion should fail'), (err: unknown) => assert.instance(err, Error));
+    assert.equal((await store.groupsOf(alice.id)).map((g) => [g.name, g.role]), [['Alone', 'creator'], ['Shared', 'creator'], ['Theirs', 'member']]);
+    assert.is((await store.userByKey('alice'))?.id, alice.id);
+    assert.is((await store.accounts.tokensOf(alice.id, 0)).length, 1);
+    assert.is(await store.accounts.nameReserved('alice', 0), false);
+
+    const left = await store.accounts.deleteUser(alice.id, 5_000, { ...deletion, detail: {} });
+    assert.equal(left.map((g) => [g.name, g.conversationId, g.deleted, g.newCreatorId]), [
+      ['Shared', shared.conversationId, false, carol.id],
+      ['Alone', alone.conversationId, true, null],
+      ['Theirs', theirs.conversationId, false, null],
+    ]);
+    assert.equal(await store.groupsOf(alice.id), []);
+    assert.equal((await store.groupMembers(shared.id)).map((m) => [m.name, m.role]), [['Bob', 'member'], ['Carol', 'creator']]);
+    assert.is(await store.groupByKey('alone'), null);
+    assert.equal(await store.memberIds(theirs.conversationId), [bob.id]);
   });
 
   test('accounts: the operator\'s lists of users and groups', async () => {

@@ -28,8 +28,7 @@ export const SEARCH_UPGRADE_FOUND: [number, string, string[]][] = [
   [2, 'filler 1098', []],
 ];
 
-/** The migrations before the search index: a database at these is "the previous schema". */
-export function beforeSearchIndex(files: { version: number; name: string }[]): { version: number; name: string }[] {
-  const index = files.find((f) => /_search_index\.sql$/.test(f.name))!;
-  return files.filter((f) => f.version < index.version);
+/** The search index migration's number: a database at the migrations below it is "the previous schema". */
+export function searchIndexVersion(files: readonly string[]): number {
+  return Number(files.find((name) => /_search_index\.sql$/.test(name))!.split('_')[0]);
 }

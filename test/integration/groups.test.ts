@@ -186,6 +186,37 @@ test('history visibility: a joined group shows a member what came after their jo
   assert.equal(texts(await bob.request('sync', { conversation, after: 0 })), ['m6']);
 });
 
+test('a live reply quotes its target only to the members who may see the target', async () => {
+  const owner = await user('own');
+  const early = await user('old');
+  const late = await user('new', 2);
+  const group = `quote${n}`;
+  const alice = owner.sessions[0]!.client;
+  await alice.request('group_create', { group, private: true });
+  await alice.request('group_invite', { group, user: early.name });
+  await early.sessions[0]!.client.request('group_join', { group });
+  const { seq: old } = await alice.request('send', { group, text: 'before the join' });
+  await alice.request('group_invite', { group, user: late.name });
+  await late.sessions[0]!.client.request('group_join', { group });
+  const { seq: fresh } = await alice.request('send', { group, text: 'after the join' });
+  const replies = async (target: number, text: string) => {
+    const { seq } = await alice.request('send', { group, text, reply_to: target });
+    const pushOf = (s: { pushes: PushFrame[] }) => s.pushes.find((f) => f.type === 'message' && f.seq === seq) as any;
+    const everyone = [early.sessions[0]!, ...late.sessions];
+    await waitFor(() => everyone.every((s) => pushOf(s) !== undefined), 5000, `the push of ${text}`);
+    return { early: pushOf(early.sessions[0]!).reply_to, late: late.sessions.map((s) => pushOf(s).reply_to) };
+  };
+  const toOld = await replies(old, 'answering the old one');
+  assert.equal(toOld.early, { seq: old, from: owner.name, excerpt: 'before the join' });
+  // As history and sync show it to them: the seq only.
+  assert.equal(toOld.late, [{ seq: old, from: '', excerpt: '' }, { seq: old, from: '', excerpt: '' }]);
+  const history = await late.sessions[0]!.client.request('history', { group });
+  assert.equal(history.messages.at(-1)!.reply_to, toOld.late[0]);
+  const toFresh = await replies(fresh, 'answering the new one');
+  assert.equal(toFresh.early, { seq: fresh, from: owner.name, excerpt: 'after the join' });
+  assert.equal(toFresh.late, [toFresh.early, toFresh.early]);
+});
+
 test('roles: the creator makes an admin, who moderates members but not admins; transfer and delete', async () => {
   const owner = await user('own');
   const adm = await user('adm');

@@ -19,7 +19,7 @@ import { MEMBERSHIPS_SEED, mysqlDatabaseBefore } from '../helpers/old-schema.ts'
 import { ACCOUNTS_SEED, checkAccountsUpgrade } from '../helpers/accounts-upgrade-fixture.ts';
 import { GROUPS_AFTER, GROUPS_SEED } from '../helpers/groups-upgrade-fixture.ts';
 import { indexExistingMessages } from '../../lib/db/mysql-search.ts';
-import { SEARCH_UPGRADE_FOUND, SEARCH_UPGRADE_SEED, beforeSearchIndex } from '../helpers/search-upgrade-fixture.ts';
+import { SEARCH_UPGRADE_FOUND, SEARCH_UPGRADE_SEED, searchIndexVersion } from '../helpers/search-upgrade-fixture.ts';
 import { planSearch } from '../../lib/db/search-tokens.ts';
 import { MESSAGE_EVENTS_SEED, checkUpgradedMessages } from '../helpers/message-events-fixture.ts';
 
@@ -132,18 +132,7 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     // decided in one transaction: both A->B and B->A.
     const old = scratchDb();
     try {
-      const conn = await mysql.createConnection({ ...SHARED, multipleStatements: true, charset: 'utf8mb4_bin' });
-      try {
-        await conn.query(`CREATE DATABASE \`${old.name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-        await conn.query(`USE \`${old.name}\``);
-        await conn.query(`CREATE TABLE schema_version (
-          version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);
-        await conn.query(readFileSync(new URL('../../sql/mysql/001_init.sql', import.meta.url), 'utf8'));
-        await conn.query(`INSERT INTO schema_version VALUES (1, '001_init.sql', 0);`);
-        await conn.query(CROSSED_REQUESTS_SEED);
-      } finally {
-        await conn.end();
-      }
+      await mysqlDatabaseBefore(old.name, 2, CROSSED_REQUESTS_SEED);
       const upgraded = await MysqlStore.open(old.url, POOL);
       try {
         const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
@@ -167,20 +156,7 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     // A database at the schema of version 2 (the main branch this work started from), with messages.
     const old = scratchDb();
     try {
-      const conn = await mysql.createConnection({ ...SHARED, multipleStatements: true, charset: 'utf8mb4_bin' });
-      try {
-        await conn.query(`CREATE DATABASE \`${old.name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-        await conn.query(`USE \`${old.name}\``);
-        await conn.query(`CREATE TABLE schema_version (
-          version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);
-        for (const f of migrationFiles().filter((m) => m.version <= 2)) {
-          await conn.query(readFileSync(new URL(`../../sql/mysql/${f.name}`, import.meta.url), 'utf8'));
-          await conn.query('INSERT INTO schema_version VALUES (?, ?, 0)', [f.version, f.name]);
-        }
-        await conn.query(MESSAGE_EVENTS_SEED);
-      } finally {
-        await conn.end();
-      }
+      await mysqlDatabaseBefore(old.name, 3, MESSAGE_EVENTS_SEED);
       const upgraded = await MysqlStore.open(old.url, POOL);
       try {
         const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
@@ -212,20 +188,7 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
   test('the search index migration indexes the messages stored before it, and a re-run of its step changes nothing', async () => {
     const old = scratchDb();
     try {
-      const conn = await mysql.createConnection({ ...SHARED, multipleStatements: true, charset: 'utf8mb4_bin' });
-      try {
-        await conn.query(`CREATE DATABASE \`${old.name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-        await conn.query(`USE \`${old.name}\``);
-        await conn.query(`CREATE TABLE schema_version (
-          version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);
-        for (const f of beforeSearchIndex(migrationFiles())) {
-          await conn.query(readFileSync(new URL(`../../sql/mysql/${f.name}`, import.meta.url), 'utf8'));
-          await conn.query('INSERT INTO schema_version VALUES (?, ?, 0)', [f.version, f.name]);
-        }
-        await conn.query(SEARCH_UPGRADE_SEED);
-      } finally {
-        await conn.end();
-      }
+      await mysqlDatabaseBefore(old.name, searchIndexVersion(migrationFiles().map((f) => f.name)), SEARCH_UPGRADE_SEED);
       const upgraded = await MysqlStore.open(old.url, POOL);
       try {
         const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
@@ -254,20 +217,7 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
   test('migration 003 keeps every creator and member, and keeps groups public with shared history', async () => {
     const old = scratchDb();
     try {
-      const conn = await mysql.createConnection({ ...SHARED, multipleStatements: true, charset: 'utf8mb4_bin' });
-      try {
-        await conn.query(`CREATE DATABASE \`${old.name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-        await conn.query(`USE \`${old.name}\``);
-        await conn.query(`CREATE TABLE schema_version (
-          version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);
-        for (const f of migrationFiles().filter((m) => m.version <= 2)) {
-          await conn.query(readFileSync(new URL(`../../sql/mysql/${f.name}`, import.meta.url), 'utf8'));
-          await conn.query('INSERT INTO schema_version VALUES (?, ?, 0)', [f.version, f.name]);
-        }
-        await conn.query(GROUPS_SEED);
-      } finally {
-        await conn.end();
-      }
+      await mysqlDatabaseBefore(old.name, 3, GROUPS_SEED);
       const upgraded = await MysqlStore.open(old.url, POOL);
       try {
         const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
@@ -301,20 +251,7 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
   test('migration 004 upgrades a version-2 database, and running it again changes nothing', async () => {
     const old = scratchDb();
     try {
-      const conn = await mysql.createConnection({ ...SHARED, multipleStatements: true, charset: 'utf8mb4_bin' });
-      try {
-        await conn.query(`CREATE DATABASE \`${old.name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-        await conn.query(`USE \`${old.name}\``);
-        await conn.query(`CREATE TABLE schema_version (
-          version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);
-        for (const f of migrationFiles().filter((m) => m.version <= 2)) {
-          await conn.query(readFileSync(new URL(`../../sql/mysql/${f.name}`, import.meta.url), 'utf8'));
-          await conn.query('INSERT INTO schema_version VALUES (?, ?, 0)', [f.version, f.name]);
-        }
-        await conn.query(ACCOUNTS_SEED);
-      } finally {
-        await conn.end();
-      }
+      await mysqlDatabaseBefore(old.name, 3, ACCOUNTS_SEED);
       const upgraded = await MysqlStore.open(old.url, POOL);
       try {
         const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);

@@ -1,3 +1,4 @@
+import type { LeftGroup } from '../../db/store.ts';
 import { ChatError } from '../../protocol/errors.ts';
 import { friendUpdatePush, groupEventPush } from '../../protocol/frames.ts';
 import { nameKey } from '../../protocol/names.ts';
@@ -16,9 +17,10 @@ export const DELETED_NAME_RESERVED_MS = 30 * 24 * 3600 * 1000;
 
 /**
  * Deletes the caller's account. The password is asked again (a session left open must not be
- * enough), and a wrong one counts as a failed login. The account leaves each group as
- * group_leave does (the creator role passes on; a last member deletes the group), then its
- * tokens, friend requests and friendships go, and every session of it is closed on every node.
+ * enough), and a wrong one counts as a failed login. In one transaction (AccountStore.deleteUser)
+ * the account leaves each group as group_leave does (the creator role passes on; a last member
+ * deletes the group), and its tokens, friend requests and friendships go; then every session of
+ * it is closed on every node.
  */
 export const accountDelete: Handler<'account_delete'> = async (ctx, body) => {
   const user = me(ctx);
@@ -34,12 +36,13 @@ export const accountDelete: Handler<'account_delete'> = async (ctx, body) => {
     byAccount.fail(account, now);
     throw new ChatError('CHAT_ERR_AUTH_FAILED', 'the password is wrong');
   }
-  await leaveEveryGroup(ctx, user);
   const friends = await ctx.store.friendsOf(user.id);
   const requests = await ctx.store.requestsOf(user.id);
-  await ctx.store.accounts.deleteUser(user.id, now + DELETED_NAME_RESERVED_MS, {
+  // One transaction: a crash leaves the whole account or none of it.
+  const left = await ctx.removals.track(ctx.store.accounts.deleteUser(user.id, now + DELETED_NAME_RESERVED_MS, {
     actor: `account ${user.name}`, action: 'delete_account', targetId: user.id, target: user.name, at: now, detail: {},
-  });
+  }));
+  await announceLeaves(ctx, user, left);
   push(ctx, [...friends, ...requests].map((f) => f.id), friendUpdatePush(user.name, 'removed'));
   closeSessions(ctx, user, 'this account was deleted in another session');
   await ctx.session.signOut();
@@ -47,21 +50,15 @@ export const accountDelete: Handler<'account_delete'> = async (ctx, body) => {
   return { user: user.name };
 };
 
-async function leaveEveryGroup(ctx: HandlerContext, user: SessionUser): Promise<void> {
-  for (const summary of await ctx.store.groupsOf(user.id)) {
-    const group = await ctx.store.groupByKey(nameKey(summary.name));
-    if (!group) continue;
-    try {
-      const { deleted, newCreatorId } = await ctx.store.leaveGroup(group.id, user.id);
-      if (deleted) continue;
-      const members = await ctx.store.memberIds(group.conversationId);
-      push(ctx, members, groupEventPush(group.name, user.name, 'left'));
-      if (newCreatorId !== null) {
-        const creator = (await ctx.store.groupMembers(group.id)).find((m) => m.id === newCreatorId);
-        if (creator) push(ctx, members, groupEventPush(group.name, creator.name, 'creator'));
-      }
-    } catch (err) {
-      if ((err as ChatError).code !== 'CHAT_ERR_NOT_MEMBER') throw err; // left meanwhile, in another session
+/** What the groups the account left hear, as after group_leave. */
+async function announceLeaves(ctx: HandlerContext, user: SessionUser, left: readonly LeftGroup[]): Promise<void> {
+  for (const group of left) {
+    if (group.deleted) continue;
+    const members = await ctx.store.memberIds(group.conversationId);
+    push(ctx, members, groupEventPush(group.name, user.name, 'left'));
+    if (group.newCreatorId !== null) {
+      const creator = (await ctx.store.groupMembers(group.id)).find((m) => m.id === group.newCreatorId);
+      if (creator) push(ctx, members, groupEventPush(group.name, creator.name, 'creator'));
     }
   }
 }

@@ -120,6 +120,11 @@ export function replyView(ref: ReplyRef): ReplyView {
   return ref.deleted ? { seq: ref.seq, from: ref.senderName, excerpt: '', deleted: true } : { seq: ref.seq, from: ref.senderName, excerpt };
 }
 
+/** The quote of a message from before the viewer's join (a `joined` group): its seq only. */
+export function hiddenReply(seq: number): ReplyView {
+  return { seq, from: '', excerpt: '' };
+}
+
 /**
  * A stored entry as `viewer` sees it, keys in the order of the pushes (docs/protocol.md). `raw`
  * (sync, re-sync): every entry with its kind; otherwise (history) a message folded to its
@@ -143,7 +148,7 @@ export function messageView(m: StoredMessage, row: ConversationRow, viewer: Sess
     if (m.editedAt !== null) view.edited_at = isoTime(m.editedAt);
     if (m.deleted) view.deleted = true;
     // A quote of a message from before the viewer's join (a `joined` group) names only its seq.
-    if (m.replyTo !== null) view.reply_to = m.replyTo.seq <= row.visibleAfter ? { seq: m.replyTo.seq, from: '', excerpt: '' } : replyView(m.replyTo);
+    if (m.replyTo !== null) view.reply_to = m.replyTo.seq <= row.visibleAfter ? hiddenReply(m.replyTo.seq) : replyView(m.replyTo);
   }
   if (m.clientMsgId !== null) view.client_msg_id = m.clientMsgId;
   // A deleted account keeps its row without a name (Store.accounts.deleteUser): '' is no name.

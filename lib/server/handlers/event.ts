@@ -32,6 +32,7 @@ export async function applyEvent(
 ): Promise<AppliedEvent> {
   const user = me(ctx);
   const row = await resolveConversation(ctx, body);
+  const mark = ctx.removals.mark();
   const members = await ctx.store.memberIds(row.conversationId);
   const friendId = row.kind === 'direct' ? members.find((id) => id !== user.id) : undefined;
   const clientMsgId = body.client_msg_id ?? null;
@@ -49,7 +50,14 @@ export async function applyEvent(
     }
     view.ts = isoTime(result.ts);
     if (clientMsgId !== null) view.client_msg_id = clientMsgId;
-    push(ctx, members, eventPush(kind, view));
+    // As for a message (send.ts): a removal since the list was read means reading it again.
+    const to = row.kind === 'group' && ctx.removals.stale(mark) 
+      ? await ctx.removals.stillMembers(ctx.store, row.conversationId, members).catch((err: unknown) => {
+        ctx.log.warn({ err, conversation }, 'member list read failed; event push skipped'); // the next sync has it
+        return [];
+      })
+      : members;
+    push(ctx, to, eventPush(kind, view));
   }
   return { conversation, result };
 }

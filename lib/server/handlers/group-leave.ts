@@ -5,7 +5,7 @@ import { findGroupFor, me, push } from './common.ts';
 export const groupLeave: Handler<'group_leave'> = async (ctx, body) => {
   const user = me(ctx);
   const { group } = await findGroupFor(ctx, body.group);
-  const { deleted, newCreatorId } = await ctx.store.leaveGroup(group.id, user.id);
+  const { deleted, newCreatorId } = await ctx.removals.track(ctx.store.leaveGroup(group.id, user.id));
   if (deleted) {
     push(ctx, [user.id], groupEventPush(group.name, user.name, 'deleted'));
   } else {

@@ -10,7 +10,7 @@ async function remove(ctx: HandlerContext, body: { group: string; user: string }
   const user = me(ctx);
   const { group } = await findGroupFor(ctx, body.group);
   const other = await findUser(ctx, body.user);
-  const { wasMember } = await ctx.store.removeFromGroup(group.id, user.id, other.id, ban);
+  const { wasMember } = await ctx.removals.track(ctx.store.removeFromGroup(group.id, user.id, other.id, ban));
   const members = await ctx.store.memberIds(group.conversationId);
   // A ban of someone who was not in the group is not news to them.
   const to = wasMember ? [...members, other.id] : members;

@@ -5,7 +5,7 @@ import type { Results } from '../../protocol/messages.ts';
 import { Deferred, EncodedResult, type Handler, type Reply } from '../context.ts';
 import type { NewMessage } from '../../db/store.ts';
 import type { ReplyView } from '../../protocol/messages.ts';
-import { conversationId, findOwnGroup, findUser, me, replyView } from './common.ts';
+import { conversationId, findOwnGroup, findUser, hiddenReply, me, replyView } from './common.ts';
 import { checkText } from './event.ts';
 
 /**
@@ -16,6 +16,8 @@ import { checkText } from './event.ts';
  * written as JSON text (lib/protocol/frames.ts) and the reply is a callback-driven Deferred, not a
  * promise chain.
  */
+const NO_ONE: number[] = [];
+
 export const send: Handler<'send'> = async (ctx, body) => {
   const user = me(ctx);
   if ((body.to === undefined) === (body.group === undefined)) {
@@ -25,6 +27,7 @@ export const send: Handler<'send'> = async (ctx, body) => {
 
   let conversation: number;
   let recipients: readonly number[];
+  let mark = -1; // a group's: its member list is checked against the removals since (removals.ts)
   let friendId: number | undefined;
   let target: 'to' | 'group';
   let targetName: string;
@@ -44,6 +47,7 @@ export const send: Handler<'send'> = async (ctx, body) => {
     // A private group the sender is not in answers as a name nobody has (findGroupFor).
     const { group } = await findOwnGroup(ctx, body.group!);
     conversation = group.conversationId;
+    mark = ctx.removals.mark();
     recipients = await ctx.store.memberIds(conversation);
     target = 'group';
     targetName = group.name;
@@ -53,10 +57,15 @@ export const send: Handler<'send'> = async (ctx, body) => {
   // conversation exists (a deletion leaves a tombstone), so what is checked here still holds at
   // commit; a reply to a deleted message is allowed and quotes nothing.
   let replyTo: ReplyView | null = null;
+  // Members who joined a `joined` group after the target was stored, who are shown its seq only
+  // (as history and sync show it): read after `recipients`, so a join in between is in neither
+  // list or in both. Only a reply in a group asks.
+  let unseeing: number[] = NO_ONE;
   if (body.reply_to !== undefined) {
     const target = await ctx.store.entryOf(conversation, body.reply_to);
     if (target === null || target.kind !== 'message') throw new ChatError('CHAT_ERR_NO_SUCH_MESSAGE', 'reply_to: no message has that seq here');
     replyTo = replyView({ seq: body.reply_to, ...target });
+    if (body.group !== undefined) unseeing = await ctx.store.membersNotSeeing(conversation, body.reply_to);
   }
 
   const clientMsgId = body.client_msg_id ?? null;
@@ -72,7 +81,24 @@ export const send: Handler<'send'> = async (ctx, body) => {
     if (!r!.duplicate) {
       // Encoded once, shared by every recipient session; the sender's other sessions get it too.
       const frame = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, replyTo);
-      ctx.bus.publish({ users: recipients, frame, exceptConn: sessionId });
+      const publish = (users: readonly number[]) => {
+        if (unseeing.length === 0) return ctx.bus.publish({ users, frame, exceptConn: sessionId });
+        const hidden = new Set(unseeing);
+        const seeing = users.filter((u) => !hidden.has(u));
+        const quoteless = users.filter((u) => hidden.has(u));
+        if (seeing.length > 0) ctx.bus.publish({ users: seeing, frame, exceptConn: sessionId });
+        if (quoteless.length > 0) {
+          const bare = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, hiddenReply(replyTo!.seq));
+          ctx.bus.publish({ users: quoteless, frame: bare, exceptConn: sessionId });
+        }
+      };
+      if (mark < 0 || !ctx.removals.stale(mark)) publish(recipients);
+      else {
+        // Someone may have left or been removed since the list was read: the push waits for the
+        // list as it is now. A failed read only costs the live push; the next sync has it.
+        ctx.removals.stillMembers(ctx.store, conversation, recipients).then(publish, (err: unknown) =>
+          ctx.log.warn({ err, conversation: id }, 'member list read failed; message push skipped'));
+      }
     }
     const result = { conversation: id, seq: r!.seq, ts, duplicate: r!.duplicate };
     reply.resolve(new EncodedResult(result, sendResultJson(result)));

@@ -244,7 +244,9 @@ export class View {
 
   private renderChat(st: State, W: number, H: number): void {
     const innerInputW = Math.max(4, W - 4);
-    const inputLines = Math.min(5, Math.max(1, inputRows(st.input.value, innerInputW)));
+    // A password being typed (/passwd) is drawn as bullets, one per character, as on the login screen.
+    const input = st.secret ? masked(st.input.value, st.input.cursor) : st.input;
+    const inputLines = Math.min(5, Math.max(1, inputRows(input.value, innerInputW)));
     const inputH = inputLines + 2;
     const mainH = Math.max(3, H - 1 - inputH);
     // Narrow: the conversation takes the whole width, and the list is drawn over it while it
@@ -342,14 +344,15 @@ export class View {
 
     // input
     const prompt = st.open ? `to ${st.open}` : 'no conversation open';
-    const label = st.confirmDelete ? `delete #${st.pick}? y deletes · any other key keeps it`
+    const label = st.secret ? `${SECRET_PROMPTS[st.secret.step]} (hidden) · Enter · Esc cancels`
+      : st.confirmDelete ? `delete #${st.pick}? y deletes · any other key keeps it`
       : st.pick !== null ? `#${st.pick} · ${this.keyHint(['pick_older', 'pick_newer'], 'pick')} · ${this.keyHint(['reply'], 'reply')} · ${this.keyHint(['edit'], 'edit')} · ${this.keyHint(['react'], 'react')} · ${this.keyHint(['delete'], 'delete')} · ${this.keyHint(['select_done'], 'done')}`
       : st.compose?.mode === 'edit' ? `editing #${st.compose.seq} · Enter saves · Esc cancels`
       : st.compose?.mode === 'reply' ? `reply to #${st.compose.seq} · Enter sends · Esc cancels`
       : st.compose?.mode === 'react' ? `react to #${st.compose.seq}: an emoji, Enter (again removes it) · Esc cancels`
       : `${prompt} · Enter send · Alt-Enter newline · /help`;
     this.input.setLabel(' ' + s(truncate(label, Math.max(4, W - 6))) + ' ');
-    this.input.setContent(inputText(st.input.value, st.input.cursor, st.focus === 'input', innerInputW, inputLines, paint(this.theme.tag.focus, '>')));
+    this.input.setContent(inputText(input.value, input.cursor, st.focus === 'input', innerInputW, inputLines, paint(this.theme.tag.focus, '>')));
 
     // status line
     const conn = st.connection.state;
@@ -489,6 +492,13 @@ export class View {
       return;
     }
     if (st.pick !== null) return this.onPickKey(ch, full);
+    if (st.secret) {
+      if (name === 'escape') return this.intents.cancelSecret();
+      if (name === 'return') return this.intents.submit();
+      if (editOp) return this.edit(editOp);
+      if (printable) return this.edit({ insert: ch! });
+      return; // no completion, history, selection or newline in a password
+    }
     for (const action of this.keys.actionsFor(full, 'input')) {
       if (action === 'select_message' && st.open) return this.intents.dispatch({ t: 'pick', delta: -1 });
       if (action === 'edit_last' && st.input.value === '' && !st.compose && st.open) return this.intents.editLast();
@@ -632,6 +642,13 @@ function fieldText(value: string, cursorCp: number, width: number, focused: bool
   const used = strWidth(before) + strWidth(at) + strWidth(rest);
   // not nested: blessed loses track of underline when inverse closes inside it
   return `{underline}${escapeTags(before)}{/underline}{inverse}${escapeTags(at)}{/inverse}{underline}${escapeTags(rest)}${' '.repeat(Math.max(0, width - used))}{/underline}`;
+}
+
+const SECRET_PROMPTS = { current: 'current password', new: 'new password', again: 'new password again' } as const;
+
+/** One bullet per code point, the cursor where it was. */
+function masked(value: string, cursor: number): { value: string; cursor: number } {
+  return { value: '•'.repeat([...value].length), cursor: [...value.slice(0, cursor)].length };
 }
 
 function inputRows(value: string, width: number): number {

@@ -11,7 +11,7 @@ import { MEMBERSHIPS_SEED, sqliteFileBefore } from '../../helpers/old-schema.ts'
 import { ACCOUNTS_SEED, checkAccountsUpgrade } from '../../helpers/accounts-upgrade-fixture.ts';
 import { GROUPS_AFTER, GROUPS_SEED } from '../../helpers/groups-upgrade-fixture.ts';
 import { MESSAGE_EVENTS_SEED, checkUpgradedMessages } from '../../helpers/message-events-fixture.ts';
-import { SEARCH_UPGRADE_FOUND, SEARCH_UPGRADE_SEED, beforeSearchIndex } from '../../helpers/search-upgrade-fixture.ts';
+import { SEARCH_UPGRADE_FOUND, SEARCH_UPGRADE_SEED, searchIndexVersion } from '../../helpers/search-upgrade-fixture.ts';
 import { planSearch } from '../../../lib/db/search-tokens.ts';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
@@ -181,19 +181,13 @@ test('reopening keeps the data and does not re-run migrations', async () => {
 test('migration 002 keeps every message of a version-1 file and moves them to arrival order', async () => {
   // A file as version 1 left it, written without the store: messages clustered by conversation.
   const path = join(dir, 'chat.db');
-  const v1 = new Database(path);
-  v1.pragma('journal_mode = WAL');
-  v1.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  v1.exec(readFileSync(new URL('../../../sql/sqlite/001_init.sql', import.meta.url), 'utf8'));
-  v1.prepare('INSERT INTO schema_version VALUES (1, ?, 0)').run('001_init.sql');
-  v1.exec(`INSERT INTO users (id, name, name_key, password_hash, created_at) VALUES (1, 'A', 'a', 'h', 0), (2, 'B', 'b', 'h', 0);
+  sqliteFileBefore(path, 2, `INSERT INTO users (id, name, name_key, password_hash, created_at) VALUES (1, 'A', 'a', 'h', 0), (2, 'B', 'b', 'h', 0);
     INSERT INTO conversations (id, kind, direct_key, last_seq, created_at) VALUES (7, 'direct', '1:2', 3, 0), (8, 'group', NULL, 1, 0);
     INSERT INTO friendships VALUES (1, 2, 7, 0), (2, 1, 7, 0);
     INSERT INTO chat_groups (id, name, name_key, creator_id, conversation_id, created_at) VALUES (1, 'G', 'g', 1, 8, 0);
     INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (7, 1, 'member', 0), (7, 2, 'member', 0), (8, 1, 'creator', 0);
     INSERT INTO messages VALUES (7, 1, 1, 'one', 'c1', 10), (8, 1, 1, 'group', NULL, 11), (7, 2, 2, 'two''s "quoted"', NULL, 12),
       (7, 3, 1, 'three', 'c3', 13);`);
-  v1.close();
 
   const store = SqliteStore.open(path);
   try {
@@ -230,15 +224,7 @@ test('migration 004 leaves one request of each crossed pair and none between fri
   // A file as version 3 left it, with what crossed friend_adds stored before addFriend decided
   // in one transaction: both A->B and B->A.
   const path = join(dir, 'chat.db');
-  const v3 = new Database(path);
-  v3.pragma('journal_mode = WAL');
-  v3.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  for (const name of migrations.filter((f) => Number(f.split('_')[0]) <= 3)) {
-    v3.exec(readFileSync(new URL(`../../../sql/sqlite/${name}`, import.meta.url), 'utf8'));
-    v3.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(Number(name.split('_')[0]), name);
-  }
-  v3.exec(CROSSED_REQUESTS_SEED);
-  v3.close();
+  sqliteFileBefore(path, 4, CROSSED_REQUESTS_SEED);
 
   const store = SqliteStore.open(path);
   try {
@@ -274,15 +260,7 @@ test('migration 009 gives every existing membership the notification level all; 
 test('migration 007 turns every stored message into a message entry; unread, retries and events work on the upgraded file', async () => {
   // A file at the schema of version 4 (the main branch this work started from), with messages.
   const path = join(dir, 'chat.db');
-  const v4 = new Database(path);
-  v4.pragma('journal_mode = WAL');
-  v4.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  for (const name of migrations.filter((f) => Number(f.split('_')[0]) <= 4)) {
-    v4.exec(readFileSync(new URL(`../../../sql/sqlite/${name}`, import.meta.url), 'utf8'));
-    v4.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(Number(name.split('_')[0]), name);
-  }
-  v4.exec(MESSAGE_EVENTS_SEED);
-  v4.close();
+  sqliteFileBefore(path, 5, MESSAGE_EVENTS_SEED);
   const store = SqliteStore.open(path);
   try {
     assert.equal(schemaVersions(path).map((r) => r.name), migrations);
@@ -294,16 +272,7 @@ test('migration 007 turns every stored message into a message entry; unread, ret
 
 test('the search index migration indexes the messages stored before it', async () => {
   const path = join(dir, 'chat.db');
-  const old = new Database(path);
-  old.pragma('journal_mode = WAL');
-  old.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const files = migrations.map((name) => ({ version: Number(name.split('_')[0]), name }));
-  for (const f of beforeSearchIndex(files)) {
-    old.exec(readFileSync(new URL(`../../../sql/sqlite/${f.name}`, import.meta.url), 'utf8'));
-    old.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(f.version, f.name);
-  }
-  old.exec(SEARCH_UPGRADE_SEED);
-  old.close();
+  sqliteFileBefore(path, searchIndexVersion(migrations), SEARCH_UPGRADE_SEED);
 
   const store = SqliteStore.open(path);
   try {
@@ -319,15 +288,7 @@ test('the search index migration indexes the messages stored before it', async (
 
 test('migration 005 keeps every creator and member, and keeps groups public with shared history', async () => {
   const path = join(dir, 'chat.db');
-  const v4 = new Database(path);
-  v4.pragma('journal_mode = WAL');
-  v4.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  for (const name of migrations.filter((f) => Number(f.split('_')[0]) <= 4)) {
-    v4.exec(readFileSync(new URL(`../../../sql/sqlite/${name}`, import.meta.url), 'utf8'));
-    v4.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(Number(name.split('_')[0]), name);
-  }
-  v4.exec(GROUPS_SEED);
-  v4.close();
+  sqliteFileBefore(path, 5, GROUPS_SEED);
 
   const store = SqliteStore.open(path);
   try {
@@ -360,15 +321,7 @@ test('migration 005 keeps every creator and member, and keeps groups public with
 
 test('migration 006 upgrades a version-4 file: users and tokens keep their rows and gain the account columns', async () => {
   const path = join(dir, 'chat.db');
-  const v4 = new Database(path);
-  v4.pragma('journal_mode = WAL');
-  v4.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  for (const name of migrations.filter((f) => Number(f.split('_')[0]) <= 4)) {
-    v4.exec(readFileSync(new URL(`../../../sql/sqlite/${name}`, import.meta.url), 'utf8'));
-    v4.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(Number(name.split('_')[0]), name);
-  }
-  v4.exec(ACCOUNTS_SEED);
-  v4.close();
+  sqliteFileBefore(path, 5, ACCOUNTS_SEED);
   const store = SqliteStore.open(path);
   try {
     assert.equal(schemaVersions(path).map((r) => r.name), migrations);

@@ -17,6 +17,7 @@ import type { SessionUser } from '../../../lib/server/connection.ts';
 import { Deferred, EncodedResult, type HandlerContext, type SessionHandle } from '../../../lib/server/context.ts';
 import { hashPassword, hashToken } from '../../../lib/server/credentials.ts';
 import { handlers } from '../../../lib/server/handlers/index.ts';
+import { Removals } from '../../../lib/server/removals.ts';
 import { FailureThrottle } from '../../../lib/server/throttle.ts';
 import { rejectsWith } from '../../helpers/assert.ts';
 import { INVISIBLE_CODE_POINTS } from '../../helpers/invisible-names.ts';
@@ -46,6 +47,7 @@ const MAX_TEXT = 100;
 const log = createLogger('silent');
 let store: SqliteStore;
 let bus: RecordingBus;
+let removals: Removals;
 let nextConn = 1;
 let passwordHash: string;
 const PASSWORD = 'correct horse battery';
@@ -86,6 +88,7 @@ function client(user: UserRow | null = null): Client {
       loginThrottle,
       signals: { typing: new TypingGate(systemClock), receipts: new ReceiptThrottle(systemClock) },
       registerThrottle: new FailureThrottle(0, 60_000),
+      removals,
       append: (m, done) => {
         c.appended.push(m);
         const stored = c.appendWith ? c.appendWith(m) : store.appendMessages([m]).then(([r]) => {
@@ -142,6 +145,7 @@ function fresh(name: string) {
   s.before.each(() => {
     store = SqliteStore.open(':memory:');
     bus = new RecordingBus();
+    removals = new Removals();
   });
   s.after.each(async () => {
     await store.close();
@@ -266,6 +270,37 @@ send('a group send returns a Deferred and, once stored, publishes one event for 
   };
   assert.equal(frame, expected);
   assert.is(event.frame, JSON.stringify(expected) + '\n', 'the hand-written frame is byte for byte what JSON.stringify writes');
+});
+
+send('a kick that commits while a group message waits in the writer: the kicked user gets no push of it', async () => {
+  const alice = await user('alice');
+  const bob = await user('bob');
+  const carol = await user('carol');
+  const group = await store.createGroup('Devs', 'devs', '', alice.id);
+  await store.joinGroup(group.id, bob.id);
+  await store.joinGroup(group.id, carol.id);
+  const sender = client(bob);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  sender.appendWith = async (m) => {
+    await gate; // the batch is queued: the member list was read, the commit has not happened
+    const [r] = await store.appendMessages([m]);
+    return r!.ok ? { seq: r!.seq, ts: r!.ts, duplicate: r!.duplicate } : Promise.reject(r!.error);
+  };
+  const queued = await handlers.send(sender.ctx, { group: 'devs', text: 'after the kick' });
+  await call(client(alice), 'group_kick', { group: 'devs', user: 'carol' });
+  release();
+  await (queued as Deferred<unknown>).promise;
+  const message = () => bus.events.find((e) => e.frame.startsWith('{"type":"message"'));
+  for (let i = 0; i < 100 && message() === undefined; i++) await new Promise((r) => setImmediate(r));
+  assert.ok(message(), 'the message is pushed');
+  assert.equal([...message()!.users].sort(), [alice.id, bob.id].sort(), 'to the members at commit, not to carol');
+
+  // Without a removal in between, the push goes out in the callback that acks, to the list read before.
+  bus.events = [];
+  sender.appendWith = null;
+  await call(sender, 'send', { group: 'devs', text: 'plain' });
+  assert.equal([...message()!.users].sort(), [alice.id, bob.id].sort());
 });
 
 send('a direct send publishes to both friends and acks with the stored seq', async () => {

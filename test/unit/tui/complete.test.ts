@@ -14,7 +14,8 @@ const apply = (s: State, ...actions: Action[]) => actions.reduce(reduce, s);
 
 test('slash commands, and the arguments each command takes', () => {
   assert.equal(at('/me')?.options, ['/members']);
-  assert.equal(at('/')?.options.length, 10);
+  assert.equal(at('/')?.options.length, 14);
+  assert.equal(at('/pa')?.options, ['/passwd']);
   assert.equal(at('/accept d')?.options, ['dan'], 'incoming requests');
   assert.equal(at('/remove e')?.options, ['erin'], 'friends and outgoing requests');
   assert.equal(at('/leave d')?.options, ['design', 'dev']);
