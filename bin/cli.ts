@@ -483,14 +483,16 @@ const cli = yargs(hideBin(process.argv))
         .positional('text', { type: 'string', array: true })
         .option('group', { type: 'string', describe: 'send to this group; then every positional is text' })
         .option('client-msg-id', { type: 'string', describe: 'idempotency key: a retried send with the same key is stored once' })
-        .option('reply-to', { type: 'number', describe: 'answer the message with this seq (history prints it as #seq)' }),
+        .option('reply-to', { type: 'number', describe: 'answer the message with this seq (history prints it as #seq)' })
+        .option('mention', { type: 'string', array: true, describe: 'mention this member (repeatable; a name may hold spaces: quote it)' }),
     run(async (a) => {
       const args =
         a.group !== undefined
           ? { group: a.group, text: textOf([a.name, ...(a.text ?? [])].filter((v) => v !== undefined), a['--']) }
           : { to: a.name, text: textOf(a.text, a['--']) };
       if (!a.group && a.name === undefined) throw new UsageError('send NAME TEXT');
-      return (await clientCommands()).send(await commandEnv(a), { ...args, clientMsgId: a['client-msg-id'], replyTo: positiveInt('reply-to', a['reply-to']) });
+      return (await clientCommands()).send(await commandEnv(a), { ...args, clientMsgId: a['client-msg-id'], replyTo: positiveInt('reply-to', a['reply-to']),
+        mentions: a.mention?.map(String) });
     }),
   )
   .command(

@@ -220,9 +220,9 @@ try {
   await tui.waitFor((t) => !t.includes('4 members'));
   await openFromList(tui, 'bob');
   await tui.waitFor(/bob · online/);
-  await bob.request('send', { group: 'dev', text: '@alice can you look at the release notes?' });
+  await bob.request('send', { group: 'dev', text: '@alice can you look at the release notes?', mentions: ['alice'] });
   await dave.request('send', { to: 'alice', text: 'the build is green again' });
-  await tui.waitFor(/act: carol\(2\) #dev\(1\)! dave\(1\)/);
+  await tui.waitFor(/act: carol\(2\) #dev\(1,@1\) dave\(1\)/);
   await sleep(200);
   save(tui, 'hotlist');
 

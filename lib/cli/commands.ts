@@ -164,6 +164,8 @@ export interface SendArgs {
   text: string;
   clientMsgId?: string | undefined;
   replyTo?: number | undefined;
+  /** names to mention (repeatable --mention) */
+  mentions?: string[] | undefined;
 }
 
 /** How often `send` reconnects to resend a message whose answer it lost (about 8 s with the default backoff). */
@@ -179,7 +181,7 @@ export async function send({ target, creds, out }: CommandEnv, args: SendArgs): 
   const where = args.to !== undefined ? { to: args.to } : { group: args.group! };
   const options = { receive: false, ack: false, maxAttempts: SEND_RECONNECTS };
   const r = await withReconnectingSession(target, creds, options, async (session) => {
-    const outgoing = sendMessage(session, where, args.text, args.clientMsgId, args.replyTo);
+    const outgoing = sendMessage(session, where, args.text, args.clientMsgId, { replyTo: args.replyTo, mentions: args.mentions });
     try {
       return await outgoing.done;
     } catch (err) {
@@ -259,7 +261,8 @@ export async function unread({ target, creds, out }: CommandEnv): Promise<void> 
   await withSession(target, creds, async (client) => {
     for (const u of (await client.request('unread', {})).unread) {
       const name = u.group !== undefined ? `#${safe(u.group)}` : safe(u.with ?? '');
-      out.emit({ type: 'unread', ...u }, `${name}\t${u.count}${u.notify && u.notify !== 'all' ? `\t(notify: ${u.notify})` : ''}`);
+      const mentions = u.mentions ? `\t(${u.mentions} mentioning you)` : '';
+      out.emit({ type: 'unread', ...u }, `${name}\t${u.count}${mentions}${u.notify && u.notify !== 'all' ? `\t(notify: ${u.notify})` : ''}`);
     }
   });
 }

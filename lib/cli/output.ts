@@ -28,7 +28,7 @@ function whereOf(m: MessageView): string {
 
 /**
  * `#seq [ts] from → to: text`, the seq first because edit, delete, react and --reply-to name
- * messages by it; a reply's quote, "(edited)", a tombstone and the reactions on lines of their own.
+ * messages by it; a reply's quote, "(edited)", a tombstone, the mentions and the reactions on lines of their own.
  */
 export function formatMessage(m: MessageView): string {
   const body = m.deleted ? '(message deleted)' : safe(m.text).replace(/\n/g, '\n    ') + (m.edited_at !== undefined ? ' (edited)' : '');
@@ -36,7 +36,9 @@ export function formatMessage(m: MessageView): string {
     : `    > #${m.reply_to.seq} ${safe(m.reply_to.from)}: ${m.reply_to.deleted ? '(message deleted)' : safe(m.reply_to.excerpt)}\n`;
   const reactions = m.reactions === undefined || m.reactions.length === 0 ? ''
     : `\n    ${m.reactions.map((r) => `${safe(r.emoji)} ${r.count}${r.me ? '*' : ''}`).join('  ')}`;
-  return `${quote}#${m.seq} [${m.ts}] ${m.from_deleted ? 'deleted user' : safe(m.from)} ${whereOf(m)}: ${body}${reactions}`;
+  // Names may hold spaces, so they are listed apart from the text, comma-separated.
+  const mentions = m.mentions === undefined || m.mentions.length === 0 ? '' : `\n    mentions: ${m.mentions.map(safe).join(', ')}`;
+  return `${quote}#${m.seq} [${m.ts}] ${m.from_deleted ? 'deleted user' : safe(m.from)} ${whereOf(m)}: ${body}${mentions}${reactions}`;
 }
 
 /** An edit, deletion or reaction as `listen` prints it: `#seq [ts] from → to: edited #target: text`. */

@@ -37,9 +37,19 @@ export function outcomeUnknown(err: unknown): boolean {
  * server answers. Several messages waiting for a connection go out in the order they were made.
  */
 export function sendMessage(
-  session: SendingSession, target: SendTarget, text: string, clientMsgId: string = newClientMsgId(), replyTo?: number,
+  session: SendingSession, target: SendTarget, text: string, clientMsgId: string = newClientMsgId(), options: SendOptions = {},
 ): Outgoing {
-  return writeWithRetry(session, 'send', { ...target, text, ...(replyTo === undefined ? {} : { reply_to: replyTo }) }, clientMsgId);
+  const { replyTo, mentions } = options;
+  return writeWithRetry(session, 'send', {
+    ...target, text, ...(replyTo === undefined ? {} : { reply_to: replyTo }), ...(mentions === undefined || mentions.length === 0 ? {} : { mentions: [...mentions] }),
+  }, clientMsgId);
+}
+
+export interface SendOptions {
+  /** answer the message with this seq */
+  replyTo?: number | undefined;
+  /** the names the message mentions (names may hold spaces, so they are listed, not parsed from the text); the server keeps the members */
+  mentions?: readonly string[] | undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-// Creates the database if missing and applies sql/mysql/NNN_*.sql newer than schema_version.
+// Creates the database if missing and applies sql/mysql/NNN_*.sql not recorded in schema_version.
 // Runs at `chat serve` start and as `chat db migrate`. Two nodes starting at once are
 // serialized by a named lock (GET_LOCK), so each migration runs once.
 import { readFileSync } from 'node:fs';
@@ -65,7 +65,8 @@ export async function migrate(target: MysqlTarget): Promise<MigrationResult> {
       };
       const applied: string[] = [];
       for (const f of migrationFiles()) {
-        if ((await current()) >= f.version) continue;
+        const [done] = (await conn.query(SCHEMA_VERSION.applied, [f.version])) as unknown as [unknown[]];
+        if (done.length > 0) continue;
         await conn.query(readFileSync(new URL(f.name, SQL_DIR), 'utf8'));
         await stepOf(f.name)?.(conn);
         await conn.query(SCHEMA_VERSION.record, [f.version, f.name, Date.now()]);

@@ -287,7 +287,9 @@ export class MysqlPool {
       });
       // Each statement sees what is committed; seq order is enforced by row locks (docs/mysql.md).
       await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
-      await conn.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
+      // group_concat_max_len: a message's mention names are read as one GROUP_CONCAT (shared-sql.ts),
+      // and MySQL 8's default (1024 bytes) would cut 50 long names short; MariaDB's is 1 MiB.
+      await conn.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', group_concat_max_len = 1048576");
       return conn;
     } catch (err) {
       conn?.destroy();

@@ -7,7 +7,7 @@
 import type { Connection } from './mysql-pool.ts';
 import type { SearchPosition, SearchRequest } from './search.ts';
 import { indexTokens, prefixEnd, tokenHex } from './search-tokens.ts';
-import { REPLY_JOIN, SEARCH_COLUMNS } from './shared-sql.ts';
+import { MYSQL, REPLY_JOIN, searchColumns } from './shared-sql.ts';
 
 type Param = string | number | null;
 
@@ -107,7 +107,7 @@ export function candidateQuery(req: SearchRequest, before: SearchPosition | unde
   params.push(before?.ts ?? null, before?.ts ?? null, before?.conversationId ?? null, before?.seq ?? null, n);
   return {
     sql: `
-      SELECT ${SEARCH_COLUMNS}
+      SELECT ${searchColumns(MYSQL)}
       FROM (
         SELECT t.conversation_id AS c, t.seq AS s FROM search_tokens t
         JOIN members mb ON mb.conversation_id = t.conversation_id AND mb.user_id = ? AND t.seq > mb.visible_after

@@ -31,7 +31,7 @@ import {
   planAppend, planCursorMoves, planEvent, readCursorMoves, relationOf, type FriendState, type LeaveOutcome, type PriorMessage,
 } from './rules.ts';
 import {
-  INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_TEXT_AT, MESSAGE_VALUES, MYSQL, directConversationKey, friendStateParams, sqlFor, stateOf,
+  INSERT_MESSAGES, MENTION_VALUES, insertMentions, MESSAGE_ROW, MESSAGE_TEXT_AT, MESSAGE_VALUES, MYSQL, directConversationKey, friendStateParams, sqlFor, stateOf,
   toConversation, toFriendState, prefixRange, toGroup, toStanding, toStoredMessage, toSummary, type ConversationRecord, type FriendStateRecord,
   type GroupRecord, type GroupStandingRecord, type MessageRecord, type TextChange,
 } from './shared-sql.ts';
@@ -356,6 +356,7 @@ export class MysqlStore implements Store {
     await run(conn, SQL.deleteMembers, [conv]);
     await run(conn, SQL.deleteGroup, [groupId]);
     await run(conn, SQL.deleteConversationReactions, [conv]);
+    await run(conn, SQL.deleteConversationMentions, [conv]);
     await unindexConversation(conn, conv);
     await run(conn, SQL.deleteMessages, [conv]);
     await run(conn, SQL.deleteConversation, [conv]);
@@ -679,6 +680,8 @@ export class MysqlStore implements Store {
         writes.add(`UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last, ? AS n', counters.length / 3, ' UNION ALL ')}) v
           ON c.id = v.id SET c.last_seq = v.last, c.msg_count = v.n`, counters);
         this.insertText(writes, rows as Param[]);
+        // One more statement for the whole batch, only when some message mentions someone.
+        if (plan.mentionRows !== null) writes.add(insertMentions(plan.mentionRows.length / MENTION_VALUES), plan.mentionRows);
       }
       const cursorRows = new Map<string, [number, number, number, number]>();
       for (const move of rows.length > 0 ? readCursorMoves(slots) : []) {
@@ -816,6 +819,7 @@ export class MysqlStore implements Store {
       else if (e.kind === 'delete') {
         await this.writeText(conn, { op: 'remove', conversationId: e.conversationId, seq: e.target });
         await run(conn, SQL.deleteReactionsOf, [e.conversationId, e.target]);
+        await run(conn, SQL.deleteMentionsOf, [e.conversationId, e.target]);
       } else if (e.remove) await run(conn, SQL.deleteReaction, [e.conversationId, e.target, e.senderId, e.text]);
       else await run(conn, SQL.insertReaction, [e.conversationId, e.target, e.senderId, e.text, e.ts]);
       return { seq, ts: e.ts, duplicate: false, changed: true };

@@ -228,6 +228,8 @@ export interface AppendPlan {
   msgCounts: Map<number, number>;
   /** the batch index of the first new message, -1 if none: by it MySQL tells whether a lost COMMIT landed */
   firstNew: number;
+  /** the new messages' mentions, MENTION_VALUES values each in insertMentions order (shared-sql.ts); null when none has any */
+  mentionRows: number[] | null;
 }
 
 /**
@@ -256,6 +258,7 @@ export function planAppend(
   const msgCounts = new Map<number, number>();
   let ownIds: Map<string, number> | null = null; // client id → index of the item of this batch that stored it
   let firstNew = -1;
+  let mentionRows: number[] | null = null;
   for (let i = 0; i < batch.length; i++) {
     const m = batch[i]!;
     let idKey: string | null = null;
@@ -290,11 +293,16 @@ export function planAppend(
     msgCounts.set(m.conversationId, msgNo);
     slot.readTo = seq;
     rows.push(m.conversationId, seq, m.senderId, m.text, m.clientMsgId, m.ts, m.replyTo ?? null, msgNo);
+    // Only a new message gets mention rows: a duplicate (a retry) returned above, so it is never counted twice.
+    if (m.mentions !== undefined && m.mentions.length > 0) {
+      mentionRows ??= [];
+      for (const userId of m.mentions) mentionRows.push(m.conversationId, seq, userId, m.senderId);
+    }
     if (idKey !== null) (ownIds ??= new Map()).set(idKey, i);
     if (firstNew < 0) firstNew = i;
     results[i] = { ok: true, seq, ts: m.ts, duplicate: false };
   }
-  return { results, rows, lastSeqs, msgCounts, firstNew };
+  return { results, rows, lastSeqs, msgCounts, firstNew, mentionRows };
 }
 
 /**

@@ -32,6 +32,16 @@ export function toFriendState(row: FriendStateRecord): FriendState {
 }
 
 /**
+ * The unread mentions of member m in conversation c: rows of message_mentions naming the member
+ * after their read cursor, one range of the mentions_by_user index. Only messages have rows, a
+ * deletion removes its message's rows, and one's own messages are never after one's read cursor
+ * (see below), so this counts others' live messages that mention the member. The one place the
+ * count is decided: a rule on whose messages count (block) joins here, on x.sender_id.
+ */
+const MENTION_COUNT = `CASE WHEN c.last_seq > m.read_seq THEN (
+      SELECT COUNT(*) FROM message_mentions x WHERE x.user_id = m.user_id AND x.conversation_id = c.id AND x.seq > m.read_seq) ELSE 0 END`;
+
+/**
  * A member's view of a conversation; callers add their WHERE.
  *
  * `unread` is the number of others' messages after the read cursor, computed without counting
@@ -51,6 +61,7 @@ const CONVERSATION_SELECT = `
     g.name AS groupName,
     CASE WHEN c.last_seq > m.read_seq THEN c.msg_count - COALESCE(
       (SELECT x.msg_no FROM messages x WHERE x.conversation_id = c.id AND x.seq = m.read_seq), 0) ELSE 0 END AS unread,
+    ${MENTION_COUNT} AS mentions,
     m.visible_after AS visibleAfter
   FROM members m
   JOIN conversations c ON c.id = m.conversation_id
@@ -61,7 +72,8 @@ export interface ConversationRecord extends Omit<ConversationRow, 'peerName' | '
   groupName: string | null;
 }
 
-export function toConversation({ peerName, groupName, ...row }: ConversationRecord): ConversationRow {
+export function toConversation({ peerName, groupName, mentions, ...rest }: ConversationRecord): ConversationRow {
+  const row = { ...rest, mentions: Number(mentions) };
   return row.kind === 'direct' ? { ...row, peerName: peerName ?? '' } : { ...row, groupName: groupName ?? '' };
 }
 
@@ -80,6 +92,8 @@ export interface Dialect {
    * its immediate transactions keep every other writer out.
    */
   forUpdate: string;
+  /** `expr`'s values in a group joined by a newline, in `order` (no name holds a control character) */
+  joinLines(expr: string, order: string): string;
 }
 
 export const SQLITE: Dialect = {
@@ -87,6 +101,7 @@ export const SQLITE: Dialect = {
   keepExisting: () => ' ON CONFLICT DO NOTHING',
   overwrite: (key, columns) => ` ON CONFLICT (${key}) DO UPDATE SET ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}`,
   forUpdate: '',
+  joinLines: (expr, order) => `group_concat(${expr}, char(10) ORDER BY ${order})`,
 };
 
 export const MYSQL: Dialect = {
@@ -94,12 +109,21 @@ export const MYSQL: Dialect = {
   keepExisting: (keyColumn) => ` ON DUPLICATE KEY UPDATE ${keyColumn} = ${keyColumn}`,
   overwrite: (_key, columns) => ` ON DUPLICATE KEY UPDATE ${columns.map((c) => `${c} = VALUES(${c})`).join(', ')}`,
   forUpdate: ' FOR UPDATE',
+  // group_concat_max_len is raised on every pooled connection (mysql-pool.ts)
+  joinLines: (expr, order) => `GROUP_CONCAT(${expr} ORDER BY ${order} SEPARATOR '\n')`,
 };
 
-const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
+/**
+ * An entry's columns (messages m, users u, REPLY_JOIN). `mentions`: the names of the members the
+ * message mentions, by user id, one index probe per row; a deleted account ('' for a name) is
+ * left out, so no name shows that someone could have registered since.
+ */
+const messageColumns = (d: Dialect) => `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
   COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId,
   m.kind, m.target_seq AS target, m.edited_at AS editedAt, m.deleted,
-  r.seq AS replySeq, COALESCE(ru.name, '') AS replyFrom, r.text AS replyText, r.deleted AS replyDeleted`;
+  r.seq AS replySeq, COALESCE(ru.name, '') AS replyFrom, r.text AS replyText, r.deleted AS replyDeleted,
+  (SELECT ${d.joinLines('mu.name', 'mx.user_id')} FROM message_mentions mx JOIN users mu ON mu.id = mx.user_id
+    WHERE mx.conversation_id = m.conversation_id AND mx.seq = m.seq AND mu.name <> '') AS mentions`;
 /** The message an entry answers (reply_to) and its sender, as MESSAGE_COLUMNS reads them (r, ru). */
 export const REPLY_JOIN = `LEFT JOIN messages r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to
   LEFT JOIN users ru ON ru.id = r.sender_id`;
@@ -123,6 +147,7 @@ export interface MessageRecord {
   replyFrom: string;
   replyText: string | null;
   replyDeleted: number | null;
+  mentions: string | Buffer | null;
 }
 
 export function toStoredMessage(r: MessageRecord): StoredMessage {
@@ -131,11 +156,12 @@ export function toStoredMessage(r: MessageRecord): StoredMessage {
     clientMsgId: r.clientMsgId === null ? null : r.clientMsgId.toString(),
     kind: r.kind, target: r.target, editedAt: r.editedAt === null ? null : Number(r.editedAt), deleted: Number(r.deleted) === 1,
     replyTo: r.replySeq === null ? null : { seq: r.replySeq, senderName: r.replyFrom, text: r.replyText ?? '', deleted: Number(r.replyDeleted) === 1 },
+    mentions: r.mentions === null ? [] : r.mentions.toString().split('\n'),
   };
 }
 
 /** A search result's columns (messages m, users u, and REPLY_JOIN), as StoredMessage. */
-export const SEARCH_COLUMNS = MESSAGE_COLUMNS;
+export const searchColumns = messageColumns;
 
 const GROUP_COLUMNS = 'id, name, description AS `desc`, creator_id AS creatorId, conversation_id AS conversationId, private, history';
 
@@ -185,9 +211,23 @@ export const MESSAGE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?)';
 export const MESSAGE_VALUES = 8;
 /** where a row's text is among them */
 export const MESSAGE_TEXT_AT = 3;
+/**
+ * Stores `rows` mention rows (planAppend's `mentionRows`: conversation, seq, user, sender each),
+ * keeping only the users who are members of the conversation when the batch commits: the rule
+ * "a message mentions only members" is decided here, inside the message's transaction, whatever
+ * the caller sent. One statement for any number of rows; both dialects read it alike.
+ */
+export function insertMentions(rows: number): string {
+  const values = Array.from({ length: rows }, (_, i) => (i === 0 ? 'SELECT ? AS c, ? AS s, ? AS u, ? AS x' : 'SELECT ?, ?, ?, ?')).join(' UNION ALL ');
+  return `INSERT INTO message_mentions (conversation_id, seq, user_id, sender_id)
+    SELECT v.c, v.s, v.u, v.x FROM (${values}) v JOIN members mb ON mb.conversation_id = v.c AND mb.user_id = v.u`;
+}
+/** values per row of insertMentions */
+export const MENTION_VALUES = 4;
 
 /** Every statement both stores send, in the given dialect. */
 export function sqlFor(d: Dialect) {
+  const MESSAGE_COLUMNS = messageColumns(d);
   return {
     insertUser: `INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?)${d.returningId}`,
     userByKey: 'SELECT id, name, password_hash AS passwordHash FROM users WHERE name_key = ?',
@@ -345,6 +385,9 @@ export function sqlFor(d: Dialect) {
     deleteReaction: 'DELETE FROM reactions WHERE conversation_id = ? AND seq = ? AND user_id = ? AND emoji = ?',
     deleteReactionsOf: 'DELETE FROM reactions WHERE conversation_id = ? AND seq = ?',
     deleteConversationReactions: 'DELETE FROM reactions WHERE conversation_id = ?',
+    /** a deleted message mentions nobody any more: neither shown nor counted as unread */
+    deleteMentionsOf: 'DELETE FROM message_mentions WHERE conversation_id = ? AND seq = ?',
+    deleteConversationMentions: 'DELETE FROM message_mentions WHERE conversation_id = ?',
     /** Parameters: viewer, conversation, from, to. */
     reactionsOf: `
       SELECT seq, emoji, COUNT(*) AS count, MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) AS me, MIN(created_at) AS first
@@ -382,9 +425,15 @@ export function prefixRange(prefix: string): [string, string] {
   return [prefix, cps.join('') + String.fromCodePoint(next)];
 }
 
-/** schema_version, which both migrators keep (the table itself is made in each dialect's words). */
+/**
+ * schema_version, which both migrators keep (the table itself is made in each dialect's words).
+ * A migration runs when its own version is not recorded yet, not when it is above the highest
+ * recorded one: branches that add migrations in parallel merge with numbers in between, and a
+ * database that already has a later one must still get the earlier one.
+ */
 export const SCHEMA_VERSION = {
   current: 'SELECT MAX(version) AS v FROM schema_version',
+  applied: 'SELECT 1 AS one FROM schema_version WHERE version = ?',
   record: 'INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)',
 } as const;
 

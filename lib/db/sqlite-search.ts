@@ -11,7 +11,7 @@
 import type Database from 'better-sqlite3';
 import { collectPage, type SearchPage, type SearchPosition, type SearchRequest } from './search.ts';
 import { indexTokens, tokenHex as hex, type SearchPlan } from './search-tokens.ts';
-import { REPLY_JOIN, SEARCH_COLUMNS, toStoredMessage, type MessageRecord } from './shared-sql.ts';
+import { REPLY_JOIN, SQLITE, searchColumns, toStoredMessage, type MessageRecord } from './shared-sql.ts';
 import type { StoredMessage } from './store.ts';
 
 type Db = Database.Database;
@@ -59,7 +59,7 @@ export function prepareSearchIndex(db: Db) {
     'DELETE FROM search_index WHERE rowid IN (SELECT id FROM messages WHERE conversation_id = ?)');
   const rowId = db.prepare<[number, number], number>('SELECT id FROM messages WHERE conversation_id = ? AND seq = ?').pluck();
   const candidates = db.prepare<[CandidateParams], MessageRecord>(`
-    SELECT ${SEARCH_COLUMNS}
+    SELECT ${searchColumns(SQLITE)}
     FROM search_index s
     JOIN messages m ON m.id = s.rowid
     JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = @user AND m.seq > mb.visible_after

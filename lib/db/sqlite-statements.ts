@@ -13,7 +13,7 @@ import {
   planCursorMoves, planEvent, readCursorMoves, type CursorSlot, type LeaveOutcome, type PriorMessage, type SenderSlot,
 } from './rules.ts';
 import {
-  INSERT_MESSAGES, MESSAGE_ROW, MESSAGE_TEXT_AT, MESSAGE_VALUES, SQLITE, directConversationKey, friendStateParams, sqlFor, stateOf,
+  INSERT_MESSAGES, MENTION_VALUES, insertMentions, MESSAGE_ROW, MESSAGE_TEXT_AT, MESSAGE_VALUES, SQLITE, directConversationKey, friendStateParams, sqlFor, stateOf,
   toFriendState, toGroup, toStanding, type ConversationRecord, type FriendStateRecord, type GroupRecord, type GroupStandingRecord,
   type MessageRecord, type TextChange,
 } from './shared-sql.ts';
@@ -111,6 +111,8 @@ export function prepareStatements(db: Db) {
     deleteReaction: p<[number, number, number, string]>(SQL.deleteReaction),
     deleteReactionsOf: p<[number, number]>(SQL.deleteReactionsOf),
     deleteConversationReactions: p<[number]>(SQL.deleteConversationReactions),
+    deleteMentionsOf: p<[number, number]>(SQL.deleteMentionsOf),
+    deleteConversationMentions: p<[number]>(SQL.deleteConversationMentions),
     reactionsOf: p<[number, number, number, number], { seq: number; emoji: string; count: number; me: number }>(SQL.reactionsOf),
   };
 }
@@ -208,6 +210,7 @@ function prepareEvent(db: Db, q: Statements, writeText: (change: TextChange) => 
     else if (e.kind === 'delete') {
       writeText({ op: 'remove', conversationId: e.conversationId, seq: e.target });
       q.deleteReactionsOf.run(e.conversationId, e.target);
+      q.deleteMentionsOf.run(e.conversationId, e.target);
     } else if (e.remove) q.deleteReaction.run(e.conversationId, e.target, e.senderId, e.text);
     else q.insertReaction.run(e.conversationId, e.target, e.senderId, e.text, e.ts);
     return { seq, ts: e.ts, duplicate: false, changed: true };
@@ -288,6 +291,17 @@ function prepareAppend(db: Db, q: Statements, writeText: (change: TextChange) =>
       slot.read = row.read;
     }
   };
+  // A message's mention rows, in chunks as insertRows does; a batch without mentions never gets here.
+  const mentionChunks = new Map<number, Database.Statement<unknown[]>>();
+  const writeMentions = (rows: readonly number[]): void => {
+    let at = 0;
+    let left = rows.length / MENTION_VALUES;
+    for (const size of [16, 4, 1]) {
+      let stmt = mentionChunks.get(size);
+      if (!stmt) mentionChunks.set(size, (stmt = db.prepare(insertMentions(size))));
+      for (; left >= size; left -= size, at += size * MENTION_VALUES) stmt.run(rows.slice(at, at + size * MENTION_VALUES));
+    }
+  };
   const noMessages: AppendResult[] = [];
   return immediate(db, (batch: NewMessage[], moves: CursorMove[]): BatchResult => {
     let messages = noMessages;
@@ -296,6 +310,7 @@ function prepareAppend(db: Db, q: Statements, writeText: (change: TextChange) =>
       const msgCount = new Map<number, number>();
       const plan = planAppend(batch, senders, readPriors(batch), readSlots(senders.slots, msgCount), msgCount);
       if (plan.rows.length > 0) writeText({ op: 'insert', rows: plan.rows });
+      if (plan.mentionRows !== null) writeMentions(plan.mentionRows);
       for (const [conv, seq] of plan.lastSeqs) setCounters.run(seq, plan.msgCounts.get(conv)!, conv);
       for (const move of readCursorMoves(senders.slots)) moveOwnRead.run(move.seq, move.conversationId, move.senderId);
       messages = plan.results;
@@ -359,6 +374,7 @@ function prepareGroupTransactions(db: Db, q: Statements, search: SqliteSearchInd
     q.deleteMembers.run(conv);
     q.deleteGroup.run(groupId);
     q.deleteConversationReactions.run(conv);
+    q.deleteConversationMentions.run(conv);
     search.unindexConversation(conv);
     q.deleteMessages.run(conv);
     q.deleteConversation.run(conv);

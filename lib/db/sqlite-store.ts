@@ -36,17 +36,17 @@ const SQL_DIR = new URL('../../sql/sqlite/', import.meta.url);
  */
 export const NEW_FILE_PAGE_SIZE = 1024;
 
-/** Applies every sql/sqlite/NNN_*.sql newer than schema_version, one transaction each. */
+/** Applies every sql/sqlite/NNN_*.sql not recorded in schema_version, in order, one transaction each. */
 function migrate(db: Db): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const files = listMigrations(SQL_DIR);
-  const current = db.prepare<[], { v: number | null }>(SCHEMA_VERSION.current);
+  const applied = db.prepare<[number], { one: number }>(SCHEMA_VERSION.applied);
   const record = db.prepare<[number, string, number]>(SCHEMA_VERSION.record);
   for (const f of files) {
     // Re-checked inside the write lock: another process may have migrated meanwhile.
     db.transaction(() => {
-      if ((current.get()?.v ?? 0) >= f.version) return;
+      if (applied.get(f.version) !== undefined) return;
       db.exec(readFileSync(new URL(f.name, SQL_DIR), 'utf8'));
       record.run(f.version, f.name, Date.now());
     }).immediate();

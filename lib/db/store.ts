@@ -81,6 +81,11 @@ export interface NewMessage {
   friendId?: number | undefined;
   /** a reply: the seq of a message of the same conversation (the caller checked it is one: entryOf) */
   replyTo?: number | undefined;
+  /**
+   * The members the message mentions, by user id, distinct (the caller resolved the names and
+   * kept the members). Stored with the message in its transaction; absent or empty: none.
+   */
+  mentions?: readonly number[] | undefined;
 }
 
 /** What an entry of a conversation's sequence is: a message, or an event naming its target's seq. */
@@ -159,6 +164,8 @@ export interface StoredMessage {
   deleted: boolean;
   /** a reply: the message it answers */
   replyTo: ReplyRef | null;
+  /** a message: the names of the members it mentions, by user id; deleted accounts left out; [] when none */
+  mentions: string[];
 }
 
 /** One emoji's reactions on one message, as `viewerId` of reactionsOf sees them. */
@@ -191,6 +198,8 @@ export interface ConversationRow {
   lastSeq: number;
   /** messages (not events) from others with seq > read */
   unread: number;
+  /** of those, the ones that mention this member (deleted messages are not counted) */
+  mentions: number;
   /** this member's notification level for the conversation (mute) */
   notify: NotifyLevel;
   /** the member sees messages with seq > this: 0, or where they joined a group with `joined` history */

@@ -70,8 +70,9 @@ export function messagePush(
   ts: string,
   clientMsgId: string | null,
   replyTo: ReplyView | null = null,
+  mentions: readonly string[] | null = null,
 ): string {
-  return `{"type":"message","conversation":"${conversation}","seq":${seq},"from":${jsonString(from)},"${target}":${jsonString(targetName)},"text":${jsonString(text)},"ts":"${ts}"${replyTo === null ? '' : `,"reply_to":${JSON.stringify(replyTo)}`}${clientMsgId === null ? '' : `,"client_msg_id":${jsonString(clientMsgId)}`}}\n`;
+  return `{"type":"message","conversation":"${conversation}","seq":${seq},"from":${jsonString(from)},"${target}":${jsonString(targetName)},"text":${jsonString(text)},"ts":"${ts}"${replyTo === null ? '' : `,"reply_to":${JSON.stringify(replyTo)}`}${mentions === null ? '' : `,"mentions":${JSON.stringify(mentions)}`}${clientMsgId === null ? '' : `,"client_msg_id":${jsonString(clientMsgId)}`}}\n`;
 }
 
 /**
@@ -86,7 +87,7 @@ export function messageViewPush(m: MessageView): string {
     return encodeFrame({ type: 'message', ...rest });
   }
   const target = m.to !== undefined ? 'to' : 'group';
-  return messagePush(m.conversation, m.seq, m.from, target, m.to ?? m.group!, m.text, m.ts, m.client_msg_id ?? null, m.reply_to ?? null);
+  return messagePush(m.conversation, m.seq, m.from, target, m.to ?? m.group!, m.text, m.ts, m.client_msg_id ?? null, m.reply_to ?? null, m.mentions ?? null);
 }
 
 /**

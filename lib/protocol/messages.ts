@@ -9,6 +9,8 @@ export const SEARCH_MAX_LIMIT = 100;
 export const SEARCH_QUERY_MAX = 256;
 export const SEARCH_CURSOR_MAX = 128;
 export const DIRECTORY_MAX_LIMIT = 200;
+/** How many names one message may mention (`send` `mentions`). */
+export const MENTIONS_MAX = 50;
 
 // Names are checked by checkName (lib/protocol/names.ts) in the handler, which needs the
 // normalized key anyway; the schema only bounds the raw size so nothing huge is normalized.
@@ -77,6 +79,8 @@ export const requestSchemas = {
     text: z.string().min(1),
     client_msg_id: clientMsgId.optional(),
     reply_to: seq.optional(),
+    /** names, since a name may contain spaces: the server keeps the conversation's members among them */
+    mentions: z.array(name).max(MENTIONS_MAX).optional(),
   }),
   edit: z.object({ ...target, seq, text: z.string().min(1), client_msg_id: clientMsgId.optional() }),
   delete: z.object({ ...target, seq, client_msg_id: clientMsgId.optional() }),
@@ -158,6 +162,8 @@ export interface MessageView {
   edited_at?: string;
   deleted?: true;
   reply_to?: ReplyView;
+  /** a message: the members it mentions (absent when none); never a deleted account's name */
+  mentions?: string[];
   /** history only */
   reactions?: ReactionView[];
   client_msg_id?: string;
@@ -176,6 +182,8 @@ export interface ConversationView {
   read: number;
   last_seq: number;
   unread: number;
+  /** of the unread messages, how many mention you (absent from servers before mentions) */
+  mentions?: number;
   /**
    * Which new messages notify this user: all, mentions of them, or none (muted). Every server
    * sends it; optional because a client may talk to an older server, which means `all`.
@@ -274,7 +282,8 @@ export interface Results {
   sync: { conversation: string; messages: MessageView[]; more: boolean };
   ack: { conversation: string; delivered: number };
   read: { conversation: string; read: number };
-  unread: { unread: { conversation: string; with?: string; group?: string; count: number; notify?: NotifyLevel }[] };
+  /** mentions: of the `count` unread messages, how many mention you (absent from servers before mentions) */
+  unread: { unread: { conversation: string; with?: string; group?: string; count: number; mentions?: number; notify?: NotifyLevel }[] };
   conversations: { conversations: ConversationView[] };
   mute: { conversation: string; with?: string; group?: string; notify: NotifyLevel };
   /** forwarded: false when this session's last notice for the conversation was under 2 s ago */

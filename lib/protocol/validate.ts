@@ -76,7 +76,8 @@ const optionalString = (v: unknown, min: number, max: number) =>
  */
 function fastSend(frame: Record<string, unknown>): RequestOf<'send'> | null {
   const { to, group, text, client_msg_id } = frame;
-  if (frame.reply_to !== undefined) return null; // a reply is rare: the schema checks it
+  // a reply or a mention is rare: the schema checks it
+  if (frame.reply_to !== undefined || frame.mentions !== undefined) return null;
   if (typeof text !== 'string' || text.length < 1) return null;
   if (!optionalString(to, 1, NAME_MAX) || !optionalString(group, 1, NAME_MAX)) return null;
   if (!optionalString(client_msg_id, 1, CLIENT_MSG_ID_MAX)) return null;

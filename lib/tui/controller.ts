@@ -5,11 +5,12 @@ import { outcomeUnknown, sendMessage, writeWithRetry } from '../client/send-mess
 import { Session, type SessionOptions, type StateInfo } from '../client/session.ts';
 import { parseServerAddress } from '../config.ts';
 import { ChatError } from '../protocol/errors.ts';
-import type { EventKind, MessageView, NotifyLevel } from '../protocol/messages.ts';
+import { MENTIONS_MAX, type EventKind, type MessageView, type NotifyLevel } from '../protocol/messages.ts';
 import { helpLines, parseInput, type Command } from './commands.ts';
 import { KeyMap } from './keys.ts';
+import { mentionedNames } from './mention.ts';
 import { alertFor, type Alert } from './notify.ts';
-import { anchorIndex, directKey, groupKey, initialState, keyOfMessage, lastOwnMessage, PAGE, PREFETCH, reduce, windowEnd, type Action, type Compose, type Conversation, type State } from './state.ts';
+import { anchorIndex, directKey, groupKey, initialState, keyOfMessage, lastOwnMessage, PAGE, PREFETCH, namesOf, reduce, windowEnd, type Action, type Compose, type Conversation, type State } from './state.ts';
 
 /** How many public groups /list shows at once; more are found by a longer prefix. */
 const LIST_PAGE = 50;
@@ -651,12 +652,16 @@ export class Controller implements Intents {
     const target = key.startsWith('#') ? { group: name } : { to: name };
     // Shown as pending, under its client_msg_id, until the server answers: across a reconnect
     // it is sent again with that id, never re-typed under a new one.
-    const { clientMsgId, done } = sendMessage(s, target, text, undefined, replyTo);
+    // The names the text mentions (completed with Tab or typed out): names may hold spaces, so
+    // they travel in `mentions`, and the server keeps the members among them.
+    const mentions = mentionedNames(text, mentionable(this.state, key)).slice(0, MENTIONS_MAX);
+    const { clientMsgId, done } = sendMessage(s, target, text, undefined, { replyTo, mentions });
     this.dispatch({ t: 'sending', key, pending: { clientMsgId, text } });
     if (this.state.scroll !== null) this.dispatch({ t: 'scroll', to: null });
     done.then(
       (r) => {
         const message: MessageView = { conversation: r.conversation, seq: r.seq, from: this.state.me, ...target, text, ts: r.ts, client_msg_id: clientMsgId };
+        if (mentions.length > 0) message.mentions = mentions;
         if (!key.startsWith('#')) message.to = conv?.name ?? name;
         const quoted = replyTo === undefined ? undefined : this.state.conversations[key]?.messages.find((m) => m.seq === replyTo);
         if (replyTo !== undefined) {
@@ -692,6 +697,13 @@ export class Controller implements Intents {
       done();
     });
   }
+}
+
+/** Whom a message in conversation `key` can mention: the group's members as known (else my friends, whom the server filters), or the peer. */
+function mentionable(s: State, key: string): string[] {
+  if (!key.startsWith('#')) return [key.slice(1)];
+  const names = namesOf(s);
+  return names.members.length > 0 ? [...names.members] : [...names.friends];
 }
 
 function targetOf(conv: Conversation): { group: string } | { with: string } {

@@ -6,6 +6,7 @@ import type { MessageView } from '../protocol/messages.ts';
 import { paint, resolveTheme, type Style, type Theme } from './theme.ts';
 import { formatTimestamp, type TimeFormats } from './time-format.ts';
 import { padEnd, strWidth, truncate, wrap } from './width.ts';
+import { mentionsMe } from './mention.ts';
 
 export interface Line {
   plain: string;
@@ -62,11 +63,11 @@ export function bubbleTextWidth(width: number): number {
 /**
  * One message as a bubble: its lines, each exactly `width` columns. A pending one (mine, not
  * stored yet) is gray and says so. A reply starts with a quoted line of its target, an edited
- * message says so in its header, a deleted one shows only that, and its reactions sit in a line
- * under the bubble.
+ * message says so in its header, a deleted one shows only that, one that mentions me is
+ * highlighted, and its reactions sit in a line under the bubble.
  */
 export function layoutBubble(
-  m: Pick<MessageView, 'from' | 'text' | 'ts'> & Partial<Pick<MessageView, 'from_deleted'>> & Partial<Pick<MessageView, 'seq' | 'edited_at' | 'deleted' | 'reply_to' | 'reactions'>>,
+  m: Pick<MessageView, 'from' | 'text' | 'ts'> & Partial<Pick<MessageView, 'from_deleted'>> & Partial<Pick<MessageView, 'seq' | 'edited_at' | 'deleted' | 'reply_to' | 'reactions' | 'mentions'>>,
   mine: boolean,
   o: LayoutOptions,
   pending = false,
@@ -82,6 +83,10 @@ export function layoutBubble(
   let header = who ? `${who} · ${time}` : time;
   if (m.edited_at !== undefined && !m.deleted) header += ` ${EDITED}`;
   if (mine && !pending && o.receipt) header += o.receipt === 'read' ? ` ${READ_MARK}` : ` ${SENT_MARK}`;
+  // A message that mentions me (the server's mentions) is drawn in the highlight colour and
+  // says so in its header, so it reads without colour too.
+  const mentioned = !mine && !pending && !m.deleted && mentionsMe(m, o.me);
+  if (mentioned) header += ` ${MENTION_MARK}`;
   if (picked) header = `#${m.seq} ${header}`;
   header = truncate(header, maxText);
   const inner = Math.max(...body.map(strWidth), quote === null ? 0 : strWidth(quote), strWidth(header) + 2, 1);
@@ -90,7 +95,7 @@ export function layoutBubble(
   const pad = ' '.repeat(indent);
   const right = (lineW: number) => ' '.repeat(Math.max(0, width - indent - lineW));
   const theme = o.theme ?? DEFAULT_THEME;
-  const style = picked ? theme.tag.highlight : pending ? theme.tag.muted : mine ? theme.tag.own : theme.tag.others;
+  const style = picked || mentioned ? theme.tag.highlight : pending ? theme.tag.muted : mine ? theme.tag.own : theme.tag.others;
   const c = (text: string) => paint(style, text);
   const fill = '─'.repeat(inner - strWidth(header) - 1);
   const lines: Line[] = [];
@@ -107,7 +112,7 @@ export function layoutBubble(
     lines.push({ plain: pad + plain + right(bubbleW), tagged: pad + c('│') + ` ${shown} ` + c('│') + right(bubbleW) });
   };
   if (quote !== null) row(quote, theme.tag.muted);
-  for (const text of body) row(text, m.deleted ? theme.tag.muted : null);
+  for (const text of body) row(text, m.deleted ? theme.tag.muted : mentioned ? theme.tag.highlight : null);
   const bottom = `╰${'─'.repeat(inner + 2)}╯`;
   lines.push({ plain: pad + bottom + right(bubbleW), tagged: pad + c(bottom) + right(bubbleW) });
   if (m.reactions !== undefined && m.reactions.length > 0) {
@@ -121,6 +126,8 @@ export function layoutBubble(
   return lines;
 }
 
+/** in the header of a message that mentions me */
+export const MENTION_MARK = '@you';
 export const NEW_MARKER = ' new messages ';
 export const FOUND_MARKER = ' found ';
 

@@ -2,16 +2,17 @@
 // hotlist. Pure: the controller asks `alertFor` about each message, and the notifier
 // (lib/tui/notifier.ts) does the ringing.
 import type { MessageView, NotifyLevel } from '../protocol/messages.ts';
-import { isMention } from './mention.ts';
+import { mentionsMe } from './mention.ts';
 import { isEvent, keyOfMessage, type Conversation, type State } from './state.ts';
 
 export type NotificationLevel = NotifyLevel;
 
 /**
  * The one place that decides how loud a conversation is: the level the server stores for it
- * (set by /mute and /unmute on any device). `none` never rings; `mentions` rings for mentions
- * of me and for direct messages (every one of which is meant for me); `all` rings for the same,
- * since plain group talk rings at no level.
+ * (set by /mute and /unmute on any device). `none` never rings; `mentions` rings only for
+ * messages that mention me (the server's `mentions`), in a group or a direct conversation
+ * alike; `all` rings for those and for every direct message (each is meant for me), since plain
+ * group talk rings at no level.
  */
 export function notificationLevel(conversation: Conversation | undefined): NotificationLevel {
   return conversation?.notify ?? 'all';
@@ -28,7 +29,8 @@ export interface Alert {
 /**
  * Whether `m`, arriving in state `s`, rings: a direct message or a mention of me, from someone
  * else, in a conversation I am not looking at (another one is open, or the terminal does not
- * have focus), as loud as the conversation's level lets it be.
+ * have focus), as loud as the conversation's level lets it be (notificationLevel). `mention` in
+ * the answer is a group mention (the notifier's `mentions` option); a direct message is `direct`.
  */
 export function alertFor(s: State, m: MessageView): Alert | null {
   // an edit, deletion or reaction is not news: it never rings
@@ -39,8 +41,8 @@ export function alertFor(s: State, m: MessageView): Alert | null {
   const looking = s.open === key && s.terminalFocused;
   if (looking) return null;
   const direct = m.group === undefined;
-  const mention = direct || isMention(m.text, s.me);
+  const mentioned = mentionsMe(m, s.me);
   const level = notificationLevel(conv);
-  if (level === 'none' || !mention) return null;
+  if (level === 'none' || !(mentioned || (direct && level === 'all'))) return null;
   return { key, from: m.from, line: m.text.split('\n', 1)[0]!, mention: !direct };
 }

@@ -4,7 +4,7 @@ import type { ConnectionState } from '../client/session.ts';
 import type { ConversationView, EventKind, MessageView, NotifyLevel, PushFrame, Results, SearchResultView } from '../protocol/messages.ts';
 import { applyCandidate, candidates, type Names } from './complete.ts';
 import * as ed from './editor.ts';
-import { isMention } from './mention.ts';
+import { mentionsMe } from './mention.ts';
 import type { Editor } from './editor.ts';
 import { HEAD, lowerBound, type Anchor } from './viewport.ts';
 import { anchorIndex, dropNewest, firstNewIndex, keepNewest, MAX_LOADED, PAGE, startsConversation, unloaded } from './window.ts';
@@ -28,8 +28,8 @@ export interface Conversation {
   read: number;
   lastSeq: number;
   unread: number;
-  /** an unread message names me (`@me`): marked in the hotlist */
-  mentioned?: boolean | undefined;
+  /** how many of the unread messages mention me (the server's `mentions`): shown in the hotlist */
+  mentions?: number | undefined;
   /** while open: the first seq that arrived unread, marked as new */
   newFrom?: number | undefined;
   /** the window holds the newest page (or, after a jump, the page at `around`) */
@@ -480,7 +480,7 @@ export function reduce(s: State, a: Action): State {
         next = withConversation(next, key, (conv) => {
           const open = next.open === key;
           const lastSeq = Math.max(conv.lastSeq, c.last_seq);
-          return { ...conv, id: c.conversation, lastSeq, read: open ? lastSeq : Math.max(conv.read, c.read), unread: open ? 0 : c.unread, mentioned: open || c.unread === 0 ? false : conv.mentioned, notify: c.notify ?? 'all' };
+          return { ...conv, id: c.conversation, lastSeq, read: open ? lastSeq : Math.max(conv.read, c.read), unread: open ? 0 : c.unread, mentions: open ? 0 : (c.mentions ?? conv.mentions ?? 0), notify: c.notify ?? 'all' };
         });
       }
       if (next.open?.startsWith('#') && !next.groups.some((g) => groupKey(g.name) === next.open)) next = { ...next, open: null, scroll: null, newBelow: false };
@@ -521,9 +521,10 @@ export function reduce(s: State, a: Action): State {
             // the server moves the sender's read cursor to their message: everything before is read
             conv.read = Math.max(c.read, m.seq);
             conv.unread = 0;
+            conv.mentions = 0;
           } else if (m.seq > c.read) {
             conv.unread = c.unread + 1;
-            if (m.group !== undefined && isMention(m.text, s.me)) conv.mentioned = true;
+            if (mentionsMe(m, s.me)) conv.mentions = (c.mentions ?? 0) + 1;
           }
         }
         return conv;
@@ -614,7 +615,7 @@ export function reduce(s: State, a: Action): State {
         newFrom: c.unread > 0 ? c.read + 1 : undefined,
         read: c.lastSeq,
         unread: 0,
-        mentioned: false,
+        mentions: 0,
       }));
       return { ...next, open: a.key, selected: a.key, scroll: null, newBelow: false, overlay: null, recall: null, completion: null, found: null, pick: null, confirmDelete: false, compose: null };
     }

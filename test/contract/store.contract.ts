@@ -12,7 +12,7 @@ export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<voi
 
 
 /** The event fields of a plain message: not an event, never edited or deleted, no reply. */
-const PLAIN = { kind: 'message', target: null, editedAt: null, deleted: false, replyTo: null } as const;
+const PLAIN = { kind: 'message', target: null, editedAt: null, deleted: false, replyTo: null, mentions: [] as string[] } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -293,7 +293,7 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal(await store.groupsOf(a.id), [{ name: 'Rust Fans', desc: 'about rust', role: 'creator', members: 1, private: false, history: 'shared' }]);
     assert.equal(await store.memberIds(g.conversationId), [a.id]);
     const view = await store.conversationOf(a.id, g.conversationId);
-    assert.equal(view, { conversationId: g.conversationId, kind: 'group', groupName: 'Rust Fans', delivered: 0, read: 0, lastSeq: 0, unread: 0, notify: 'all', visibleAfter: 0 });
+    assert.equal(view, { conversationId: g.conversationId, kind: 'group', groupName: 'Rust Fans', delivered: 0, read: 0, lastSeq: 0, unread: 0, mentions: 0, notify: 'all', visibleAfter: 0 });
   });
 
   test('joinGroup starts both cursors at the current seq', async () => {
@@ -685,8 +685,8 @@ export function storeContract(label: string, open: OpenStore): void {
     // a's read cursor moved to 2 on send, so b1 is no longer unread.
     const views = await store.conversationsOf(a.id);
     assert.equal(views, [
-      { conversationId: direct, kind: 'direct', peerName: 'Bob', delivered: 0, read: 2, lastSeq: 4, unread: 2, notify: 'all', visibleAfter: 0 },
-      { conversationId: g.conversationId, kind: 'group', groupName: 'G', delivered: 0, read: 3, lastSeq: 3, unread: 0, notify: 'all', visibleAfter: 0 },
+      { conversationId: direct, kind: 'direct', peerName: 'Bob', delivered: 0, read: 2, lastSeq: 4, unread: 2, mentions: 0, notify: 'all', visibleAfter: 0 },
+      { conversationId: g.conversationId, kind: 'group', groupName: 'G', delivered: 0, read: 3, lastSeq: 3, unread: 0, mentions: 0, notify: 'all', visibleAfter: 0 },
     ].sort((x, y) => x.conversationId - y.conversationId));
     assert.is((await store.conversationOf(b.id, direct))?.unread, 0);
     assert.is((await store.conversationOf(c.id, g.conversationId))?.unread, 1);
@@ -992,6 +992,71 @@ export function storeContract(label: string, open: OpenStore): void {
     await store.appendEvent(ev(conv, a.id, 'delete', 1));
     assert.equal((await store.messagesAfter(conv, 1, 1))[0]!.replyTo, { seq: 1, senderName: 'Ann', text: '', deleted: true });
     assert.is((await store.entryOf(conv, 3))?.kind, 'edit');
+  });
+
+  test('mentions: stored with the message for members only, read back by name, counted as unread until read', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const out = await user('Out');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    const conv = g.conversationId;
+    const mention = (senderId: number, text: string, mentions: number[], clientMsgId: string | null = null): NewMessage =>
+      ({ ...msg(conv, senderId, text, clientMsgId), mentions });
+    await send(mention(a.id, 'hi bob and out', [b.id, out.id], 'm-1'), msg(conv, a.id, 'plain'), mention(c.id, 'all of you', [a.id, b.id]));
+    const [first, plain, third] = await store.messagesAfter(conv, 0, 10);
+    assert.equal(first!.mentions, ['Bob'], 'a non-member is dropped');
+    assert.equal(plain!.mentions, []);
+    assert.equal(third!.mentions, ['Ann', 'Bob'], 'in user-id order');
+    assert.equal((await store.messagesBefore(conv, 100, 10)).map((m) => m.mentions), [['Bob'], [], ['Ann', 'Bob']]);
+    const unread = async (userId: number) => {
+      const row = await store.conversationOf(userId, conv);
+      return [row?.unread, row?.mentions];
+    };
+    assert.equal(await unread(b.id), [3, 2]);
+    assert.equal(await unread(c.id), [0, 0], 'sending moved the read cursor past what came before');
+    assert.equal(await unread(a.id), [1, 1]);
+    assert.equal((await store.conversationsOf(b.id)).map((r) => r.mentions), [2]);
+    // A retry by client_msg_id is a duplicate: no second mention row.
+    const [retry] = await store.appendMessages([mention(a.id, 'hi bob and out', [b.id], 'm-1')]);
+    assert.ok(retry!.ok && retry.duplicate);
+    assert.equal(await unread(b.id), [3, 2]);
+    await store.moveRead(conv, b.id, 1);
+    assert.equal(await unread(b.id), [2, 1], 'read past the first mention');
+    // Events are never mentions: an edit or a reaction after the cursor counts for neither.
+    await store.appendEvent(ev(conv, c.id, 'edit', 3, 'all of you, again'));
+    await store.appendEvent(ev(conv, a.id, 'reaction', 3, '👍'));
+    assert.equal(await unread(b.id), [2, 1]);
+    assert.equal((await store.messagesAfter(conv, 3, 10)).map((m) => m.mentions), [[], []]);
+    assert.equal((await store.messagesAfter(conv, 2, 1))[0]!.mentions, ['Ann', 'Bob'], 'an edit keeps the message\'s mentions');
+    // A deleted message mentions nobody any more.
+    await store.appendEvent(ev(conv, c.id, 'delete', 3));
+    assert.equal(await unread(b.id), [2, 0]);
+    assert.equal(await unread(a.id), [1, 0]);
+    assert.equal((await store.messagesAfter(conv, 2, 1))[0]!.mentions, []);
+  });
+
+  test('mentions in a direct conversation; a deleted account\'s name is never shown; a dropped group takes its mentions', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const direct = await befriend(a.id, b.id);
+    await send({ ...msg(direct, a.id, 'bob, cid?'), friendId: b.id, mentions: [b.id, c.id] });
+    assert.equal((await store.messagesAfter(direct, 0, 1))[0]!.mentions, ['Bob']);
+    assert.equal([(await store.conversationOf(b.id, direct))?.unread, (await store.conversationOf(b.id, direct))?.mentions], [1, 1]);
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, c.id);
+    await send({ ...msg(g.conversationId, a.id, 'cid!'), mentions: [c.id] });
+    await store.leaveGroup(g.id, c.id);
+    await store.accounts.deleteUser(c.id, Date.now() + 60_000, { actor: 'Cid', action: 'delete_account', targetId: c.id, target: 'Cid', at: Date.now(), detail: {} });
+    assert.equal((await store.messagesAfter(g.conversationId, 0, 1))[0]!.mentions, [], 'no name of a deleted account');
+    await store.leaveGroup(g.id, a.id);
+    const g2 = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g2.id, b.id);
+    await send(msg(g2.conversationId, b.id, 'fresh'));
+    assert.equal((await store.conversationOf(a.id, g2.conversationId))?.mentions, 0);
   });
 
   test('one client id used at once for events in two conversations: one is stored, the other is CLIENT_MSG_ID_REUSED', async () => {

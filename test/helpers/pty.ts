@@ -18,7 +18,7 @@ export interface Tui {
   lines(): string[];
   text(): string;
   /** the cells of one row with their columns (a wide character occupies x and x+1) */
-  cells(row: number): { ch: string; x: number; width: number }[];
+  cells(row: number): { ch: string; x: number; width: number; fg: number }[];
   write(data: string): void;
   /** polls the screen until `test` holds; fails with the screen after `ms` */
   waitFor(test: string | RegExp | ((text: string) => boolean), ms?: number, what?: string): Promise<string>;
@@ -122,12 +122,13 @@ export function startTui(args: string[], options: { cols?: number; rows?: number
     cells(row) {
       const buf = term.buffer.active;
       const line = buf.getLine(buf.viewportY + row);
-      const out: { ch: string; x: number; width: number }[] = [];
+      const out: { ch: string; x: number; width: number; fg: number }[] = [];
       if (!line) return out;
       for (let x = 0; x < term.cols; x++) {
         const cell = line.getCell(x)!;
         if (cell.getWidth() === 0) continue;
-        out.push({ ch: cell.getChars() || ' ', x, width: cell.getWidth() });
+        // fg: the palette index of the foreground colour, -1 for the default
+        out.push({ ch: cell.getChars() || ' ', x, width: cell.getWidth(), fg: cell.isFgDefault() ? -1 : cell.getFgColor() });
       }
       return out;
     },

@@ -42,7 +42,7 @@ function templates(): Record<string, unknown>[] {
     { type: 'group_members', group: 'fuzzers' }, { type: 'friend_remove', user: 'nobody' }, { type: 'group_create', group: 'g' },
     { type: 'mute', group: 'fuzzers', level: 'mentions' }, { type: 'mute', with: 'alice', level: 'none' },
     { type: 'typing', group: 'fuzzers' }, { type: 'typing', with: 'alice' }, { type: 'receipts', group: 'fuzzers', seq: 1 },
-    { type: 'send', to: 'alice', text: 'fuzz', reply_to: 1 }, { type: 'edit', with: 'alice', seq: 1, text: 'fuzz', client_msg_id: 'f-e' },
+    { type: 'send', to: 'alice', text: 'fuzz', reply_to: 1 }, { type: 'send', group: 'fuzzers', text: 'fuzz', mentions: ['alice', 'bob', 'nobody'] }, { type: 'edit', with: 'alice', seq: 1, text: 'fuzz', client_msg_id: 'f-e' },
     { type: 'delete', group: 'fuzzers', seq: 2, client_msg_id: 'f-d' }, { type: 'react', conversation: 'c1', seq: 1, emoji: '🎉', remove: false },
     { type: 'search', query: 'fuzz', limit: 5 }, { type: 'search', query: '中文', group: 'fuzzers', from: 'alice', cursor: 'MTAuMi4z' },
     { type: 'group_create', group: 'p', private: true, history: 'joined' }, { type: 'group_invite', group: 'fuzzers', user: 'bob' },

@@ -127,6 +127,53 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     }
   });
 
+  test('migration 009 adds mentions to an existing database: a mention is stored and counted, older conversations count none', async () => {
+    const old = scratchDb();
+    try {
+      await mysqlDatabaseBefore(old.name, 9, MEMBERSHIPS_SEED);
+      const upgraded = await MysqlStore.open(old.url, POOL);
+      try {
+        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
+        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
+        assert.equal((await upgraded.conversationsOf(2)).map((c) => c.mentions), [0, 0]);
+        const [r] = await upgraded.appendMessages([{ conversationId: 2, senderId: 1, text: 'B?', clientMsgId: null, ts: 1, mentions: [2] }]);
+        assert.ok(r!.ok);
+        assert.equal((await upgraded.messagesAfter(2, 0, 10)).map((m) => m.mentions), [['B']]);
+        assert.equal([(await upgraded.conversationOf(2, 2))?.unread, (await upgraded.conversationOf(2, 2))?.mentions], [1, 1]);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await old.drop();
+    }
+  });
+
+  test('a migration numbered below one already applied still runs (branches merge with numbers in between)', async () => {
+    const old = scratchDb();
+    try {
+      await mysqlDatabaseBefore(old.name, 7, MEMBERSHIPS_SEED);
+      const later = migrationFiles().find((f) => f.version === 9)!;
+      const conn = await mysql.createConnection({ ...SHARED, database: old.name, multipleStatements: true, charset: 'utf8mb4_bin' });
+      try {
+        await conn.query(readFileSync(new URL(`../../sql/mysql/${later.name}`, import.meta.url), 'utf8'));
+        await conn.query('INSERT INTO schema_version VALUES (?, ?, 0)', [later.version, later.name]);
+      } finally {
+        await conn.end();
+      }
+      const upgraded = await MysqlStore.open(old.url, POOL);
+      try {
+        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
+        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
+        await upgraded.setNotifyLevel(2, 2, 'mentions');
+        assert.is((await upgraded.conversationOf(2, 2))?.notify, 'mentions');
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await old.drop();
+    }
+  });
+
   test('migration 002 leaves one request of each crossed pair and none between friends; the next add befriends them', async () => {
     // A database as version 1 left it, with what crossed friend_adds stored before addFriend
     // decided in one transaction: both A->B and B->A.

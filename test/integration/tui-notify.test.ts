@@ -74,15 +74,19 @@ test('a DM elsewhere rings and joins the hotlist; looking at the open conversati
   assert.is(bells(), b2, 'no bell for the conversation on screen');
 });
 
-test('plain group talk joins the hotlist quietly; a mention rings and is marked', async () => {
+test('plain group talk joins the hotlist quietly; a mention (the server\'s) rings and is counted', async () => {
   const before = bells();
   await carol.request('send', { group: 'dev', text: 'standup soon' });
   await tui.waitFor(() => /act: carol\(1\) #dev\(1\)/.test(statusLine()), 5000, '#dev in the hotlist');
   await new Promise((r) => setTimeout(r, 300));
   assert.is(bells(), before, 'no bell without a mention');
-  await carol.request('send', { group: 'dev', text: 'are you there @alice?' });
+  await carol.request('send', { group: 'dev', text: 'only text says @alice' });
+  await tui.waitFor(() => /#dev\(2\)/.test(statusLine()), 5000, 'the second message counted');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.is(bells(), before, '@alice in the text without the server\'s mention rings nothing');
+  await carol.request('send', { group: 'dev', text: 'are you there @alice?', mentions: ['alice'] });
   await waitFor(() => bells() > before, 5000, 'a bell for the mention');
-  await tui.waitFor(() => /#dev\(2\)!/.test(statusLine()), 5000, 'the mention marked');
+  await tui.waitFor(() => /#dev\(3,@1\)/.test(statusLine()), 5000, 'the mention counted in the hotlist');
 });
 
 test('with the terminal unfocused, the open conversation rings too', async () => {

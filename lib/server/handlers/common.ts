@@ -149,6 +149,7 @@ export function messageView(m: StoredMessage, row: ConversationRow, viewer: Sess
     if (m.deleted) view.deleted = true;
     // A quote of a message from before the viewer's join (a `joined` group) names only its seq.
     if (m.replyTo !== null) view.reply_to = m.replyTo.seq <= row.visibleAfter ? hiddenReply(m.replyTo.seq) : replyView(m.replyTo);
+    if (m.mentions.length > 0 && !m.deleted) view.mentions = m.mentions;
   }
   if (m.clientMsgId !== null) view.client_msg_id = m.clientMsgId;
   // A deleted account keeps its row without a name (Store.accounts.deleteUser): '' is no name.

@@ -11,6 +11,7 @@ export function conversationView(row: ConversationRow): ConversationView {
     read: row.read,
     last_seq: row.lastSeq,
     unread: row.unread,
+    mentions: row.mentions,
     notify: row.notify,
   };
 }

@@ -2,10 +2,11 @@ import { ChatError } from '../../protocol/errors.ts';
 import { messagePush, sendResultJson } from '../../protocol/frames.ts';
 import { isoTime } from '../../protocol/json-text.ts';
 import type { Results } from '../../protocol/messages.ts';
-import { Deferred, EncodedResult, type Handler, type Reply } from '../context.ts';
+import { Deferred, EncodedResult, type Handler, type HandlerContext, type Reply } from '../context.ts';
+import { nameKey } from '../../protocol/names.ts';
 import type { NewMessage } from '../../db/store.ts';
 import type { ReplyView } from '../../protocol/messages.ts';
-import { conversationId, findOwnGroup, findUser, hiddenReply, me, replyView } from './common.ts';
+import { conversationId, findOwnGroup, findUser, hiddenReply, me, nameOrThrow, replyView } from './common.ts';
 import { checkText } from './event.ts';
 
 /**
@@ -29,8 +30,10 @@ export const send: Handler<'send'> = async (ctx, body) => {
   let recipients: readonly number[];
   let mark = -1; // a group's: its member list is checked against the removals since (removals.ts)
   let friendId: number | undefined;
+  let groupId = 0;
   let target: 'to' | 'group';
   let targetName: string;
+  let peerName = '';
   if (body.to !== undefined) {
     const peer = await findUser(ctx, body.to);
     // The conversation id never changes, so it comes from a cache; whether the two are still
@@ -43,9 +46,11 @@ export const send: Handler<'send'> = async (ctx, body) => {
     recipients = [user.id, peer.id];
     target = 'to';
     targetName = peer.name;
+    peerName = peer.name;
   } else {
     // A private group the sender is not in answers as a name nobody has (findGroupFor).
     const { group } = await findOwnGroup(ctx, body.group!);
+    groupId = group.id;
     conversation = group.conversationId;
     mark = ctx.removals.mark();
     recipients = await ctx.store.memberIds(conversation);
@@ -68,19 +73,23 @@ export const send: Handler<'send'> = async (ctx, body) => {
     if (body.group !== undefined) unseeing = await ctx.store.membersNotSeeing(conversation, body.reply_to);
   }
 
+  const mentioned = body.mentions === undefined || body.mentions.length === 0 ? null
+    : await mentionedMembers(ctx, body.mentions, friendId === undefined ? null : [{ id: user.id, name: user.name }, { id: friendId, name: peerName }], groupId);
+
   const clientMsgId = body.client_msg_id ?? null;
   const text = body.text;
   const reply = new Deferred<Reply<Results['send']>>();
   const sessionId = ctx.session.id;
   const message: NewMessage = { conversationId: conversation, senderId: user.id, text, clientMsgId, ts: Date.now(), friendId };
   if (body.reply_to !== undefined) message.replyTo = body.reply_to;
+  if (mentioned !== null) message.mentions = mentioned.ids;
   ctx.append(message, (err, r) => {
     if (err !== null) return reply.reject(err);
     const ts = isoTime(r!.ts);
     const id = conversationId(conversation);
     if (!r!.duplicate) {
       // Encoded once, shared by every recipient session; the sender's other sessions get it too.
-      const frame = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, replyTo);
+      const frame = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, replyTo, mentioned?.names ?? null);
       const publish = (users: readonly number[]) => {
         if (unseeing.length === 0) return ctx.bus.publish({ users, frame, exceptConn: sessionId });
         const hidden = new Set(unseeing);
@@ -88,7 +97,7 @@ export const send: Handler<'send'> = async (ctx, body) => {
         const quoteless = users.filter((u) => hidden.has(u));
         if (seeing.length > 0) ctx.bus.publish({ users: seeing, frame, exceptConn: sessionId });
         if (quoteless.length > 0) {
-          const bare = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, hiddenReply(replyTo!.seq));
+          const bare = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, hiddenReply(replyTo!.seq), mentioned?.names ?? null);
           ctx.bus.publish({ users: quoteless, frame: bare, exceptConn: sessionId });
         }
       };
@@ -105,3 +114,20 @@ export const send: Handler<'send'> = async (ctx, body) => {
   });
   return reply;
 };
+
+/**
+ * The members among the names a sender mentions, distinct, by user id (the order history reads
+ * them back in), with their names as stored. Names that are no member's are dropped without a
+ * word: the sender may not know who is in a group, and whether a name exists is not theirs to
+ * probe this way. A malformed name is refused (CHAT_ERR_BAD_NAME), as anywhere a name is given.
+ * Decided at send time: a member who leaves before the batch commits is still mentioned (they
+ * see nothing of it: the count is per membership).
+ */
+async function mentionedMembers(
+  ctx: HandlerContext, raw: readonly string[], direct: { id: number; name: string }[] | null, groupId: number,
+): Promise<{ ids: number[]; names: string[] } | null> {
+  const keys = new Set(raw.map((name) => nameOrThrow(name, 'user').key));
+  const members = direct ?? await ctx.store.groupMembers(groupId);
+  const kept = members.filter((m) => keys.has(nameKey(m.name))).sort((a, b) => a.id - b.id);
+  return kept.length === 0 ? null : { ids: kept.map((m) => m.id), names: kept.map((m) => m.name) };
+}

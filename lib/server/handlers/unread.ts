@@ -6,6 +6,7 @@ export const unread: Handler<'unread'> = async (ctx) => ({
     conversation: conversationId(row.conversationId),
     ...(row.kind === 'direct' ? { with: row.peerName! } : { group: row.groupName! }),
     count: row.unread,
+    mentions: row.mentions,
     notify: row.notify,
   })),
 });

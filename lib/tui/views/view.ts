@@ -599,15 +599,19 @@ export class View {
   }
 }
 
-/** `act: bob(2) #dev(5)!`: the hotlist, oldest activity first; `!` marks a mention. */
+/**
+ * `act: bob(2) #dev(5,@1)`: the hotlist, oldest activity first; `@N` counts the unread messages
+ * that mention me (WeeChat's hotlist counts highlights apart from messages too).
+ */
 function hotlistText(st: State): { plain: string; tagged: string } {
   const items = st.hotlist.filter((k) => k !== st.open && (st.conversations[k]?.unread ?? 0) > 0);
   if (items.length === 0) return { plain: '', tagged: '' };
   const parts = items.map((k) => {
     const c = st.conversations[k]!;
     const name = stripControls(k.startsWith('@') ? k.slice(1) : k);
-    const plain = `${name}(${c.unread})${c.mentioned ? '!' : ''}`;
-    const tagged = c.mentioned || c.kind === 'direct' ? `{bold}{light-yellow-fg}${escapeTags(plain)}{/light-yellow-fg}{/bold}` : escapeTags(plain);
+    const mentions = c.mentions ?? 0;
+    const plain = `${name}(${c.unread}${mentions > 0 ? `,@${mentions}` : ''})`;
+    const tagged = mentions > 0 || c.kind === 'direct' ? `{bold}{light-yellow-fg}${escapeTags(plain)}{/light-yellow-fg}{/bold}` : escapeTags(plain);
     return { plain, tagged };
   });
   return { plain: `act: ${parts.map((p) => p.plain).join(' ')} `, tagged: `{light-white-fg}act:{/light-white-fg} ${parts.map((p) => p.tagged).join(' ')} ` };

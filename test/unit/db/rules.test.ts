@@ -131,6 +131,15 @@ append('a client id stored before, or earlier in the batch, is a duplicate in it
   assert.is(plan.firstNew, 2);
 });
 
+append('mention rows: only for new messages that mention someone, laid out (conversation, seq, user, sender); none at all without mentions', () => {
+  const plain = [msg(1, 10, 'a'), { ...msg(1, 10, 'b'), mentions: [] }];
+  assert.is(planAppend(plain, read(plain, ['1:10']), [], new Map([[1, 0]]), new Map()).mentionRows, null, 'no array is made for a batch without mentions');
+  const batch = [{ ...msg(1, 10, 'hi', 'k'), mentions: [11, 12] }, msg(1, 10, 'plain'), { ...msg(1, 10, 'retry', 'k'), mentions: [11] }, { ...msg(1, 13, 'refused'), mentions: [10] }];
+  const plan = planAppend(batch, read(batch, ['1:10']), [], new Map([[1, 4]]), new Map());
+  assert.equal(plan.results.map(outcome), [[5, 100, false], [6, 100, false], [5, 100, true], 'CHAT_ERR_NO_SUCH_CONVERSATION']);
+  assert.equal(plan.mentionRows, [1, 5, 11, 10, 1, 5, 12, 10], 'a retry and a refused message add none');
+});
+
 append('a non-member gets NO_SUCH_CONVERSATION, a gone friendship NOT_FRIENDS; the rest of the batch goes on', () => {
   const batch = [msg(1, 10, 'a'), msg(9, 10, 'no conversation'), msg(1, 12, 'not a member'), msg(3, 10, 'direct', null, 1, 11),
     msg(4, 10, 'direct to a friend', null, 1, 13), msg(1, 10, 'b')];

@@ -257,6 +257,41 @@ test('migration 009 gives every existing membership the notification level all; 
   }
 });
 
+test('migration 011 adds mentions to an existing file: a mention is stored and counted, older conversations count none', async () => {
+  const path = join(dir, 'chat.db');
+  sqliteFileBefore(path, 11, MEMBERSHIPS_SEED);
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    assert.equal((await store.conversationsOf(2)).map((c) => c.mentions), [0, 0]);
+    const [r] = await store.appendMessages([{ conversationId: 2, senderId: 1, text: 'B?', clientMsgId: null, ts: 1, mentions: [2] }]);
+    assert.ok(r!.ok);
+    assert.equal((await store.messagesAfter(2, 0, 10)).map((m) => m.mentions), [['B']]);
+    assert.equal([(await store.conversationOf(2, 2))?.unread, (await store.conversationOf(2, 2))?.mentions], [1, 1]);
+  } finally {
+    await store.close();
+  }
+});
+
+test('a migration numbered below one already applied still runs (branches merge with numbers in between)', async () => {
+  // As if a branch's 011 ran before 009 (and 010) were merged: 009 must still be applied.
+  const path = join(dir, 'chat.db');
+  sqliteFileBefore(path, 9, MEMBERSHIPS_SEED);
+  const db = new Database(path);
+  const later = migrations.find((f) => f.startsWith('011_'))!;
+  db.exec(readFileSync(new URL(`../../../sql/sqlite/${later}`, import.meta.url), 'utf8'));
+  db.prepare('INSERT INTO schema_version VALUES (?, ?, 0)').run(11, later);
+  db.close();
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    await store.setNotifyLevel(2, 2, 'mentions');
+    assert.is((await store.conversationOf(2, 2))?.notify, 'mentions');
+  } finally {
+    await store.close();
+  }
+});
+
 test('migration 007 turns every stored message into a message entry; unread, retries and events work on the upgraded file', async () => {
   // A file at the schema of version 4 (the main branch this work started from), with messages.
   const path = join(dir, 'chat.db');

@@ -124,6 +124,11 @@ test('a reply, an edited or deleted message, and each event push as the document
     const reply = { seq: 3, from: name, excerpt: name };
     assert.is(messagePush('c1', 4, 'alice', 'to', 'bob', 'hi', ts, 'm-1', reply),
       line({ type: 'message', conversation: 'c1', seq: 4, from: 'alice', to: 'bob', text: 'hi', ts, reply_to: reply, client_msg_id: 'm-1' }));
+    const mentions = [name, 'Carol Smith'];
+    assert.is(messagePush('c1', 4, 'alice', 'group', 'g', 'hi', ts, null, null, mentions),
+      line({ type: 'message', conversation: 'c1', seq: 4, from: 'alice', group: 'g', text: 'hi', ts, mentions }));
+    const mentioning: MessageView = { conversation: 'c1', seq: 4, from: 'alice', group: 'g', text: 'hi', ts, reply_to: reply, mentions, client_msg_id: 'm-2' };
+    assert.is(messageViewPush(mentioning), line({ type: 'message', ...mentioning }), 'the re-sync pushes the mentions');
     const view: MessageView = { conversation: 'c1', seq: 4, from: 'alice', to: 'bob', text: 'hi', ts, reply_to: reply, client_msg_id: name };
     assert.is(messageViewPush(view), line({ type: 'message', ...view }));
     const edited: MessageView = { conversation: 'c1', seq: 4, kind: 'message', from: name, group: 'g', text: '', ts, edited_at: ts, deleted: true };

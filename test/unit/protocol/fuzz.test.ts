@@ -64,7 +64,7 @@ const nasty = fc.letrec((tie) => ({
 
 fuzz('every frame shape gets a typed request or a documented error, and nothing is polluted', () => {
   const fields = ['user', 'password', 'token', 'group', 'desc', 'to', 'with', 'text', 'client_msg_id', 'conversation', 'seq', 'after', 'before', 'limit', 'version', 'id',
-    'reply_to', 'emoji', 'remove', 'private', 'history', 'role', 'level', 'query', 'cursor', 'from', 'prefix', 'new_password', 'keep_sessions', 'all', 'session'];
+    'reply_to', 'emoji', 'remove', 'private', 'history', 'role', 'level', 'query', 'cursor', 'from', 'prefix', 'new_password', 'keep_sessions', 'all', 'session', 'mentions'];
   fc.assert(
     fc.property(
       fc.oneof(fc.constantFrom(...REQUEST_TYPES), fc.string()),

@@ -337,10 +337,11 @@ const anyValue = fc.oneof(
   fc.string({ maxLength: 70 }), fc.constantFrom('', 'c1', 'c42', 'x'.repeat(64), 'x'.repeat(65), 'bob', '\u0000'),
   fc.integer(), fc.constantFrom(0, -0, -1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 1e300),
   fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}),
+  fc.constantFrom(['bob'], ['bob', 'Carol Smith'], [''], [5], Array.from({ length: 51 }, (_, i) => `u${i}`)),
 );
 
 for (const type of ['send', 'ack', 'read'] as const) {
-  const keys = type === 'send' ? ['to', 'group', 'text', 'client_msg_id'] : ['conversation', 'seq'];
+  const keys = type === 'send' ? ['to', 'group', 'text', 'client_msg_id', 'mentions'] : ['conversation', 'seq'];
   fast(`${type}: accepted and refused exactly as the schema does, with the same body`, () => {
     fc.assert(fc.property(fc.dictionary(fc.constantFrom(...keys, 'extra'), anyValue), (fields) => {
       const frame = { id: 1, type, ...fields };
@@ -352,6 +353,17 @@ for (const type of ['send', 'ack', 'read'] as const) {
     }), { numRuns: 3000 });
   });
 }
+
+fast('send: mentions are a list of at most 50 names, else CHAT_ERR_BAD_FIELD', () => {
+  const ok = parseRequest(frame('send', { group: 'devs', text: 'hi', mentions: ['bob', 'Carol Smith'] }));
+  assert.ok(ok.ok && ok.request.type === 'send');
+  assert.equal(ok.ok && ok.request.body, { group: 'devs', text: 'hi', mentions: ['bob', 'Carol Smith'] });
+  const fifty = Array.from({ length: 50 }, (_, i) => `u${i}`);
+  assert.ok(parseRequest(frame('send', { to: 'bob', text: 'x', mentions: fifty })).ok);
+  for (const mentions of ['bob', [5], [''], ['x'.repeat(257)], [...fifty, 'one more'], { 0: 'bob' }, null]) {
+    expectError(parseRequest(frame('send', { to: 'bob', text: 'x', mentions })), 'CHAT_ERR_BAD_FIELD', 42, JSON.stringify(mentions).slice(0, 40));
+  }
+});
 
 types.run();
 frames.run();

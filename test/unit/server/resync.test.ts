@@ -8,7 +8,7 @@ import { messagePush } from '../../../lib/protocol/frames.ts';
 
 const msg = (conversationId: number, seq: number, senderId: number, senderName: string): StoredMessage => ({
   conversationId, seq, senderId, senderName, text: `m${seq}`, ts: Date.UTC(2026, 0, 1), clientMsgId: null,
-  kind: 'message', target: null, editedAt: null, deleted: false, replyTo: null,
+  kind: 'message', target: null, editedAt: null, deleted: false, replyTo: null, mentions: [],
 });
 
 function fakeStore(rows: Record<number, ConversationRow[]>, messages: StoredMessage[]): { store: Store; calls: string[] } {
@@ -32,10 +32,10 @@ test('pushes the messages after each delivered cursor to every session of the us
   const { store, calls } = fakeStore(
     {
       2: [
-        { conversationId: 1, kind: 'direct', peerName: 'alice', delivered: 1, read: 0, lastSeq: 3, unread: 0, notify: 'all', visibleAfter: 0 },
-        { conversationId: 5, kind: 'group', groupName: 'dev', delivered: 4, read: 4, lastSeq: 4, unread: 0, notify: 'all', visibleAfter: 0 },
+        { conversationId: 1, kind: 'direct', peerName: 'alice', delivered: 1, read: 0, lastSeq: 3, unread: 0, mentions: 0, notify: 'all', visibleAfter: 0 },
+        { conversationId: 5, kind: 'group', groupName: 'dev', delivered: 4, read: 4, lastSeq: 4, unread: 0, mentions: 0, notify: 'all', visibleAfter: 0 },
       ],
-      3: [{ conversationId: 5, kind: 'group', groupName: 'dev', delivered: 3, read: 0, lastSeq: 4, unread: 0, notify: 'all', visibleAfter: 0 }],
+      3: [{ conversationId: 5, kind: 'group', groupName: 'dev', delivered: 3, read: 0, lastSeq: 4, unread: 0, mentions: 0, notify: 'all', visibleAfter: 0 }],
     },
     [msg(1, 1, 1, 'alice'), msg(1, 2, 1, 'alice'), msg(1, 3, 2, 'bob'), ...[1, 2, 3, 4].map((s) => msg(5, s, 1, 'alice'))],
   );

@@ -2,7 +2,8 @@
 // bubble in one column whatever the text holds (CJK, emoji, combining marks, tabs, markup).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { layoutBubble, layoutConversation, NEW_MARKER, safe, SENDING } from '../../../lib/tui/layout.ts';
+import { layoutBubble, layoutConversation, MENTION_MARK, NEW_MARKER, safe, SENDING } from '../../../lib/tui/layout.ts';
+import { resolveTheme } from '../../../lib/tui/theme.ts';
 import { decodeClusters, encodeClusters } from '../../../lib/tui/blessed-unicode.ts';
 import { codePointWidth, graphemes, strWidth, truncate, wrap } from '../../../lib/tui/width.ts';
 import type { MessageView } from '../../../lib/protocol/messages.ts';
@@ -193,6 +194,20 @@ bubbles('a pending message comes after the stored ones, on my side, marked as se
   assert.ok(top, 'the pending bubble says it is sending');
   assert.ok(top.plain.startsWith(' '.repeat(10)), 'on the right, like my other messages');
   assert.ok(lines.every((l) => strWidth(l.plain) === 50));
+});
+
+bubbles('a message that mentions me (the server\'s mentions) is highlighted and marked; @me in the text alone is not', () => {
+  const theme = resolveTheme({}, false);
+  const o = { width: 60, me: 'Me', group: true, theme };
+  const base = { conversation: 'c1', seq: 3, from: 'carol', group: 'dev', text: 'hi @me', ts: '2026-11-26T10:00:00.000Z' };
+  const marked = layoutBubble({ ...base, mentions: ['bob', 'me'] }, false, o);
+  assert.ok(marked[0]!.plain.includes(MENTION_MARK));
+  assert.ok(marked.every((l) => l.tagged.includes(theme.tag.highlight.open)), 'every line in the highlight colour');
+  const plain = layoutBubble(base, false, o);
+  assert.not.ok(plain[0]!.plain.includes(MENTION_MARK));
+  assert.not.ok(plain[1]!.tagged.includes(theme.tag.highlight.open));
+  assert.not.ok(layoutBubble({ ...base, mentions: ['bob'] }, false, o)[0]!.plain.includes(MENTION_MARK), 'someone else\'s mention');
+  assert.not.ok(layoutBubble({ ...base, from: 'Me', mentions: ['Me'] }, true, o)[0]!.plain.includes(MENTION_MARK), 'not my own message');
 });
 
 widths.run();

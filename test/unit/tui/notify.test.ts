@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MessageView } from '../../../lib/protocol/messages.ts';
-import { isMention } from '../../../lib/tui/mention.ts';
+import { mentionedNames, mentionsMe } from '../../../lib/tui/mention.ts';
 import { Notifier, notifyOptionsFrom } from '../../../lib/tui/notifier.ts';
 import { alertFor, notificationLevel } from '../../../lib/tui/notify.ts';
 import { initialState, reduce, type Action, type State } from '../../../lib/tui/state.ts';
@@ -17,17 +17,27 @@ const apply = (s: State, ...actions: Action[]) => actions.reduce(reduce, s);
 const me = () => apply(initialState({ server: 'h:1', user: 'me' }), { t: 'logged_in', user: 'me', server: 'h:1' });
 let seq = 0;
 const dm = (from: string, text = 'hi'): MessageView => ({ conversation: `c-${from}`, seq: ++seq, from, to: 'me', text, ts: '2026-11-26T10:00:00.000Z' });
-const gm = (from: string, text: string, group = 'dev'): MessageView => ({ conversation: `g-${group}`, seq: ++seq, from, group, text, ts: '2026-11-26T10:00:00.000Z' });
+const gm = (from: string, text: string, group = 'dev', mentions?: string[]): MessageView =>
+  ({ conversation: `g-${group}`, seq: ++seq, from, group, text, ts: '2026-11-26T10:00:00.000Z', ...(mentions ? { mentions } : {}) });
+/** A group message that mentions me, as the server marks it. */
+const gmMe = (from: string, text: string) => gm(from, text, 'dev', ['Me']);
 
-test('a mention is @name as a word, any case', () => {
-  assert.ok(isMention('hey @me look', 'me'));
-  assert.ok(isMention('@ME: look', 'me'));
-  assert.ok(isMention('(@me)', 'me'));
-  assert.not.ok(isMention('hey @meg', 'me'));
-  assert.not.ok(isMention('mail me@me.org', 'me'));
-  assert.not.ok(isMention('hey me', 'me'));
-  assert.ok(isMention('ping @a.b', 'a.b'));
-  assert.not.ok(isMention('ping @axb', 'a.b'), 'the name is not a pattern');
+test('a mention of me is what the server says (its mentions), never a guess from the text', () => {
+  assert.ok(mentionsMe({ mentions: ['bob', 'ME'] }, 'me'), 'names compare by key');
+  assert.not.ok(mentionsMe({}, 'me'));
+  assert.not.ok(mentionsMe({ mentions: ['meg'] }, 'me'));
+  assert.not.ok(mentionsMe(gm('carol', 'hey @me look'), 'me'), 'the text alone is no mention');
+});
+
+test('what the TUI sends as mentions: @ + a known name as a word, names with spaces too, the longer name winning', () => {
+  const names = ['bob', 'Carol', 'Carol Smith', 'a.b'];
+  assert.equal(mentionedNames('hey @bob look', names), ['bob']);
+  assert.equal(mentionedNames('@BOB: and (@carol smith), @Carol?', names), ['bob', 'Carol Smith', 'Carol']);
+  assert.equal(mentionedNames('@carol smithers', names), ['Carol'], 'not into a longer word');
+  assert.equal(mentionedNames('@bobby mail me@bob.org @@bob', names), [], 'neither inside a word nor after another @');
+  assert.equal(mentionedNames('ping @a.b @axb', names), ['a.b'], 'the name is not a pattern');
+  assert.equal(mentionedNames('@bob @bob', names), ['bob'], 'each once');
+  assert.equal(mentionedNames('no at sign', names), []);
 });
 
 test('what rings: a DM or a mention elsewhere, or anywhere while the terminal is away; not my own, not plain group talk', () => {
@@ -35,7 +45,8 @@ test('what rings: a DM or a mention elsewhere, or anywhere while the terminal is
   assert.is(alertFor(s, dm('bob')), null, 'looking at it');
   assert.equal(alertFor(s, dm('carol', 'line one\nline two')), { key: '@carol', from: 'carol', line: 'line one', mention: false });
   assert.is(alertFor(s, gm('carol', 'standup')), null, 'group talk without a mention');
-  assert.equal(alertFor(s, gm('carol', 'ping @me'))?.mention, true);
+  assert.equal(alertFor(s, gmMe('carol', 'ping @me'))?.mention, true);
+  assert.is(alertFor(s, gm('carol', 'ping @me')), null, '@me in the text without the server\'s mention does not ring');
   assert.is(alertFor(s, { ...dm('me'), to: 'carol' }), null, 'my own message from another terminal');
   s = apply(s, { t: 'terminal_focus', focused: false });
   assert.ok(alertFor(s, dm('bob')), 'the open conversation rings while the terminal has no focus');
@@ -49,18 +60,22 @@ test('what rings: a DM or a mention elsewhere, or anywhere while the terminal is
   assert.is(alertFor(s, dm('bob')), null, 'muted: never rings');
   s = apply(s, { t: 'push', frame: { type: 'notify_level', conversation: 'g-dev', group: 'dev', notify: 'mentions' } });
   assert.is(alertFor(s, gm('carol', 'standup')), null);
-  assert.ok(alertFor(s, gm('carol', 'ping @me')), 'mentions still ring');
+  assert.ok(alertFor(s, gmMe('carol', 'ping @me')), 'mentions still ring');
+  s = apply(s, { t: 'push', frame: { type: 'notify_level', conversation: 'c-carol', with: 'carol', notify: 'mentions' } });
+  assert.is(alertFor(s, dm('carol', 'plain')), null, 'level mentions: a direct message without a mention is quiet');
+  assert.equal(alertFor(s, { ...dm('carol', 'me?'), mentions: ['me'] })?.mention, false, 'and one that mentions me rings, as a direct message');
 });
 
 test('the hotlist: conversations in the order they became active, mentions marked, gone once opened', () => {
   let s = apply(me(), { t: 'open', key: '@zed' });
-  s = apply(s, { t: 'message', message: gm('carol', 'hello all') }, { t: 'message', message: dm('bob') }, { t: 'message', message: gm('carol', 'again, @me?') });
+  s = apply(s, { t: 'message', message: gm('carol', 'hello all') }, { t: 'message', message: dm('bob') }, { t: 'message', message: gmMe('carol', 'again, @me?') },
+    { t: 'message', message: gm('carol', 'and @me in text only') });
   assert.equal(s.hotlist, ['#dev', '@bob']);
-  assert.ok(s.conversations['#dev']!.mentioned);
-  assert.not.ok(s.conversations['@bob']!.mentioned);
+  assert.equal([s.conversations['#dev']!.unread, s.conversations['#dev']!.mentions], [3, 1]);
+  assert.is(s.conversations['@bob']!.mentions ?? 0, 0);
   s = apply(s, { t: 'open', key: '#dev' });
   assert.equal(s.hotlist, ['@bob']);
-  assert.not.ok(s.conversations['#dev']!.mentioned);
+  assert.is(s.conversations['#dev']!.mentions, 0);
   s = apply(s, { t: 'message', message: dm('zed') });
   assert.equal(s.hotlist, ['@bob', '@zed']);
 });
