@@ -217,6 +217,33 @@ test('a live reply quotes its target only to the members who may see the target'
   assert.equal(toFresh.late, [toFresh.early, toFresh.early]);
 });
 
+test('an edit of a message from before the join reaches a later member without its text, live and in sync', async () => {
+  const owner = await user('own');
+  const early = await user('old');
+  const late = await user('new');
+  const group = `edit${n}`;
+  const alice = owner.sessions[0]!.client;
+  await alice.request('group_create', { group, private: true });
+  await alice.request('group_invite', { group, user: early.name });
+  await early.sessions[0]!.client.request('group_join', { group });
+  const { seq: old, conversation } = await alice.request('send', { group, text: 'secret before' });
+  await alice.request('group_invite', { group, user: late.name });
+  await late.sessions[0]!.client.request('group_join', { group });
+  const { seq: fresh } = await alice.request('send', { group, text: 'after' });
+  const edits = async (target: number, text: string) => {
+    const { seq } = await alice.request('edit', { group, seq: target, text });
+    const pushOf = (s: { pushes: PushFrame[] }) => s.pushes.find((f) => f.type === 'edit' && (f as any).seq === seq) as any;
+    await waitFor(() => pushOf(early.sessions[0]!) !== undefined && pushOf(late.sessions[0]!) !== undefined, 5000, `the push of ${text}`);
+    return { seq, early: pushOf(early.sessions[0]!).text, late: pushOf(late.sessions[0]!).text };
+  };
+  const hidden = await edits(old, 'still secret');
+  assert.equal([hidden.early, hidden.late], ['still secret', '']);
+  const shown = await edits(fresh, 'after, fixed');
+  assert.equal([shown.early, shown.late], ['after, fixed', 'after, fixed']);
+  const synced = (await late.sessions[0]!.client.request('sync', { conversation, after: 0 })).messages as any[];
+  assert.equal(synced.filter((m) => m.kind === 'edit').map((m) => [m.target, m.text]), [[old, ''], [fresh, 'after, fixed']]);
+});
+
 test('roles: the creator makes an admin, who moderates members but not admins; transfer and delete', async () => {
   const owner = await user('own');
   const adm = await user('adm');

@@ -138,7 +138,8 @@ export function messageView(m: StoredMessage, row: ConversationRow, viewer: Sess
   view.from = m.senderName;
   if (row.kind === 'direct') view.to = m.senderId === viewer.id ? row.peerName! : viewer.name;
   else view.group = row.groupName!;
-  view.text = m.kind === 'reaction' ? '' : m.text;
+  // An edit of a message the viewer cannot see (before their join) keeps its seq, not its text.
+  view.text = m.kind === 'reaction' || (m.kind === 'edit' && m.target !== null && m.target <= row.visibleAfter) ? '' : m.text;
   if (m.kind === 'reaction') {
     view.emoji = m.text;
     if (m.deleted) view.removed = true;

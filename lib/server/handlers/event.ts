@@ -57,7 +57,17 @@ export async function applyEvent(
         return [];
       })
       : members;
-    push(ctx, to, eventPush(kind, view));
+    // An edit of a message from before a member's join (a `joined` group) must not show them
+    // the new text: they get the event without it, as sync gives it them (messageView).
+    const unseeing = row.kind === 'group' && kind === 'edit' ? await ctx.store.membersNotSeeing(row.conversationId, body.seq) : [];
+    if (unseeing.length === 0) push(ctx, to, eventPush(kind, view));
+    else {
+      const hidden = new Set(unseeing);
+      const seeing = to.filter((u) => !hidden.has(u));
+      const blind = to.filter((u) => hidden.has(u));
+      if (seeing.length > 0) push(ctx, seeing, eventPush(kind, view));
+      if (blind.length > 0) push(ctx, blind, eventPush(kind, { ...view, text: '' }));
+    }
   }
   return { conversation, result };
 }
