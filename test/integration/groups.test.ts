@@ -212,6 +212,8 @@ test('a live reply quotes its target only to the members who may see the target'
   assert.equal(toOld.late, [{ seq: old, from: '', excerpt: '' }, { seq: old, from: '', excerpt: '' }]);
   const history = await late.sessions[0]!.client.request('history', { group });
   assert.equal(history.messages.at(-1)!.reply_to, toOld.late[0]);
+  // The later member cannot answer what they cannot see: the same code as a seq that is not there.
+  assert.is(await codeOf(late.sessions[0]!.client.request('send', { group, text: 'hm?', reply_to: old })), 'CHAT_ERR_NO_SUCH_MESSAGE');
   const toFresh = await replies(fresh, 'answering the new one');
   assert.equal(toFresh.early, { seq: fresh, from: owner.name, excerpt: 'after the join' });
   assert.equal(toFresh.late, [toFresh.early, toFresh.early]);

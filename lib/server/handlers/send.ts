@@ -70,7 +70,11 @@ export const send: Handler<'send'> = async (ctx, body) => {
     const target = await ctx.store.entryOf(conversation, body.reply_to);
     if (target === null || target.kind !== 'message') throw new ChatError('CHAT_ERR_NO_SUCH_MESSAGE', 'reply_to: no message has that seq here');
     replyTo = replyView({ seq: body.reply_to, ...target });
-    if (body.group !== undefined) unseeing = await ctx.store.membersNotSeeing(conversation, body.reply_to);
+    if (body.group !== undefined) {
+      unseeing = await ctx.store.membersNotSeeing(conversation, body.reply_to);
+      // A message the sender may not see (before their join) answers as one that is not there.
+      if (unseeing.includes(user.id)) throw new ChatError('CHAT_ERR_NO_SUCH_MESSAGE', 'reply_to: no message has that seq here');
+    }
   }
 
   const mentioned = body.mentions === undefined || body.mentions.length === 0 ? null
