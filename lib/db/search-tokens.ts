@@ -69,18 +69,39 @@ const asciiSeen = new Int32Array(ASCII_KEYS);
 let stamp = 0;
 const otherSeen = new Set<number>();
 
+/** indexTokenHexes of an all-ASCII text: lower-cased a unit at a time, every unit a character. */
+function asciiTokenHexes(text: string, out: string[]): string[] {
+  const n = Math.min(text.length, INDEX_MAX_CHARS);
+  let prev = -1;
+  for (let i = 0; i <= n; i++) {
+    let c = i < n ? text.charCodeAt(i) : -1;
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) c = -1;
+    else if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (prev >= 0) {
+      const key = prev * 129 + c + 1;
+      if (asciiSeen[key] !== stamp) {
+        asciiSeen[key] = stamp;
+        out.push(c < 0 ? BYTE_HEX[prev]! : BYTE_HEX[prev]! + BYTE_HEX[c]!);
+      }
+    }
+    prev = c;
+  }
+  return out;
+}
+
 /**
  * indexTokens(text).map(tokenHex), in the same order, without making a string per character
  * or per pair: this runs once per stored message, inside its transaction. A token is keyed by
  * its code points as one number, and its hex is only built the first time the text has it.
  */
 export function indexTokenHexes(text: string): string[] {
-  const folded = NON_ASCII.test(text) ? text.normalize('NFKC').toLowerCase() : text.toLowerCase();
   const out: string[] = [];
   if (++stamp === 0x7fffffff) {
     asciiSeen.fill(0);
     stamp = 1;
   }
+  if (!NON_ASCII.test(text)) return asciiTokenHexes(text, out);
+  const folded = text.normalize('NFKC').toLowerCase();
   otherSeen.clear();
   let prev = -1;
   let chars = 0;
