@@ -6,7 +6,7 @@
 // transaction that stores, edits or deletes the message.
 import type { Connection } from './mysql-pool.ts';
 import type { SearchPosition, SearchRequest } from './search.ts';
-import { indexTokens, prefixEnd, tokenHex } from './search-tokens.ts';
+import { indexTokenHexes, indexTokens, prefixEnd } from './search-tokens.ts';
 import { MYSQL, REPLY_JOIN, searchColumns } from './shared-sql.ts';
 
 type Param = string | number | null;
@@ -37,8 +37,8 @@ function tokenRows(texts: IndexedText[], keepExisting: boolean): string[] {
   for (const t of texts) {
     const conversationId = Math.trunc(Number(t.conversationId));
     const seq = Math.trunc(Number(t.seq));
-    for (const token of indexTokens(t.text)) {
-      rows.push(`(${conversationId},x'${tokenHex(token)}',${seq})`);
+    for (const hex of indexTokenHexes(t.text)) {
+      rows.push(`(${conversationId},x'${hex}',${seq})`);
       if (rows.length === ROWS_PER_INSERT) flush();
     }
   }

@@ -40,6 +40,108 @@ export function indexTokens(text: string): string[] {
   return [...tokens];
 }
 
+// What `\s` matches with the `u` flag (WhiteSpace and LineTerminator, ECMA-262): the runs of
+// indexTokens are split at these. A unit test holds this list to the regular expression.
+function isSpace(cp: number): boolean {
+  if (cp < 0x80) return cp === 0x20 || (cp >= 0x09 && cp <= 0x0d);
+  return cp === 0xa0 || cp === 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp === 0x2028 || cp === 0x2029 || cp === 0x202f
+    || cp === 0x205f || cp === 0x3000 || cp === 0xfeff;
+}
+
+const BYTE_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** The hex of one code point's UTF-8 bytes (a lone surrogate as U+FFFD, as Buffer.from writes it). */
+function codePointHex(cp: number): string {
+  if (cp < 0x80) return BYTE_HEX[cp]!;
+  if (cp < 0x800) return BYTE_HEX[0xc0 | (cp >> 6)]! + BYTE_HEX[0x80 | (cp & 0x3f)]!;
+  if (cp >= 0xd800 && cp <= 0xdfff) return 'efbfbd';
+  if (cp < 0x10000) return BYTE_HEX[0xe0 | (cp >> 12)]! + BYTE_HEX[0x80 | ((cp >> 6) & 0x3f)]! + BYTE_HEX[0x80 | (cp & 0x3f)]!;
+  return BYTE_HEX[0xf0 | (cp >> 18)]! + BYTE_HEX[0x80 | ((cp >> 12) & 0x3f)]! + BYTE_HEX[0x80 | ((cp >> 6) & 0x3f)]! + BYTE_HEX[0x80 | (cp & 0x3f)]!;
+}
+
+/** Whether the text is all ASCII: then NFKC leaves it as it is (lower-casing still applies). */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+// Reused by every call (JS runs one at a time): which tokens this text already has. ASCII tokens
+// are marked in a table with the call's stamp (no clearing), the others kept in a set.
+const ASCII_KEYS = 128 * 129;
+const asciiSeen = new Int32Array(ASCII_KEYS);
+let stamp = 0;
+const otherSeen = new Set<number>();
+
+/** indexTokenHexes of an all-ASCII text: lower-cased a unit at a time, every unit a character. */
+function asciiTokenHexes(text: string, out: string[]): string[] {
+  const n = Math.min(text.length, INDEX_MAX_CHARS);
+  let prev = -1;
+  for (let i = 0; i <= n; i++) {
+    let c = i < n ? text.charCodeAt(i) : -1;
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) c = -1;
+    else if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (prev >= 0) {
+      const key = prev * 129 + c + 1;
+      if (asciiSeen[key] !== stamp) {
+        asciiSeen[key] = stamp;
+        out.push(c < 0 ? BYTE_HEX[prev]! : BYTE_HEX[prev]! + BYTE_HEX[c]!);
+      }
+    }
+    prev = c;
+  }
+  return out;
+}
+
+/**
+ * indexTokens(text).map(tokenHex), in the same order, without making a string per character
+ * or per pair: this runs once per stored message, inside its transaction. A token is keyed by
+ * its code points as one number, and its hex is only built the first time the text has it.
+ */
+export function indexTokenHexes(text: string): string[] {
+  const out: string[] = [];
+  if (++stamp === 0x7fffffff) {
+    asciiSeen.fill(0);
+    stamp = 1;
+  }
+  if (!NON_ASCII.test(text)) return asciiTokenHexes(text, out);
+  const folded = text.normalize('NFKC').toLowerCase();
+  otherSeen.clear();
+  let prev = -1;
+  let chars = 0;
+  for (let i = 0; ; chars++) {
+    // cp is -1 past the end (or the indexed length): the last run ends there
+    let cp = -1;
+    if (i < folded.length && chars < INDEX_MAX_CHARS) {
+      cp = folded.charCodeAt(i++);
+      if (cp >= 0xd800 && cp < 0xdc00 && i < folded.length) {
+        const low = folded.charCodeAt(i);
+        if (low >= 0xdc00 && low < 0xe000) {
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+          i++;
+        }
+      }
+      if (isSpace(cp)) cp = -1;
+    }
+    if (prev >= 0) {
+      // the pair (prev, cp), or prev alone when its run ends here (cp -1)
+      if (prev < 0x80 && cp < 0x80) {
+        const key = prev * 129 + cp + 1;
+        if (asciiSeen[key] !== stamp) {
+          asciiSeen[key] = stamp;
+          out.push(cp < 0 ? BYTE_HEX[prev]! : BYTE_HEX[prev]! + BYTE_HEX[cp]!);
+        }
+      } else {
+        const key = prev * 0x110001 + cp + 1;
+        if (!otherSeen.has(key)) {
+          otherSeen.add(key);
+          out.push(cp < 0 ? codePointHex(prev) : codePointHex(prev) + codePointHex(cp));
+        }
+      }
+    }
+    if (cp < 0 && (i >= folded.length || chars >= INDEX_MAX_CHARS)) break;
+    prev = cp;
+  }
+  otherSeen.clear();
+  return out;
+}
+
 // Texts share most of their tokens, so their hex is kept (bounded: a flood of distinct tokens only
 // ever clears the map); encoding each token anew was most of the tokenizer's cost per message.
 const hexCache = new Map<string, string>();

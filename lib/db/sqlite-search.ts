@@ -10,7 +10,7 @@
 // the index changes in the same commit as the message.
 import type Database from 'better-sqlite3';
 import { collectPage, type SearchPage, type SearchPosition, type SearchRequest } from './search.ts';
-import { indexTokens, tokenHex as hex, type SearchPlan } from './search-tokens.ts';
+import { indexTokenHexes, tokenHex as hex, type SearchPlan } from './search-tokens.ts';
 import { REPLY_JOIN, SQLITE, searchColumns, toStoredMessage, type MessageRecord } from './shared-sql.ts';
 import type { StoredMessage } from './store.ts';
 
@@ -18,7 +18,7 @@ type Db = Database.Database;
 
 /** The FTS5 column value of a text; also registered as the SQL function the migration indexes old messages with. */
 export function ftsTokens(text: string): string {
-  return indexTokens(text).map(hex).join(' ');
+  return indexTokenHexes(text).join(' ');
 }
 
 /** The FTS5 query of a plan: every token (implicit AND), or any token beginning with the prefix. */

@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { INDEX_MAX_CHARS, MAX_QUERY_TOKENS, indexTokens, matches, planSearch, prefixEnd, snippet } from '../../../lib/db/search-tokens.ts';
+import {
+  INDEX_MAX_CHARS, MAX_QUERY_TOKENS, indexTokenHexes, indexTokens, matches, planSearch, prefixEnd, snippet, tokenHex,
+} from '../../../lib/db/search-tokens.ts';
 
 test('tokens: neighbouring pairs within each run and each run’s last character, folded, distinct', () => {
   assert.equal(indexTokens('Hello  wORld'), ['he', 'el', 'll', 'lo', 'o', 'wo', 'or', 'rl', 'ld', 'd']);
@@ -50,6 +52,43 @@ test('snippet: the whole of a short text; around the match, marked where cut, fo
   assert.ok(s.includes('会议'));
   assert.is(Array.from(s).length, 82);
   assert.ok(snippet(`HELLO ${'z'.repeat(200)}`, planSearch('hello')!).startsWith('HELLO'));
+});
+
+// indexTokenHexes is the fast form of indexTokens(text).map(tokenHex) that the SQLite index is
+// written with; both stores and old rows must agree on every token, so it is held to the
+// definition on texts chosen to reach each of its branches.
+const reference = (text: string) => indexTokens(text).map(tokenHex);
+
+test('indexTokenHexes: the hex of indexTokens, in order, for every BMP character and a sample of the others', () => {
+  for (let cp = 0; cp <= 0x10ffff; cp += cp < 0x10000 ? 1 : 97) {
+    const c = String.fromCodePoint(cp);
+    for (const text of [`a${c}b`, `${c}${c}`]) {
+      const got = indexTokenHexes(text);
+      const want = reference(text);
+      if (got.join(' ') !== want.join(' ')) assert.equal(got, want, `U+${cp.toString(16)}`);
+    }
+  }
+});
+
+test('indexTokenHexes: the same as the definition on random mixed texts, long ones cut where it cuts', () => {
+  const pieces = ['a', 'B', 'z', 'Q', ' ', '  ', '\t', '\n', '\u00a0', '\u3000', '\u2028', '\ufeff', '数', '据', '会议', '👍', '🏽', 'é',
+    'e\u0301', 'ﬁ', 'İ', 'ß', 'ΑΣ', 'ｆ', '\ud800', '\udc00', 'x', 'xx', '1', '!', 'ü', 'Я'];
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  for (let k = 0; k < 3000; k++) {
+    let text = '';
+    const len = rnd(40);
+    for (let i = 0; i < len; i++) text += pieces[rnd(pieces.length)];
+    assert.equal(indexTokenHexes(text), reference(text), JSON.stringify(text));
+  }
+  for (const tail of ['', ' ', 'ab', '👍👍', '数 据', '\ud83d']) {
+    for (const pad of [INDEX_MAX_CHARS - 2, INDEX_MAX_CHARS - 1, INDEX_MAX_CHARS]) {
+      const text = 'ab'.repeat(pad).slice(0, pad) + tail + 'zq';
+      assert.equal(indexTokenHexes(text), reference(text), `${pad} + ${JSON.stringify(tail)}`);
+      const wide = '数'.repeat(pad) + tail + '据';
+      assert.equal(indexTokenHexes(wide), reference(wide), `wide ${pad} + ${JSON.stringify(tail)}`);
+    }
+  }
 });
 
 test.run();
