@@ -480,7 +480,15 @@ export function reduce(s: State, a: Action): State {
         next = withConversation(next, key, (conv) => {
           const open = next.open === key;
           const lastSeq = Math.max(conv.lastSeq, c.last_seq);
-          return { ...conv, id: c.conversation, lastSeq, read: open ? lastSeq : Math.max(conv.read, c.read), unread: open ? 0 : c.unread, mentions: open ? 0 : (c.mentions ?? conv.mentions ?? 0), notify: c.notify ?? 'all' };
+          // A roster read before a message that was pushed meanwhile is older than what is shown:
+          // its counts would take that message off the unread count and the hotlist.
+          const stale = conv.lastSeq > c.last_seq;
+          return {
+            ...conv, id: c.conversation, lastSeq, read: open ? lastSeq : Math.max(conv.read, c.read),
+            unread: open ? 0 : stale ? conv.unread : c.unread,
+            mentions: open ? 0 : stale ? (conv.mentions ?? 0) : (c.mentions ?? conv.mentions ?? 0),
+            notify: c.notify ?? 'all',
+          };
         });
       }
       if (next.open?.startsWith('#') && !next.groups.some((g) => groupKey(g.name) === next.open)) next = { ...next, open: null, scroll: null, newBelow: false };

@@ -44,6 +44,16 @@ test('the login screen is prefilled and logging in switches to the chat and forg
   assert.is(apply(s, { t: 'login_focus', focus: 5 }).login.focus, 0, 'focus wraps around');
 });
 
+test('a roster read before a pushed message does not take that message off the unread count or the hotlist', () => {
+  let s = apply(loggedIn(), roster([{ conversation: 'c1', with: 'bob', delivered: 0, read: 0, last_seq: 0, unread: 0 }]));
+  s = apply(s, { t: 'message', message: dm(1, 'bob') });
+  assert.equal([s.conversations['@bob']!.unread, s.hotlist], [1, ['@bob']]);
+  s = apply(s, roster([{ conversation: 'c1', with: 'bob', delivered: 0, read: 0, last_seq: 0, unread: 0 }]));
+  assert.equal([s.conversations['@bob']!.unread, s.hotlist], [1, ['@bob']], 'the stale roster keeps the newer count');
+  s = apply(s, roster([{ conversation: 'c1', with: 'bob', delivered: 1, read: 1, last_seq: 1, unread: 0 }]));
+  assert.equal([s.conversations['@bob']!.unread, s.hotlist], [0, []], 'a current one (read elsewhere) wins');
+});
+
 test('messages from others count as unread until the conversation is opened', () => {
   let s = apply(loggedIn(), roster([{ conversation: 'c1', with: 'bob', delivered: 0, read: 0, last_seq: 0, unread: 0 }]));
   s = apply(s, { t: 'message', message: dm(1, 'bob') }, { t: 'message', message: dm(2, 'bob') });
