@@ -13,22 +13,29 @@ export function directConversationKey(userId: number, otherId: number): string {
   return `${Math.min(userId, otherId)}:${Math.max(userId, otherId)}`;
 }
 
-/** Parameters: me, other, me, other, other, me. Read by every friend decision (rules.ts). */
+/** Parameters: me, other, me, other, other, me, me, other, other, me. Read by every friend decision (rules.ts). */
 const FRIEND_STATE = `
   SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?) AS friends,
     EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS outgoing,
-    EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS incoming`;
+    EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS incoming,
+    EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = ?) AS blocking,
+    EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = ?) AS blockedBy`;
 
-export const friendStateParams = (me: number, other: number) => [me, other, me, other, other, me];
+export const friendStateParams = (me: number, other: number) => [me, other, me, other, other, me, me, other, other, me];
 
 export interface FriendStateRecord {
   friends: number | string;
   outgoing: number | string;
   incoming: number | string;
+  blocking: number | string;
+  blockedBy: number | string;
 }
 
 export function toFriendState(row: FriendStateRecord): FriendState {
-  return { friends: Number(row.friends) === 1, outgoing: Number(row.outgoing) === 1, incoming: Number(row.incoming) === 1 };
+  return {
+    friends: Number(row.friends) === 1, outgoing: Number(row.outgoing) === 1, incoming: Number(row.incoming) === 1,
+    blocking: Number(row.blocking) === 1, blockedBy: Number(row.blockedBy) === 1,
+  };
 }
 
 /**
@@ -50,7 +57,11 @@ const CONVERSATION_SELECT = `
       WHERE o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) END AS peerName,
     g.name AS groupName,
     CASE WHEN c.last_seq > m.read_seq THEN c.msg_count - COALESCE(
-      (SELECT x.msg_no FROM messages x WHERE x.conversation_id = c.id AND x.seq = m.read_seq), 0) ELSE 0 END AS unread,
+      (SELECT x.msg_no FROM messages x WHERE x.conversation_id = c.id AND x.seq = m.read_seq), 0)
+      - CASE WHEN EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = m.user_id) THEN (
+          SELECT COUNT(*) FROM messages x JOIN blocks b ON b.blocker_id = m.user_id AND b.blocked_id = x.sender_id
+          WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.kind = 'message') ELSE 0 END
+      ELSE 0 END AS unread,
     m.visible_after AS visibleAfter
   FROM members m
   JOIN conversations c ON c.id = m.conversation_id
@@ -207,13 +218,19 @@ export function sqlFor(d: Dialect) {
     insertFriendship: `INSERT INTO friendships (user_id, friend_id, conversation_id, created_at) VALUES (?, ?, ?, ?)${d.keepExisting('user_id')}`,
     /** Parameters: a, b, b, a. */
     deleteFriendship: 'DELETE FROM friendships WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)',
+    insertBlock: `INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)${d.keepExisting('blocker_id')}`,
+    deleteBlock: 'DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?',
+    blockedOf: `
+      SELECT u.id, u.name FROM blocks b JOIN users u ON u.id = b.blocked_id
+      WHERE b.blocker_id = ? ORDER BY u.name_key`,
     friendsOf: `
       SELECT u.id, u.name FROM friendships f JOIN users u ON u.id = f.friend_id
       WHERE f.user_id = ? ORDER BY u.name_key`,
-    /** Parameters: user, user. */
+    /** Parameters: user, user. A request from a user one blocked stays pending on their side only. */
     requestsOf: `
       SELECT u.id, u.name, 'in' AS direction, r.created_at AS at
         FROM friend_requests r JOIN users u ON u.id = r.from_id WHERE r.to_id = ?
+          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = r.to_id AND b.blocked_id = r.from_id)
       UNION ALL
       SELECT u.id, u.name, 'out', r.created_at
         FROM friend_requests r JOIN users u ON u.id = r.to_id WHERE r.from_id = ?
