@@ -660,6 +660,9 @@ export function reduce(s: State, a: Action): State {
       }
       // typing comes as a 'typing' action (it needs the clock); a receipt moves the peer's cursor
       if (f.type === 'typing') return s;
+      if (f.type === 'blocked_changed') {
+        return { ...s, notice: { text: `${f.user} ${f.blocked ? 'blocked' : 'unblocked'} (from another session)`, error: false } };
+      }
       if (f.type === 'receipt') return reduce(s, { t: 'peer_read', key: directKey(f.from), read: f.read });
       if (f.type === 'group_invite') {
         const invites = [...s.invites.filter((i) => i.group !== f.group), { group: f.group, desc: f.desc, from: f.from }];

@@ -8,7 +8,7 @@ import { eventPush } from '../../protocol/frames.ts';
 import { isoTime } from '../../protocol/json-text.ts';
 import type { EventKind, MessageView } from '../../protocol/messages.ts';
 import type { HandlerContext } from '../context.ts';
-import { conversationId, me, push, resolveConversation } from './common.ts';
+import { conversationId, me, resolveConversation } from './common.ts';
 
 export interface EventRequest {
   with?: string | undefined;
@@ -49,7 +49,7 @@ export async function applyEvent(
     }
     view.ts = isoTime(result.ts);
     if (clientMsgId !== null) view.client_msg_id = clientMsgId;
-    push(ctx, members, eventPush(kind, view));
+    ctx.bus.publish({ users: members, frame: eventPush(kind, view), exceptConn: ctx.session.id, sender: user.id });
   }
   return { conversation, result };
 }

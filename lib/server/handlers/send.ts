@@ -72,7 +72,7 @@ export const send: Handler<'send'> = async (ctx, body) => {
     if (!r!.duplicate) {
       // Encoded once, shared by every recipient session; the sender's other sessions get it too.
       const frame = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, replyTo);
-      ctx.bus.publish({ users: recipients, frame, exceptConn: sessionId });
+      ctx.bus.publish({ users: recipients, frame, exceptConn: sessionId, sender: user.id });
     }
     const result = { conversation: id, seq: r!.seq, ts, duplicate: r!.duplicate };
     reply.resolve(new EncodedResult(result, sendResultJson(result)));
