@@ -1120,7 +1120,7 @@ export function storeContract(label: string, open: OpenStore): void {
   // search
 
   /** Texts found for the user, newest first. */
-  const search = async (userId: number, query: string, opts: { conversationId?: number; senderId?: number; limit?: number; before?: SearchPosition } = {}) => {
+  const search = async (userId: number, query: string, opts: { conversationId?: number; senderId?: number; limit?: number; before?: SearchPosition; excludeSenders?: ReadonlySet<number> } = {}) => {
     const page = await store.searchMessages({ userId, plan: planSearch(query)!, limit: opts.limit ?? 100, ...opts });
     return { texts: page.messages.map((m) => m.text), page };
   };
@@ -1137,6 +1137,27 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal((await search(a.id, '会议 下午')).texts, ['明天的会议改到下午'], 'every term must be there');
     assert.equal((await search(a.id, '会议 数据')).texts, []);
     assert.equal((await search(a.id, '议会')).texts, []);
+  });
+
+  test('search: excludeSenders (the users one blocked) leaves their messages out, across pages', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    const gc = g.conversationId;
+    await send(...range(1, 120).map((i) => msg(gc, i % 3 === 0 ? c.id : b.id, `note ${i}`, null, i)));
+    const all = (await search(a.id, 'note')).texts;
+    assert.is(all.length, 100);
+    const without = await search(a.id, 'note', { excludeSenders: new Set([b.id]), limit: 30 });
+    assert.equal(without.texts, range(1, 120).filter((i) => i % 3 === 0).reverse().slice(0, 30).map((i) => `note ${i}`));
+    const cs = range(1, 120).filter((i) => i % 3 === 0).reverse().map((i) => `note ${i}`);
+    const rest = await search(a.id, 'note', { excludeSenders: new Set([b.id]), limit: 30, before: without.page.next! });
+    assert.equal(rest.texts, cs.slice(30), 'the next page, found through more than one round of candidates');
+    assert.is(rest.page.next, null);
+    assert.equal((await search(a.id, 'note', { senderId: b.id, excludeSenders: new Set([b.id]) })).texts, []);
+    assert.is((await search(a.id, 'note', { excludeSenders: new Set() , limit: 120 })).texts.length, 120);
   });
 
   test('search: a substring finds the word that holds it, whatever the case; only real substrings match', async () => {

@@ -90,6 +90,8 @@ one('the blocked user\'s group messages and reactions reach the blocker as place
     const sync = await late.request('sync', { conversation: b1.conversation, after: 0 });
     assert.equal(sync.messages.filter((m) => m.hidden).map((m) => [m.seq, m.kind, m.text]), [[b1.seq, 'message', ''], [b1.seq + 1, 'reaction', '']]);
     assert.ok(!JSON.stringify(sync).includes('secret from bob') && !JSON.stringify(history).includes('secret from bob'));
+    assert.equal((await late.request('search', { query: 'from' })).results.map((r) => r.text), ['from carol'], 'search leaves bob out');
+    assert.equal((await carol.request('search', { query: 'secret' })).results.map((r) => r.text), ['secret from bob']);
     // carol's two messages are unread, bob's is not counted
     assert.is((await late.request('unread', {})).unread.find((u) => u.group === 'devs')?.count, 2);
   } finally {
@@ -118,6 +120,7 @@ one('the blocked user\'s friend request is pending for them, never reaches the b
   const history = await alice.request('history', { group: 'devs' });
   assert.ok(history.messages.some((m) => m.text === 'secret from bob'));
   assert.ok(history.messages.every((m) => m.hidden === undefined));
+  assert.equal((await alice.request('search', { query: 'secret' })).results.map((r) => r.text), ['secret from bob'], 'found again');
   const b2 = await bob.request('send', { group: 'devs', text: 'visible again' });
   await waitFor(() => entries(mine).some((m) => m.seq === b2.seq), 5000, 'bob\'s message after the unblock');
   assert.is(entries(mine).find((m) => m.seq === b2.seq)?.text, 'visible again', 'the other session\'s set was updated by the push');
