@@ -469,6 +469,12 @@ export class Controller implements Intents {
         return void run(s.request('friend_decline', { user: command.name }), (r) => `Declined ${r.user}.`);
       case 'remove':
         return void run(s.request('friend_remove', { user: command.name }), (r) => `Removed ${r.user}.`);
+      case 'block':
+        return void run(s.request('block', { user: command.name }), (r) =>
+          `Blocked ${r.user}${r.unfriended ? ' (no longer friends)' : ''}: their messages show as hidden.`);
+      case 'unblock':
+        return void run(s.request('unblock', { user: command.name }), (r) =>
+          r.was_blocked ? `Unblocked ${r.user}: reopen a conversation to see their messages.` : `${r.user} was not blocked.`);
       case 'create':
         return void run(s.request('group_create', { group: command.name, ...(command.desc ? { desc: command.desc } : {}) }), (r) => {
           this.open(groupKey(r.group));

@@ -39,6 +39,7 @@ export interface LayoutOptions {
 }
 
 export const DELETED = 'message deleted';
+export const HIDDEN = 'message hidden (blocked user)';
 export const EDITED = '(edited)';
 
 export const SENDING = 'sending…';
@@ -66,14 +67,14 @@ export function bubbleTextWidth(width: number): number {
  * under the bubble.
  */
 export function layoutBubble(
-  m: Pick<MessageView, 'from' | 'text' | 'ts'> & Partial<Pick<MessageView, 'from_deleted'>> & Partial<Pick<MessageView, 'seq' | 'edited_at' | 'deleted' | 'reply_to' | 'reactions'>>,
+  m: Pick<MessageView, 'from' | 'text' | 'ts'> & Partial<Pick<MessageView, 'from_deleted'>> & Partial<Pick<MessageView, 'seq' | 'edited_at' | 'deleted' | 'reply_to' | 'reactions' | 'hidden'>>,
   mine: boolean,
   o: LayoutOptions,
   pending = false,
 ): Line[] {
   const width = Math.max(12, o.width);
   const maxText = Math.min(bubbleTextWidth(width), width - 5);
-  const body = m.deleted ? [DELETED] : wrap(stripControls(m.text), maxText);
+  const body = m.hidden ? [HIDDEN] : m.deleted ? [DELETED] : wrap(stripControls(m.text), maxText);
   const quote = m.reply_to === undefined ? null
     : truncate(`↪ ${stripControls(m.reply_to.from)}: ${m.reply_to.deleted ? DELETED : stripControls(m.reply_to.excerpt)}`, maxText);
   const picked = o.pick !== undefined && o.pick !== null && m.seq === o.pick;
@@ -107,7 +108,7 @@ export function layoutBubble(
     lines.push({ plain: pad + plain + right(bubbleW), tagged: pad + c('│') + ` ${shown} ` + c('│') + right(bubbleW) });
   };
   if (quote !== null) row(quote, theme.tag.muted);
-  for (const text of body) row(text, m.deleted ? theme.tag.muted : null);
+  for (const text of body) row(text, m.deleted || m.hidden ? theme.tag.muted : null);
   const bottom = `╰${'─'.repeat(inner + 2)}╯`;
   lines.push({ plain: pad + bottom + right(bubbleW), tagged: pad + c(bottom) + right(bubbleW) });
   if (m.reactions !== undefined && m.reactions.length > 0) {

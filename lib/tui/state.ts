@@ -282,7 +282,8 @@ export function windowEnd(c: Conversation): number {
  * target is not loaded is not marked: a later raw page that loads the target brings it again.
  */
 export function applyEvent(c: Conversation, e: MessageView, me: string): Conversation {
-  if (e.target === undefined || c.applied.includes(e.seq)) return c;
+  // a hidden event (by a user I blocked) changes nothing it targets
+  if (e.target === undefined || e.hidden || c.applied.includes(e.seq)) return c;
   const target = c.messages[lowerBound(c.messages.length, (i) => c.messages[i]!.seq, e.target)];
   if (!target || target.seq !== e.target || e.seq <= (target.foldedTo ?? target.seq)) return c;
   const applied = [...c.applied, e.seq].slice(-APPLIED_KEPT);
@@ -510,7 +511,8 @@ export function reduce(s: State, a: Action): State {
             // the server moves the sender's read cursor to their message: everything before is read
             conv.read = Math.max(c.read, m.seq);
             conv.unread = 0;
-          } else if (m.seq > c.read) {
+          } else if (m.seq > c.read && !m.hidden) {
+            // a placeholder (a user I blocked) takes its seq but is never unread, as on the server
             conv.unread = c.unread + 1;
             if (m.group !== undefined && isMention(m.text, s.me)) conv.mentioned = true;
           }
