@@ -18,6 +18,8 @@ export interface BusEvent {
    * them gets a placeholder instead (hiddenPush in lib/protocol/frames.ts).
    */
   sender?: number | undefined;
+  /** What a session that blocked `sender` gets: the placeholder (default), or nothing (typing). */
+  blockedGet?: 'placeholder' | 'nothing' | undefined;
   /** A block (true) or unblock (false) of user `id` by the recipients: their sessions' blocked sets change before the frame goes out. */
   block?: { id: number; blocked: boolean } | undefined;
 }

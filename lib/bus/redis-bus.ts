@@ -130,6 +130,8 @@ interface EnvelopeEvent {
   k?: { t?: readonly string[] };
   /** BusEvent.sender */
   s?: number;
+  /** BusEvent.blockedGet 'nothing' */
+  sn?: 1;
   /** BusEvent.block: [id, 1 blocked | 0 unblocked] */
   bk?: [number, number];
 }
@@ -143,6 +145,7 @@ interface Envelope {
   x?: string;
   k?: { t?: readonly string[] };
   s?: number;
+  sn?: 1;
   bk?: [number, number];
   /** several events, in publish order */
   b?: EnvelopeEvent[];
@@ -160,17 +163,19 @@ function closeOf(e: BusEvent): { k?: { t?: readonly string[] } } {
 }
 
 /** The envelope's `s` and `bk` (BusEvent.sender, BusEvent.block). */
-function blockOf(e: BusEvent): { s?: number; bk?: [number, number] } {
+function blockOf(e: BusEvent): { s?: number; sn?: 1; bk?: [number, number] } {
   return {
     ...(e.sender !== undefined ? { s: e.sender } : {}),
+    ...(e.blockedGet === 'nothing' ? { sn: 1 as const } : {}),
     ...(e.block !== undefined ? { bk: [e.block.id, e.block.blocked ? 1 : 0] as [number, number] } : {}),
   };
 }
 
 /** BusEvent.sender and BusEvent.block from an envelope event; what is unreadable is left out. */
-function readBlock(e: EnvelopeEvent): Pick<BusEvent, 'sender' | 'block'> {
-  const out: Pick<BusEvent, 'sender' | 'block'> = {};
+function readBlock(e: EnvelopeEvent): Pick<BusEvent, 'sender' | 'blockedGet' | 'block'> {
+  const out: Pick<BusEvent, 'sender' | 'blockedGet' | 'block'> = {};
   if (typeof e.s === 'number') out.sender = e.s;
+  if (e.sn === 1) out.blockedGet = 'nothing';
   if (Array.isArray(e.bk) && typeof e.bk[0] === 'number') out.block = { id: e.bk[0], blocked: e.bk[1] === 1 };
   return out;
 }
@@ -356,7 +361,7 @@ export class RedisBus implements Bus {
       return;
     }
     if (env.o === this.nodeId) return; // our own broadcast was delivered locally
-    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x, k: env.k, s: env.s, bk: env.bk } as EnvelopeEvent] : null;
+    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x, k: env.k, s: env.s, sn: env.sn, bk: env.bk } as EnvelopeEvent] : null;
     if (events === null) return this.malformed('no events', text);
     const lag = env.t !== undefined ? Date.now() - env.t : undefined;
     let unreadable = 0;

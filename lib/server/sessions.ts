@@ -44,6 +44,7 @@ export class Sessions {
           if (close.tokens && !close.tokens.includes(session.user?.tokenHash ?? '')) continue;
           session.end(event.frame);
         } else if (sender !== undefined && (session.user?.blocked?.size ?? 0) > 0 && session.user!.blocked!.has(sender)) {
+          if (event.blockedGet === 'nothing') continue;
           session.send((hidden ??= hiddenPush(event.frame)));
         } else {
           session.send(event.frame);
