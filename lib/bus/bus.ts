@@ -20,6 +20,8 @@ export interface BusEvent {
   sender?: number | undefined;
   /** What a session that blocked `sender` gets: the placeholder (default), or nothing (typing). */
   blockedGet?: 'placeholder' | 'nothing' | undefined;
+  /** A reply's quoted message is by this user: a session that blocked them gets the frame with hiddenQuotePush. */
+  quoted?: number | undefined;
   /** A block (true) or unblock (false) of user `id` by the recipients: their sessions' blocked sets change before the frame goes out. */
   block?: { id: number; blocked: boolean } | undefined;
 }

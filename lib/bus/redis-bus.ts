@@ -132,6 +132,8 @@ interface EnvelopeEvent {
   s?: number;
   /** BusEvent.blockedGet 'nothing' */
   sn?: 1;
+  /** BusEvent.quoted */
+  q?: number;
   /** BusEvent.block: [id, 1 blocked | 0 unblocked] */
   bk?: [number, number];
 }
@@ -146,6 +148,7 @@ interface Envelope {
   k?: { t?: readonly string[] };
   s?: number;
   sn?: 1;
+  q?: number;
   bk?: [number, number];
   /** several events, in publish order */
   b?: EnvelopeEvent[];
@@ -163,8 +166,9 @@ function closeOf(e: BusEvent): { k?: { t?: readonly string[] } } {
 }
 
 /** The envelope's `s` and `bk` (BusEvent.sender, BusEvent.block). */
-function blockOf(e: BusEvent): { s?: number; sn?: 1; bk?: [number, number] } {
+function blockOf(e: BusEvent): { s?: number; sn?: 1; q?: number; bk?: [number, number] } {
   return {
+    ...(e.quoted !== undefined ? { q: e.quoted } : {}),
     ...(e.sender !== undefined ? { s: e.sender } : {}),
     ...(e.blockedGet === 'nothing' ? { sn: 1 as const } : {}),
     ...(e.block !== undefined ? { bk: [e.block.id, e.block.blocked ? 1 : 0] as [number, number] } : {}),
@@ -172,8 +176,9 @@ function blockOf(e: BusEvent): { s?: number; sn?: 1; bk?: [number, number] } {
 }
 
 /** BusEvent.sender and BusEvent.block from an envelope event; what is unreadable is left out. */
-function readBlock(e: EnvelopeEvent): Pick<BusEvent, 'sender' | 'blockedGet' | 'block'> {
-  const out: Pick<BusEvent, 'sender' | 'blockedGet' | 'block'> = {};
+function readBlock(e: EnvelopeEvent): Pick<BusEvent, 'sender' | 'blockedGet' | 'quoted' | 'block'> {
+  const out: Pick<BusEvent, 'sender' | 'blockedGet' | 'quoted' | 'block'> = {};
+  if (typeof e.q === 'number') out.quoted = e.q;
   if (typeof e.s === 'number') out.sender = e.s;
   if (e.sn === 1) out.blockedGet = 'nothing';
   if (Array.isArray(e.bk) && typeof e.bk[0] === 'number') out.block = { id: e.bk[0], blocked: e.bk[1] === 1 };
@@ -361,7 +366,7 @@ export class RedisBus implements Bus {
       return;
     }
     if (env.o === this.nodeId) return; // our own broadcast was delivered locally
-    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x, k: env.k, s: env.s, sn: env.sn, bk: env.bk } as EnvelopeEvent] : null;
+    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x, k: env.k, s: env.s, sn: env.sn, q: env.q, bk: env.bk } as EnvelopeEvent] : null;
     if (events === null) return this.malformed('no events', text);
     const lag = env.t !== undefined ? Date.now() - env.t : undefined;
     let unreadable = 0;

@@ -34,7 +34,7 @@ export function formatMessage(m: MessageView): string {
   if (m.hidden) return `#${m.seq} [${m.ts}] ${whereOf(m)}: (message hidden: blocked user)`;
   const body = m.deleted ? '(message deleted)' : safe(m.text).replace(/\n/g, '\n    ') + (m.edited_at !== undefined ? ' (edited)' : '');
   const quote = m.reply_to === undefined ? ''
-    : `    > #${m.reply_to.seq} ${safe(m.reply_to.from)}: ${m.reply_to.deleted ? '(message deleted)' : safe(m.reply_to.excerpt)}\n`;
+    : `    > #${m.reply_to.seq} ${safe(m.reply_to.from)}: ${m.reply_to.hidden ? '(message hidden: blocked user)' : m.reply_to.deleted ? '(message deleted)' : safe(m.reply_to.excerpt)}\n`;
   const reactions = m.reactions === undefined || m.reactions.length === 0 ? ''
     : `\n    ${m.reactions.map((r) => `${safe(r.emoji)} ${r.count}${r.me ? '*' : ''}`).join('  ')}`;
   return `${quote}#${m.seq} [${m.ts}] ${m.from_deleted ? 'deleted user' : safe(m.from)} ${whereOf(m)}: ${body}${reactions}`;

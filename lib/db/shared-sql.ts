@@ -110,7 +110,7 @@ export const MYSQL: Dialect = {
 const MESSAGE_COLUMNS = `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
   COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId,
   m.kind, m.target_seq AS target, m.edited_at AS editedAt, m.deleted,
-  r.seq AS replySeq, COALESCE(ru.name, '') AS replyFrom, r.text AS replyText, r.deleted AS replyDeleted`;
+  r.seq AS replySeq, r.sender_id AS replySenderId, COALESCE(ru.name, '') AS replyFrom, r.text AS replyText, r.deleted AS replyDeleted`;
 /** The message an entry answers (reply_to) and its sender, as MESSAGE_COLUMNS reads them (r, ru). */
 export const REPLY_JOIN = `LEFT JOIN messages r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to
   LEFT JOIN users ru ON ru.id = r.sender_id`;
@@ -131,6 +131,7 @@ export interface MessageRecord {
   editedAt: number | null;
   deleted: number;
   replySeq: number | null;
+  replySenderId: number | null;
   replyFrom: string;
   replyText: string | null;
   replyDeleted: number | null;
@@ -141,7 +142,8 @@ export function toStoredMessage(r: MessageRecord): StoredMessage {
     conversationId: r.conversationId, seq: r.seq, senderId: r.senderId, senderName: r.senderName, text: r.text, ts: Number(r.ts),
     clientMsgId: r.clientMsgId === null ? null : r.clientMsgId.toString(),
     kind: r.kind, target: r.target, editedAt: r.editedAt === null ? null : Number(r.editedAt), deleted: Number(r.deleted) === 1,
-    replyTo: r.replySeq === null ? null : { seq: r.replySeq, senderName: r.replyFrom, text: r.replyText ?? '', deleted: Number(r.replyDeleted) === 1 },
+    replyTo: r.replySeq === null ? null
+      : { seq: r.replySeq, senderId: Number(r.replySenderId), senderName: r.replyFrom, text: r.replyText ?? '', deleted: Number(r.replyDeleted) === 1 },
   };
 }
 

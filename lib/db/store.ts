@@ -115,6 +115,7 @@ export type EventResult = { seq: number; ts: number; duplicate: boolean; changed
 /** The message an entry quotes (`reply_to`), as it is now. */
 export interface ReplyRef {
   seq: number;
+  senderId: number;
   senderName: string;
   /** the target's current text ('' once deleted) */
   text: string;

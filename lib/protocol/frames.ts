@@ -144,6 +144,18 @@ export function hiddenView(m: MessageView): MessageView {
   return view;
 }
 
+/** A reply's quote of a message whose sender the viewer blocked: who and which, not what. */
+export function hiddenQuote(q: ReplyView): ReplyView {
+  return { seq: q.seq, from: q.from, excerpt: '', hidden: true };
+}
+
+/** A pushed `message` line whose reply_to quotes a blocked sender: the same line with hiddenQuote. */
+export function hiddenQuotePush(frame: string): string {
+  const { type, ...view } = JSON.parse(frame) as { type: 'message' } & MessageView;
+  if (view.reply_to !== undefined) view.reply_to = hiddenQuote(view.reply_to);
+  return encodeFrame({ type, ...view });
+}
+
 /** hiddenView of a pushed `message` or event line: the same type, none of its content. */
 export function hiddenPush(frame: string): string {
   const { type, ...view } = JSON.parse(frame) as { type: 'message' | EventKind } & MessageView;

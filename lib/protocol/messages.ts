@@ -121,9 +121,11 @@ export type EventKind = Exclude<EntryKind, 'message'>;
 export interface ReplyView {
   seq: number;
   from: string;
-  /** the start of its current text, on one line ('' once deleted) */
+  /** the start of its current text, on one line ('' once deleted, or hidden) */
   excerpt: string;
   deleted?: true;
+  /** its sender is a user you blocked: the excerpt is not sent */
+  hidden?: true;
 }
 
 export interface ReactionView {

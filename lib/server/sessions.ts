@@ -1,5 +1,5 @@
 import type { BusEvent } from '../bus/bus.ts';
-import { hiddenPush } from '../protocol/frames.ts';
+import { hiddenPush, hiddenQuotePush } from '../protocol/frames.ts';
 import type { ServerSession } from './session.ts';
 
 /** Who is logged in on this node: a user may have many sessions, and each gets every push. */
@@ -32,6 +32,8 @@ export class Sessions {
     const { sender, block } = event;
     /** built once, for the first session that blocked the sender */
     let hidden: string | null = null;
+    let quoteHidden: string | null = null;
+    const { quoted } = event;
     for (const userId of event.users) {
       const set = this.byUser.get(userId);
       if (!set) continue;
@@ -46,6 +48,8 @@ export class Sessions {
         } else if (sender !== undefined && (session.user?.blocked?.size ?? 0) > 0 && session.user!.blocked!.has(sender)) {
           if (event.blockedGet === 'nothing') continue;
           session.send((hidden ??= hiddenPush(event.frame)));
+        } else if (quoted !== undefined && (session.user?.blocked?.size ?? 0) > 0 && session.user!.blocked!.has(quoted)) {
+          session.send((quoteHidden ??= hiddenQuotePush(event.frame)));
         } else {
           session.send(event.frame);
         }

@@ -76,7 +76,7 @@ export function layoutBubble(
   const maxText = Math.min(bubbleTextWidth(width), width - 5);
   const body = m.hidden ? [HIDDEN] : m.deleted ? [DELETED] : wrap(stripControls(m.text), maxText);
   const quote = m.reply_to === undefined ? null
-    : truncate(`↪ ${stripControls(m.reply_to.from)}: ${m.reply_to.deleted ? DELETED : stripControls(m.reply_to.excerpt)}`, maxText);
+    : truncate(`↪ ${stripControls(m.reply_to.from)}: ${m.reply_to.hidden ? HIDDEN : m.reply_to.deleted ? DELETED : stripControls(m.reply_to.excerpt)}`, maxText);
   const picked = o.pick !== undefined && o.pick !== null && m.seq === o.pick;
   const time = pending ? SENDING : formatTime(m.ts, o.now, o.time);
   const who = mine ? '' : !o.group ? '' : m.from_deleted ? 'deleted user' : stripControls(m.from);

@@ -1032,9 +1032,9 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal((await store.entryOf(conv, 1)), { kind: 'message', senderId: a.id, senderName: 'Ann', text: 'question', deleted: false });
     assert.is(await store.entryOf(conv, 9), null);
     await store.appendEvent(ev(conv, a.id, 'edit', 1, 'question?'));
-    assert.equal((await store.messagesBefore(conv, 100, 10))[1]!.replyTo, { seq: 1, senderName: 'Ann', text: 'question?', deleted: false });
+    assert.equal((await store.messagesBefore(conv, 100, 10))[1]!.replyTo, { seq: 1, senderId: a.id, senderName: 'Ann', text: 'question?', deleted: false });
     await store.appendEvent(ev(conv, a.id, 'delete', 1));
-    assert.equal((await store.messagesAfter(conv, 1, 1))[0]!.replyTo, { seq: 1, senderName: 'Ann', text: '', deleted: true });
+    assert.equal((await store.messagesAfter(conv, 1, 1))[0]!.replyTo, { seq: 1, senderId: a.id, senderName: 'Ann', text: '', deleted: true });
     assert.is((await store.entryOf(conv, 3))?.kind, 'edit');
   });
 

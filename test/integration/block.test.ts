@@ -71,13 +71,14 @@ one('the blocked user\'s group messages and reactions reach the blocker as place
     const c1 = await carol.request('send', { group: 'devs', text: 'from carol' });
     const b1 = await bob.request('send', { group: 'devs', text: 'secret from bob' });
     await bob.request('react', { group: 'devs', seq: c1.seq, emoji: '🎉' });
-    const c2 = await carol.request('send', { group: 'devs', text: 'carol again' });
+    const c2 = await carol.request('send', { group: 'devs', text: 'carol again', reply_to: b1.seq });
     for (const got of [mine, lates]) await waitFor(() => entries(got).some((m) => m.seq === c2.seq), 5000, 'carol\'s second message');
     for (const got of [mine, lates]) {
       assert.equal(entries(got).map((m) => m.seq), [c1.seq, b1.seq, c2.seq], 'no gap in the sequence');
       const hidden = entries(got).find((m) => m.seq === b1.seq)!;
       assert.equal(hidden, { type: 'message', conversation: b1.conversation, seq: b1.seq, from: 'bob', group: 'devs', text: '', ts: b1.ts, hidden: true });
       const [reaction] = entries(got, 'reaction') as any[];
+      assert.equal(entries(got).find((m) => m.seq === c2.seq)?.reply_to, { seq: b1.seq, from: 'bob', excerpt: '', hidden: true }, 'a quote of bob names him, not his text');
       assert.equal({ ...reaction, ts: undefined }, { type: 'reaction', conversation: b1.conversation, seq: b1.seq + 1, target: c1.seq, from: 'bob', group: 'devs', text: '', ts: undefined, hidden: true });
     }
     await waitFor(() => entries(hers).some((m) => m.seq === b1.seq), 5000, 'bob\'s message to carol');
@@ -87,6 +88,9 @@ one('the blocked user\'s group messages and reactions reach the blocker as place
     const byseq = new Map(history.messages.map((m) => [m.seq, m]));
     assert.equal(byseq.get(b1.seq), { conversation: b1.conversation, seq: b1.seq, from: 'bob', group: 'devs', text: '', ts: b1.ts, hidden: true });
     assert.is(byseq.get(c1.seq)?.text, 'from carol');
+    assert.equal(byseq.get(c2.seq)?.reply_to, { seq: b1.seq, from: 'bob', excerpt: '', hidden: true });
+    assert.equal(entries(hers).find((m) => m.seq === c2.seq)?.reply_to ?? (await carol.request('history', { group: 'devs' })).messages.find((m) => m.seq === c2.seq)?.reply_to,
+      { seq: b1.seq, from: 'bob', excerpt: 'secret from bob' }, 'carol sees the quote');
     const sync = await late.request('sync', { conversation: b1.conversation, after: 0 });
     assert.equal(sync.messages.filter((m) => m.hidden).map((m) => [m.seq, m.kind, m.text]), [[b1.seq, 'message', ''], [b1.seq + 1, 'reaction', '']]);
     assert.ok(!JSON.stringify(sync).includes('secret from bob') && !JSON.stringify(history).includes('secret from bob'));

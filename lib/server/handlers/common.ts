@@ -1,6 +1,6 @@
 import type { ConversationRow, GroupRow, GroupStanding, ReactionCount, ReplyRef, StoredMessage, UserRow } from '../../db/store.ts';
 import { ChatError } from '../../protocol/errors.ts';
-import { hiddenView } from '../../protocol/frames.ts';
+import { hiddenQuote, hiddenView } from '../../protocol/frames.ts';
 import { isoTime } from '../../protocol/json-text.ts';
 import type { MessageView, ReplyView } from '../../protocol/messages.ts';
 import { checkName, checkNewName, type NameCheck } from '../../protocol/names.ts';
@@ -128,8 +128,12 @@ export function replyView(ref: ReplyRef): ReplyView {
  */
 export function messageView(m: StoredMessage, row: ConversationRow, viewer: SessionUser, raw = false): MessageView {
   const view = fullView(m, row, viewer, raw);
-  // The one place history, sync and the re-sync decide it: a blocked sender's entry is a placeholder.
-  return viewer.blocked !== undefined && viewer.blocked.size > 0 && viewer.blocked.has(m.senderId) ? hiddenView(view) : view;
+  // The one place history, sync and the re-sync decide it: a blocked sender's entry is a
+  // placeholder, and a quote of their message names it without its text.
+  if (viewer.blocked === undefined || viewer.blocked.size === 0) return view;
+  if (viewer.blocked.has(m.senderId)) return hiddenView(view);
+  if (view.reply_to !== undefined && m.replyTo !== null && viewer.blocked.has(m.replyTo.senderId)) view.reply_to = hiddenQuote(view.reply_to);
+  return view;
 }
 
 function fullView(m: StoredMessage, row: ConversationRow, viewer: SessionUser, raw: boolean): MessageView {

@@ -53,10 +53,12 @@ export const send: Handler<'send'> = async (ctx, body) => {
   // conversation exists (a deletion leaves a tombstone), so what is checked here still holds at
   // commit; a reply to a deleted message is allowed and quotes nothing.
   let replyTo: ReplyView | null = null;
+  let quoted: number | undefined;
   if (body.reply_to !== undefined) {
     const target = await ctx.store.entryOf(conversation, body.reply_to);
     if (target === null || target.kind !== 'message') throw new ChatError('CHAT_ERR_NO_SUCH_MESSAGE', 'reply_to: no message has that seq here');
     replyTo = replyView({ seq: body.reply_to, ...target });
+    quoted = target.senderId;
   }
 
   const clientMsgId = body.client_msg_id ?? null;
@@ -72,7 +74,7 @@ export const send: Handler<'send'> = async (ctx, body) => {
     if (!r!.duplicate) {
       // Encoded once, shared by every recipient session; the sender's other sessions get it too.
       const frame = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, replyTo);
-      ctx.bus.publish({ users: recipients, frame, exceptConn: sessionId, sender: user.id });
+      ctx.bus.publish({ users: recipients, frame, exceptConn: sessionId, sender: user.id, ...(quoted === undefined ? {} : { quoted }) });
     }
     const result = { conversation: id, seq: r!.seq, ts, duplicate: r!.duplicate };
     reply.resolve(new EncodedResult(result, sendResultJson(result)));

@@ -38,6 +38,11 @@ test('a blocker\'s sessions get placeholders; block events move the set on every
   sessions.deliver({ users: [3], frame: 'blocked\n', block: { id: 5, blocked: true } });
   sessions.deliver({ users: [1, 3], frame, sender: 5 });
   assert.equal([ann1.got.at(-1), cid.got.at(-1)], [frame, placeholder]);
+  // cid blocked 5: ann's reply to 5's message reaches cid without the quoted text
+  const reply = messagePush('c2', 6, 'ann', 'group', 'ops', 'agreed', TS, null, { seq: 4, from: 'bob', excerpt: 'secret' });
+  sessions.deliver({ users: [1, 3], frame: reply, sender: 1, quoted: 5 });
+  assert.is(ann1.got.at(-1), reply);
+  assert.is(cid.got.at(-1), JSON.stringify({ type: 'message', conversation: 'c2', seq: 6, from: 'ann', group: 'ops', text: 'agreed', ts: TS, reply_to: { seq: 4, from: 'bob', excerpt: '', hidden: true } }) + '\n');
 });
 
 test.run();
