@@ -37,11 +37,14 @@ test('a blocked user\'s message shows as hidden; /unblock shows their messages a
   await tui.waitFor('hello before the block');
   tui.write('/block bob' + KEY.enter);
   await tui.waitFor('Blocked bob');
+  // the message already shown is read again, hidden now
+  await tui.waitFor((t) => !t.includes('hello before the block') && t.includes('message hidden (blocked user)'), 10_000, 'the shown message to be hidden');
   await bob.request('send', { group: 'ops', text: 'a secret after the block' });
-  const text = await tui.waitFor('message hidden (blocked user)');
-  assert.not.ok(text.includes('a secret after the block'), text);
+  await tui.waitFor((t) => (t.match(/message hidden \(blocked user\)/g) ?? []).length === 2, 10_000, 'two placeholders');
+  assert.not.ok(tui.lines().join('\n').includes('a secret after the block'));
   tui.write('/unblock bob' + KEY.enter);
   await tui.waitFor('Unblocked bob');
+  await tui.waitFor((t) => t.includes('a secret after the block') && t.includes('hello before the block'), 10_000, 'both messages shown again');
   await bob.request('send', { group: 'ops', text: 'visible after the unblock' });
   const after = await tui.waitFor('visible after the unblock');
   assert.ok(after.includes('hello before the block'), after);
