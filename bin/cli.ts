@@ -397,6 +397,19 @@ const cli = yargs(hideBin(process.argv))
   )
   .command('friends', 'list friends (with online state) and pending requests', {}, run(async (a) => (await clientCommands()).friends(await commandEnv(a))))
   .command(
+    'block <name>',
+    'block a user: a friendship ends, their requests never reach you, their group messages are hidden',
+    (y: Argv) => y.positional('name', { type: 'string', demandOption: true }),
+    run(async (a) => (await clientCommands()).block(await commandEnv(a), a.name, true)),
+  )
+  .command(
+    'unblock <name>',
+    'unblock a user: what the block hid shows again (a friendship it ended does not come back)',
+    (y: Argv) => y.positional('name', { type: 'string', demandOption: true }),
+    run(async (a) => (await clientCommands()).block(await commandEnv(a), a.name, false)),
+  )
+  .command('blocked', 'list the users you blocked', {}, run(async (a) => (await clientCommands()).blocked(await commandEnv(a))))
+  .command(
     'friend <action> <name>',
     'add | accept | decline | remove a friend',
     (y: Argv) => y.positional('action', { choices: ['add', 'accept', 'decline', 'remove'] as const }).positional('name', { type: 'string' }),

@@ -13,6 +13,17 @@ export interface BusEvent {
    * closed after it, only those holding one of `tokens` (resume token hashes) when given.
    */
   close?: { tokens?: readonly string[] | undefined } | undefined;
+  /**
+   * The user whose entry the frame is (a message or an event): a recipient session that blocked
+   * them gets a placeholder instead (hiddenPush in lib/protocol/frames.ts).
+   */
+  sender?: number | undefined;
+  /** What a session that blocked `sender` gets: the placeholder (default), or nothing (typing). */
+  blockedGet?: 'placeholder' | 'nothing' | undefined;
+  /** A reply's quoted message is by this user: a session that blocked them gets the frame with hiddenQuotePush. */
+  quoted?: number | undefined;
+  /** A block (true) or unblock (false) of user `id` by the recipients: their sessions' blocked sets change before the frame goes out. */
+  block?: { id: number; blocked: boolean } | undefined;
 }
 
 export interface Bus {

@@ -128,6 +128,14 @@ interface EnvelopeEvent {
   x?: string;
   /** close: the recipient sessions are closed after the frame (BusEvent.close) */
   k?: { t?: readonly string[] };
+  /** BusEvent.sender */
+  s?: number;
+  /** BusEvent.blockedGet 'nothing' */
+  sn?: 1;
+  /** BusEvent.quoted */
+  q?: number;
+  /** BusEvent.block: [id, 1 blocked | 0 unblocked] */
+  bk?: [number, number];
 }
 
 interface Envelope {
@@ -138,6 +146,10 @@ interface Envelope {
   f?: string;
   x?: string;
   k?: { t?: readonly string[] };
+  s?: number;
+  sn?: 1;
+  q?: number;
+  bk?: [number, number];
   /** several events, in publish order */
   b?: EnvelopeEvent[];
   /** when the publisher sent it (ms since epoch), for the lag figure */
@@ -151,6 +163,26 @@ interface Envelope {
 function closeOf(e: BusEvent): { k?: { t?: readonly string[] } } {
   if (!e.close) return {};
   return { k: e.close.tokens ? { t: e.close.tokens } : {} };
+}
+
+/** The envelope's `s` and `bk` (BusEvent.sender, BusEvent.block). */
+function blockOf(e: BusEvent): { s?: number; sn?: 1; q?: number; bk?: [number, number] } {
+  return {
+    ...(e.quoted !== undefined ? { q: e.quoted } : {}),
+    ...(e.sender !== undefined ? { s: e.sender } : {}),
+    ...(e.blockedGet === 'nothing' ? { sn: 1 as const } : {}),
+    ...(e.block !== undefined ? { bk: [e.block.id, e.block.blocked ? 1 : 0] as [number, number] } : {}),
+  };
+}
+
+/** BusEvent.sender and BusEvent.block from an envelope event; what is unreadable is left out. */
+function readBlock(e: EnvelopeEvent): Pick<BusEvent, 'sender' | 'blockedGet' | 'quoted' | 'block'> {
+  const out: Pick<BusEvent, 'sender' | 'blockedGet' | 'quoted' | 'block'> = {};
+  if (typeof e.q === 'number') out.quoted = e.q;
+  if (typeof e.s === 'number') out.sender = e.s;
+  if (e.sn === 1) out.blockedGet = 'nothing';
+  if (Array.isArray(e.bk) && typeof e.bk[0] === 'number') out.block = { id: e.bk[0], blocked: e.bk[1] === 1 };
+  return out;
 }
 
 /** BusEvent.close from an envelope's `k`: undefined when absent, null when unreadable. */
@@ -278,9 +310,9 @@ export class RedisBus implements Bus {
     const t = Date.now();
     if (events.length === 1) {
       const e = events[0]!;
-      return JSON.stringify({ o: this.nodeId, u: e.users, f: e.frame, t, ...(e.exceptConn ? { x: e.exceptConn } : {}), ...closeOf(e) } satisfies Envelope);
+      return JSON.stringify({ o: this.nodeId, u: e.users, f: e.frame, t, ...(e.exceptConn ? { x: e.exceptConn } : {}), ...closeOf(e), ...blockOf(e) } satisfies Envelope);
     }
-    const b = events.map((e): EnvelopeEvent => ({ u: e.users, f: e.frame, ...(e.exceptConn ? { x: e.exceptConn } : {}), ...closeOf(e) }));
+    const b = events.map((e): EnvelopeEvent => ({ u: e.users, f: e.frame, ...(e.exceptConn ? { x: e.exceptConn } : {}), ...closeOf(e), ...blockOf(e) }));
     return JSON.stringify({ o: this.nodeId, b, t } satisfies Envelope);
   }
 
@@ -334,7 +366,7 @@ export class RedisBus implements Bus {
       return;
     }
     if (env.o === this.nodeId) return; // our own broadcast was delivered locally
-    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x, k: env.k } as EnvelopeEvent] : null;
+    const events = Array.isArray(env.b) ? env.b : env.u ? [{ u: env.u, f: env.f, x: env.x, k: env.k, s: env.s, sn: env.sn, q: env.q, bk: env.bk } as EnvelopeEvent] : null;
     if (events === null) return this.malformed('no events', text);
     const lag = env.t !== undefined ? Date.now() - env.t : undefined;
     let unreadable = 0;
@@ -350,7 +382,7 @@ export class RedisBus implements Bus {
         unreadable++;
         continue;
       }
-      const event: BusEvent = { users: e.u, frame: e.f, ...(e.x ? { exceptConn: e.x } : {}), ...(close ? { close } : {}) };
+      const event: BusEvent = { users: e.u, frame: e.f, ...(e.x ? { exceptConn: e.x } : {}), ...(close ? { close } : {}), ...readBlock(e) };
       for (const handler of this.handlers) handler(event);
     }
     // The envelope's other events were delivered; the count says what was not.

@@ -33,6 +33,25 @@ export async function friends({ target, creds, out }: CommandEnv): Promise<void>
   });
 }
 
+/** block NAME / unblock NAME: the block is stored on the server and holds on every device. */
+export async function block({ target, creds, out }: CommandEnv, name: string, blocked: boolean): Promise<void> {
+  await withSession(target, creds, async (client) => {
+    if (blocked) {
+      const r = await client.request('block', { user: name });
+      out.emit({ type: 'blocked_changed', user: r.user, blocked: true, unfriended: r.unfriended }, `${safe(r.user)}: blocked${r.unfriended ? ' (no longer friends)' : ''}`);
+    } else {
+      const r = await client.request('unblock', { user: name });
+      out.emit({ type: 'blocked_changed', user: r.user, blocked: false, was_blocked: r.was_blocked }, `${safe(r.user)}: ${r.was_blocked ? 'unblocked' : 'was not blocked'}`);
+    }
+  });
+}
+
+export async function blocked({ target, creds, out }: CommandEnv): Promise<void> {
+  await withSession(target, creds, async (client) => {
+    for (const b of (await client.request('blocked', {})).blocked) out.emit({ type: 'blocked', name: b.name }, safe(b.name));
+  });
+}
+
 export type FriendAction = 'add' | 'accept' | 'decline' | 'remove';
 
 export async function friend(env: CommandEnv, action: FriendAction, name: string): Promise<void> {

@@ -31,9 +31,10 @@ function whereOf(m: MessageView): string {
  * messages by it; a reply's quote, "(edited)", a tombstone, the mentions and the reactions on lines of their own.
  */
 export function formatMessage(m: MessageView): string {
+  if (m.hidden) return `#${m.seq} [${m.ts}] ${whereOf(m)}: (message hidden: blocked user)`;
   const body = m.deleted ? '(message deleted)' : safe(m.text).replace(/\n/g, '\n    ') + (m.edited_at !== undefined ? ' (edited)' : '');
   const quote = m.reply_to === undefined ? ''
-    : `    > #${m.reply_to.seq} ${safe(m.reply_to.from)}: ${m.reply_to.deleted ? '(message deleted)' : safe(m.reply_to.excerpt)}\n`;
+    : `    > #${m.reply_to.seq} ${safe(m.reply_to.from)}: ${m.reply_to.hidden ? '(message hidden: blocked user)' : m.reply_to.deleted ? '(message deleted)' : safe(m.reply_to.excerpt)}\n`;
   const reactions = m.reactions === undefined || m.reactions.length === 0 ? ''
     : `\n    ${m.reactions.map((r) => `${safe(r.emoji)} ${r.count}${r.me ? '*' : ''}`).join('  ')}`;
   // Names may hold spaces, so they are listed apart from the text, comma-separated.
@@ -43,6 +44,7 @@ export function formatMessage(m: MessageView): string {
 
 /** An edit, deletion or reaction as `listen` prints it: `#seq [ts] from → to: edited #target: text`. */
 export function formatEvent(m: MessageView): string {
+  if (m.hidden) return `#${m.seq} [${m.ts}] ${whereOf(m)}: (${m.kind} hidden: blocked user)`;
   const what = m.kind === 'edit' ? `edited #${m.target}: ${safe(m.text).replace(/\n/g, '\n    ')}`
     : m.kind === 'delete' ? `deleted #${m.target}`
     : `${m.removed ? 'took back' : 'reacted'} ${safe(m.emoji ?? '')} on #${m.target}`;

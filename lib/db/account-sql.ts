@@ -27,6 +27,8 @@ export function accountSqlFor(d: Dialect) {
     userKey: 'SELECT name_key AS nameKey FROM users WHERE id = ?',
     /** Parameters: user, user. */
     deleteRequestsOf: 'DELETE FROM friend_requests WHERE from_id = ? OR to_id = ?',
+    /** Parameters: user, user. A deleted account neither blocks nor is blocked. */
+    deleteBlocksOf: 'DELETE FROM blocks WHERE blocker_id = ? OR blocked_id = ?',
     /** Parameters: user, user. */
     deleteFriendshipsOf: 'DELETE FROM friendships WHERE user_id = ? OR friend_id = ?',
     deleteTokensOf: 'DELETE FROM tokens WHERE user_id = ?',

@@ -122,6 +122,7 @@ export class MysqlAccounts implements AccountStore {
         const key = row.nameKey.toString();
         await run(conn, SQL.deleteTokensOf, [userId]);
         await run(conn, SQL.deleteRequestsOf, [userId, userId]);
+        await run(conn, SQL.deleteBlocksOf, [userId, userId]);
         await run(conn, SQL.deleteFriendshipsOf, [userId, userId]);
         if (key !== deletedKey(userId)) await run(conn, SQL.reserveName, [key, reserveUntil]);
         await run(conn, SQL.tombstone, [deletedKey(userId), a.at, userId]);

@@ -28,7 +28,7 @@ import {
 } from './group-rules.ts';
 import {
   afterLeave, checkFriendAccept, checkGroup, checkLeave, clientIdKey, friendAddAction, groupCursorMoves, groupSenders,
-  planAppend, planCursorMoves, planEvent, readCursorMoves, relationOf, type FriendState, type LeaveOutcome, type PriorMessage,
+  checkBlock, planAppend, planCursorMoves, planEvent, readCursorMoves, relationOf, type FriendState, type LeaveOutcome, type PriorMessage,
 } from './rules.ts';
 import {
   INSERT_MESSAGES, MENTION_VALUES, insertMentions, MESSAGE_ROW, MESSAGE_TEXT_AT, MESSAGE_VALUES, MYSQL, directConversationKey, friendStateParams, sqlFor, stateOf,
@@ -211,12 +211,34 @@ export class MysqlStore implements Store {
 
   addFriend(fromId: number, toId: number): Promise<FriendAdded> {
     return this.pool.transaction('write', async (conn): Promise<FriendAdded> => {
-      if (friendAddAction(await this.lockFriendState(conn, fromId, toId)) === 'accept') {
+      const action = friendAddAction(await this.lockFriendState(conn, fromId, toId));
+      if (action === 'accept') {
         return { status: 'accepted', conversationId: await this.befriend(conn, fromId, toId) };
       }
       await run(conn, SQL.insertRequest, [fromId, toId, Date.now()]);
-      return { status: 'pending' };
+      return { status: 'pending', hidden: action === 'hidden' };
     });
+  }
+
+  /** Under lockFriendState's lock, so a friend_add or accept on the same two users on any node is before or after it. */
+  async block(blockerId: number, blockedId: number): Promise<{ unfriended: boolean }> {
+    checkBlock(blockerId, blockedId);
+    return this.pool.transaction('write', async (conn) => {
+      await this.lockFriendState(conn, blockerId, blockedId);
+      await run(conn, SQL.insertBlock, [blockerId, blockedId, Date.now()]);
+      await run(conn, SQL.deleteRequest, [blockerId, blockedId]);
+      return { unfriended: (await run(conn, SQL.deleteFriendship, [blockerId, blockedId, blockedId, blockerId])).affectedRows > 0 };
+    });
+  }
+
+  /** Idempotent, so retried after a lost connection. */
+  unblock(blockerId: number, blockedId: number): Promise<boolean> {
+    return this.pool.run('idempotent', async (conn) => (await run(conn, SQL.deleteBlock, [blockerId, blockedId])).affectedRows > 0);
+  }
+
+  blockedOf(userId: number): Promise<{ id: number; name: string }[]> {
+    return this.pool.run('read', async (conn) =>
+      (await all<{ id: number; name: string }>(conn, SQL.blockedOf, [userId])).map(({ id, name }) => ({ id, name })));
   }
 
   acceptFriendRequest(userId: number, fromId: number): Promise<number> {

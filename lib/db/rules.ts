@@ -13,10 +13,15 @@ export interface FriendState {
   outgoing: boolean;
   /** other asked me */
   incoming: boolean;
+  /** me blocked other */
+  blocking: boolean;
+  /** other blocked me (never told to me: it only keeps my requests from reaching them) */
+  blockedBy: boolean;
 }
 
+/** A request from a user I blocked stays pending on their side and is not one I see. */
 export function relationOf(state: FriendState): Relation {
-  return state.friends ? 'friends' : state.outgoing ? 'out' : state.incoming ? 'in' : 'none';
+  return state.friends ? 'friends' : state.outgoing ? 'out' : state.incoming && !state.blocking ? 'in' : 'none';
 }
 
 /**
@@ -25,17 +30,25 @@ export function relationOf(state: FriendState): Relation {
  * versions that decided outside the transaction) then ends as a friendship instead of answering
  * REQUEST_PENDING to both forever.
  */
-export function friendAddAction(state: FriendState): 'accept' | 'request' {
+export function friendAddAction(state: FriendState): 'accept' | 'request' | 'hidden' {
+  if (state.blocking) throw new ChatError('CHAT_ERR_USER_BLOCKED');
   if (state.friends) throw new ChatError('CHAT_ERR_ALREADY_FRIENDS');
-  if (state.incoming) return 'accept';
+  // A block removed the blocker's own request, so a blocked user never finds one to accept.
+  if (state.incoming && !state.blockedBy) return 'accept';
   if (state.outgoing) throw new ChatError('CHAT_ERR_REQUEST_PENDING');
-  return 'request';
+  // Stored and answered as any request, so the sender cannot tell; it is just never shown to them.
+  return state.blockedBy ? 'hidden' : 'request';
 }
 
-/** friend_accept of other's request by me. */
+/** friend_accept of other's request by me. A request from a user I blocked is not one I have. */
 export function checkFriendAccept(state: FriendState): void {
   if (state.friends) throw new ChatError('CHAT_ERR_ALREADY_FRIENDS');
-  if (!state.incoming) throw new ChatError('CHAT_ERR_NO_REQUEST');
+  if (!state.incoming || state.blocking) throw new ChatError('CHAT_ERR_NO_REQUEST');
+}
+
+/** block: never oneself. Blocking ends a friendship and withdraws the blocker's own request. */
+export function checkBlock(blockerId: number, blockedId: number): void {
+  if (blockerId === blockedId) throw new ChatError('CHAT_ERR_SELF');
 }
 
 // ---- groups and cursors ----

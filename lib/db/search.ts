@@ -18,6 +18,8 @@ export interface SearchRequest {
   conversationId?: number | undefined;
   /** only messages from this user */
   senderId?: number | undefined;
+  /** never messages from these users (the ones the searcher blocked); decided here, once for both stores */
+  excludeSenders?: ReadonlySet<number> | undefined;
   /** continue after this position (the previous page's `next`) */
   before?: SearchPosition | undefined;
   limit: number;
@@ -42,9 +44,11 @@ export async function collectPage(req: SearchRequest, fetch: FetchCandidates): P
   const found: StoredMessage[] = [];
   const chunk = Math.max(CHUNK_MIN, req.limit + 1);
   let before = req.before;
+  const exclude = req.excludeSenders !== undefined && req.excludeSenders.size > 0 ? req.excludeSenders : null;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const candidates = await fetch(before, chunk);
     for (const m of candidates) {
+      if (exclude !== null && exclude.has(m.senderId)) continue;
       if (!matches(m.text, req.plan)) continue;
       // One more than asked for says whether a next page exists.
       if (found.length === req.limit) return { messages: found, next: positionOf(found[found.length - 1]!) };

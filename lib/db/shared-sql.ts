@@ -13,22 +13,29 @@ export function directConversationKey(userId: number, otherId: number): string {
   return `${Math.min(userId, otherId)}:${Math.max(userId, otherId)}`;
 }
 
-/** Parameters: me, other, me, other, other, me. Read by every friend decision (rules.ts). */
+/** Parameters: me, other, me, other, other, me, me, other, other, me. Read by every friend decision (rules.ts). */
 const FRIEND_STATE = `
   SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?) AS friends,
     EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS outgoing,
-    EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS incoming`;
+    EXISTS (SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?) AS incoming,
+    EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = ?) AS blocking,
+    EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = ?) AS blockedBy`;
 
-export const friendStateParams = (me: number, other: number) => [me, other, me, other, other, me];
+export const friendStateParams = (me: number, other: number) => [me, other, me, other, other, me, me, other, other, me];
 
 export interface FriendStateRecord {
   friends: number | string;
   outgoing: number | string;
   incoming: number | string;
+  blocking: number | string;
+  blockedBy: number | string;
 }
 
 export function toFriendState(row: FriendStateRecord): FriendState {
-  return { friends: Number(row.friends) === 1, outgoing: Number(row.outgoing) === 1, incoming: Number(row.incoming) === 1 };
+  return {
+    friends: Number(row.friends) === 1, outgoing: Number(row.outgoing) === 1, incoming: Number(row.incoming) === 1,
+    blocking: Number(row.blocking) === 1, blockedBy: Number(row.blockedBy) === 1,
+  };
 }
 
 /**
@@ -39,7 +46,8 @@ export function toFriendState(row: FriendStateRecord): FriendState {
  * count is decided: a rule on whose messages count (block) joins here, on x.sender_id.
  */
 const MENTION_COUNT = `CASE WHEN c.last_seq > m.read_seq THEN (
-      SELECT COUNT(*) FROM message_mentions x WHERE x.user_id = m.user_id AND x.conversation_id = c.id AND x.seq > m.read_seq) ELSE 0 END`;
+      SELECT COUNT(*) FROM message_mentions x WHERE x.user_id = m.user_id AND x.conversation_id = c.id AND x.seq > m.read_seq
+        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = m.user_id AND b.blocked_id = x.sender_id)) ELSE 0 END`;
 
 /**
  * A member's view of a conversation; callers add their WHERE.
@@ -60,7 +68,11 @@ const CONVERSATION_SELECT = `
       WHERE o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) END AS peerName,
     g.name AS groupName,
     CASE WHEN c.last_seq > m.read_seq THEN c.msg_count - COALESCE(
-      (SELECT x.msg_no FROM messages x WHERE x.conversation_id = c.id AND x.seq = m.read_seq), 0) ELSE 0 END AS unread,
+      (SELECT x.msg_no FROM messages x WHERE x.conversation_id = c.id AND x.seq = m.read_seq), 0)
+      - CASE WHEN EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = m.user_id) THEN (
+          SELECT COUNT(*) FROM messages x JOIN blocks b ON b.blocker_id = m.user_id AND b.blocked_id = x.sender_id
+          WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.kind = 'message') ELSE 0 END
+      ELSE 0 END AS unread,
     ${MENTION_COUNT} AS mentions,
     m.visible_after AS visibleAfter
   FROM members m
@@ -121,7 +133,7 @@ export const MYSQL: Dialect = {
 const messageColumns = (d: Dialect) => `m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId,
   COALESCE(u.name, '') AS senderName, m.text, m.created_at AS ts, m.client_msg_id AS clientMsgId,
   m.kind, m.target_seq AS target, m.edited_at AS editedAt, m.deleted,
-  r.seq AS replySeq, COALESCE(ru.name, '') AS replyFrom, r.text AS replyText, r.deleted AS replyDeleted,
+  r.seq AS replySeq, r.sender_id AS replySenderId, COALESCE(ru.name, '') AS replyFrom, r.text AS replyText, r.deleted AS replyDeleted,
   (SELECT ${d.joinLines('mu.name', 'mx.user_id')} FROM message_mentions mx JOIN users mu ON mu.id = mx.user_id
     WHERE mx.conversation_id = m.conversation_id AND mx.seq = m.seq AND mu.name <> '') AS mentions`;
 /** The message an entry answers (reply_to) and its sender, as MESSAGE_COLUMNS reads them (r, ru). */
@@ -144,6 +156,7 @@ export interface MessageRecord {
   editedAt: number | null;
   deleted: number;
   replySeq: number | null;
+  replySenderId: number | null;
   replyFrom: string;
   replyText: string | null;
   replyDeleted: number | null;
@@ -155,7 +168,8 @@ export function toStoredMessage(r: MessageRecord): StoredMessage {
     conversationId: r.conversationId, seq: r.seq, senderId: r.senderId, senderName: r.senderName, text: r.text, ts: Number(r.ts),
     clientMsgId: r.clientMsgId === null ? null : r.clientMsgId.toString(),
     kind: r.kind, target: r.target, editedAt: r.editedAt === null ? null : Number(r.editedAt), deleted: Number(r.deleted) === 1,
-    replyTo: r.replySeq === null ? null : { seq: r.replySeq, senderName: r.replyFrom, text: r.replyText ?? '', deleted: Number(r.replyDeleted) === 1 },
+    replyTo: r.replySeq === null ? null
+      : { seq: r.replySeq, senderId: Number(r.replySenderId), senderName: r.replyFrom, text: r.replyText ?? '', deleted: Number(r.replyDeleted) === 1 },
     mentions: r.mentions === null ? [] : r.mentions.toString().split('\n'),
   };
 }
@@ -247,13 +261,19 @@ export function sqlFor(d: Dialect) {
     insertFriendship: `INSERT INTO friendships (user_id, friend_id, conversation_id, created_at) VALUES (?, ?, ?, ?)${d.keepExisting('user_id')}`,
     /** Parameters: a, b, b, a. */
     deleteFriendship: 'DELETE FROM friendships WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)',
+    insertBlock: `INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)${d.keepExisting('blocker_id')}`,
+    deleteBlock: 'DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?',
+    blockedOf: `
+      SELECT u.id, u.name FROM blocks b JOIN users u ON u.id = b.blocked_id
+      WHERE b.blocker_id = ? ORDER BY u.name_key`,
     friendsOf: `
       SELECT u.id, u.name FROM friendships f JOIN users u ON u.id = f.friend_id
       WHERE f.user_id = ? ORDER BY u.name_key`,
-    /** Parameters: user, user. */
+    /** Parameters: user, user. A request from a user one blocked stays pending on their side only. */
     requestsOf: `
       SELECT u.id, u.name, 'in' AS direction, r.created_at AS at
         FROM friend_requests r JOIN users u ON u.id = r.from_id WHERE r.to_id = ?
+          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = r.to_id AND b.blocked_id = r.from_id)
       UNION ALL
       SELECT u.id, u.name, 'out', r.created_at
         FROM friend_requests r JOIN users u ON u.id = r.to_id WHERE r.from_id = ?

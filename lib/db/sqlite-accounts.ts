@@ -48,6 +48,7 @@ export class SqliteAccounts implements AccountStore {
       insertUser: p<[string, string, string, number], { id: number }>(sqlFor(SQLITE).insertUser),
       userKey: p<[number], { nameKey: string }>(SQL.userKey),
       deleteRequestsOf: p<[number, number]>(SQL.deleteRequestsOf),
+      deleteBlocksOf: p<[number, number]>(SQL.deleteBlocksOf),
       deleteFriendshipsOf: p<[number, number]>(SQL.deleteFriendshipsOf),
       deleteTokensOf: p<[number]>(SQL.deleteTokensOf),
       reserveName: p<[string, number]>(SQL.reserveName),
@@ -91,6 +92,7 @@ export class SqliteAccounts implements AccountStore {
         const left = leaveAll(userId);
         q.deleteTokensOf.run(userId);
         q.deleteRequestsOf.run(userId, userId);
+        q.deleteBlocksOf.run(userId, userId);
         q.deleteFriendshipsOf.run(userId, userId);
         if (row.nameKey !== deletedKey(userId)) q.reserveName.run(row.nameKey, reserveUntil);
         q.tombstone.run(deletedKey(userId), a.at, userId);

@@ -9,7 +9,7 @@ import {
   checkTransfer, checkUnban, defaultHistory, isVisible, pickSuccessor, visibleAfter, type SuccessorCandidate, targetState,
 } from './group-rules.ts';
 import {
-  afterLeave, checkFriendAccept, checkGroup, checkLeave, friendAddAction, groupCursorMoves, groupSenders, planAppend,
+  afterLeave, checkBlock, checkFriendAccept, checkGroup, checkLeave, friendAddAction, groupCursorMoves, groupSenders, planAppend,
   planCursorMoves, planEvent, readCursorMoves, type CursorSlot, type LeaveOutcome, type PriorMessage, type SenderSlot,
 } from './rules.ts';
 import {
@@ -47,6 +47,9 @@ export function prepareStatements(db: Db) {
     insertFriendship: p<[number, number, number, number]>(SQL.insertFriendship),
     deleteFriendship: p<[number, number, number, number]>(SQL.deleteFriendship),
     friendsOf: p<[number], { id: number; name: string }>(SQL.friendsOf),
+    insertBlock: p<[number, number, number]>(SQL.insertBlock),
+    deleteBlock: p<[number, number]>(SQL.deleteBlock),
+    blockedOf: p<[number], { id: number; name: string }>(SQL.blockedOf),
     requestsOf: p<[number, number], { id: number; name: string; direction: 'in' | 'out'; at: number }>(SQL.requestsOf),
 
     directByKey: p<[string], { id: number }>(SQL.directByKey),
@@ -348,11 +351,18 @@ function prepareFriendTransactions(db: Db, q: Statements) {
     return befriend(userId, fromId);
   });
   const addFriend = immediate(db, (fromId: number, toId: number): FriendAdded => {
-    if (friendAddAction(friendState(fromId, toId)) === 'accept') return { status: 'accepted', conversationId: befriend(fromId, toId) };
+    const action = friendAddAction(friendState(fromId, toId));
+    if (action === 'accept') return { status: 'accepted', conversationId: befriend(fromId, toId) };
     q.insertRequest.run(fromId, toId, Date.now());
-    return { status: 'pending' };
+    return { status: 'pending', hidden: action === 'hidden' };
   });
-  return { accept, addFriend };
+  const block = immediate(db, (blockerId: number, blockedId: number): { unfriended: boolean } => {
+    checkBlock(blockerId, blockedId);
+    q.insertBlock.run(blockerId, blockedId, Date.now());
+    q.deleteRequest.run(blockerId, blockedId);
+    return { unfriended: q.deleteFriendship.run(blockerId, blockedId, blockedId, blockerId).changes > 0 };
+  });
+  return { accept, addFriend, block };
 }
 
 function prepareGroupTransactions(db: Db, q: Statements, search: SqliteSearchIndex) {

@@ -224,6 +224,22 @@ export class SqliteStore implements Store {
     });
   }
 
+  block(blockerId: number, blockedId: number): Promise<{ unfriended: boolean }> {
+    return this.call(() => {
+      this.accounts.refuseDeleted(blockerId, blockedId);
+      this.forgetFriendship(blockerId, blockedId);
+      return this.tx.block(blockerId, blockedId);
+    });
+  }
+
+  unblock(blockerId: number, blockedId: number): Promise<boolean> {
+    return this.call(() => this.q.deleteBlock.run(blockerId, blockedId).changes > 0);
+  }
+
+  blockedOf(userId: number): Promise<{ id: number; name: string }[]> {
+    return this.call(() => this.q.blockedOf.all(userId).map(({ id, name }) => ({ id, name })));
+  }
+
   removeFriendship(userId: number, otherId: number): Promise<boolean> {
     // The conversation and its member rows stay, so a re-friend finds them again.
     return this.call(() => {

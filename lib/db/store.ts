@@ -64,7 +64,10 @@ export interface GroupInvite {
 export type Relation = 'none' | 'friends' | 'out' | 'in';
 
 /** What friend_add did: stored a request, or accepted the other user's (the direct conversation). */
-export type FriendAdded = { status: 'pending' } | { status: 'accepted'; conversationId: number };
+export type FriendAdded =
+  /** hidden: toId blocked fromId, so the request is stored (fromId sees it pending) but never shown to toId */
+  | { status: 'pending'; hidden: boolean }
+  | { status: 'accepted'; conversationId: number };
 export type Role = 'creator' | 'admin' | 'member';
 
 export interface NewMessage {
@@ -117,6 +120,7 @@ export type EventResult = { seq: number; ts: number; duplicate: boolean; changed
 /** The message an entry quotes (`reply_to`), as it is now. */
 export interface ReplyRef {
   seq: number;
+  senderId: number;
   senderName: string;
   /** the target's current text ('' once deleted) */
   text: string;
@@ -390,7 +394,20 @@ export interface Store {
    */
   directConversationId(userId: number, otherId: number): Promise<number | null>;
   friendsOf(userId: number): Promise<{ id: number; name: string }[]>;
+  /** Incoming requests from users this user blocked are left out (they stay pending on the sender's side). */
   requestsOf(userId: number): Promise<{ id: number; name: string; direction: 'in' | 'out' }[]>;
+
+  // blocks (rules.ts: checkBlock, and the friend rules read them)
+  /**
+   * blockerId blocks blockedId, in the friend decisions' transaction: their friendship ends (both
+   * sides) and blockerId's own request to blockedId goes; blockedId's request stays, hidden.
+   * Idempotent. Throws CHAT_ERR_SELF. Answers whether a friendship ended.
+   */
+  block(blockerId: number, blockedId: number): Promise<{ unfriended: boolean }>;
+  /** Answers whether there was a block. Nothing else changes: what the block hid shows again. */
+  unblock(blockerId: number, blockedId: number): Promise<boolean>;
+  /** The users this user blocked, by name. */
+  blockedOf(userId: number): Promise<{ id: number; name: string }[]>;
 
   // groups (who may do what: group-rules.ts; every decision is taken inside the write's transaction)
   /**

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   CHAT_ERR_REQUEST_PENDING: 'a friend request between you is already pending',
   CHAT_ERR_NO_REQUEST: 'there is no pending friend request from that user',
   CHAT_ERR_NOT_FRIENDS: 'direct messages are between friends only',
+  CHAT_ERR_USER_BLOCKED: 'you blocked that user; unblock them first',
   // groups
   CHAT_ERR_GROUP_TAKEN: 'a group with that name already exists',
   CHAT_ERR_NO_SUCH_GROUP: 'no group has that name',

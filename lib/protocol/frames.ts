@@ -82,7 +82,7 @@ export function messagePush(
  */
 export function messageViewPush(m: MessageView): string {
   if (m.kind !== undefined && m.kind !== 'message') return eventPush(m.kind, m);
-  if (m.edited_at !== undefined || m.deleted !== undefined) {
+  if (m.edited_at !== undefined || m.deleted !== undefined || m.hidden !== undefined) {
     const { kind: _kind, ...rest } = m;
     return encodeFrame({ type: 'message', ...rest });
   }
@@ -120,6 +120,47 @@ export function receiptPush(conversation: string, from: string, read: number): s
 /** The user's own other sessions learn a new notification level (mute) at once. */
 export function notifyLevelPush(level: Omit<Push<'notify_level'>, 'type'>): string {
   return encodeFrame({ type: 'notify_level', ...level } satisfies Push<'notify_level'>);
+}
+
+/** The user's own other sessions learn of a block or an unblock at once. */
+export function blockedChangedPush(user: string, blocked: boolean): string {
+  return encodeFrame({ type: 'blocked_changed', user, blocked } satisfies Push<'blocked_changed'>);
+}
+
+/**
+ * An entry as a viewer who blocked its sender sees it: its place in the sequence (so the
+ * viewer's seqs keep no gaps) and who and when, none of its content.
+ */
+export function hiddenView(m: MessageView): MessageView {
+  const view = { conversation: m.conversation, seq: m.seq } as MessageView;
+  if (m.kind !== undefined) view.kind = m.kind;
+  if (m.target !== undefined) view.target = m.target;
+  view.from = m.from;
+  if (m.from_deleted) view.from_deleted = true;
+  if (m.to !== undefined) view.to = m.to;
+  if (m.group !== undefined) view.group = m.group;
+  view.text = '';
+  view.ts = m.ts;
+  view.hidden = true;
+  return view;
+}
+
+/** A reply's quote of a message whose sender the viewer blocked: who and which, not what. */
+export function hiddenQuote(q: ReplyView): ReplyView {
+  return { seq: q.seq, from: q.from, excerpt: '', hidden: true };
+}
+
+/** A pushed `message` line whose reply_to quotes a blocked sender: the same line with hiddenQuote. */
+export function hiddenQuotePush(frame: string): string {
+  const { type, ...view } = JSON.parse(frame) as { type: 'message' } & MessageView;
+  if (view.reply_to !== undefined) view.reply_to = hiddenQuote(view.reply_to);
+  return encodeFrame({ type, ...view });
+}
+
+/** hiddenView of a pushed `message` or event line: the same type, none of its content. */
+export function hiddenPush(frame: string): string {
+  const { type, ...view } = JSON.parse(frame) as { type: 'message' | EventKind } & MessageView;
+  return encodeFrame({ type, ...hiddenView(view) });
 }
 
 export function friendUpdatePush(user: string, status: Push<'friend_update'>['status']): string {

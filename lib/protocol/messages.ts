@@ -94,6 +94,9 @@ export const requestSchemas = {
   unread: empty,
   conversations: empty,
   mute: z.object({ ...target, level: z.enum(NOTIFY_LEVELS) }),
+  block: aboutUser,
+  unblock: aboutUser,
+  blocked: empty,
   typing: z.object(target),
   receipts: z.object({ ...target, seq }),
   search: z.object({
@@ -122,9 +125,11 @@ export type EventKind = Exclude<EntryKind, 'message'>;
 export interface ReplyView {
   seq: number;
   from: string;
-  /** the start of its current text, on one line ('' once deleted) */
+  /** the start of its current text, on one line ('' once deleted, or hidden) */
   excerpt: string;
   deleted?: true;
+  /** its sender is a user you blocked: the excerpt is not sent */
+  hidden?: true;
 }
 
 export interface ReactionView {
@@ -167,6 +172,12 @@ export interface MessageView {
   /** history only */
   reactions?: ReactionView[];
   client_msg_id?: string;
+  /**
+   * The sender is a user you blocked: the entry keeps its place (seq, kind, target, from, ts) and
+   * nothing of its content (text is '', no emoji, reply, reactions or client id). A hidden event
+   * changes nothing it targets.
+   */
+  hidden?: true;
 }
 
 /** A search hit: the message as history shows it, and a short part of its text around the match. */
@@ -286,6 +297,11 @@ export interface Results {
   unread: { unread: { conversation: string; with?: string; group?: string; count: number; mentions?: number; notify?: NotifyLevel }[] };
   conversations: { conversations: ConversationView[] };
   mute: { conversation: string; with?: string; group?: string; notify: NotifyLevel };
+  /** unfriended: the block ended a friendship */
+  block: { user: string; blocked: true; unfriended: boolean };
+  /** was_blocked: false when there was no block (unblocking twice is no error) */
+  unblock: { user: string; blocked: false; was_blocked: boolean };
+  blocked: { blocked: { name: string }[] };
   /** forwarded: false when this session's last notice for the conversation was under 2 s ago */
   typing: { conversation: string; forwarded: boolean };
   /** the other members whose read cursor is at or past seq, and how many others there are */
@@ -301,6 +317,7 @@ export type PushFrame =
   | { type: 'typing'; conversation: string; from: string; group?: string }
   | { type: 'receipt'; conversation: string; from: string; read: number }
   | { type: 'notify_level'; conversation: string; with?: string; group?: string; notify: NotifyLevel }
+  | { type: 'blocked_changed'; user: string; blocked: boolean }
   | { type: 'friend_update'; user: string; status: 'accepted' | 'declined' | 'removed' }
   | { type: 'group_invite'; group: string; from: string; desc: string }
   | GroupEventPush;

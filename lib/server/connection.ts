@@ -15,6 +15,11 @@ export interface SessionUser {
   name: string;
   /** hash of the resume token this session holds, revoked by logout */
   tokenHash: string;
+  /**
+   * The users this user blocked: read at login, then kept by the bus's block events
+   * (BusEvent.block). Their entries reach this session as placeholders.
+   */
+  blocked?: Set<number>;
 }
 
 // Writes are joined and flushed once per tick for every connection that has output, so a

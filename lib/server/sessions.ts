@@ -1,4 +1,5 @@
 import type { BusEvent } from '../bus/bus.ts';
+import { hiddenPush, hiddenQuotePush } from '../protocol/frames.ts';
 import type { ServerSession } from './session.ts';
 
 /** Who is logged in on this node: a user may have many sessions, and each gets every push. */
@@ -28,14 +29,27 @@ export class Sessions {
   deliver(event: BusEvent): number {
     let sent = 0;
     const close = event.close;
+    const { sender, block } = event;
+    /** built once, for the first session that blocked the sender */
+    let hidden: string | null = null;
+    let quoteHidden: string | null = null;
+    const { quoted } = event;
     for (const userId of event.users) {
       const set = this.byUser.get(userId);
       if (!set) continue;
       for (const session of close ? [...set] : set) {
+        // Every session of the user, the one that made the change too: it is the set that is
+        // updated here, not only what is sent.
+        if (block !== undefined) session.user?.blocked?.[block.blocked ? 'add' : 'delete'](block.id);
         if (session.id === event.exceptConn) continue;
         if (close) {
           if (close.tokens && !close.tokens.includes(session.user?.tokenHash ?? '')) continue;
           session.end(event.frame);
+        } else if (sender !== undefined && (session.user?.blocked?.size ?? 0) > 0 && session.user!.blocked!.has(sender)) {
+          if (event.blockedGet === 'nothing') continue;
+          session.send((hidden ??= hiddenPush(event.frame)));
+        } else if (quoted !== undefined && (session.user?.blocked?.size ?? 0) > 0 && session.user!.blocked!.has(quoted)) {
+          session.send((quoteHidden ??= hiddenQuotePush(event.frame)));
         } else {
           session.send(event.frame);
         }

@@ -3,7 +3,7 @@ import { NOTIFY_LEVELS, type NotifyLevel } from '../protocol/messages.ts';
 import { KeyMap } from './keys.ts';
 
 export type Command =
-  | { cmd: 'add' | 'accept' | 'decline' | 'remove' | 'join'; name: string }
+  | { cmd: 'add' | 'accept' | 'decline' | 'remove' | 'join' | 'block' | 'unblock'; name: string }
   | { cmd: 'create'; name: string; desc: string }
   | { cmd: 'leave' | 'members'; name?: string }
   | { cmd: 'decline_invite'; name: string }
@@ -27,6 +27,7 @@ const COMMAND_HELP: string[] = [
   '  /accept NAME            accept a friend request',
   '  /decline NAME           decline a friend request',
   '  /remove NAME            end a friendship (or withdraw your request)',
+  '  /block NAME  /unblock NAME  hide a user\'s messages (ends a friendship), or show them again',
   '  /create GROUP [about]   create a group with an optional description',
   '  /join GROUP             join a group',
   '  /leave [GROUP]          leave the open group (or GROUP)',
@@ -90,7 +91,7 @@ export function helpLines(keys: KeyMap = new KeyMap()): string[] {
 export const HELP: string[] = helpLines();
 
 
-const NEEDS_NAME = new Set(['add', 'accept', 'decline', 'remove', 'join', 'create', 'invite', 'kick', 'ban', 'unban', 'op', 'deop']);
+const NEEDS_NAME = new Set(['add', 'accept', 'decline', 'remove', 'join', 'block', 'unblock', 'create', 'invite', 'kick', 'ban', 'unban', 'op', 'deop']);
 
 export function parseInput(text: string): Command {
   if (!text.startsWith('/')) return { cmd: 'send', text };
@@ -114,7 +115,7 @@ export function parseInput(text: string): Command {
       return name ? { cmd, prefix: name } : { cmd };
     case 'private': case 'public':
       return rest ? { cmd: 'error', message: `usage: /${cmd} (in the open group)` } : { cmd };
-    case 'add': case 'accept': case 'remove': case 'join':
+    case 'add': case 'accept': case 'remove': case 'join': case 'block': case 'unblock':
       if (more.length > 0) return { cmd: 'error', message: `usage: /${cmd} NAME (one name)` };
       return { cmd, name };
     case 'create':

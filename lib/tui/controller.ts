@@ -184,6 +184,13 @@ export class Controller implements Intents {
     );
   }
 
+  /** A block or unblock changes what the server shows of the loaded messages: read them again. */
+  private reloadOpen(): void {
+    const key = this.state.open;
+    const conv = key ? this.state.conversations[key] : undefined;
+    if (key && conv) this.refoldPage(key, conv.messages);
+  }
+
   /** The members of a group, for `@` completion. */
   private fetchMembers(group: string): void {
     const session = this.session;
@@ -274,6 +281,7 @@ export class Controller implements Intents {
         return this.scheduleTick();
       }
       this.dispatch({ t: 'push', frame });
+      if (frame.type === 'blocked_changed') this.reloadOpen();
       if (frame.type !== 'presence' && frame.type !== 'receipt') this.refreshRoster();
     });
     session.on('state', (info: StateInfo) => {
@@ -511,6 +519,16 @@ export class Controller implements Intents {
         return void run(s.request('friend_decline', { user: command.name }), (r) => `Declined ${r.user}.`);
       case 'remove':
         return void run(s.request('friend_remove', { user: command.name }), (r) => `Removed ${r.user}.`);
+      case 'block':
+        return void run(s.request('block', { user: command.name }), (r) => {
+          this.reloadOpen();
+          return `Blocked ${r.user}${r.unfriended ? ' (no longer friends)' : ''}: their messages show as hidden.`;
+        });
+      case 'unblock':
+        return void run(s.request('unblock', { user: command.name }), (r) => {
+          this.reloadOpen();
+          return r.was_blocked ? `Unblocked ${r.user}: their messages show again.` : `${r.user} was not blocked.`;
+        });
       case 'create':
         return void run(s.request('group_create', { group: command.name, ...(command.desc ? { desc: command.desc } : {}) }), (r) => {
           this.open(groupKey(r.group));

@@ -40,6 +40,7 @@ export interface LayoutOptions {
 }
 
 export const DELETED = 'message deleted';
+export const HIDDEN = 'message hidden (blocked user)';
 export const EDITED = '(edited)';
 
 export const SENDING = 'sending…';
@@ -67,16 +68,16 @@ export function bubbleTextWidth(width: number): number {
  * highlighted, and its reactions sit in a line under the bubble.
  */
 export function layoutBubble(
-  m: Pick<MessageView, 'from' | 'text' | 'ts'> & Partial<Pick<MessageView, 'from_deleted'>> & Partial<Pick<MessageView, 'seq' | 'edited_at' | 'deleted' | 'reply_to' | 'reactions' | 'mentions'>>,
+  m: Pick<MessageView, 'from' | 'text' | 'ts'> & Partial<Pick<MessageView, 'from_deleted'>> & Partial<Pick<MessageView, 'seq' | 'edited_at' | 'deleted' | 'reply_to' | 'reactions' | 'mentions' | 'hidden'>>,
   mine: boolean,
   o: LayoutOptions,
   pending = false,
 ): Line[] {
   const width = Math.max(12, o.width);
   const maxText = Math.min(bubbleTextWidth(width), width - 5);
-  const body = m.deleted ? [DELETED] : wrap(stripControls(m.text), maxText);
+  const body = m.hidden ? [HIDDEN] : m.deleted ? [DELETED] : wrap(stripControls(m.text), maxText);
   const quote = m.reply_to === undefined ? null
-    : truncate(`↪ ${stripControls(m.reply_to.from)}: ${m.reply_to.deleted ? DELETED : stripControls(m.reply_to.excerpt)}`, maxText);
+    : truncate(`↪ ${stripControls(m.reply_to.from)}: ${m.reply_to.hidden ? HIDDEN : m.reply_to.deleted ? DELETED : stripControls(m.reply_to.excerpt)}`, maxText);
   const picked = o.pick !== undefined && o.pick !== null && m.seq === o.pick;
   const time = pending ? SENDING : formatTime(m.ts, o.now, o.time);
   const who = mine ? '' : !o.group ? '' : m.from_deleted ? 'deleted user' : stripControls(m.from);
@@ -112,7 +113,7 @@ export function layoutBubble(
     lines.push({ plain: pad + plain + right(bubbleW), tagged: pad + c('│') + ` ${shown} ` + c('│') + right(bubbleW) });
   };
   if (quote !== null) row(quote, theme.tag.muted);
-  for (const text of body) row(text, m.deleted ? theme.tag.muted : mentioned ? theme.tag.highlight : null);
+  for (const text of body) row(text, m.deleted || m.hidden ? theme.tag.muted : mentioned ? theme.tag.highlight : null);
   const bottom = `╰${'─'.repeat(inner + 2)}╯`;
   lines.push({ plain: pad + bottom + right(bubbleW), tagged: pad + c(bottom) + right(bubbleW) });
   if (m.reactions !== undefined && m.reactions.length > 0) {

@@ -34,7 +34,7 @@ export interface Alert {
  */
 export function alertFor(s: State, m: MessageView): Alert | null {
   // an edit, deletion or reaction is not news: it never rings
-  if (s.screen !== 'chat' || m.from === s.me || isEvent(m)) return null;
+  if (s.screen !== 'chat' || m.from === s.me || isEvent(m) || m.hidden) return null;
   const key = keyOfMessage(m, s.me);
   const conv = s.conversations[key];
   if (conv?.messages.some((x) => x.seq === m.seq) || (conv && m.seq <= conv.read)) return null; // seen already

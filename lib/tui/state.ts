@@ -293,7 +293,8 @@ export function windowEnd(c: Conversation): number {
  * target is not loaded is not marked: a later raw page that loads the target brings it again.
  */
 export function applyEvent(c: Conversation, e: MessageView, me: string): Conversation {
-  if (e.target === undefined || c.applied.includes(e.seq)) return c;
+  // a hidden event (by a user I blocked) changes nothing it targets
+  if (e.target === undefined || e.hidden || c.applied.includes(e.seq)) return c;
   const target = c.messages[lowerBound(c.messages.length, (i) => c.messages[i]!.seq, e.target)];
   if (!target || target.seq !== e.target || e.seq <= (target.foldedTo ?? target.seq)) return c;
   const applied = [...c.applied, e.seq].slice(-APPLIED_KEPT);
@@ -530,7 +531,8 @@ export function reduce(s: State, a: Action): State {
             conv.read = Math.max(c.read, m.seq);
             conv.unread = 0;
             conv.mentions = 0;
-          } else if (m.seq > c.read) {
+          } else if (m.seq > c.read && !m.hidden) {
+            // a placeholder (a user I blocked) takes its seq but is never unread, as on the server
             conv.unread = c.unread + 1;
             if (mentionsMe(m, s.me)) conv.mentions = (c.mentions ?? 0) + 1;
           }
@@ -680,6 +682,9 @@ export function reduce(s: State, a: Action): State {
       }
       // typing comes as a 'typing' action (it needs the clock); a receipt moves the peer's cursor
       if (f.type === 'typing') return s;
+      if (f.type === 'blocked_changed') {
+        return { ...s, notice: { text: `${f.user} ${f.blocked ? 'blocked' : 'unblocked'} (from another session)`, error: false } };
+      }
       if (f.type === 'receipt') return reduce(s, { t: 'peer_read', key: directKey(f.from), read: f.read });
       if (f.type === 'group_invite') {
         const invites = [...s.invites.filter((i) => i.group !== f.group), { group: f.group, desc: f.desc, from: f.from }];

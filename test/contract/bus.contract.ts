@@ -67,6 +67,27 @@ export function busContract(name: string, makeHarness: () => Promise<BusHarness>
     assert.ok(gotA.some((x) => x.frame === frame));
   });
 
+  test('an event keeps its sender, what blockers get, and its block change on every node, alone or batched', async () => {
+    const a = await h.node('a');
+    const b = await h.node('b');
+    const gotB = record(b);
+    await b.sessionOpened(9);
+    a.publish({ users: [9], frame: 'from-5', sender: 5 });
+    await eventually(() => gotB.some((e) => e.frame === 'from-5'), 3000, 'the event on node b');
+    assert.equal([gotB.find((e) => e.frame === 'from-5')!.sender, gotB.find((e) => e.frame === 'from-5')!.blockedGet], [5, undefined]);
+    a.publish({ users: [9], frame: 'typing-5', sender: 5, blockedGet: 'nothing' });
+    a.publish({ users: [9], frame: 'quotes-6', sender: 5, quoted: 6 });
+    a.publish({ users: [9], frame: 'blocks-5', block: { id: 5, blocked: true } });
+    a.publish({ users: [9], frame: 'unblocks-5', block: { id: 5, blocked: false } });
+    await eventually(() => gotB.some((e) => e.frame === 'unblocks-5'), 3000, 'the batch on node b');
+    const typing = gotB.find((e) => e.frame === 'typing-5')!;
+    assert.equal([typing.sender, typing.blockedGet, typing.block], [5, 'nothing', undefined]);
+    assert.equal(gotB.find((e) => e.frame === 'blocks-5')!.block, { id: 5, blocked: true });
+    assert.equal(gotB.find((e) => e.frame === 'unblocks-5')!.block, { id: 5, blocked: false });
+    assert.is(gotB.find((e) => e.frame === 'blocks-5')!.sender, undefined);
+    assert.equal([gotB.find((e) => e.frame === 'quotes-6')!.quoted, gotB.find((e) => e.frame === 'from-5')!.quoted], [6, undefined]);
+  });
+
   test('an event that closes sessions keeps its close, and its token list, on every node, alone or batched', async () => {
     const a = await h.node('a');
     const b = await h.node('b');

@@ -170,7 +170,7 @@ export function storeContract(label: string, open: OpenStore): void {
   test('addFriend: a request, REQUEST_PENDING while it stands, accepted by the other side’s add, then ALREADY_FRIENDS', async () => {
     const a = await user('Ann');
     const b = await user('Bob');
-    assert.equal(await store.addFriend(a.id, b.id), { status: 'pending' });
+    assert.equal(await store.addFriend(a.id, b.id), { status: 'pending', hidden: false });
     assert.is(await store.relation(a.id, b.id), 'out');
     assert.equal(await store.requestsOf(b.id), [{ id: a.id, name: 'Ann', direction: 'in' }]);
     await rejectsWith(store.addFriend(a.id, b.id), 'CHAT_ERR_REQUEST_PENDING');
@@ -186,8 +186,74 @@ export function storeContract(label: string, open: OpenStore): void {
     await rejectsWith(store.acceptFriendRequest(a.id, b.id), 'CHAT_ERR_ALREADY_FRIENDS');
     // Re-friending through addFriend reuses the conversation, as acceptFriendRequest does.
     assert.ok(await store.removeFriendship(a.id, b.id));
-    assert.equal(await store.addFriend(b.id, a.id), { status: 'pending' });
+    assert.equal(await store.addFriend(b.id, a.id), { status: 'pending', hidden: false });
     assert.equal(await store.addFriend(a.id, b.id), { status: 'accepted', conversationId: conv });
+  });
+
+  test('block ends a friendship both ways and withdraws the blocker\'s request; idempotent; unblock; blockedOf; SELF', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const d = await user('Dee');
+    const conv = await befriend(a.id, b.id);
+    await store.addFriend(a.id, c.id);
+    assert.equal(await store.block(a.id, b.id), { unfriended: true });
+    assert.equal(await store.block(a.id, b.id), { unfriended: false }, 'a second block is no error');
+    assert.is(await store.directConversation(a.id, b.id), null);
+    assert.is(await store.directConversation(b.id, a.id), null);
+    assert.equal([await store.friendsOf(a.id), await store.friendsOf(b.id)], [[], []]);
+    assert.is(await store.directConversationId(a.id, b.id), conv, 'the conversation and its messages stay');
+    assert.equal(await store.block(a.id, c.id), { unfriended: false });
+    assert.equal(await store.requestsOf(c.id), [], 'the blocker\'s own request to them is gone');
+    assert.equal(await store.blockedOf(a.id), [{ id: b.id, name: 'Bob' }, { id: c.id, name: 'Cid' }]);
+    assert.equal(await store.blockedOf(b.id), [], 'a block is one way');
+    await rejectsWith(store.block(d.id, d.id), 'CHAT_ERR_SELF');
+    assert.equal(await store.blockedOf(d.id), []);
+    assert.is(await store.unblock(a.id, c.id), true);
+    assert.is(await store.unblock(a.id, c.id), false);
+    assert.is(await store.unblock(d.id, a.id), false);
+    assert.equal(await store.blockedOf(a.id), [{ id: b.id, name: 'Bob' }]);
+    assert.is(await store.directConversation(a.id, b.id), null, 'blocking ended the friendship for good');
+  });
+
+  test('a blocked user\'s request is pending on their side only, answered as any; the blocker cannot add them; unblocking shows it', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    await store.block(a.id, b.id);
+    assert.equal(await store.addFriend(b.id, a.id), { status: 'pending', hidden: true });
+    await rejectsWith(store.addFriend(b.id, a.id), 'CHAT_ERR_REQUEST_PENDING');
+    assert.is(await store.relation(b.id, a.id), 'out');
+    assert.equal(await store.requestsOf(b.id), [{ id: a.id, name: 'Ann', direction: 'out' }]);
+    assert.equal(await store.requestsOf(a.id), []);
+    assert.is(await store.relation(a.id, b.id), 'none');
+    await rejectsWith(store.acceptFriendRequest(a.id, b.id), 'CHAT_ERR_NO_REQUEST');
+    await rejectsWith(store.addFriend(a.id, b.id), 'CHAT_ERR_USER_BLOCKED');
+    assert.is(await store.directConversation(a.id, b.id), null);
+    assert.ok(await store.unblock(a.id, b.id));
+    assert.equal(await store.requestsOf(a.id), [{ id: b.id, name: 'Bob', direction: 'in' }]);
+    assert.is((await store.addFriend(a.id, b.id)).status, 'accepted');
+  });
+
+  test('unread leaves out the messages of senders the member blocked, and counts them again after unblocking', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const d = await user('Dee');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    await store.joinGroup(g.id, d.id);
+    const gc = g.conversationId;
+    await send(msg(gc, b.id, 'b1'), msg(gc, c.id, 'c1'), msg(gc, b.id, 'b2'), msg(gc, c.id, 'c2'));
+    assert.is((await store.conversationOf(a.id, gc))?.unread, 4);
+    await store.block(a.id, b.id);
+    assert.is((await store.conversationOf(a.id, gc))?.unread, 2);
+    assert.is((await store.conversationsOf(a.id))[0]?.unread, 2);
+    assert.is((await store.conversationOf(d.id, gc))?.unread, 4, 'only the blocker\'s count changes');
+    await store.moveRead(gc, a.id, 2);
+    assert.is((await store.conversationOf(a.id, gc))?.unread, 1);
+    await store.unblock(a.id, b.id);
+    assert.is((await store.conversationOf(a.id, gc))?.unread, 2);
   });
 
   test('crossed adds at the same moment end as one friendship, seen the same way from both sides', async () => {
@@ -988,9 +1054,9 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal((await store.entryOf(conv, 1)), { kind: 'message', senderId: a.id, senderName: 'Ann', text: 'question', deleted: false });
     assert.is(await store.entryOf(conv, 9), null);
     await store.appendEvent(ev(conv, a.id, 'edit', 1, 'question?'));
-    assert.equal((await store.messagesBefore(conv, 100, 10))[1]!.replyTo, { seq: 1, senderName: 'Ann', text: 'question?', deleted: false });
+    assert.equal((await store.messagesBefore(conv, 100, 10))[1]!.replyTo, { seq: 1, senderId: a.id, senderName: 'Ann', text: 'question?', deleted: false });
     await store.appendEvent(ev(conv, a.id, 'delete', 1));
-    assert.equal((await store.messagesAfter(conv, 1, 1))[0]!.replyTo, { seq: 1, senderName: 'Ann', text: '', deleted: true });
+    assert.equal((await store.messagesAfter(conv, 1, 1))[0]!.replyTo, { seq: 1, senderId: a.id, senderName: 'Ann', text: '', deleted: true });
     assert.is((await store.entryOf(conv, 3))?.kind, 'edit');
   });
 
@@ -1141,7 +1207,7 @@ export function storeContract(label: string, open: OpenStore): void {
   // search
 
   /** Texts found for the user, newest first. */
-  const search = async (userId: number, query: string, opts: { conversationId?: number; senderId?: number; limit?: number; before?: SearchPosition } = {}) => {
+  const search = async (userId: number, query: string, opts: { conversationId?: number; senderId?: number; limit?: number; before?: SearchPosition; excludeSenders?: ReadonlySet<number> } = {}) => {
     const page = await store.searchMessages({ userId, plan: planSearch(query)!, limit: opts.limit ?? 100, ...opts });
     return { texts: page.messages.map((m) => m.text), page };
   };
@@ -1158,6 +1224,27 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal((await search(a.id, '会议 下午')).texts, ['明天的会议改到下午'], 'every term must be there');
     assert.equal((await search(a.id, '会议 数据')).texts, []);
     assert.equal((await search(a.id, '议会')).texts, []);
+  });
+
+  test('search: excludeSenders (the users one blocked) leaves their messages out, across pages', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    const gc = g.conversationId;
+    await send(...range(1, 120).map((i) => msg(gc, i % 3 === 0 ? c.id : b.id, `note ${i}`, null, i)));
+    const all = (await search(a.id, 'note')).texts;
+    assert.is(all.length, 100);
+    const without = await search(a.id, 'note', { excludeSenders: new Set([b.id]), limit: 30 });
+    assert.equal(without.texts, range(1, 120).filter((i) => i % 3 === 0).reverse().slice(0, 30).map((i) => `note ${i}`));
+    const cs = range(1, 120).filter((i) => i % 3 === 0).reverse().map((i) => `note ${i}`);
+    const rest = await search(a.id, 'note', { excludeSenders: new Set([b.id]), limit: 30, before: without.page.next! });
+    assert.equal(rest.texts, cs.slice(30), 'the next page, found through more than one round of candidates');
+    assert.is(rest.page.next, null);
+    assert.equal((await search(a.id, 'note', { senderId: b.id, excludeSenders: new Set([b.id]) })).texts, []);
+    assert.is((await search(a.id, 'note', { excludeSenders: new Set() , limit: 120 })).texts.length, 120);
   });
 
   test('search: a substring finds the word that holds it, whatever the case; only real substrings match', async () => {

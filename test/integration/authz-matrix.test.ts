@@ -28,6 +28,8 @@ const userMatrix: Record<string, Record<UserRelation, Outcome>> = {
   friend_accept: { self: 'CHAT_ERR_NO_REQUEST', friend: 'CHAT_ERR_ALREADY_FRIENDS', 'pending-out': 'CHAT_ERR_NO_REQUEST', 'pending-in': OK, stranger: 'CHAT_ERR_NO_REQUEST' },
   friend_decline: { self: 'CHAT_ERR_NO_REQUEST', friend: 'CHAT_ERR_NO_REQUEST', 'pending-out': 'CHAT_ERR_NO_REQUEST', 'pending-in': OK, stranger: 'CHAT_ERR_NO_REQUEST' },
   friend_remove: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': OK, 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
+  block: { self: 'CHAT_ERR_SELF', friend: OK, 'pending-out': OK, 'pending-in': OK, stranger: OK },
+  unblock: { self: OK, friend: OK, 'pending-out': OK, 'pending-in': OK, stranger: OK },
   send: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
   history: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
   mute: { self: 'CHAT_ERR_NOT_FRIENDS', friend: OK, 'pending-out': 'CHAT_ERR_NOT_FRIENDS', 'pending-in': 'CHAT_ERR_NOT_FRIENDS', stranger: 'CHAT_ERR_NOT_FRIENDS' },
@@ -197,6 +199,7 @@ const sample: Record<RequestType, Record<string, unknown>> = {
   groups_public: {},
   send: { to: 'actor', text: 'x' }, history: { with: 'actor' }, sync: { conversation: 'c1' },
   ack: { conversation: 'c1', seq: 0 }, read: { conversation: 'c1', seq: 0 }, search: { query: 'x' },
+  block: { user: 'actor' }, unblock: { user: 'actor' }, blocked: {},
   mute: { conversation: 'c1', level: 'none' }, typing: { conversation: 'c1' }, receipts: { conversation: 'c1', seq: 1 },
   edit: { conversation: 'c1', seq: 1, text: 'x' }, delete: { conversation: 'c1', seq: 1 }, react: { conversation: 'c1', seq: 1, emoji: '👍' },
 };
@@ -483,6 +486,7 @@ function matrixSuite(backend: Backend): void {
     owner.destroy();
     assert.is(await outcome(actor, 'ping', {}), OK, "another account's logout all leaves the actor alone");
     assert.is(await outcome(actor, 'friends', {}), OK);
+    assert.is(await outcome(actor, 'blocked', {}), OK, 'blocked (own only)');
   });
 
   matrix('logged out: everything but hello, register, login and ping is CHAT_ERR_NOT_LOGGED_IN', async () => {

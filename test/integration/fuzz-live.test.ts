@@ -41,6 +41,7 @@ function templates(): Record<string, unknown>[] {
     { type: 'read', conversation: 'c2', seq: 1 }, { type: 'friend_add', user: 'bob' }, { type: 'group_join', group: 'fuzzers' },
     { type: 'group_members', group: 'fuzzers' }, { type: 'friend_remove', user: 'nobody' }, { type: 'group_create', group: 'g' },
     { type: 'mute', group: 'fuzzers', level: 'mentions' }, { type: 'mute', with: 'alice', level: 'none' },
+    { type: 'block', user: 'nobody' }, { type: 'unblock', user: 'nobody' }, { type: 'blocked' },
     { type: 'typing', group: 'fuzzers' }, { type: 'typing', with: 'alice' }, { type: 'receipts', group: 'fuzzers', seq: 1 },
     { type: 'send', to: 'alice', text: 'fuzz', reply_to: 1 }, { type: 'send', group: 'fuzzers', text: 'fuzz', mentions: ['alice', 'bob', 'nobody'] }, { type: 'edit', with: 'alice', seq: 1, text: 'fuzz', client_msg_id: 'f-e' },
     { type: 'delete', group: 'fuzzers', seq: 2, client_msg_id: 'f-d' }, { type: 'react', conversation: 'c1', seq: 1, emoji: '🎉', remove: false },
@@ -56,7 +57,7 @@ function templates(): Record<string, unknown>[] {
 }
 // Types whose valid frames would cost a password hash or end the session; mutations never pick them.
 const SAFE_TYPES = ['ping', 'friends', 'groups', 'unread', 'conversations', 'send', 'history', 'sync', 'ack', 'read', 'friend_add', 'friend_accept', 'friend_decline', 'group_join', 'group_members', 'group_leave',
-  'mute', 'typing', 'receipts', 'edit', 'delete', 'react', 'search',
+  'mute', 'block', 'unblock', 'blocked', 'typing', 'receipts', 'edit', 'delete', 'react', 'search',
   'group_invite', 'group_decline', 'group_kick', 'group_ban', 'group_unban', 'group_role', 'group_topic', 'group_set', 'groups_public', 'sessions', 'sessions_revoke', 'teleport', '', 'SEND'];
 
 /** One line that stays within the framing rules (so the connection survives), or null for a framing fault. */

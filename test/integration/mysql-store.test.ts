@@ -127,6 +127,26 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     }
   });
 
+  test('migration 008 adds blocks: nobody is blocked, friendships stand; block then works', async () => {
+    const old = scratchDb();
+    try {
+      await mysqlDatabaseBefore(old.name, 8, MEMBERSHIPS_SEED);
+      const upgraded = await MysqlStore.open(old.url, POOL);
+      try {
+        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
+        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
+        assert.equal(await upgraded.blockedOf(1), []);
+        assert.is(await upgraded.directConversation(1, 2), 1);
+        assert.equal(await upgraded.block(1, 2), { unfriended: true });
+        assert.equal(await upgraded.blockedOf(1), [{ id: 2, name: 'B' }]);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await old.drop();
+    }
+  });
+
   test('migration 009 adds mentions to an existing database: a mention is stored and counted, older conversations count none', async () => {
     const old = scratchDb();
     try {

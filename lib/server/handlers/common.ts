@@ -1,5 +1,6 @@
 import type { ConversationRow, GroupRow, GroupStanding, ReactionCount, ReplyRef, StoredMessage, UserRow } from '../../db/store.ts';
 import { ChatError } from '../../protocol/errors.ts';
+import { hiddenQuote, hiddenView } from '../../protocol/frames.ts';
 import { isoTime } from '../../protocol/json-text.ts';
 import type { MessageView, ReplyView } from '../../protocol/messages.ts';
 import { checkName, checkNewName, type NameCheck } from '../../protocol/names.ts';
@@ -131,6 +132,16 @@ export function hiddenReply(seq: number): ReplyView {
  * current state, whose `reactions` the caller adds.
  */
 export function messageView(m: StoredMessage, row: ConversationRow, viewer: SessionUser, raw = false): MessageView {
+  const view = fullView(m, row, viewer, raw);
+  // The one place history, sync and the re-sync decide it: a blocked sender's entry is a
+  // placeholder, and a quote of their message names it without its text.
+  if (viewer.blocked === undefined || viewer.blocked.size === 0) return view;
+  if (viewer.blocked.has(m.senderId)) return hiddenView(view);
+  if (view.reply_to !== undefined && m.replyTo !== null && viewer.blocked.has(m.replyTo.senderId)) view.reply_to = hiddenQuote(view.reply_to);
+  return view;
+}
+
+function fullView(m: StoredMessage, row: ConversationRow, viewer: SessionUser, raw: boolean): MessageView {
   const conversation = conversationId(m.conversationId);
   const view: MessageView = { conversation, seq: m.seq } as MessageView;
   if (raw) view.kind = m.kind;
@@ -158,12 +169,12 @@ export function messageView(m: StoredMessage, row: ConversationRow, viewer: Sess
   return view;
 }
 
-/** Puts each message's reactions (reactionsOf, ascending by seq) on its view. */
+/** Puts each message's reactions (not on a hidden message) (reactionsOf, ascending by seq) on its view. */
 export function attachReactions(views: MessageView[], reactions: readonly ReactionCount[]): void {
   const bySeq = new Map<number, MessageView>(views.map((v) => [v.seq, v]));
   for (const r of reactions) {
     const v = bySeq.get(r.seq);
-    if (v !== undefined) (v.reactions ??= []).push({ emoji: r.emoji, count: r.count, me: r.me });
+    if (v !== undefined && v.hidden === undefined) (v.reactions ??= []).push({ emoji: r.emoji, count: r.count, me: r.me });
   }
 }
 

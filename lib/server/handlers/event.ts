@@ -8,7 +8,7 @@ import { eventPush } from '../../protocol/frames.ts';
 import { isoTime } from '../../protocol/json-text.ts';
 import type { EventKind, MessageView } from '../../protocol/messages.ts';
 import type { HandlerContext } from '../context.ts';
-import { conversationId, me, push, resolveConversation } from './common.ts';
+import { conversationId, me, resolveConversation } from './common.ts';
 
 export interface EventRequest {
   with?: string | undefined;
@@ -50,6 +50,10 @@ export async function applyEvent(
     }
     view.ts = isoTime(result.ts);
     if (clientMsgId !== null) view.client_msg_id = clientMsgId;
+    // Each push names its sender, so a session that blocked them gets a placeholder (Sessions).
+    const publish = (users: readonly number[], frame: string) => {
+      if (users.length > 0) ctx.bus.publish({ users, frame, exceptConn: ctx.session.id, sender: user.id });
+    };
     // As for a message (send.ts): a removal since the list was read means reading it again.
     const to = row.kind === 'group' && ctx.removals.stale(mark) 
       ? await ctx.removals.stillMembers(ctx.store, row.conversationId, members).catch((err: unknown) => {
@@ -60,13 +64,13 @@ export async function applyEvent(
     // An edit of a message from before a member's join (a `joined` group) must not show them
     // the new text: they get the event without it, as sync gives it them (messageView).
     const unseeing = row.kind === 'group' && kind === 'edit' ? await ctx.store.membersNotSeeing(row.conversationId, body.seq) : [];
-    if (unseeing.length === 0) push(ctx, to, eventPush(kind, view));
+    if (unseeing.length === 0) publish(to, eventPush(kind, view));
     else {
       const hidden = new Set(unseeing);
       const seeing = to.filter((u) => !hidden.has(u));
       const blind = to.filter((u) => hidden.has(u));
-      if (seeing.length > 0) push(ctx, seeing, eventPush(kind, view));
-      if (blind.length > 0) push(ctx, blind, eventPush(kind, { ...view, text: '' }));
+      if (seeing.length > 0) publish(seeing, eventPush(kind, view));
+      if (blind.length > 0) publish(blind, eventPush(kind, { ...view, text: '' }));
     }
   }
   return { conversation, result };

@@ -15,6 +15,7 @@ export const friendAdd: Handler<'friend_add'> = async (ctx, body) => {
     push(ctx, [other.id], friendUpdatePush(user.name, 'accepted'));
     return { user: other.name, status: 'accepted', conversation: conversationId(added.conversationId) };
   }
-  push(ctx, [other.id], friendRequestPush(user.name));
+  // A request to a user who blocked the sender stays pending on the sender's side: same answer, no push.
+  if (!added.hidden) push(ctx, [other.id], friendRequestPush(user.name));
   return { user: other.name, status: 'pending' };
 };

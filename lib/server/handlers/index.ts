@@ -1,6 +1,7 @@
 import type { HandlerTable } from '../context.ts';
 import { accountDelete } from './account-delete.ts';
 import { ack } from './ack.ts';
+import { block, blocked, unblock } from './block.ts';
 import { conversations } from './conversations.ts';
 import { deleteMessage } from './delete.ts';
 import { edit } from './edit.ts';
@@ -86,6 +87,9 @@ export const handlers: HandlerTable = {
   unread,
   conversations,
   mute,
+  block,
+  unblock,
+  blocked,
   typing,
   receipts,
   search,

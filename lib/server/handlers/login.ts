@@ -57,7 +57,11 @@ export const login: Handler<'login'> = async (ctx, body) => {
     ({ token, hash: tokenHash } = newToken());
     await ctx.store.saveToken(tokenHash, user.id, expires);
   }
-  await ctx.session.signIn({ id: user.id, name: user.name, tokenHash });
+  const blocked = new Set<number>();
+  await ctx.session.signIn({ id: user.id, name: user.name, tokenHash, blocked });
+  // Read once the session is registered, so a block made meanwhile is in the read or reaches the
+  // set through the bus (BusEvent.block); added to, not replaced, for the same reason.
+  for (const b of await ctx.store.blockedOf(user.id)) blocked.add(b.id);
   // Recorded and checked once the session is registered: a suspension that a node's poll of the
   // admin actions missed (it closed the sessions registered before it) committed before this
   // read, so one of the two always ends the session.

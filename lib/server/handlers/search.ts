@@ -33,6 +33,8 @@ export const search: Handler<'search'> = async (ctx, body) => {
   const senderId = body.from === undefined ? undefined : (await findUser(ctx, body.from)).id;
   const page = await ctx.store.searchMessages({
     userId: user.id, plan, conversationId: only?.conversationId, senderId, before, limit: body.limit ?? DEFAULT_LIMIT,
+    // The users this session blocked: their messages are never found (not even as placeholders).
+    excludeSenders: user.blocked,
   });
   // How each result is shown (peer or group name) comes from the caller's conversations.
   const rows = only ? [only] : await ctx.store.conversationsOf(user.id);

@@ -66,6 +66,7 @@ export const send: Handler<'send'> = async (ctx, body) => {
   // (as history and sync show it): read after `recipients`, so a join in between is in neither
   // list or in both. Only a reply in a group asks.
   let unseeing: number[] = NO_ONE;
+  let quoted: number | undefined;
   if (body.reply_to !== undefined) {
     const target = await ctx.store.entryOf(conversation, body.reply_to);
     if (target === null || target.kind !== 'message') throw new ChatError('CHAT_ERR_NO_SUCH_MESSAGE', 'reply_to: no message has that seq here');
@@ -75,6 +76,7 @@ export const send: Handler<'send'> = async (ctx, body) => {
       // A message the sender may not see (before their join) answers as one that is not there.
       if (unseeing.includes(user.id)) throw new ChatError('CHAT_ERR_NO_SUCH_MESSAGE', 'reply_to: no message has that seq here');
     }
+    quoted = target.senderId;
   }
 
   const mentioned = body.mentions === undefined || body.mentions.length === 0 ? null
@@ -94,15 +96,17 @@ export const send: Handler<'send'> = async (ctx, body) => {
     if (!r!.duplicate) {
       // Encoded once, shared by every recipient session; the sender's other sessions get it too.
       const frame = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, replyTo, mentioned?.names ?? null);
+      // The sender (and a quoted sender) named, so a session that blocked them gets a placeholder.
+      const pushed = { exceptConn: sessionId, sender: user.id, ...(quoted === undefined ? {} : { quoted }) };
       const publish = (users: readonly number[]) => {
-        if (unseeing.length === 0) return ctx.bus.publish({ users, frame, exceptConn: sessionId });
+        if (unseeing.length === 0) return ctx.bus.publish({ users, frame, ...pushed });
         const hidden = new Set(unseeing);
         const seeing = users.filter((u) => !hidden.has(u));
         const quoteless = users.filter((u) => hidden.has(u));
-        if (seeing.length > 0) ctx.bus.publish({ users: seeing, frame, exceptConn: sessionId });
+        if (seeing.length > 0) ctx.bus.publish({ users: seeing, frame, ...pushed });
         if (quoteless.length > 0) {
           const bare = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, hiddenReply(replyTo!.seq), mentioned?.names ?? null);
-          ctx.bus.publish({ users: quoteless, frame: bare, exceptConn: sessionId });
+          ctx.bus.publish({ users: quoteless, frame: bare, ...pushed });
         }
       };
       if (mark < 0 || !ctx.removals.stale(mark)) publish(recipients);

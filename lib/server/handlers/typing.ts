@@ -1,6 +1,6 @@
 import { typingPush } from '../../protocol/frames.ts';
 import type { Handler } from '../context.ts';
-import { conversationId, me, push, resolveConversation } from './common.ts';
+import { conversationId, me, resolveConversation } from './common.ts';
 
 /**
  * Tells the conversation's other members, on every node, that this user is typing. Not stored;
@@ -13,6 +13,8 @@ export const typing: Handler<'typing'> = async (ctx, body) => {
   const conversation = conversationId(row.conversationId);
   if (!ctx.signals.typing.allow(ctx.session.id, row.conversationId)) return { conversation, forwarded: false };
   const others = (await ctx.store.memberIds(row.conversationId)).filter((id) => id !== user.id);
-  push(ctx, others, typingPush(conversation, user.name, row.kind === 'group' ? row.groupName! : null));
+  // Not stored, so not in anyone's sequence: a user who blocked this one gets nothing at all.
+  const frame = typingPush(conversation, user.name, row.kind === 'group' ? row.groupName! : null);
+  if (others.length > 0) ctx.bus.publish({ users: others, frame, exceptConn: ctx.session.id, sender: user.id, blockedGet: 'nothing' });
   return { conversation, forwarded: true };
 };

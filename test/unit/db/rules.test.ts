@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  afterLeave, checkCursorMove, checkGroup, checkLeave, checkFriendAccept, friendAddAction, groupCursorMoves, groupSenders, planAppend,
+  afterLeave, checkBlock, checkCursorMove, checkGroup, checkLeave, checkFriendAccept, friendAddAction, groupCursorMoves, groupSenders, planAppend,
   planCursorMoves, readCursorMoves, relationOf, type FriendState, type PriorMessage, type SenderSlots,
 } from '../../../lib/db/rules.ts';
 import type { AppendResult, CursorMove, MoveResult, NewMessage } from '../../../lib/db/store.ts';
@@ -17,9 +17,10 @@ const codeOf = (fn: () => unknown): unknown => {
   }
 };
 
-/** Every combination of the three flags. */
+/** Every combination of the three friend flags, without blocks. */
 const states: FriendState[] = [false, true].flatMap((friends) => [false, true].flatMap((outgoing) =>
-  [false, true].map((incoming) => ({ friends, outgoing, incoming }))));
+  [false, true].map((incoming) => ({ friends, outgoing, incoming, blocking: false, blockedBy: false }))));
+const none: FriendState = { friends: false, outgoing: false, incoming: false, blocking: false, blockedBy: false };
 
 const friends = suite('rules: friends');
 
@@ -42,6 +43,18 @@ friends('checkFriendAccept: ALREADY_FRIENDS, else NO_REQUEST without their reque
     'CHAT_ERR_NO_REQUEST', null, 'CHAT_ERR_NO_REQUEST', null,
     'CHAT_ERR_ALREADY_FRIENDS', 'CHAT_ERR_ALREADY_FRIENDS', 'CHAT_ERR_ALREADY_FRIENDS', 'CHAT_ERR_ALREADY_FRIENDS',
   ]);
+});
+
+friends('blocks: the blocker cannot add and does not see the request; the blocked user\'s add is a hidden request', () => {
+  assert.is(codeOf(() => friendAddAction({ ...none, blocking: true })), 'CHAT_ERR_USER_BLOCKED');
+  assert.is(codeOf(() => friendAddAction({ ...none, blocking: true, incoming: true })), 'CHAT_ERR_USER_BLOCKED');
+  assert.is(friendAddAction({ ...none, blockedBy: true }), 'hidden');
+  assert.is(codeOf(() => friendAddAction({ ...none, blockedBy: true, outgoing: true })), 'CHAT_ERR_REQUEST_PENDING', 'as a normal second add');
+  assert.is(codeOf(() => checkFriendAccept({ ...none, blocking: true, incoming: true })), 'CHAT_ERR_NO_REQUEST');
+  assert.is(relationOf({ ...none, blocking: true, incoming: true }), 'none');
+  assert.is(relationOf({ ...none, blockedBy: true, outgoing: true }), 'out', 'the sender sees their request pending');
+  assert.is(codeOf(() => checkBlock(3, 3)), 'CHAT_ERR_SELF');
+  assert.is(codeOf(() => checkBlock(3, 4)), null);
 });
 
 friends.run();

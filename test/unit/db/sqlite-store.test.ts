@@ -366,6 +366,21 @@ test('migration 006 upgrades a version-4 file: users and tokens keep their rows 
   }
 });
 
+test('migration 010 adds blocks: nobody is blocked, friendships stand; block then works', async () => {
+  const path = join(dir, 'chat.db');
+  sqliteFileBefore(path, 10, MEMBERSHIPS_SEED);
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    assert.equal(await store.blockedOf(1), []);
+    assert.is(await store.directConversation(1, 2), 1);
+    assert.equal(await store.block(1, 2), { unfriended: true });
+    assert.equal(await store.blockedOf(1), [{ id: 2, name: 'B' }]);
+  } finally {
+    await store.close();
+  }
+});
+
 test('creates missing parent directories', async () => {
   const path = join(dir, 'a', 'b', 'chat.db');
   await SqliteStore.open(path).close();

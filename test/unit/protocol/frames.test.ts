@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { ERROR_CODES } from '../../../lib/protocol/errors.ts';
 import {
   encodedReplyFrame, errorFrame, eventPush, friendRequestPush, friendUpdatePush, groupEventPush, groupInvitePush, messagePush, messageViewPush,
-  notifyLevelPush, receiptPush, typingPush,
+  notifyLevelPush, receiptPush, typingPush, blockedChangedPush, hiddenPush,
   cursorResultJson, presencePush, replyFrame, sendResultJson,
 } from '../../../lib/protocol/frames.ts';
 import type { MessageView, PushFrame } from '../../../lib/protocol/messages.ts';
@@ -82,6 +82,7 @@ test('small pushes: presence, friend_request, friend_update, group_event', () =>
       assert.is(notifyLevelPush({ conversation: 'c9', with: name, notify }), line({ type: 'notify_level', conversation: 'c9', with: name, notify }));
       assert.is(notifyLevelPush({ conversation: 'c9', group: name, notify }), line({ type: 'notify_level', conversation: 'c9', group: name, notify }));
     }
+    assert.is(blockedChangedPush(name, true), line({ type: 'blocked_changed', user: name, blocked: true }));
     assert.is(typingPush('c3', name, null), line({ type: 'typing', conversation: 'c3', from: name }));
     assert.is(typingPush('c3', name, `g ${name}`), line({ type: 'typing', conversation: 'c3', from: name, group: `g ${name}` }));
     assert.is(receiptPush('c3', name, 12), line({ type: 'receipt', conversation: 'c3', from: name, read: 12 }));
@@ -144,6 +145,17 @@ test('a reply, an edited or deleted message, and each event push as the document
   }
 });
 
+test('hiddenPush keeps a message\'s or event\'s place and drops all of its content', () => {
+  const ts = '2026-11-26T15:52:29.361Z';
+  const reply = { seq: 1, from: 'carol', excerpt: 'the secret quoted' };
+  const msg = messagePush('c4', 7, 'bob', 'group', 'rust', 'the secret', ts, 'b-1', reply);
+  assert.is(hiddenPush(msg), line({ type: 'message', conversation: 'c4', seq: 7, from: 'bob', group: 'rust', text: '', ts, hidden: true }));
+  const view = { conversation: 'c4', seq: 8, target: 3, from: 'bob', group: 'rust', text: '', emoji: '🤫', ts, client_msg_id: 'b-2' } as MessageView;
+  assert.is(hiddenPush(eventPush('reaction', view)), line({ type: 'reaction', conversation: 'c4', seq: 8, target: 3, from: 'bob', group: 'rust', text: '', ts, hidden: true }));
+  const edit = { ...view, text: 'new secret', emoji: undefined } as unknown as MessageView;
+  assert.ok(!hiddenPush(eventPush('edit', edit)).includes('secret'));
+});
+
 test('messagePush equals JSON.stringify of the documented message object on random strings', () => {
   const rand = seeded(14);
   for (let i = 0; i < 2000; i++) {
@@ -202,6 +214,7 @@ function rebuild(frame: Record<string, any>): string {
     case 'typing': return typingPush(push.conversation, push.from, push.group ?? null);
     case 'receipt': return receiptPush(push.conversation, push.from, push.read);
     case 'notify_level': { const { type: _t, ...level } = push; return notifyLevelPush(level); }
+    case 'blocked_changed': return blockedChangedPush(push.user, push.blocked);
     default: throw new Error(`docs/protocol.md quotes a push no builder makes: ${JSON.stringify(frame)}`);
   }
 }

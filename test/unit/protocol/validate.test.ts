@@ -86,6 +86,9 @@ const EXAMPLES: Record<RequestType, Example> = {
     body: { group: 'devs', seq: 4 },
     fields: { with: opt('string'), group: opt('string'), conversation: opt('string'), seq: req('number') },
   },
+  block: aboutUser,
+  unblock: aboutUser,
+  blocked: none,
   mute: {
     body: { group: 'devs', level: 'mentions' },
     fields: { with: opt('string'), group: opt('string'), conversation: opt('string'), level: req('string') },

@@ -254,6 +254,18 @@ test('events fold into their target, are never unread, and are applied once', ()
   assert.is(lastOwnMessage(d, 'me')?.seq, 2);
 });
 
+test('placeholders (a user I blocked) take their seq but are never unread, and a hidden event changes nothing', () => {
+  let s = apply(loggedIn(), { t: 'message', message: gm(1, 'carol') });
+  const hidden = (m: MessageView): MessageView => ({ ...m, text: '', hidden: true });
+  s = apply(s, { t: 'message', message: hidden(gm(2, 'bob')) }, { t: 'message', message: hidden({ ...ev(3, 'bob', 'reaction', 1, {}), group: 'dev', conversation: 'c9', to: undefined } as MessageView) });
+  s = apply(s, { t: 'message', message: hidden({ ...ev(4, 'bob', 'edit', 1, { text: '' }), group: 'dev', conversation: 'c9', to: undefined } as MessageView) });
+  const c = s.conversations['#dev']!;
+  assert.is(c.unread, 1, 'only carol\'s message');
+  assert.equal(c.messages.map((m) => [m.seq, m.text, m.hidden ?? false]), [[1, 'g1', false], [2, '', true]]);
+  assert.is(c.messages[0]!.reactions, undefined);
+  assert.is(c.messages[0]!.edited_at, undefined);
+});
+
 test('history is folded as of its last_seq: events up to it are not applied again', () => {
   let s = apply(loggedIn(), { t: 'open', key: '@bob' });
   s = apply(s, { t: 'history', key: '@bob', lastSeq: 3, messages: [{ ...dm(1, 'bob'), reactions: [{ emoji: '👍', count: 1, me: false }] }] });
