@@ -43,7 +43,7 @@ export function toFriendState(row: FriendStateRecord): FriendState {
  * after their read cursor, one range of the mentions_by_user index. Only messages have rows, a
  * deletion removes its message's rows, and one's own messages are never after one's read cursor
  * (see below), so this counts others' live messages that mention the member. The one place the
- * count is decided: a rule on whose messages count (block) joins here, on x.sender_id.
+ * count is decided; mentions by senders the member blocked are left out, as unread leaves them.
  */
 const MENTION_COUNT = `CASE WHEN c.last_seq > m.read_seq THEN (
       SELECT COUNT(*) FROM message_mentions x WHERE x.user_id = m.user_id AND x.conversation_id = c.id AND x.seq > m.read_seq

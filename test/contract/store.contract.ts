@@ -256,6 +256,23 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.is((await store.conversationOf(a.id, gc))?.unread, 2);
   });
 
+  test('the mention count leaves out mentions by senders the member blocked, and counts them again after unblocking', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    const gc = g.conversationId;
+    await send({ ...msg(gc, b.id, 'ann?'), mentions: [a.id] }, { ...msg(gc, c.id, 'ann!'), mentions: [a.id] });
+    const counts = async () => { const v = await store.conversationOf(a.id, gc); return [v?.unread, v?.mentions]; };
+    assert.equal(await counts(), [2, 2]);
+    await store.block(a.id, b.id);
+    assert.equal(await counts(), [1, 1]);
+    await store.unblock(a.id, b.id);
+    assert.equal(await counts(), [2, 2]);
+  });
+
   test('crossed adds at the same moment end as one friendship, seen the same way from both sides', async () => {
     // Every pair of 8 users adds each other at once, from both ends: 56 calls in flight, which
     // a networked store runs on several connections at the same time.
