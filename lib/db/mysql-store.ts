@@ -80,6 +80,8 @@ interface AppendAttempt {
   results: AppendResult[];
   /** the batch's cursor moves, committed with its messages */
   moveResults: MoveResult[];
+  /** per message: a new group message's members, read under the batch's conversation locks */
+  members: (readonly number[] | undefined)[];
   /** the first new row, by which a retry tells whether the lost COMMIT landed */
   marker: { conversationId: number; seq: number; senderId: number; ts: number } | null;
 }
@@ -559,12 +561,12 @@ export class MysqlStore implements Store {
   async appendBatch(messages: NewMessage[], moves: CursorMove[]): Promise<BatchResult> {
     if (messages.length === 0) return { messages: [], moves: moves.length === 0 ? [] : await this.moveCursors(moves) };
     const done = await this.storeMessages(messages, moves);
-    if (done.moves !== null) return { messages: done.messages, moves: done.moves };
+    if (done.moves !== null) return { messages: done.messages, moves: done.moves, members: done.members };
     return { messages: done.messages, moves: moves.length === 0 ? [] : await this.moveCursors(moves) };
   }
 
   /** `moves: null` when the moves did not commit with the messages (the messages failed). */
-  private async storeMessages(batch: NewMessage[], moves: CursorMove[]): Promise<{ messages: AppendResult[]; moves: MoveResult[] | null }> {
+  private async storeMessages(batch: NewMessage[], moves: CursorMove[]): Promise<{ messages: AppendResult[]; moves: MoveResult[] | null; members?: (readonly number[] | undefined)[] }> {
     let lost: AppendAttempt | null = null;
     let connectionRetries = 0;
     let lockRetries = 0;
@@ -574,7 +576,7 @@ export class MysqlStore implements Store {
       try {
         const previous = lost;
         const plan = await this.pool.use((conn) => this.appendOnce(conn, batch, moves, attempt, previous));
-        return { messages: plan.results, moves: plan.moveResults };
+        return { messages: plan.results, moves: plan.moveResults, members: plan.members };
       } catch (err) {
         if (!(err instanceof ChatError)) {
           if (isLockConflict(err) && lockRetries++ < MAX_LOCK_RETRIES) continue;
@@ -637,6 +639,11 @@ export class MysqlStore implements Store {
     const friendsAt = friendParams.length === 0 ? -1 : reads.add(`
       SELECT user_id AS u, friend_id AS f FROM friendships WHERE (user_id, friend_id) IN (${repeat('(?, ?)', friendParams.length / 2)})
       LOCK IN SHARE MODE`, friendParams);
+    // The groups' members under the conversation locks, which a kick, ban or leave takes too:
+    // the pushes go to the members as of the commit, whichever node removed someone meanwhile.
+    const groupConvs = [...new Set(slots.filter((s) => s.friendId === undefined).map((s) => s.conversationId))];
+    const rosterAt = groupConvs.length === 0 ? -1 : reads.add(
+      `SELECT conversation_id AS c, user_id AS u FROM members WHERE conversation_id IN (${repeat('?', groupConvs.length)}) ORDER BY conversation_id, user_id`, groupConvs);
     const cursorKeys: Param[] = [];
     for (const s of cursorSlots.slots) cursorKeys.push(s.conversationId, s.userId);
     const cursorsAt = cursorKeys.length === 0 ? -1 : reads.add(`
@@ -672,6 +679,19 @@ export class MysqlStore implements Store {
       //    moves, bounded by each conversation's last seq after this batch.
       const plan = planAppend(batch, senders, prior, lastSeq, msgCount);
       const { results, rows, firstNew } = plan;
+      const rosters: (readonly number[] | undefined)[] = new Array(batch.length);
+      if (rosterAt >= 0) {
+        const roster = new Map<number, number[]>();
+        for (const r of got[rosterAt] as { c: number; u: number }[]) {
+          const list = roster.get(r.c);
+          if (list === undefined) roster.set(r.c, [r.u]);
+          else list.push(r.u);
+        }
+        for (let i = 0; i < batch.length; i++) {
+          const r = results[i]!;
+          if (r.ok && !r.duplicate && batch[i]!.friendId === undefined) rosters[i] = roster.get(batch[i]!.conversationId) ?? [];
+        }
+      }
       let cursorPlan: ReturnType<typeof planCursorMoves> | null = null;
       if (cursorsAt >= 0) {
         const found = new Map((got[cursorsAt] as { c: number; u: number; lastSeq: number; d: number; r: number }[]).map((r) => [`${r.c}:${r.u}`, r]));
@@ -688,6 +708,7 @@ export class MysqlStore implements Store {
       const planned: AppendAttempt = {
         results,
         moveResults: cursorPlan?.results ?? [],
+        members: rosters,
         marker: head === undefined ? null
           : { conversationId: head.conversationId, seq: (results[firstNew] as { seq: number }).seq, senderId: head.senderId, ts: head.ts },
       };

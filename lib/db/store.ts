@@ -149,6 +149,12 @@ export interface BatchResult {
   messages: AppendResult[];
   /** per cursor move, in order */
   moves: MoveResult[];
+  /**
+   * Per message, where the store reads them in the batch's transaction (MysqlStore): a new group
+   * message's members as that transaction saw them. A kick on another node commits either before
+   * it (not listed) or after it, so the pushes go to exactly the members at the commit.
+   */
+  members?: (readonly number[] | undefined)[];
 }
 
 export interface StoredMessage {

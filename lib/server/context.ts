@@ -12,6 +12,8 @@ export interface Stored {
   seq: number;
   ts: number;
   duplicate: boolean;
+  /** the group's members when the message committed, where the store knows them (AppendResult) */
+  members?: readonly number[] | undefined;
 }
 export type AppendDone = (error: Error | null, stored: Stored | null) => void;
 /** `seq`: the cursor's value once the move committed */

@@ -130,7 +130,7 @@ export class MessageWriter {
       let malformed = 0;
       for (; next < batch.length; next++) {
         const r = results[next];
-        if (r?.ok === true) this.answer(batch[next]!, null, { seq: r.seq, ts: r.ts, duplicate: r.duplicate });
+        if (r?.ok === true) this.answer(batch[next]!, null, { seq: r.seq, ts: r.ts, duplicate: r.duplicate, members: result.members?.[next] });
         else if (r?.ok === false && r.error instanceof Error) this.answer(batch[next]!, r.error, null);
         else {
           malformed++;

@@ -399,6 +399,38 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     }
   });
 
+  test('a group message\'s result lists the members its transaction saw; a kick through another node is before or after it, never both', async () => {
+    const other = await MysqlStore.open(db.url, POOL);
+    try {
+      const a = await store.createUser('Ann', 'ann', 'h');
+      const b = await store.createUser('Bob', 'bob', 'h');
+      const g = await store.createGroup('G', 'g', '', a.id);
+      await store.joinGroup(g.id, b.id);
+      const one = async (text: string) => {
+        const r = await store.appendBatch([msg(g.conversationId, a.id, text)], []);
+        assert.ok(r.messages[0]!.ok);
+        return { seq: (r.messages[0] as { seq: number }).seq, members: r.members?.[0] };
+      };
+      assert.equal((await one('both see this')).members, [a.id, b.id]);
+      // Racing: each result either lists Bob and was stored before the kick, or does not list him.
+      const racing = Promise.all(Array.from({ length: 20 }, (_, i) => one(`m${i}`)));
+      const kick = other.removeFromGroup(g.id, a.id, b.id, false);
+      const results = await racing;
+      await kick;
+      const seenByBob = (await other.messagesAfter(g.conversationId, 0, 100)).map((m) => m.seq);
+      // The kick is not a seq of its own: whether Bob was listed must match the commit order,
+      // which a second read of the member list after each result cannot tell; the lists agree
+      // with one cut: every seq listing Bob is below every seq not listing him.
+      const listed = results.filter((r) => r.members!.includes(b.id)).map((r) => r.seq);
+      const unlisted = results.filter((r) => !r.members!.includes(b.id)).map((r) => r.seq);
+      assert.ok(listed.every((x) => unlisted.every((y) => x < y)), `one cut: ${listed} | ${unlisted}`);
+      assert.ok(seenByBob.length >= 21);
+      assert.equal((await one('Ann alone')).members, [a.id]);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('the same client id sent through two nodes at once is stored once', async () => {
     const other = await MysqlStore.open(db.url, POOL);
     try {

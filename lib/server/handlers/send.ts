@@ -109,7 +109,10 @@ export const send: Handler<'send'> = async (ctx, body) => {
           ctx.bus.publish({ users: quoteless, frame: bare, ...pushed });
         }
       };
-      if (mark < 0 || !ctx.removals.stale(mark)) publish(recipients);
+      // The members as the batch's transaction saw them, where the store says (MySQL: a removal
+      // on another node is ordered by the conversation lock); else this node's removals decide.
+      if (r!.members !== undefined) publish(r!.members);
+      else if (mark < 0 || !ctx.removals.stale(mark)) publish(recipients);
       else {
         // Someone may have left or been removed since the list was read: the push waits for the
         // list as it is now. A failed read only costs the live push; the next sync has it.
