@@ -130,8 +130,10 @@ export class MessageWriter {
       let malformed = 0;
       for (; next < batch.length; next++) {
         const r = results[next];
-        if (r?.ok === true) this.answer(batch[next]!, null, { seq: r.seq, ts: r.ts, duplicate: r.duplicate, members: result.members?.[next] });
-        else if (r?.ok === false && r.error instanceof Error) this.answer(batch[next]!, r.error, null);
+        if (r?.ok === true) {
+          const members = result.members?.[next];
+          this.answer(batch[next]!, null, members === undefined ? { seq: r.seq, ts: r.ts, duplicate: r.duplicate } : { seq: r.seq, ts: r.ts, duplicate: r.duplicate, members });
+        } else if (r?.ok === false && r.error instanceof Error) this.answer(batch[next]!, r.error, null);
         else {
           malformed++;
           this.answer(batch[next]!, internalError(), null);
