@@ -38,12 +38,15 @@ async function setUp(aliceNode: RunningServer, bobNode: RunningServer): Promise<
   const alice = await connectAs(aliceNode, 'alice');
   const { client: bob, id: bobId } = await signUp(bobNode, 'bob', BOB_PASSWORD);
   await befriend(alice, 'alice', bob, 'bob');
-  bob.destroy();
-  await waitUntil(async () => !(await bobOnline(alice)), 10_000, 'bob offline after his real session closed');
   const watch: Watch = { presence: [] };
   alice.onPush((f) => {
     if (f.type === 'presence' && f.user === 'bob') watch.presence.push(f.online);
   });
+  bob.destroy();
+  // The presence state can read offline before the `offline` push has reached alice (through
+  // another node's bus): the watch starts only once that push is in, so it cannot open the list.
+  await waitUntil(async () => !(await bobOnline(alice)) && watch.presence.at(-1) === false, 10_000, 'bob offline after his real session closed, and alice told');
+  watch.presence.length = 0;
   return { alice, bobId, watch };
 }
 
