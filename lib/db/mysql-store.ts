@@ -822,10 +822,10 @@ export class MysqlStore implements Store {
    * A connection lost after the statements went is not retried blindly; a client retry with the
    * same client_msg_id answers duplicate if the first attempt committed.
    */
-  async appendEvent(e: NewEvent): Promise<EventResult> {
+  async appendEvent(e: NewEvent, roster?: { members?: readonly number[] }): Promise<EventResult> {
     for (let retries = 0; ; retries++) {
       try {
-        return await this.appendEventOnce(e);
+        return await this.appendEventOnce(e, roster);
       } catch (err) {
         // Another node stored the same (sender, client_msg_id) between our check and our insert
         // (in another conversation: this one's row lock keeps its own writers apart), or a
@@ -838,7 +838,7 @@ export class MysqlStore implements Store {
   }
 
   /** A connection lost after the statements went is not retried: a client retry with the same client_msg_id tells. */
-  private appendEventOnce(e: NewEvent): Promise<EventResult> {
+  private appendEventOnce(e: NewEvent, roster?: { members?: readonly number[] }): Promise<EventResult> {
     return this.pool.use((conn) => inTransaction(conn, async (): Promise<EventResult> => {
       const conv = await first<{ kind: 'direct' | 'group'; lastSeq: number; msgCount: number }>(conn, SQL.lockConversationForEvent, [e.conversationId]);
       const role = conv === null ? null : ((await first<{ role: string }>(conn, SQL.memberRole, [e.conversationId, e.senderId]))?.role ?? null);
@@ -865,6 +865,9 @@ export class MysqlStore implements Store {
         await run(conn, SQL.deleteMentionsOf, [e.conversationId, e.target]);
       } else if (e.remove) await run(conn, SQL.deleteReaction, [e.conversationId, e.target, e.senderId, e.text]);
       else await run(conn, SQL.insertReaction, [e.conversationId, e.target, e.senderId, e.text, e.ts]);
+      if (roster !== undefined && conv!.kind === 'group') {
+        roster.members = (await all<{ userId: number }>(conn, SQL.memberIds, [e.conversationId])).map((r) => r.userId);
+      }
       return { seq, ts: e.ts, duplicate: false, changed: true };
     }));
   }
