@@ -874,7 +874,7 @@ export class MysqlStore implements Store {
 
   reactionsOf(conversationId: number, from: number, to: number, viewerId: number): Promise<ReactionCount[]> {
     return this.pool.run('read', async (conn) =>
-      (await all<{ seq: number; emoji: Buffer | string; count: number | string; me: number | string }>(conn, SQL.reactionsOf, [viewerId, conversationId, from, to]))
+      (await all<{ seq: number; emoji: Buffer | string; count: number | string; me: number | string }>(conn, SQL.reactionsOf, [viewerId, conversationId, from, to, viewerId]))
         .map((r) => ({ seq: r.seq, emoji: r.emoji.toString(), count: Number(r.count), me: Number(r.me) === 1 })));
   }
 

@@ -178,7 +178,7 @@ export interface StoredMessage {
   mentions: string[];
 }
 
-/** One emoji's reactions on one message, as `viewerId` of reactionsOf sees them. */
+/** One emoji's reactions on one message, as `viewerId` of reactionsOf sees them: without the reactions of users they blocked. */
 export interface ReactionCount {
   seq: number;
   emoji: string;
