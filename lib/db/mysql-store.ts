@@ -13,7 +13,7 @@ import { MysqlAccounts } from './mysql-accounts.ts';
 import { migrate } from './mysql-migrate.ts';
 import { candidateQuery, indexText, tokenInserts, unindexConversation, unindexText, type IndexedText } from './mysql-search.ts';
 import { collectPage, type SearchPage, type SearchRequest } from './search.ts';
-import { MysqlPool, TripBuilder, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
+import { MysqlPool, TripBuilder, inTransaction, rolledBack, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import {
   moveOne, type AppendResult, type BatchResult, type DirectoryEntry, type ConversationRow, type CursorMove, type EntryInfo, type EntryKind,
@@ -752,13 +752,7 @@ export class MysqlStore implements Store {
       await writes.send(conn);
       return planned;
     } catch (err) {
-      try {
-        await conn.query('ROLLBACK');
-      } catch {
-        // A connection left inside a transaction must never be lent out again: `use` destroys it.
-        throw Object.assign(err instanceof Error ? err : new Error(String(err)), { rollbackFailed: true });
-      }
-      throw err;
+      throw await rolledBack(conn, err);
     }
   }
 
