@@ -448,13 +448,21 @@ export async function inTransaction<T>(conn: Connection, fn: (conn: Connection) 
     await conn.query('COMMIT');
     return result;
   } catch (err) {
-    try {
-      await conn.query('ROLLBACK');
-    } catch {
-      // A connection left inside a transaction must never be lent out again: `use` destroys it.
-      throw Object.assign(err instanceof Error ? err : new Error(String(err)), { rollbackFailed: true });
-    }
-    throw err;
+    throw await rolledBack(conn, err);
+  }
+}
+
+/**
+ * Rolls back the transaction `err` interrupted and returns `err` to throw. A connection whose
+ * ROLLBACK failed is left inside a transaction and must never be lent out again: the error is
+ * marked so that `use` destroys it.
+ */
+export async function rolledBack(conn: Connection, err: unknown): Promise<unknown> {
+  try {
+    await conn.query('ROLLBACK');
+    return err;
+  } catch {
+    return Object.assign(err instanceof Error ? err : new Error(String(err)), { rollbackFailed: true });
   }
 }
 

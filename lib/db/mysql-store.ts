@@ -13,7 +13,7 @@ import { MysqlAccounts } from './mysql-accounts.ts';
 import { migrate } from './mysql-migrate.ts';
 import { candidateQuery, indexText, tokenInserts, unindexConversation, unindexText, type IndexedText } from './mysql-search.ts';
 import { collectPage, type SearchPage, type SearchRequest } from './search.ts';
-import { MysqlPool, TripBuilder, inTransaction, type Connection, type PoolStats } from './mysql-pool.ts';
+import { MysqlPool, TripBuilder, inTransaction, rolledBack, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import {
   moveOne, type AppendResult, type BatchResult, type DirectoryEntry, type ConversationRow, type CursorMove, type EntryInfo, type EntryKind,
@@ -752,13 +752,7 @@ export class MysqlStore implements Store {
       await writes.send(conn);
       return planned;
     } catch (err) {
-      try {
-        await conn.query('ROLLBACK');
-      } catch {
-        // A connection left inside a transaction must never be lent out again: `use` destroys it.
-        throw Object.assign(err instanceof Error ? err : new Error(String(err)), { rollbackFailed: true });
-      }
-      throw err;
+      throw await rolledBack(conn, err);
     }
   }
 
@@ -822,10 +816,10 @@ export class MysqlStore implements Store {
    * A connection lost after the statements went is not retried blindly; a client retry with the
    * same client_msg_id answers duplicate if the first attempt committed.
    */
-  async appendEvent(e: NewEvent): Promise<EventResult> {
+  async appendEvent(e: NewEvent, roster?: { members?: readonly number[] }): Promise<EventResult> {
     for (let retries = 0; ; retries++) {
       try {
-        return await this.appendEventOnce(e);
+        return await this.appendEventOnce(e, roster);
       } catch (err) {
         // Another node stored the same (sender, client_msg_id) between our check and our insert
         // (in another conversation: this one's row lock keeps its own writers apart), or a
@@ -838,7 +832,7 @@ export class MysqlStore implements Store {
   }
 
   /** A connection lost after the statements went is not retried: a client retry with the same client_msg_id tells. */
-  private appendEventOnce(e: NewEvent): Promise<EventResult> {
+  private appendEventOnce(e: NewEvent, roster?: { members?: readonly number[] }): Promise<EventResult> {
     return this.pool.use((conn) => inTransaction(conn, async (): Promise<EventResult> => {
       const conv = await first<{ kind: 'direct' | 'group'; lastSeq: number; msgCount: number }>(conn, SQL.lockConversationForEvent, [e.conversationId]);
       const role = conv === null ? null : ((await first<{ role: string }>(conn, SQL.memberRole, [e.conversationId, e.senderId]))?.role ?? null);
@@ -865,13 +859,16 @@ export class MysqlStore implements Store {
         await run(conn, SQL.deleteMentionsOf, [e.conversationId, e.target]);
       } else if (e.remove) await run(conn, SQL.deleteReaction, [e.conversationId, e.target, e.senderId, e.text]);
       else await run(conn, SQL.insertReaction, [e.conversationId, e.target, e.senderId, e.text, e.ts]);
+      if (roster !== undefined && conv!.kind === 'group') {
+        roster.members = (await all<{ userId: number }>(conn, SQL.memberIds, [e.conversationId])).map((r) => r.userId);
+      }
       return { seq, ts: e.ts, duplicate: false, changed: true };
     }));
   }
 
   reactionsOf(conversationId: number, from: number, to: number, viewerId: number): Promise<ReactionCount[]> {
     return this.pool.run('read', async (conn) =>
-      (await all<{ seq: number; emoji: Buffer | string; count: number | string; me: number | string }>(conn, SQL.reactionsOf, [viewerId, conversationId, from, to]))
+      (await all<{ seq: number; emoji: Buffer | string; count: number | string; me: number | string }>(conn, SQL.reactionsOf, [viewerId, conversationId, from, to, viewerId]))
         .map((r) => ({ seq: r.seq, emoji: r.emoji.toString(), count: Number(r.count), me: Number(r.me) === 1 })));
   }
 

@@ -411,7 +411,8 @@ export function sqlFor(d: Dialect) {
     /** Parameters: viewer, conversation, from, to. */
     reactionsOf: `
       SELECT seq, emoji, COUNT(*) AS count, MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) AS me, MIN(created_at) AS first
-      FROM reactions WHERE conversation_id = ? AND seq BETWEEN ? AND ?
+      FROM reactions r WHERE conversation_id = ? AND seq BETWEEN ? AND ?
+        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = r.user_id)
       GROUP BY seq, emoji ORDER BY seq, first, emoji`,
   } as const;
 }

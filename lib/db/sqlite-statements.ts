@@ -116,7 +116,7 @@ export function prepareStatements(db: Db) {
     deleteConversationReactions: p<[number]>(SQL.deleteConversationReactions),
     deleteMentionsOf: p<[number, number]>(SQL.deleteMentionsOf),
     deleteConversationMentions: p<[number]>(SQL.deleteConversationMentions),
-    reactionsOf: p<[number, number, number, number], { seq: number; emoji: string; count: number; me: number }>(SQL.reactionsOf),
+    reactionsOf: p<[number, number, number, number, number], { seq: number; emoji: string; count: number; me: number }>(SQL.reactionsOf),
   };
 }
 

@@ -478,7 +478,7 @@ export class SqliteStore implements Store {
 
   reactionsOf(conversationId: number, from: number, to: number, viewerId: number): Promise<ReactionCount[]> {
     return this.call(() =>
-      this.q.reactionsOf.all(viewerId, conversationId, from, to).map((r) => ({ seq: r.seq, emoji: r.emoji, count: r.count, me: r.me === 1 })));
+      this.q.reactionsOf.all(viewerId, conversationId, from, to, viewerId).map((r) => ({ seq: r.seq, emoji: r.emoji, count: r.count, me: r.me === 1 })));
   }
 
   moveDelivered(conversationId: number, userId: number, seq: number): Promise<number> {

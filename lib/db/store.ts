@@ -178,7 +178,7 @@ export interface StoredMessage {
   mentions: string[];
 }
 
-/** One emoji's reactions on one message, as `viewerId` of reactionsOf sees them. */
+/** One emoji's reactions on one message, as `viewerId` of reactionsOf sees them: without the reactions of users they blocked. */
 export interface ReactionCount {
   seq: number;
   emoji: string;
@@ -510,7 +510,12 @@ export interface Store {
    * A (senderId, clientMsgId) seen before answers duplicate with its seq, as appendMessages does.
    * Throws ChatError for a refusal. Cursors do not move: an event is never unread.
    */
-  appendEvent(event: NewEvent): Promise<EventResult>;
+  /**
+   * `roster`, when given, may be filled with the group's members as the event's transaction saw
+   * them (MysqlStore, under the conversation lock a kick takes too): the push goes to exactly the
+   * members at the commit, whichever node removed someone meanwhile.
+   */
+  appendEvent(event: NewEvent, roster?: { members?: readonly number[] }): Promise<EventResult>;
   /** The current reactions on messages from..to (inclusive), by seq, then by first reaction time. */
   reactionsOf(conversationId: number, from: number, to: number, viewerId: number): Promise<ReactionCount[]>;
   /** Moves the cursor forward to seq (never back); returns its new value. Throws CHAT_ERR_BAD_CURSOR if seq > last seq, CHAT_ERR_NO_SUCH_CONVERSATION if not a member. */

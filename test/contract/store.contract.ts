@@ -256,6 +256,24 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.is((await store.conversationOf(a.id, gc))?.unread, 2);
   });
 
+  test('reaction counts leave out the reactions of users the viewer blocked', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    const gc = g.conversationId;
+    await send(msg(gc, a.id, 'hi'));
+    for (const who of [b.id, c.id]) {
+      await store.appendEvent({ conversationId: gc, senderId: who, kind: 'reaction', target: 1, text: '👍', remove: false, clientMsgId: null, ts: 5 });
+    }
+    assert.equal(await store.reactionsOf(gc, 1, 1, a.id), [{ seq: 1, emoji: '👍', count: 2, me: false }]);
+    await store.block(a.id, b.id);
+    assert.equal(await store.reactionsOf(gc, 1, 1, a.id), [{ seq: 1, emoji: '👍', count: 1, me: false }]);
+    assert.equal(await store.reactionsOf(gc, 1, 1, c.id), [{ seq: 1, emoji: '👍', count: 2, me: true }], 'only the blocker\'s view');
+  });
+
   test('the mention count leaves out mentions by senders the member blocked, and counts them again after unblocking', async () => {
     const a = await user('Ann');
     const b = await user('Bob');

@@ -431,6 +431,28 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     }
   });
 
+  test('an event\'s roster is the members its transaction saw: after a kick through another node, without the kicked', async () => {
+    const other = await MysqlStore.open(db.url, POOL);
+    try {
+      const a = await store.createUser('Ann', 'ann', 'h');
+      const b = await store.createUser('Bob', 'bob', 'h');
+      const g = await store.createGroup('G', 'g', '', a.id);
+      await store.joinGroup(g.id, b.id);
+      const [m] = await store.appendMessages([msg(g.conversationId, a.id, 'react to me')]);
+      const react = async (emoji: string) => {
+        const roster: { members?: readonly number[] } = {};
+        const r = await store.appendEvent({ conversationId: g.conversationId, senderId: a.id, kind: 'reaction', target: (m as { seq: number }).seq, text: emoji, clientMsgId: null, ts: 1 }, roster);
+        assert.ok(r.changed);
+        return roster.members;
+      };
+      assert.equal(await react('👍'), [a.id, b.id]);
+      await other.removeFromGroup(g.id, a.id, b.id, false);
+      assert.equal(await react('🎉'), [a.id]);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('the same client id sent through two nodes at once is stored once', async () => {
     const other = await MysqlStore.open(db.url, POOL);
     try {

@@ -37,7 +37,8 @@ export async function applyEvent(
   const friendId = row.kind === 'direct' ? members.find((id) => id !== user.id) : undefined;
   const clientMsgId = body.client_msg_id ?? null;
   const event: NewEvent = { conversationId: row.conversationId, senderId: user.id, kind, target: body.seq, text, remove, clientMsgId, ts: Date.now(), friendId };
-  const result = await ctx.store.appendEvent(event);
+  const roster: { members?: readonly number[] } = {};
+  const result = await ctx.store.appendEvent(event, row.kind === 'group' ? roster : undefined);
   const conversation = conversationId(row.conversationId);
   if (result.changed && !result.duplicate) {
     const view = { conversation, seq: result.seq, target: body.seq, from: user.name } as MessageView;
@@ -55,7 +56,10 @@ export async function applyEvent(
       if (users.length > 0) ctx.bus.publish({ users, frame, exceptConn: ctx.session.id, sender: user.id });
     };
     // As for a message (send.ts): a removal since the list was read means reading it again.
-    const to = row.kind === 'group' && ctx.removals.stale(mark) 
+    // The members as the event's transaction saw them where the store says (MySQL), else as
+    // this node's removals decide.
+    const to = roster.members !== undefined ? roster.members
+      : row.kind === 'group' && ctx.removals.stale(mark)
       ? await ctx.removals.stillMembers(ctx.store, row.conversationId, members).catch((err: unknown) => {
         ctx.log.warn({ err, conversation }, 'member list read failed; event push skipped'); // the next sync has it
         return [];

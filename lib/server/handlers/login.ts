@@ -1,3 +1,4 @@
+import { BlockedSet } from '../blocked-set.ts';
 import type { Credentials, UserRow } from '../../db/store.ts';
 import { ChatError } from '../../protocol/errors.ts';
 import { checkName, nameKey } from '../../protocol/names.ts';
@@ -57,11 +58,12 @@ export const login: Handler<'login'> = async (ctx, body) => {
     ({ token, hash: tokenHash } = newToken());
     await ctx.store.saveToken(tokenHash, user.id, expires);
   }
-  const blocked = new Set<number>();
+  const blocked = new BlockedSet();
   await ctx.session.signIn({ id: user.id, name: user.name, tokenHash, blocked });
   // Read once the session is registered, so a block made meanwhile is in the read or reaches the
-  // set through the bus (BusEvent.block); added to, not replaced, for the same reason.
-  for (const b of await ctx.store.blockedOf(user.id)) blocked.add(b.id);
+  // set through the bus (BusEvent.block); merged, not replaced, and an unblock that arrived
+  // meanwhile stays unblocked (BlockedSet.fill).
+  blocked.fill((await ctx.store.blockedOf(user.id)).map((b) => b.id));
   // Recorded and checked once the session is registered: a suspension that a node's poll of the
   // admin actions missed (it closed the sessions registered before it) committed before this
   // read, so one of the two always ends the session.
