@@ -1,11 +1,9 @@
 import type { LeftGroup } from '../../db/store.ts';
-import { ChatError } from '../../protocol/errors.ts';
 import { friendUpdatePush, groupEventPush } from '../../protocol/frames.ts';
-import { nameKey } from '../../protocol/names.ts';
-import { verifyPassword } from '../credentials.ts';
 import type { Handler, HandlerContext } from '../context.ts';
 import type { SessionUser } from '../connection.ts';
 import { me, push } from './common.ts';
+import { checkOwnPassword } from './own-password.ts';
 import { closeSessions } from './revoke.ts';
 
 /**
@@ -24,18 +22,8 @@ export const DELETED_NAME_RESERVED_MS = 30 * 24 * 3600 * 1000;
  */
 export const accountDelete: Handler<'account_delete'> = async (ctx, body) => {
   const user = me(ctx);
-  const { byAccount, byAddress } = ctx.loginThrottle;
-  const account = nameKey(user.name);
-  const address = ctx.session.remote;
+  await checkOwnPassword(ctx, user, body.password, 'the password is wrong');
   const now = Date.now();
-  const wait = Math.max(byAddress.retryAfter(address, now), byAccount.retryAfter(account, now));
-  if (wait > 0) throw new ChatError('CHAT_ERR_LOGIN_THROTTLED', `too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s`);
-  const creds = await ctx.store.accounts.credentialsById(user.id);
-  if (!creds || !(await verifyPassword(body.password, creds.passwordHash))) {
-    byAddress.fail(address, now);
-    byAccount.fail(account, now);
-    throw new ChatError('CHAT_ERR_AUTH_FAILED', 'the password is wrong');
-  }
   const friends = await ctx.store.friendsOf(user.id);
   const requests = await ctx.store.requestsOf(user.id);
   // One transaction: a crash leaves the whole account or none of it.

@@ -1,8 +1,9 @@
 import { ChatError } from '../../protocol/errors.ts';
-import { checkPassword, nameKey } from '../../protocol/names.ts';
-import { hashPassword, verifyPassword } from '../credentials.ts';
+import { checkPassword } from '../../protocol/names.ts';
+import { hashPassword } from '../credentials.ts';
 import type { Handler } from '../context.ts';
 import { me } from './common.ts';
+import { checkOwnPassword } from './own-password.ts';
 import { closeSessions } from './revoke.ts';
 
 /**
@@ -14,18 +15,7 @@ export const passwd: Handler<'passwd'> = async (ctx, body) => {
   const user = me(ctx);
   const weak = checkPassword(body.new_password);
   if (weak) throw new ChatError('CHAT_ERR_BAD_PASSWORD', `new password ${weak}`);
-  const { byAccount, byAddress } = ctx.loginThrottle;
-  const account = nameKey(user.name);
-  const address = ctx.session.remote;
-  const now = Date.now();
-  const wait = Math.max(byAddress.retryAfter(address, now), byAccount.retryAfter(account, now));
-  if (wait > 0) throw new ChatError('CHAT_ERR_LOGIN_THROTTLED', `too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s`);
-  const creds = await ctx.store.accounts.credentialsById(user.id);
-  if (!creds || !(await verifyPassword(body.password, creds.passwordHash))) {
-    byAddress.fail(address, now);
-    byAccount.fail(account, now);
-    throw new ChatError('CHAT_ERR_AUTH_FAILED', 'the current password is wrong');
-  }
+  await checkOwnPassword(ctx, user, body.password, 'the current password is wrong');
   const keep = body.keep_sessions === true;
   const revoked = await ctx.store.accounts.setPassword(user.id, await hashPassword(body.new_password), keep ? null : { keep: user.tokenHash });
   if (!keep) closeSessions(ctx, user, 'the password was changed in another session');
