@@ -97,16 +97,16 @@ export const send: Handler<'send'> = async (ctx, body) => {
       // Encoded once, shared by every recipient session; the sender's other sessions get it too.
       const frame = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, replyTo, mentioned?.names ?? null);
       // The sender (and a quoted sender) named, so a session that blocked them gets a placeholder.
-      const pushed = { exceptConn: sessionId, sender: user.id, ...(quoted === undefined ? {} : { quoted }) };
+      const sender = user.id;
       const publish = (users: readonly number[]) => {
-        if (unseeing.length === 0) return ctx.bus.publish({ users, frame, ...pushed });
+        if (unseeing.length === 0) return ctx.bus.publish({ users, frame, exceptConn: sessionId, sender, quoted });
         const hidden = new Set(unseeing);
         const seeing = users.filter((u) => !hidden.has(u));
         const quoteless = users.filter((u) => hidden.has(u));
-        if (seeing.length > 0) ctx.bus.publish({ users: seeing, frame, ...pushed });
+        if (seeing.length > 0) ctx.bus.publish({ users: seeing, frame, exceptConn: sessionId, sender, quoted });
         if (quoteless.length > 0) {
           const bare = messagePush(id, r!.seq, user.name, target, targetName, text, ts, clientMsgId, hiddenReply(replyTo!.seq), mentioned?.names ?? null);
-          ctx.bus.publish({ users: quoteless, frame: bare, ...pushed });
+          ctx.bus.publish({ users: quoteless, frame: bare, exceptConn: sessionId, sender, quoted });
         }
       };
       // The members as the batch's transaction saw them, where the store says (MySQL: a removal
