@@ -1,10 +1,13 @@
 // `node --import tsx bench/search-index.ts [--before DIR] [--mysql]`: what the search index costs
 // per stored message, at the Store (no server, no sockets). Closed-loop batches of 22 one-to-one
-// messages over 22 conversations (the closed-50 shape), for three texts: the bench's 120 × "x"
+// messages over 22 conversations (the closed-50 shape; PER_BATCH=N for N over N), for three texts: the bench's 120 × "x"
 // (two distinct tokens), a 60-character English sentence and a 30-character Chinese one. It
 // prints CPU µs per message (this process; with --mysql also mariadbd's) and index rows per
 // message, for this checkout and, with --before, for DIR (a checkout without the index:
 // `git archive REV | tar -x -C DIR` with node_modules linked in), medians of 3 runs each.
+// `--search` instead: how long a search takes over 192 000 messages stored in batches of 64 over
+// 10 conversations (so SQLite's blocks hold 10 conversations each), for a searcher in one of
+// them, here and in DIR (which must have search), medians of 3.
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +21,7 @@ const withMysql = args.includes('--mysql');
 const BATCHES = Number(process.env.BATCHES ?? 600);
 const MYSQL_BATCHES = Number(process.env.MYSQL_BATCHES ?? 150);
 const WARM = 50;
-const PER_BATCH = 22;
+const PER_BATCH = Number(process.env.PER_BATCH ?? 22);
 const REPS = Number(process.env.REPS ?? 3);
 
 const TEXTS: Record<string, string> = {
@@ -103,6 +106,52 @@ async function mediansOf(roots: string[], kind: 'sqlite' | 'mysql', text: string
 }
 
 const here = resolve(new URL('..', import.meta.url).pathname);
+
+/** Milliseconds per query (median of 3) of each query, over one store of SEARCH_BATCHES × 64 messages. */
+async function searchTimes(root: string, queries: readonly string[]): Promise<number[]> {
+  const { SqliteStore } = await import(join(root, 'lib/db/sqlite-store.ts'));
+  const { planSearch } = await import(join(root, 'lib/db/search-tokens.ts'));
+  const dir = mkdtempSync(join(tmpdir(), 'chat-search-bench-'));
+  const store = SqliteStore.open(join(dir, 'chat.db'));
+  try {
+    const users: { id: number }[] = [];
+    for (let i = 0; i < 20; i++) users.push(await store.createUser(`u${i}`, `u${i}`, 'x'));
+    const convs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await store.createFriendRequest(users[2 * i]!.id, users[2 * i + 1]!.id);
+      convs.push(await store.acceptFriendRequest(users[2 * i + 1]!.id, users[2 * i]!.id));
+    }
+    const words = ['alpha', 'beta', 'gamma', 'delta', '会议', '数据', 'hello', 'world', 'report', 'meeting', 'x'];
+    let n = 0;
+    for (let b = 0; b < Number(process.env.SEARCH_BATCHES ?? 3000); b++) {
+      await store.appendMessages(Array.from({ length: 64 }, (_, k) => ({ conversationId: convs[k % 10]!, senderId: users[2 * (k % 10)]!.id,
+        text: `${words[(b * 7 + k) % 11]} ${words[(b + k * 3) % 11]} msg${n++}`, clientMsgId: null, ts: n })));
+    }
+    const times: number[] = [];
+    for (const q of queries) {
+      const runs: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const t = performance.now();
+        await store.searchMessages({ userId: users[0]!.id, plan: planSearch(q)!, limit: 20 });
+        runs.push(performance.now() - t);
+      }
+      times.push(median(runs));
+    }
+    return times;
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (args.includes('--search')) {
+  const queries = ['msg12345', 'alpha', '会议', 'x', 'msg1'];
+  const now = await searchTimes(here, queries);
+  const then = before ? await searchTimes(before, queries) : null;
+  console.log('| query | ms, this checkout | before |\n|---|--:|--:|');
+  queries.forEach((q, i) => console.log(`| ${q} | ${now[i]!.toFixed(1)} | ${then ? then[i]!.toFixed(1) : ''} |`));
+  process.exit(0);
+}
 const { indexTokens } = await import(join(here, 'lib/db/search-tokens.ts'));
 const kinds: ('sqlite' | 'mysql')[] = withMysql ? ['sqlite', 'mysql'] : ['sqlite'];
 console.log(`${BATCHES} (SQLite) / ${MYSQL_BATCHES} (MySQL) batches of ${PER_BATCH} after ${WARM} warm-up batches, medians of ${REPS}\n`);

@@ -69,14 +69,16 @@ const asciiSeen = new Int32Array(ASCII_KEYS);
 let stamp = 0;
 const otherSeen = new Set<number>();
 
+// An ASCII unit as a token character: lower-cased, and -1 for the whitespace that ends a run.
+const ASCII_FOLD = Int16Array.from({ length: 128 }, (_, c) =>
+  (c === 0x20 || (c >= 0x09 && c <= 0x0d) ? -1 : c >= 0x41 && c <= 0x5a ? c + 0x20 : c));
+
 /** indexTokenHexes of an all-ASCII text: lower-cased a unit at a time, every unit a character. */
 function asciiTokenHexes(text: string, out: string[]): string[] {
   const n = Math.min(text.length, INDEX_MAX_CHARS);
   let prev = -1;
-  for (let i = 0; i <= n; i++) {
-    let c = i < n ? text.charCodeAt(i) : -1;
-    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) c = -1;
-    else if (c >= 0x41 && c <= 0x5a) c += 0x20;
+  for (let i = 0; i < n; i++) {
+    const c = ASCII_FOLD[text.charCodeAt(i)]!;
     if (prev >= 0) {
       const key = prev * 129 + c + 1;
       if (asciiSeen[key] !== stamp) {
@@ -85,6 +87,11 @@ function asciiTokenHexes(text: string, out: string[]): string[] {
       }
     }
     prev = c;
+  }
+  // the last run ends with the text
+  if (prev >= 0 && asciiSeen[prev * 129] !== stamp) {
+    asciiSeen[prev * 129] = stamp;
+    out.push(BYTE_HEX[prev]!);
   }
   return out;
 }
@@ -95,14 +102,31 @@ function asciiTokenHexes(text: string, out: string[]): string[] {
  * its code points as one number, and its hex is only built the first time the text has it.
  */
 export function indexTokenHexes(text: string): string[] {
+  return blockTokenHexes([text]);
+}
+
+/**
+ * The distinct token hexes of several texts together (their union, each text's in its order):
+ * SQLite indexes a block of messages as one row (sqlite-search.ts). One stamp covers the block,
+ * so a token the block already has costs no lookup of a set of strings.
+ */
+export function blockTokenHexes(texts: readonly string[]): string[] {
   const out: string[] = [];
   if (++stamp === 0x7fffffff) {
     asciiSeen.fill(0);
     stamp = 1;
   }
-  if (!NON_ASCII.test(text)) return asciiTokenHexes(text, out);
-  const folded = text.normalize('NFKC').toLowerCase();
   otherSeen.clear();
+  for (const text of texts) {
+    if (!NON_ASCII.test(text)) asciiTokenHexes(text, out);
+    else otherTokenHexes(text, out);
+  }
+  otherSeen.clear();
+  return out;
+}
+
+function otherTokenHexes(text: string, out: string[]): void {
+  const folded = text.normalize('NFKC').toLowerCase();
   let prev = -1;
   let chars = 0;
   for (let i = 0; ; chars++) {
@@ -138,8 +162,6 @@ export function indexTokenHexes(text: string): string[] {
     if (cp < 0 && (i >= folded.length || chars >= INDEX_MAX_CHARS)) break;
     prev = cp;
   }
-  otherSeen.clear();
-  return out;
 }
 
 // Texts share most of their tokens, so their hex is kept (bounded: a flood of distinct tokens only

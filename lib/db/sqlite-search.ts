@@ -1,16 +1,28 @@
-// SqliteStore's search index: an FTS5 table (sql/sqlite/008_search_index.sql) whose rowid is the
-// message's rowid and whose one column holds the tokens of search-tokens.ts. FTS5's own
-// tokenizers do not fit: unicode61 does not split Chinese, and trigram finds nothing for a query
-// of one or two characters. So the tokens are made in JS, the same ones MySQL indexes, and each is
-// written as the hex of its UTF-8 bytes, which the `ascii` tokenizer keeps whole (no punctuation,
-// case or non-ASCII rules apply to [0-9a-f]). A prefix query on the hex of one character finds
-// the tokens that begin with it, since UTF-8 is prefix-free.
+// SqliteStore's search index: an FTS5 table (sql/sqlite/008_search_index.sql) holding the tokens
+// of search-tokens.ts, one row per *block* of messages (sql/sqlite/012_search_blocks.sql), and
+// search_blocks, which says which messages a block covers. FTS5's own tokenizers do not fit:
+// unicode61 does not split Chinese, and trigram finds nothing for a query of one or two
+// characters. So the tokens are made in JS, the same ones MySQL indexes, and each is written as
+// the hex of its UTF-8 bytes, which the `ascii` tokenizer keeps whole (no punctuation, case or
+// non-ASCII rules apply to [0-9a-f]). A prefix query on the hex of one character finds the tokens
+// that begin with it, since UTF-8 is prefix-free.
+//
+// Why blocks: an FTS5 row costs about as much to write as the message row itself (its doclist
+// entries, its docsize row, the segment pages each commit flushes), which took a 1:1 message well
+// over issue 17's budget of 15 % more server CPU. The append path already writes its messages in
+// chunks of consecutive rowids (sqlite-statements.ts), so each chunk becomes one block: one FTS
+// row (first rowid, the union of the chunk's tokens) and one search_blocks row (first, last). A
+// block only narrows: search checks every message of a matching block with the real rule
+// (chat_search_match, search-tokens.ts `matches`), so results are the same as per message.
+// An edit or a delete rebuilds its message's block from the texts as they now are, in the same
+// transaction, so a deleted or replaced text leaves no token behind. A chunk holds at most 64
+// messages, which bounds that rebuild and the messages a search reads per matching block.
 //
 // Every write here runs inside the caller's transaction (better-sqlite3 has one connection), so
 // the index changes in the same commit as the message.
 import type Database from 'better-sqlite3';
 import { collectPage, type SearchPage, type SearchPosition, type SearchRequest } from './search.ts';
-import { indexTokenHexes, tokenHex as hex, type SearchPlan } from './search-tokens.ts';
+import { blockTokenHexes, indexTokenHexes, matches, tokenHex as hex, type SearchPlan } from './search-tokens.ts';
 import { REPLY_JOIN, SQLITE, searchColumns, toStoredMessage, type MessageRecord } from './shared-sql.ts';
 import type { StoredMessage } from './store.ts';
 
@@ -26,14 +38,28 @@ export function ftsQuery(plan: SearchPlan): string {
   return plan.tokens ? plan.tokens.map((t) => `"${hex(t)}"`).join(' ') : `"${hex(plan.prefix)}"*`;
 }
 
-/** The SQL function sql/sqlite/008_search_index.sql calls; registered on every connection before migrating. */
+/**
+ * The SQL functions: chat_search_tokens, which sql/sqlite/008_search_index.sql calls (registered
+ * on every connection before migrating), and chat_search_match(text, terms), the real rule for a
+ * message of a matching block, with the plan's terms joined by spaces (a term holds none).
+ */
 export function registerSearchFunctions(db: Db): void {
   db.function('chat_search_tokens', { deterministic: true }, (text: unknown) => ftsTokens(String(text)));
+  let lastTerms = '';
+  let plan: SearchPlan = { terms: [], prefix: '' };
+  db.function('chat_search_match', { deterministic: true }, (text: unknown, terms: unknown) => {
+    if (terms !== lastTerms) {
+      lastTerms = String(terms);
+      plan = { terms: lastTerms.split(' '), prefix: '' };
+    }
+    return matches(String(text), plan) ? 1 : 0;
+  });
 }
 
 interface CandidateParams {
   user: number;
   match: string;
+  terms: string;
   conv: number | null;
   sender: number | null;
   ts: number | null;
@@ -43,66 +69,77 @@ interface CandidateParams {
 }
 
 export function prepareSearchIndex(db: Db) {
-  const insert = db.prepare<[number, string]>('INSERT INTO search_index (rowid, tokens) VALUES (?, ?)');
-  // One statement per chunk of new messages, as their rows go in (fewer statement runs per batch).
-  const inserts = new Map<number, Database.Statement<unknown[]>>();
-  const insertMany = (rows: number) => {
-    let stmt = inserts.get(rows);
-    if (!stmt) {
-      stmt = db.prepare(`INSERT INTO search_index (rowid, tokens) VALUES ${Array.from({ length: rows }, () => '(?, ?)').join(', ')}`);
-      inserts.set(rows, stmt);
-    }
-    return stmt;
-  };
-  const remove = db.prepare<[number]>('DELETE FROM search_index WHERE rowid = ?');
-  const removeConversation = db.prepare<[number]>(
-    'DELETE FROM search_index WHERE rowid IN (SELECT id FROM messages WHERE conversation_id = ?)');
+  const insertRow = db.prepare<[number, string]>('INSERT INTO search_index (rowid, tokens) VALUES (?, ?)');
+  const removeRow = db.prepare<[number]>('DELETE FROM search_index WHERE rowid = ?');
+  const insertBlock = db.prepare<[number, number]>('INSERT INTO search_blocks (first_id, last_id) VALUES (?, ?)');
+  const removeBlock = db.prepare<[number]>('DELETE FROM search_blocks WHERE first_id = ?');
+  const blockOf = db.prepare<[number], { first: number; last: number }>(
+    'SELECT first_id AS first, last_id AS last FROM search_blocks WHERE first_id <= ? ORDER BY first_id DESC LIMIT 1');
   const rowId = db.prepare<[number, number], number>('SELECT id FROM messages WHERE conversation_id = ? AND seq = ?').pluck();
+  // The texts a block indexes: its messages as they now are, but for those of a conversation
+  // about to be dropped (-1: none is).
+  const blockTexts = db.prepare<[number, number, number], string>(
+    `SELECT text FROM messages WHERE id BETWEEN ? AND ? AND kind = 'message' AND deleted = 0 AND conversation_id <> ?`).pluck();
+  const blocksOfConversation = db.prepare<[number], number>(`
+    SELECT DISTINCT (SELECT max(b.first_id) FROM search_blocks b WHERE b.first_id <= m.id)
+    FROM messages m WHERE m.conversation_id = ? AND m.kind = 'message' AND m.deleted = 0`).pluck();
+
+  /** Writes block `first` anew from its messages' texts; a block left with none goes. */
+  const rebuild = (first: number, last: number, droppedConversation = -1): void => {
+    removeRow.run(first);
+    const tokens = blockTokenHexes(blockTexts.all(first, last, droppedConversation));
+    if (tokens.length > 0) insertRow.run(first, tokens.join(' '));
+    else removeBlock.run(first);
+  };
   const candidates = db.prepare<[CandidateParams], MessageRecord>(`
+    WITH blocks AS MATERIALIZED (SELECT rowid AS first FROM search_index WHERE search_index MATCH @match)
     SELECT ${searchColumns(SQLITE)}
-    FROM search_index s
-    JOIN messages m ON m.id = s.rowid
-    JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = @user AND m.seq > mb.visible_after
+    FROM blocks
+    CROSS JOIN search_blocks b ON b.first_id = blocks.first
+    CROSS JOIN messages m ON m.id BETWEEN b.first_id AND b.last_id
+    CROSS JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = @user AND m.seq > mb.visible_after
     LEFT JOIN users u ON u.id = m.sender_id
     ${REPLY_JOIN}
-    WHERE search_index MATCH @match
+    WHERE m.kind = 'message' AND m.deleted = 0
       AND (@conv IS NULL OR m.conversation_id = @conv)
       AND (@sender IS NULL OR m.sender_id = @sender)
       AND (@ts IS NULL OR (m.created_at, m.conversation_id, m.seq) < (@ts, @cid, @seq))
+      AND chat_search_match(m.text, @terms)
     ORDER BY m.created_at DESC, m.conversation_id DESC, m.seq DESC
     LIMIT @limit`);
 
   return {
     /**
-     * Indexes a message's text under its rowid (`messages.id`). Call inside the transaction that
-     * stores or edits the message; an edit calls unindexText first.
+     * Indexes new messages with consecutive rowids from `firstRowId` as one block (the append
+     * path; at most 64 of them). Call inside the transaction that stores them.
      */
-    indexText(messageRowId: number, text: string): void {
-      insert.run(messageRowId, ftsTokens(text));
-    },
-    /** indexText for messages with consecutive rowids from `firstRowId`, in one statement (the append path). */
     indexTexts(firstRowId: number, texts: readonly string[]): void {
-      if (texts.length === 1) return void insert.run(firstRowId, ftsTokens(texts[0]!));
-      const params: (number | string)[] = [];
-      texts.forEach((text, i) => params.push(firstRowId + i, ftsTokens(text)));
-      insertMany(texts.length).run(params);
+      const tokens = blockTokenHexes(texts);
+      insertBlock.run(firstRowId, firstRowId + texts.length - 1);
+      if (tokens.length > 0) insertRow.run(firstRowId, tokens.join(' '));
     },
-    /** Drops a message from the index (delete, or before an edit re-indexes it). Same transaction as the change. */
-    unindexText(messageRowId: number): void {
-      remove.run(messageRowId);
+    /**
+     * After a stored message's text changed (an edit) or went (a delete), in the same
+     * transaction: its block is written anew, so the index holds only the texts as they now are.
+     */
+    reindexMessage(conversationId: number, seq: number): void {
+      const id = rowId.get(conversationId, seq);
+      const block = id === undefined ? undefined : blockOf.get(id);
+      if (block !== undefined && block.last >= id!) rebuild(block.first, block.last);
     },
-    /** The rowid of a stored message, for indexText/unindexText, or undefined. */
-    messageRowId(conversationId: number, seq: number): number | undefined {
-      return rowId.get(conversationId, seq);
-    },
-    /** Before a conversation's messages are deleted (its group is gone). */
+    /** Before a conversation's messages are deleted (its group is gone): the blocks they share with others keep only the others'. */
     unindexConversation(conversationId: number): void {
-      removeConversation.run(conversationId);
+      for (const first of blocksOfConversation.all(conversationId)) {
+        if (first === null) continue;
+        const block = blockOf.get(first)!;
+        rebuild(block.first, block.last, conversationId);
+      }
     },
     search(req: SearchRequest): Promise<SearchPage> {
       const match = ftsQuery(req.plan);
+      const terms = req.plan.terms.join(' ');
       return collectPage(req, async (before: SearchPosition | undefined, n: number) => candidates.all({
-        user: req.userId, match, conv: req.conversationId ?? null, sender: req.senderId ?? null,
+        user: req.userId, match, terms, conv: req.conversationId ?? null, sender: req.senderId ?? null,
         ts: before?.ts ?? null, cid: before?.conversationId ?? null, seq: before?.seq ?? null, limit: n,
       }).map(toStoredMessage));
     },

@@ -159,7 +159,7 @@ function prepareTextWriter(db: Db, q: Statements, search: SqliteSearchIndex): (c
   };
   /**
    * Chunks of 64, 16, 4 and 1 rows: few distinct statements, well under SQLite's variable limit.
-   * Each row's text is indexed for search by its rowid. A multi-row INSERT without explicit ids
+   * Each chunk is indexed for search as one block of rowids (sqlite-search.ts). A multi-row INSERT without explicit ids
    * gives its rows consecutive rowids ending at lastInsertRowid (SQLite takes max(rowid) + 1 per
    * row, and the immediate transaction keeps other writers out), so no id is read back.
    */
@@ -177,16 +177,14 @@ function prepareTextWriter(db: Db, q: Statements, search: SqliteSearchIndex): (c
   };
   return (change) => {
     if (change.op === 'insert') return insertRows(change.rows);
-    const rowId = search.messageRowId(change.conversationId, change.seq);
-    if (rowId !== undefined) search.unindexText(rowId);
     if (change.op === 'replace') {
       q.replaceText.run(change.text, change.at, change.conversationId, change.seq);
-      // an edited message is found by its new text only
-      if (rowId !== undefined) search.indexText(rowId, change.text);
     } else {
       q.removeText.run(change.conversationId, change.seq);
       q.removeEditTexts.run(change.conversationId, change.seq);
     }
+    // an edited message is found by its new text only, a deleted one never again
+    search.reindexMessage(change.conversationId, change.seq);
   };
 }
 

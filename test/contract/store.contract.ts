@@ -1295,7 +1295,7 @@ export function storeContract(label: string, open: OpenStore): void {
     // "ab ba" holds the pairs "ab" and "ba" but not "aba": the index narrows, the match decides.
     assert.equal((await search(a.id, 'aba')).texts, []);
     assert.equal((await search(a.id, 'b')).texts, ['ab ba']);
-    // One batch of 21 (stored in chunks of 16, 4 and 1): each text is indexed under its own row.
+    // One batch of 21 (SQLite: chunks of 16, 4 and 1, each one block of the index): each text is found alone.
     await send(...range(1, 21).map((i) => msg(conv, a.id, `word${String.fromCharCode(96 + i)}${i}`, null, 10 + i)));
     for (const i of [1, 16, 17, 20, 21]) {
       assert.equal((await search(b.id, `d${String.fromCharCode(96 + i)}${i}`)).texts, [`word${String.fromCharCode(96 + i)}${i}`]);
@@ -1324,6 +1324,30 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal((await search(a.id, '数据')).texts, []);
     assert.equal((await search(a.id, 'keep')).texts, []);
     assert.equal((await search(a.id, 'e')).texts, ['answering the plan', 'final 计划 version']);
+  });
+
+  test('search: messages stored together stay found when one of them is edited or deleted, or another\'s group is dropped', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const ab = await befriend(a.id, b.id);
+    const g = await store.createGroup('G', 'g', '', a.id);
+    // One batch over both conversations: SQLite indexes such a batch as one block (sqlite-search.ts).
+    const seqs = await send(...range(1, 10).map((i) => msg(i % 2 ? ab : g.conversationId, a.id, `together ${i} 共同${i}`, null, 50 + i)));
+    const event = (kind: NewEvent['kind'], target: number, text: string) =>
+      store.appendEvent({ conversationId: ab, senderId: a.id, kind, target, text, clientMsgId: null, ts: 100, friendId: b.id });
+    await event('edit', seqs[0]!, 'rewritten');
+    await event('delete', seqs[4]!, '');
+    const direct = [9, 7, 3].map((i) => `together ${i} 共同${i}`);
+    assert.equal((await search(b.id, 'together')).texts, direct, 'the edited and the deleted one are not found, the others are');
+    assert.equal((await search(b.id, '共同')).texts, direct);
+    assert.equal((await search(b.id, 'rewritten')).texts, ['rewritten']);
+    assert.equal((await search(b.id, '共同5')).texts, [], 'a deleted text is not found by any part of it');
+    assert.equal((await search(a.id, 'together')).texts.length, 8);
+    await store.leaveGroup(g.id, a.id); // the last member: the group and its messages go
+    assert.equal((await search(a.id, 'together')).texts, direct, 'the dropped group\'s messages are gone, the others stay');
+    assert.equal((await search(a.id, '共同4')).texts, []);
+    await event('edit', seqs[2]!, 'together again');
+    assert.equal((await search(a.id, 'together')).texts, [...direct.slice(0, 2), 'together again'], 'ordered by when it was sent');
   });
 
   test('search: only conversations the user is a member of now; filters by conversation and sender', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  INDEX_MAX_CHARS, MAX_QUERY_TOKENS, indexTokenHexes, indexTokens, matches, planSearch, prefixEnd, snippet, tokenHex,
+  INDEX_MAX_CHARS, MAX_QUERY_TOKENS, blockTokenHexes, indexTokenHexes, indexTokens, matches, planSearch, prefixEnd, snippet, tokenHex,
 } from '../../../lib/db/search-tokens.ts';
 
 test('tokens: neighbouring pairs within each run and each run’s last character, folded, distinct', () => {
@@ -89,6 +89,19 @@ test('indexTokenHexes: the same as the definition on random mixed texts, long on
       assert.equal(indexTokenHexes(wide), reference(wide), `wide ${pad} + ${JSON.stringify(tail)}`);
     }
   }
+});
+
+test('blockTokenHexes: the union of the texts\' token hexes, each new token where it first appears', () => {
+  const pieces = ['a', 'B', ' ', '数', '据', '会议', '👍', 'é', 'xx', 'Я', '\u3000'];
+  let seed = 11;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  for (let k = 0; k < 500; k++) {
+    const texts = Array.from({ length: 1 + rnd(6) }, () => Array.from({ length: rnd(12) }, () => pieces[rnd(pieces.length)]).join(''));
+    const want = [...new Set(texts.flatMap(reference))];
+    assert.equal(blockTokenHexes(texts), want, JSON.stringify(texts));
+  }
+  assert.equal(blockTokenHexes([]), []);
+  assert.equal(blockTokenHexes(['Ab', 'ab', 'AB']), reference('ab'), 'folded alike, so indexed once');
 });
 
 test.run();

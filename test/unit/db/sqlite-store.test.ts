@@ -381,6 +381,68 @@ test('migration 010 adds blocks: nobody is blocked, friendships stand; block the
   }
 });
 
+// The contract tests see search from outside; these look into the index itself: a block per
+// chunk of an append (sqlite-search.ts), and no token of a text that is gone.
+test('search index: an append is one block per chunk, and a replaced, deleted or dropped text leaves no token behind', async () => {
+  const path = join(dir, 'chat.db');
+  const store = SqliteStore.open(path);
+  const raw = new Database(path, { readonly: true });
+  try {
+    const [a, b] = [await store.createUser('A', 'a', 'h'), await store.createUser('B', 'b', 'h')];
+    await store.createFriendRequest(a.id, b.id);
+    const ab = await store.acceptFriendRequest(b.id, a.id);
+    const g = await store.createGroup('G', 'g', '', a.id);
+    const texts = ['keep qj', 'edit vk', 'drop wx', 'gone zf', 'five yp']; // chunks of 4 and 1
+    const results = await store.appendMessages(texts.map((text, i) => ({
+      conversationId: text.startsWith('drop') ? g.conversationId : ab, senderId: a.id, text, clientMsgId: null, ts: i })));
+    const seqOf = (i: number) => (results[i] as { seq: number }).seq;
+    const blocks = () => raw.prepare('SELECT first_id - (SELECT min(first_id) FROM search_blocks) AS first, last_id - first_id + 1 AS n FROM search_blocks ORDER BY 1').all();
+    const rowsWith = (pair: string) => raw.prepare('SELECT rowid FROM search_index WHERE search_index MATCH ?').all(`"${Buffer.from(pair).toString('hex')}"`).length;
+    assert.equal(blocks(), [{ first: 0, n: 4 }, { first: 4, n: 1 }]);
+    assert.equal(['qj', 'vk', 'wx', 'zf', 'yp'].map(rowsWith), [1, 1, 1, 1, 1]);
+    const event = (kind: 'edit' | 'delete', i: number, text: string) =>
+      store.appendEvent({ conversationId: ab, senderId: a.id, kind, target: seqOf(i), text, clientMsgId: null, ts: 10, friendId: b.id });
+    await event('edit', 1, 'edited mn');
+    await event('delete', 3, '');
+    assert.equal(['qj', 'vk', 'wx', 'zf', 'mn'].map(rowsWith), [1, 0, 1, 0, 1], 'the old text of the edit and the deleted text are gone');
+    await store.leaveGroup(g.id, a.id); // its last member: the group's messages go
+    assert.equal(['qj', 'wx', 'mn', 'yp'].map(rowsWith), [1, 0, 1, 1], 'the dropped group\'s text is gone from the block it shared');
+    await event('delete', 4, '');
+    assert.equal(blocks(), [{ first: 0, n: 4 }], 'a block left with no message goes');
+    assert.is(rowsWith('yp'), 0);
+  } finally {
+    raw.close();
+    await store.close();
+  }
+});
+
+test('migration 012 makes every indexed message a block of its own: old messages are found, and edits and deletes work on them', async () => {
+  const path = join(dir, 'chat.db');
+  // As the store before 012 left a file: every message that is not deleted indexed under its rowid.
+  sqliteFileBefore(path, 12, `${MEMBERSHIPS_SEED}
+    INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at, msg_no) VALUES
+      (1, 1, 1, 'old 会议 one', NULL, 1, 1), (1, 2, 2, 'old two', NULL, 2, 2), (2, 1, 1, 'old group', NULL, 3, 1);
+    INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at, msg_no, deleted) VALUES (1, 3, 1, '', NULL, 4, 3, 1);
+    UPDATE conversations SET last_seq = 3 WHERE id = 1;
+    UPDATE conversations SET last_seq = 1 WHERE id = 2;
+    INSERT INTO search_index (rowid, tokens) SELECT id, chat_search_tokens(text) FROM messages WHERE kind = 'message' AND deleted = 0;`);
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    const found = async (query: string) => (await store.searchMessages({ userId: 2, plan: planSearch(query)!, limit: 10 })).messages.map((m) => m.text);
+    assert.equal(await found('old'), ['old group', 'old two', 'old 会议 one']);
+    assert.equal(await found('会议'), ['old 会议 one']);
+    await store.appendEvent({ conversationId: 1, senderId: 1, kind: 'edit', target: 1, text: 'new 数据', clientMsgId: null, ts: 10, friendId: 2 });
+    await store.appendEvent({ conversationId: 1, senderId: 2, kind: 'delete', target: 2, text: '', clientMsgId: null, ts: 11, friendId: 1 });
+    assert.equal(await found('old'), ['old group']);
+    assert.equal(await found('数据'), ['new 数据']);
+    await store.appendMessages([{ conversationId: 1, senderId: 1, text: 'after the upgrade', clientMsgId: null, ts: 20 }]);
+    assert.equal(await found('upgrade'), ['after the upgrade']);
+  } finally {
+    await store.close();
+  }
+});
+
 test('creates missing parent directories', async () => {
   const path = join(dir, 'a', 'b', 'chat.db');
   await SqliteStore.open(path).close();
