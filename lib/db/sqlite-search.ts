@@ -84,12 +84,16 @@ export function prepareSearchIndex(db: Db) {
     SELECT DISTINCT (SELECT max(b.first_id) FROM search_blocks b WHERE b.first_id <= m.id)
     FROM messages m WHERE m.conversation_id = ? AND m.kind = 'message' AND m.deleted = 0`).pluck();
 
-  /** Writes block `first` anew from its messages' texts; a block left with none goes. */
+  /**
+   * Writes block `first` anew from its messages' texts; a block left with no message goes. One
+   * whose texts have no token (only whitespace) stays: an edit of one of them must find it.
+   */
   const rebuild = (first: number, last: number, droppedConversation = -1): void => {
     removeRow.run(first);
-    const tokens = blockTokenHexes(blockTexts.all(first, last, droppedConversation));
+    const texts = blockTexts.all(first, last, droppedConversation);
+    if (texts.length === 0) return void removeBlock.run(first);
+    const tokens = blockTokenHexes(texts);
     if (tokens.length > 0) insertRow.run(first, tokens.join(' '));
-    else removeBlock.run(first);
   };
   const candidates = db.prepare<[CandidateParams], MessageRecord>(`
     WITH blocks AS MATERIALIZED (SELECT rowid AS first FROM search_index WHERE search_index MATCH @match)

@@ -410,6 +410,14 @@ test('search index: an append is one block per chunk, and a replaced, deleted or
     await event('delete', 4, '');
     assert.equal(blocks(), [{ first: 0, n: 4 }], 'a block left with no message goes');
     assert.is(rowsWith('yp'), 0);
+    // A block whose texts hold no token (only whitespace) stays, so that an edit still finds it
+    // (four messages: one chunk, one block).
+    const [blank, other] = await store.appendMessages([' ', 'other ok', '\t', '  '].map((text, i) => ({ conversationId: ab, senderId: a.id, text, clientMsgId: null, ts: 20 + i })));
+    const target = (r: unknown) => (r as { seq: number }).seq;
+    await store.appendEvent({ conversationId: ab, senderId: a.id, kind: 'delete', target: target(other), text: '', clientMsgId: null, ts: 30, friendId: b.id });
+    await store.appendEvent({ conversationId: ab, senderId: a.id, kind: 'edit', target: target(blank), text: 'now gh', clientMsgId: null, ts: 31, friendId: b.id });
+    assert.is(rowsWith('gh'), 1, 'the edit of a blank message is indexed');
+    assert.equal((await store.searchMessages({ userId: b.id, plan: planSearch('now')!, limit: 5 })).messages.map((m) => m.text), ['now gh']);
   } finally {
     raw.close();
     await store.close();
