@@ -381,6 +381,7 @@ export class MysqlStore implements Store {
     await run(conn, SQL.deleteGroup, [groupId]);
     await run(conn, SQL.deleteConversationReactions, [conv]);
     await run(conn, SQL.deleteConversationMentions, [conv]);
+    await run(conn, SQL.deleteConversationDeletions, [conv]);
     await unindexConversation(conn, conv);
     await run(conn, SQL.deleteMessages, [conv]);
     await run(conn, SQL.deleteConversation, [conv]);
@@ -790,6 +791,7 @@ export class MysqlStore implements Store {
     } else {
       await run(conn, SQL.removeText, [change.conversationId, change.seq]);
       await run(conn, SQL.removeEditTexts, [change.conversationId, change.seq]);
+      await run(conn, SQL.insertDeletion, [change.conversationId, change.seq]);
     }
   }
 

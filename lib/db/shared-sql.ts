@@ -58,7 +58,9 @@ const MENTION_COUNT = `CASE WHEN c.last_seq > m.read_seq THEN (
  * to it in the same transaction (both stores, since their first version), so no own message is
  * ever after the cursor; unread is msg_count minus msg_no at the cursor, one index lookup.
  * Counting the rows instead costs in proportion to the unread messages, on every `sync`,
- * `history` and `unread` request.
+ * `history` and `unread` request. A deleted message is no longer one to read: deleted_messages
+ * holds one row per deletion, so those after the cursor are one more index range, of deletions
+ * only; the messages of blocked senders are subtracted as well (unless deleted: counted once).
  */
 const CONVERSATION_SELECT = `
   SELECT c.id AS conversationId, c.kind, c.last_seq AS lastSeq,
@@ -69,9 +71,10 @@ const CONVERSATION_SELECT = `
     g.name AS groupName,
     CASE WHEN c.last_seq > m.read_seq THEN c.msg_count - COALESCE(
       (SELECT x.msg_no FROM messages x WHERE x.conversation_id = c.id AND x.seq = m.read_seq), 0)
+      - (SELECT COUNT(*) FROM deleted_messages d WHERE d.conversation_id = c.id AND d.seq > m.read_seq)
       - CASE WHEN EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = m.user_id) THEN (
           SELECT COUNT(*) FROM messages x JOIN blocks b ON b.blocker_id = m.user_id AND b.blocked_id = x.sender_id
-          WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.kind = 'message') ELSE 0 END
+          WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.kind = 'message' AND x.deleted = 0) ELSE 0 END
       ELSE 0 END AS unread,
     ${MENTION_COUNT} AS mentions,
     m.visible_after AS visibleAfter
@@ -408,6 +411,9 @@ export function sqlFor(d: Dialect) {
     /** a deleted message mentions nobody any more: neither shown nor counted as unread */
     deleteMentionsOf: 'DELETE FROM message_mentions WHERE conversation_id = ? AND seq = ?',
     deleteConversationMentions: 'DELETE FROM message_mentions WHERE conversation_id = ?',
+    /** a deletion, so that unread stops counting the message (CONVERSATION_SELECT) */
+    insertDeletion: 'INSERT INTO deleted_messages (conversation_id, seq) VALUES (?, ?)',
+    deleteConversationDeletions: 'DELETE FROM deleted_messages WHERE conversation_id = ?',
     /** Parameters: viewer, conversation, from, to. */
     reactionsOf: `
       SELECT seq, emoji, COUNT(*) AS count, MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) AS me, MIN(created_at) AS first

@@ -116,6 +116,8 @@ export function prepareStatements(db: Db) {
     deleteConversationReactions: p<[number]>(SQL.deleteConversationReactions),
     deleteMentionsOf: p<[number, number]>(SQL.deleteMentionsOf),
     deleteConversationMentions: p<[number]>(SQL.deleteConversationMentions),
+    insertDeletion: p<[number, number]>(SQL.insertDeletion),
+    deleteConversationDeletions: p<[number]>(SQL.deleteConversationDeletions),
     reactionsOf: p<[number, number, number, number, number], { seq: number; emoji: string; count: number; me: number }>(SQL.reactionsOf),
   };
 }
@@ -182,6 +184,7 @@ function prepareTextWriter(db: Db, q: Statements, search: SqliteSearchIndex): (c
     } else {
       q.removeText.run(change.conversationId, change.seq);
       q.removeEditTexts.run(change.conversationId, change.seq);
+      q.insertDeletion.run(change.conversationId, change.seq);
     }
     // an edited message is found by its new text only, a deleted one never again
     search.reindexMessage(change.conversationId, change.seq);
@@ -383,6 +386,7 @@ function prepareGroupTransactions(db: Db, q: Statements, search: SqliteSearchInd
     q.deleteGroup.run(groupId);
     q.deleteConversationReactions.run(conv);
     q.deleteConversationMentions.run(conv);
+    q.deleteConversationDeletions.run(conv);
     search.unindexConversation(conv);
     q.deleteMessages.run(conv);
     q.deleteConversation.run(conv);

@@ -502,6 +502,15 @@ export function reduce(s: State, a: Action): State {
         // An event is never unread; it changes the message it names.
         return withConversation(s, key, (c) => {
           const conv = { ...c, id: m.conversation, lastSeq: Math.max(c.lastSeq, m.seq) };
+          // A deleted message is no longer one to read, as the server counts (once: an event
+          // pushed again after a re-sync is at or below lastSeq).
+          if (m.kind === 'delete' && !m.hidden && m.seq > c.lastSeq && m.target !== undefined && m.target > c.read && c.unread > 0) {
+            const shown = c.messages.find((x) => x.seq === m.target);
+            if (!shown || (shown.from !== s.me && !shown.hidden && !shown.deleted)) {
+              conv.unread = c.unread - 1;
+              if (shown && mentionsMe(shown, s.me) && (c.mentions ?? 0) > 0) conv.mentions = c.mentions! - 1;
+            }
+          }
           // a window that stops short of the newest gets its events in order, with the pages after it
           return c.newer === 'none' ? applyEvent(conv, m, s.me) : conv;
         });

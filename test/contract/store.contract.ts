@@ -771,6 +771,33 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal((await store.conversationOf(b.id, conv))?.read, 3);
   });
 
+  test('unread: a deleted message stops counting for those who had not read it, and nothing changes for those who had', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const c = await user('Cid');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    const gc = g.conversationId;
+    const [s1, s2, s3] = await send(msg(gc, a.id, 'one'), msg(gc, a.id, 'two'), msg(gc, a.id, 'three'));
+    await store.moveRead(gc, c.id, s2!);
+    const counts = async () => [(await store.conversationOf(b.id, gc))?.unread, (await store.conversationOf(c.id, gc))?.unread];
+    assert.equal(await counts(), [3, 1]);
+    const del = (seq: number) => store.appendEvent({ conversationId: gc, senderId: a.id, kind: 'delete', target: seq, text: '', clientMsgId: null, ts: 9 });
+    await del(s1!);
+    assert.equal(await counts(), [2, 1], 'Cid had read it: his count stays');
+    await del(s3!);
+    assert.equal(await counts(), [1, 0]);
+    assert.equal((await store.conversationsOf(b.id)).map((r) => r.unread), [1]);
+    // A blocked sender's deleted message is subtracted once, not twice.
+    await store.block(b.id, a.id);
+    assert.equal(await counts(), [0, 0]);
+    await store.unblock(b.id, a.id);
+    assert.equal(await counts(), [1, 0]);
+    await send(msg(gc, c.id, 'four'));
+    assert.equal(await counts(), [2, 0], 'new messages count as before');
+  });
+
   test('unread counts only others’ messages after the read cursor', async () => {
     const a = await user('Ann');
     const b = await user('Bob');
@@ -1132,10 +1159,10 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal(await unread(b.id), [2, 1]);
     assert.equal((await store.messagesAfter(conv, 3, 10)).map((m) => m.mentions), [[], []]);
     assert.equal((await store.messagesAfter(conv, 2, 1))[0]!.mentions, ['Ann', 'Bob'], 'an edit keeps the message\'s mentions');
-    // A deleted message mentions nobody any more.
+    // A deleted message mentions nobody any more, and is no longer one to read.
     await store.appendEvent(ev(conv, c.id, 'delete', 3));
-    assert.equal(await unread(b.id), [2, 0]);
-    assert.equal(await unread(a.id), [1, 0]);
+    assert.equal(await unread(b.id), [1, 0]);
+    assert.equal(await unread(a.id), [0, 0]);
     assert.equal((await store.messagesAfter(conv, 2, 1))[0]!.mentions, []);
   });
 

@@ -59,3 +59,26 @@ export const MEMBERSHIPS_SEED = `INSERT INTO users (id, name, name_key, password
   INSERT INTO chat_groups (id, name, name_key, description, creator_id, conversation_id, created_at) VALUES (1, 'G', 'g', '', 1, 2, 0);
   INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (1, 1, 'member', 0), (1, 2, 'member', 0), (2, 1, 'creator', 0), (2, 2, 'member', 10);
   `;
+
+/**
+ * MEMBERSHIPS_SEED with three messages of user 1 in the group, the second deleted before the
+ * upgrade that adds deleted_messages (sqlite 013, mysql 010): user 2 has read none of them.
+ */
+export const DELETIONS_SEED = `${MEMBERSHIPS_SEED}
+  INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at, kind, deleted, msg_no) VALUES
+    (2, 1, 1, 'one', NULL, 1, 'message', 0, 1), (2, 2, 1, '', NULL, 2, 'message', 1, 2), (2, 3, 1, 'three', NULL, 3, 'message', 0, 3),
+    (2, 4, 1, '', NULL, 4, 'delete', 0, 3);
+  UPDATE messages SET target_seq = 2 WHERE conversation_id = 2 AND seq = 4;
+  UPDATE conversations SET last_seq = 4, msg_count = 3 WHERE id = 2;
+  UPDATE members SET read_seq = 4 WHERE conversation_id = 2 AND user_id = 1;
+  `;
+
+/** What both upgrade tests of deleted_messages check on the upgraded store. */
+export async function checkDeletionsUpgrade(store: {
+  conversationOf(userId: number, conversationId: number): Promise<{ unread: number } | null>;
+  appendEvent(e: { conversationId: number; senderId: number; kind: 'delete'; target: number; text: string; clientMsgId: null; ts: number }): Promise<unknown>;
+}, assert: { is(a: unknown, b: unknown, msg?: string): void }): Promise<void> {
+  assert.is((await store.conversationOf(2, 2))?.unread, 2, 'the message deleted before the upgrade is not unread');
+  await store.appendEvent({ conversationId: 2, senderId: 1, kind: 'delete', target: 3, text: '', clientMsgId: null, ts: 5 });
+  assert.is((await store.conversationOf(2, 2))?.unread, 1, 'nor is one deleted after it');
+}

@@ -15,7 +15,7 @@ import type { NewMessage } from '../../lib/db/store.ts';
 import { storeContract } from '../contract/store.contract.ts';
 import { SHARED, adminQuery, emptyTables, requireMariadb, scratchDb } from '../helpers/mariadb.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../helpers/crossed-requests-fixture.ts';
-import { MEMBERSHIPS_SEED, mysqlDatabaseBefore } from '../helpers/old-schema.ts';
+import { DELETIONS_SEED, MEMBERSHIPS_SEED, checkDeletionsUpgrade, mysqlDatabaseBefore } from '../helpers/old-schema.ts';
 import { ACCOUNTS_SEED, checkAccountsUpgrade } from '../helpers/accounts-upgrade-fixture.ts';
 import { GROUPS_AFTER, GROUPS_SEED } from '../helpers/groups-upgrade-fixture.ts';
 import { indexExistingMessages } from '../../lib/db/mysql-search.ts';
@@ -160,6 +160,23 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
         assert.ok(r!.ok);
         assert.equal((await upgraded.messagesAfter(2, 0, 10)).map((m) => m.mentions), [['B']]);
         assert.equal([(await upgraded.conversationOf(2, 2))?.unread, (await upgraded.conversationOf(2, 2))?.mentions], [1, 1]);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await old.drop();
+    }
+  });
+
+  test('migration 010 records the messages deleted before it, so that unread leaves them out', async () => {
+    const old = scratchDb();
+    try {
+      await mysqlDatabaseBefore(old.name, 10, DELETIONS_SEED);
+      const upgraded = await MysqlStore.open(old.url, POOL);
+      try {
+        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
+        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
+        await checkDeletionsUpgrade(upgraded, assert);
       } finally {
         await upgraded.close();
       }

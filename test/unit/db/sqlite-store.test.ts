@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { NEW_FILE_PAGE_SIZE, SqliteStore } from '../../../lib/db/sqlite-store.ts';
 import { storeContract } from '../../contract/store.contract.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../../helpers/crossed-requests-fixture.ts';
-import { MEMBERSHIPS_SEED, sqliteFileBefore } from '../../helpers/old-schema.ts';
+import { DELETIONS_SEED, MEMBERSHIPS_SEED, checkDeletionsUpgrade, sqliteFileBefore } from '../../helpers/old-schema.ts';
 import { ACCOUNTS_SEED, checkAccountsUpgrade } from '../../helpers/accounts-upgrade-fixture.ts';
 import { GROUPS_AFTER, GROUPS_SEED } from '../../helpers/groups-upgrade-fixture.ts';
 import { MESSAGE_EVENTS_SEED, checkUpgradedMessages } from '../../helpers/message-events-fixture.ts';
@@ -446,6 +446,18 @@ test('migration 012 makes every indexed message a block of its own: old messages
     assert.equal(await found('数据'), ['new 数据']);
     await store.appendMessages([{ conversationId: 1, senderId: 1, text: 'after the upgrade', clientMsgId: null, ts: 20 }]);
     assert.equal(await found('upgrade'), ['after the upgrade']);
+  } finally {
+    await store.close();
+  }
+});
+
+test('migration 013 records the messages deleted before it, so that unread leaves them out', async () => {
+  const path = join(dir, 'chat.db');
+  sqliteFileBefore(path, 13, DELETIONS_SEED);
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    await checkDeletionsUpgrade(store, assert);
   } finally {
     await store.close();
   }

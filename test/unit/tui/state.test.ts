@@ -230,6 +230,22 @@ const ev = (seq: number, from: string, kind: 'edit' | 'delete' | 'reaction', tar
   ...dm(seq, from, ''), kind, target, ...extra,
 });
 
+test('a deletion of an unread message takes it off the unread and mention counts, once; of a read one, nothing', () => {
+  let s = apply(loggedIn(), roster([{ conversation: 'c1', with: 'bob', delivered: 0, read: 0, last_seq: 0, unread: 0 }]));
+  s = apply(s, { t: 'message', message: dm(1, 'bob') }, { t: 'message', message: { ...dm(2, 'bob'), mentions: ['me'] } }, { t: 'message', message: dm(3, 'bob') });
+  const counts = () => [s.conversations['@bob']!.unread, s.conversations['@bob']!.mentions, s.hotlist];
+  assert.equal(counts(), [3, 1, ['@bob']]);
+  s = apply(s, { t: 'message', message: ev(4, 'bob', 'delete', 2) });
+  assert.equal(counts(), [2, 0, ['@bob']]);
+  s = apply(s, { t: 'message', message: ev(4, 'bob', 'delete', 2) });
+  assert.equal(counts(), [2, 0, ['@bob']], 'pushed again after a re-sync: counted once');
+  s = apply(s, { t: 'message', message: ev(5, 'bob', 'delete', 1) }, { t: 'message', message: ev(6, 'bob', 'delete', 3) });
+  assert.equal(counts(), [0, 0, []], 'nothing left to read leaves the hotlist');
+  s = apply(s, { t: 'message', message: dm(7, 'bob') }, { t: 'open', key: '@bob' }, { t: 'close_conversation' });
+  s = apply(s, { t: 'message', message: ev(8, 'bob', 'delete', 7) });
+  assert.equal(counts(), [0, 0, []], 'a message already read changes no count');
+});
+
 test('events fold into their target, are never unread, and are applied once', () => {
   let s = apply(loggedIn(), { t: 'message', message: dm(1, 'bob', 'helo') }, { t: 'message', message: { ...dm(2, 'me', 'hi'), reply_to: { seq: 1, from: 'bob', excerpt: 'helo' } } });
   s = apply(s, { t: 'message', message: dm(3, 'bob', 'x') });
