@@ -36,6 +36,18 @@ const MYSQL_OF: Record<PairBase, Scenario> = { 'closed-50': 'closed-50-mysql', '
 const CLUSTER_OF: Record<PairBase, Scenario> = { 'closed-50': 'closed-50-cluster', 'w64-10': 'w64-10-cluster' };
 
 const args = process.argv.slice(2);
+const USAGE = `usage: npm run bench -- [SCENARIO…] [--quick] [--reps N] [--sessions N] [--before DIR] [--profile] [--no-client-ids] [--no-acks]
+scenarios: ${SCENARIOS.join(', ')} (all when none is named); bench/README.md says what each flag does`;
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const KNOWN_FLAGS = ['--quick', '--profile', '--no-client-ids', '--no-acks', '--client-ids', '--reps', '--sessions', '--before'];
+const unknownFlag = args.find((a) => a.startsWith('-') && !KNOWN_FLAGS.includes(a));
+if (unknownFlag !== undefined) {
+  console.error(`bench: unknown flag ${unknownFlag}\n${USAGE}`);
+  process.exit(2);
+}
 const quick = args.includes('--quick');
 const profile = args.includes('--profile');
 // The traffic real clients send (lib/client): every send carries a client_msg_id (UUIDv7), and
