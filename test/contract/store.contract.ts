@@ -36,6 +36,14 @@ export function storeContract(label: string, open: OpenStore): void {
     await store.createFriendRequest(a, b);
     return store.acceptFriendRequest(b, a);
   };
+  /** Ann, Bob and Cid, and group G that Ann created and the other two joined. */
+  const groupOfThree = async () => {
+    const [a, b, c] = [await user('Ann'), await user('Bob'), await user('Cid')];
+    const g = await store.createGroup('G', 'g', '', a.id);
+    await store.joinGroup(g.id, b.id);
+    await store.joinGroup(g.id, c.id);
+    return { a, b, c, g };
+  };
   /** Appends and asserts every item was stored; returns the seqs. */
   const send = async (...batch: NewMessage[]): Promise<number[]> => {
     const results = await store.appendMessages(batch);
@@ -257,12 +265,7 @@ export function storeContract(label: string, open: OpenStore): void {
   });
 
   test('reaction counts leave out the reactions of users the viewer blocked', async () => {
-    const a = await user('Ann');
-    const b = await user('Bob');
-    const c = await user('Cid');
-    const g = await store.createGroup('G', 'g', '', a.id);
-    await store.joinGroup(g.id, b.id);
-    await store.joinGroup(g.id, c.id);
+    const { a, b, c, g } = await groupOfThree();
     const gc = g.conversationId;
     await send(msg(gc, a.id, 'hi'));
     for (const who of [b.id, c.id]) {
@@ -275,12 +278,7 @@ export function storeContract(label: string, open: OpenStore): void {
   });
 
   test('the mention count leaves out mentions by senders the member blocked, and counts them again after unblocking', async () => {
-    const a = await user('Ann');
-    const b = await user('Bob');
-    const c = await user('Cid');
-    const g = await store.createGroup('G', 'g', '', a.id);
-    await store.joinGroup(g.id, b.id);
-    await store.joinGroup(g.id, c.id);
+    const { a, b, c, g } = await groupOfThree();
     const gc = g.conversationId;
     await send({ ...msg(gc, b.id, 'ann?'), mentions: [a.id] }, { ...msg(gc, c.id, 'ann!'), mentions: [a.id] });
     const counts = async () => { const v = await store.conversationOf(a.id, gc); return [v?.unread, v?.mentions]; };
@@ -772,12 +770,7 @@ export function storeContract(label: string, open: OpenStore): void {
   });
 
   test('unread: a deleted message stops counting for those who had not read it, and nothing changes for those who had', async () => {
-    const a = await user('Ann');
-    const b = await user('Bob');
-    const c = await user('Cid');
-    const g = await store.createGroup('G', 'g', '', a.id);
-    await store.joinGroup(g.id, b.id);
-    await store.joinGroup(g.id, c.id);
+    const { a, b, c, g } = await groupOfThree();
     const gc = g.conversationId;
     const [s1, s2, s3] = await send(msg(gc, a.id, 'one'), msg(gc, a.id, 'two'), msg(gc, a.id, 'three'));
     await store.moveRead(gc, c.id, s2!);
@@ -826,12 +819,7 @@ export function storeContract(label: string, open: OpenStore): void {
   });
 
   test('readersOf: the other members in join order, each with whether their read cursor reached seq', async () => {
-    const a = await user('Ann');
-    const b = await user('Bob');
-    const c = await user('Cid');
-    const g = await store.createGroup('G', 'g', '', a.id);
-    await store.joinGroup(g.id, b.id);
-    await store.joinGroup(g.id, c.id);
+    const { a, b, c, g } = await groupOfThree();
     await send(msg(g.conversationId, a.id, '1'), msg(g.conversationId, a.id, '2'), msg(g.conversationId, a.id, '3'));
     await store.moveRead(g.conversationId, c.id, 2);
     assert.equal(await store.readersOf(g.conversationId, 2, a.id), [{ name: 'Bob', read: false }, { name: 'Cid', read: true }]);
@@ -1053,12 +1041,7 @@ export function storeContract(label: string, open: OpenStore): void {
   });
 
   test('delete leaves a tombstone: the text of the message and its edits is gone, and so are its reactions', async () => {
-    const a = await user('Ann');
-    const b = await user('Bob');
-    const c = await user('Cid');
-    const g = await store.createGroup('G', 'g', '', a.id);
-    await store.joinGroup(g.id, b.id);
-    await store.joinGroup(g.id, c.id);
+    const { a, b, c, g } = await groupOfThree();
     const conv = g.conversationId;
     await send(msg(conv, b.id, 'secret'), msg(conv, c.id, 'c1'), msg(conv, b.id, 'b2'));
     await store.appendEvent(ev(conv, b.id, 'edit', 1, 'secret 2'));
@@ -1289,12 +1272,7 @@ export function storeContract(label: string, open: OpenStore): void {
   });
 
   test('search: excludeSenders (the users one blocked) leaves their messages out, across pages', async () => {
-    const a = await user('Ann');
-    const b = await user('Bob');
-    const c = await user('Cid');
-    const g = await store.createGroup('G', 'g', '', a.id);
-    await store.joinGroup(g.id, b.id);
-    await store.joinGroup(g.id, c.id);
+    const { a, b, c, g } = await groupOfThree();
     const gc = g.conversationId;
     await send(...range(1, 120).map((i) => msg(gc, i % 3 === 0 ? c.id : b.id, `note ${i}`, null, i)));
     const all = (await search(a.id, 'note')).texts;

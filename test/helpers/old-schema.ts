@@ -82,3 +82,18 @@ export async function checkDeletionsUpgrade(store: {
   await store.appendEvent({ conversationId: 2, senderId: 1, kind: 'delete', target: 3, text: '', clientMsgId: null, ts: 5 });
   assert.is((await store.conversationOf(2, 2))?.unread, 1, 'nor is one deleted after it');
 }
+
+/** What both upgrade tests of message_mentions (sqlite 011, mysql 009) check on MEMBERSHIPS_SEED upgraded. */
+export async function checkMentionsUpgrade(store: {
+  conversationsOf(userId: number): Promise<{ mentions: number }[]>;
+  conversationOf(userId: number, conversationId: number): Promise<{ unread: number; mentions: number } | null>;
+  appendMessages(batch: { conversationId: number; senderId: number; text: string; clientMsgId: null; ts: number; mentions: number[] }[]): Promise<{ ok: boolean }[]>;
+  messagesAfter(conversationId: number, after: number, limit: number): Promise<{ mentions: string[] }[]>;
+}, assert: { equal(a: unknown, b: unknown, msg?: string): void; ok(a: unknown, msg?: string): void }): Promise<void> {
+  assert.equal((await store.conversationsOf(2)).map((c) => c.mentions), [0, 0]);
+  const [r] = await store.appendMessages([{ conversationId: 2, senderId: 1, text: 'B?', clientMsgId: null, ts: 1, mentions: [2] }]);
+  assert.ok(r!.ok);
+  assert.equal((await store.messagesAfter(2, 0, 10)).map((m) => m.mentions), [['B']]);
+  const view = await store.conversationOf(2, 2);
+  assert.equal([view?.unread, view?.mentions], [1, 1]);
+}

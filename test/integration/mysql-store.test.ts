@@ -15,7 +15,7 @@ import type { NewMessage } from '../../lib/db/store.ts';
 import { storeContract } from '../contract/store.contract.ts';
 import { SHARED, adminQuery, emptyTables, requireMariadb, scratchDb } from '../helpers/mariadb.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../helpers/crossed-requests-fixture.ts';
-import { DELETIONS_SEED, MEMBERSHIPS_SEED, checkDeletionsUpgrade, mysqlDatabaseBefore } from '../helpers/old-schema.ts';
+import { DELETIONS_SEED, MEMBERSHIPS_SEED, checkDeletionsUpgrade, checkMentionsUpgrade, mysqlDatabaseBefore } from '../helpers/old-schema.ts';
 import { ACCOUNTS_SEED, checkAccountsUpgrade } from '../helpers/accounts-upgrade-fixture.ts';
 import { GROUPS_AFTER, GROUPS_SEED } from '../helpers/groups-upgrade-fixture.ts';
 import { indexExistingMessages } from '../../lib/db/mysql-search.ts';
@@ -37,6 +37,27 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
 
   const msg = (conversationId: number, senderId: number, text: string, clientMsgId: string | null = null, ts = Date.now()): NewMessage =>
     ({ conversationId, senderId, text, clientMsgId, ts });
+
+  /**
+   * A scratch database at the schema before migration `version` with `seed` in it, opened (so
+   * migrated) by today's store: every migration is recorded, then `check` runs; both are dropped after.
+   */
+  const withUpgradedDb = async (version: number, seed: string, check: (store: MysqlStore, db: ReturnType<typeof scratchDb>) => Promise<void>) => {
+    const old = scratchDb();
+    try {
+      await mysqlDatabaseBefore(old.name, version, seed);
+      const upgraded = await MysqlStore.open(old.url, POOL);
+      try {
+        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
+        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
+        await check(upgraded, old);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await old.drop();
+    }
+  };
 
   const test = suite('MysqlStore specifics');
   let store: MysqlStore;
@@ -108,82 +129,26 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     assert.equal(again[0], { ok: true, seq: 4, ts: stored[3]!.ts, duplicate: true }, 'a client id with quotes is found again');
   });
 
-  test('migration 007 gives every existing membership the notification level all; mute then works', async () => {
-    const old = scratchDb();
-    try {
-      await mysqlDatabaseBefore(old.name, 7, MEMBERSHIPS_SEED);
-      const upgraded = await MysqlStore.open(old.url, POOL);
-      try {
-        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
-        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
-        assert.equal((await upgraded.conversationsOf(2)).map((c) => [c.conversationId, c.notify]), [[1, 'all'], [2, 'all']]);
-        await upgraded.setNotifyLevel(2, 2, 'none');
-        assert.is((await upgraded.conversationOf(2, 2))?.notify, 'none');
-      } finally {
-        await upgraded.close();
-      }
-    } finally {
-      await old.drop();
-    }
-  });
+  test('migration 007 gives every existing membership the notification level all; mute then works', () => withUpgradedDb(7, MEMBERSHIPS_SEED, async (upgraded) => {
+    assert.equal((await upgraded.conversationsOf(2)).map((c) => [c.conversationId, c.notify]), [[1, 'all'], [2, 'all']]);
+    await upgraded.setNotifyLevel(2, 2, 'none');
+    assert.is((await upgraded.conversationOf(2, 2))?.notify, 'none');
+  }));
 
-  test('migration 008 adds blocks: nobody is blocked, friendships stand; block then works', async () => {
-    const old = scratchDb();
-    try {
-      await mysqlDatabaseBefore(old.name, 8, MEMBERSHIPS_SEED);
-      const upgraded = await MysqlStore.open(old.url, POOL);
-      try {
-        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
-        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
-        assert.equal(await upgraded.blockedOf(1), []);
-        assert.is(await upgraded.directConversation(1, 2), 1);
-        assert.equal(await upgraded.block(1, 2), { unfriended: true });
-        assert.equal(await upgraded.blockedOf(1), [{ id: 2, name: 'B' }]);
-      } finally {
-        await upgraded.close();
-      }
-    } finally {
-      await old.drop();
-    }
-  });
+  test('migration 008 adds blocks: nobody is blocked, friendships stand; block then works', () => withUpgradedDb(8, MEMBERSHIPS_SEED, async (upgraded) => {
+    assert.equal(await upgraded.blockedOf(1), []);
+    assert.is(await upgraded.directConversation(1, 2), 1);
+    assert.equal(await upgraded.block(1, 2), { unfriended: true });
+    assert.equal(await upgraded.blockedOf(1), [{ id: 2, name: 'B' }]);
+  }));
 
-  test('migration 009 adds mentions to an existing database: a mention is stored and counted, older conversations count none', async () => {
-    const old = scratchDb();
-    try {
-      await mysqlDatabaseBefore(old.name, 9, MEMBERSHIPS_SEED);
-      const upgraded = await MysqlStore.open(old.url, POOL);
-      try {
-        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
-        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
-        assert.equal((await upgraded.conversationsOf(2)).map((c) => c.mentions), [0, 0]);
-        const [r] = await upgraded.appendMessages([{ conversationId: 2, senderId: 1, text: 'B?', clientMsgId: null, ts: 1, mentions: [2] }]);
-        assert.ok(r!.ok);
-        assert.equal((await upgraded.messagesAfter(2, 0, 10)).map((m) => m.mentions), [['B']]);
-        assert.equal([(await upgraded.conversationOf(2, 2))?.unread, (await upgraded.conversationOf(2, 2))?.mentions], [1, 1]);
-      } finally {
-        await upgraded.close();
-      }
-    } finally {
-      await old.drop();
-    }
-  });
+  test('migration 009 adds mentions to an existing database: a mention is stored and counted, older conversations count none', () => withUpgradedDb(9, MEMBERSHIPS_SEED, async (upgraded) => {
+    await checkMentionsUpgrade(upgraded, assert);
+  }));
 
-  test('migration 010 records the messages deleted before it, so that unread leaves them out', async () => {
-    const old = scratchDb();
-    try {
-      await mysqlDatabaseBefore(old.name, 10, DELETIONS_SEED);
-      const upgraded = await MysqlStore.open(old.url, POOL);
-      try {
-        const versions = await adminQuery<{ name: string }>(`SELECT name FROM \`${old.name}\`.schema_version ORDER BY version`);
-        assert.equal(versions.map((r) => r.name), migrationFiles().map((f) => f.name));
-        await checkDeletionsUpgrade(upgraded, assert);
-      } finally {
-        await upgraded.close();
-      }
-    } finally {
-      await old.drop();
-    }
-  });
+  test('migration 010 records the messages deleted before it, so that unread leaves them out', () => withUpgradedDb(10, DELETIONS_SEED, async (upgraded) => {
+    await checkDeletionsUpgrade(upgraded, assert);
+  }));
 
   test('a migration numbered below one already applied still runs (branches merge with numbers in between)', async () => {
     const old = scratchDb();

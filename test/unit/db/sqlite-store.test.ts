@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { NEW_FILE_PAGE_SIZE, SqliteStore } from '../../../lib/db/sqlite-store.ts';
 import { storeContract } from '../../contract/store.contract.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../../helpers/crossed-requests-fixture.ts';
-import { DELETIONS_SEED, MEMBERSHIPS_SEED, checkDeletionsUpgrade, sqliteFileBefore } from '../../helpers/old-schema.ts';
+import { DELETIONS_SEED, MEMBERSHIPS_SEED, checkDeletionsUpgrade, checkMentionsUpgrade, sqliteFileBefore } from '../../helpers/old-schema.ts';
 import { ACCOUNTS_SEED, checkAccountsUpgrade } from '../../helpers/accounts-upgrade-fixture.ts';
 import { GROUPS_AFTER, GROUPS_SEED } from '../../helpers/groups-upgrade-fixture.ts';
 import { MESSAGE_EVENTS_SEED, checkUpgradedMessages } from '../../helpers/message-events-fixture.ts';
@@ -32,6 +32,22 @@ test.before.each(() => {
   dir = tempDir();
 });
 test.after.each(() => removeDir(dir));
+
+/**
+ * A file at the schema before migration `version` with `seed` in it, opened (so migrated) by
+ * today's store: every migration is recorded, then `check` runs on the store, which is closed after.
+ */
+async function withUpgradedFile(version: number, seed: string, check: (store: SqliteStore) => Promise<void>): Promise<void> {
+  const path = join(dir, 'chat.db');
+  sqliteFileBefore(path, version, seed);
+  const store = SqliteStore.open(path);
+  try {
+    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
+    await check(store);
+  } finally {
+    await store.close();
+  }
+}
 
 function schemaVersions(path: string): { version: number; name: string; applied_at: number }[] {
   const db = new Database(path, { readonly: true });
@@ -243,35 +259,15 @@ test('migration 004 leaves one request of each crossed pair and none between fri
   }
 });
 
-test('migration 009 gives every existing membership the notification level all; mute then works', async () => {
-  const path = join(dir, 'chat.db');
-  sqliteFileBefore(path, 9, MEMBERSHIPS_SEED);
-  const store = SqliteStore.open(path);
-  try {
-    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
-    assert.equal((await store.conversationsOf(2)).map((c) => [c.conversationId, c.notify]), [[1, 'all'], [2, 'all']]);
-    await store.setNotifyLevel(2, 2, 'none');
-    assert.is((await store.conversationOf(2, 2))?.notify, 'none');
-  } finally {
-    await store.close();
-  }
-});
+test('migration 009 gives every existing membership the notification level all; mute then works', () => withUpgradedFile(9, MEMBERSHIPS_SEED, async (store) => {
+  assert.equal((await store.conversationsOf(2)).map((c) => [c.conversationId, c.notify]), [[1, 'all'], [2, 'all']]);
+  await store.setNotifyLevel(2, 2, 'none');
+  assert.is((await store.conversationOf(2, 2))?.notify, 'none');
+}));
 
-test('migration 011 adds mentions to an existing file: a mention is stored and counted, older conversations count none', async () => {
-  const path = join(dir, 'chat.db');
-  sqliteFileBefore(path, 11, MEMBERSHIPS_SEED);
-  const store = SqliteStore.open(path);
-  try {
-    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
-    assert.equal((await store.conversationsOf(2)).map((c) => c.mentions), [0, 0]);
-    const [r] = await store.appendMessages([{ conversationId: 2, senderId: 1, text: 'B?', clientMsgId: null, ts: 1, mentions: [2] }]);
-    assert.ok(r!.ok);
-    assert.equal((await store.messagesAfter(2, 0, 10)).map((m) => m.mentions), [['B']]);
-    assert.equal([(await store.conversationOf(2, 2))?.unread, (await store.conversationOf(2, 2))?.mentions], [1, 1]);
-  } finally {
-    await store.close();
-  }
-});
+test('migration 011 adds mentions to an existing file: a mention is stored and counted, older conversations count none', () => withUpgradedFile(11, MEMBERSHIPS_SEED, async (store) => {
+  await checkMentionsUpgrade(store, assert);
+}));
 
 test('a migration numbered below one already applied still runs (branches merge with numbers in between)', async () => {
   // As if a branch's 011 ran before 009 (and 010) were merged: 009 must still be applied.
@@ -292,34 +288,16 @@ test('a migration numbered below one already applied still runs (branches merge 
   }
 });
 
-test('migration 007 turns every stored message into a message entry; unread, retries and events work on the upgraded file', async () => {
-  // A file at the schema of version 4 (the main branch this work started from), with messages.
-  const path = join(dir, 'chat.db');
-  sqliteFileBefore(path, 5, MESSAGE_EVENTS_SEED);
-  const store = SqliteStore.open(path);
-  try {
-    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
-    await checkUpgradedMessages(store);
-  } finally {
-    await store.close();
-  }
-});
+// A file at the schema of version 4 (the main branch that work started from), with messages.
+test('migration 007 turns every stored message into a message entry; unread, retries and events work on the upgraded file', () =>
+  withUpgradedFile(5, MESSAGE_EVENTS_SEED, checkUpgradedMessages));
 
-test('the search index migration indexes the messages stored before it', async () => {
-  const path = join(dir, 'chat.db');
-  sqliteFileBefore(path, searchIndexVersion(migrations), SEARCH_UPGRADE_SEED);
-
-  const store = SqliteStore.open(path);
-  try {
-    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
-    for (const [userId, query, texts] of SEARCH_UPGRADE_FOUND) {
-      const page = await store.searchMessages({ userId, plan: planSearch(query)!, limit: 10 });
-      assert.equal(page.messages.map((m) => m.text), texts, `user ${userId} searching ${query}`);
-    }
-  } finally {
-    await store.close();
+test('the search index migration indexes the messages stored before it', () => withUpgradedFile(searchIndexVersion(migrations), SEARCH_UPGRADE_SEED, async (store) => {
+  for (const [userId, query, texts] of SEARCH_UPGRADE_FOUND) {
+    const page = await store.searchMessages({ userId, plan: planSearch(query)!, limit: 10 });
+    assert.equal(page.messages.map((m) => m.text), texts, `user ${userId} searching ${query}`);
   }
-});
+}));
 
 test('migration 005 keeps every creator and member, and keeps groups public with shared history', async () => {
   const path = join(dir, 'chat.db');
@@ -354,32 +332,16 @@ test('migration 005 keeps every creator and member, and keeps groups public with
   }
 });
 
-test('migration 006 upgrades a version-4 file: users and tokens keep their rows and gain the account columns', async () => {
-  const path = join(dir, 'chat.db');
-  sqliteFileBefore(path, 5, ACCOUNTS_SEED);
-  const store = SqliteStore.open(path);
-  try {
-    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
-    await checkAccountsUpgrade(store);
-  } finally {
-    await store.close();
-  }
-});
+test('migration 006 upgrades a version-4 file: users and tokens keep their rows and gain the account columns', () => withUpgradedFile(5, ACCOUNTS_SEED, async (store) => {
+  await checkAccountsUpgrade(store);
+}));
 
-test('migration 010 adds blocks: nobody is blocked, friendships stand; block then works', async () => {
-  const path = join(dir, 'chat.db');
-  sqliteFileBefore(path, 10, MEMBERSHIPS_SEED);
-  const store = SqliteStore.open(path);
-  try {
-    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
-    assert.equal(await store.blockedOf(1), []);
-    assert.is(await store.directConversation(1, 2), 1);
-    assert.equal(await store.block(1, 2), { unfriended: true });
-    assert.equal(await store.blockedOf(1), [{ id: 2, name: 'B' }]);
-  } finally {
-    await store.close();
-  }
-});
+test('migration 010 adds blocks: nobody is blocked, friendships stand; block then works', () => withUpgradedFile(10, MEMBERSHIPS_SEED, async (store) => {
+  assert.equal(await store.blockedOf(1), []);
+  assert.is(await store.directConversation(1, 2), 1);
+  assert.equal(await store.block(1, 2), { unfriended: true });
+  assert.equal(await store.blockedOf(1), [{ id: 2, name: 'B' }]);
+}));
 
 // The contract tests see search from outside; these look into the index itself: a block per
 // chunk of an append (sqlite-search.ts), and no token of a text that is gone.
@@ -424,44 +386,30 @@ test('search index: an append is one block per chunk, and a replaced, deleted or
   }
 });
 
-test('migration 012 makes every indexed message a block of its own: old messages are found, and edits and deletes work on them', async () => {
-  const path = join(dir, 'chat.db');
-  // As the store before 012 left a file: every message that is not deleted indexed under its rowid.
-  sqliteFileBefore(path, 12, `${MEMBERSHIPS_SEED}
-    INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at, msg_no) VALUES
-      (1, 1, 1, 'old 会议 one', NULL, 1, 1), (1, 2, 2, 'old two', NULL, 2, 2), (2, 1, 1, 'old group', NULL, 3, 1);
-    INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at, msg_no, deleted) VALUES (1, 3, 1, '', NULL, 4, 3, 1);
-    UPDATE conversations SET last_seq = 3 WHERE id = 1;
-    UPDATE conversations SET last_seq = 1 WHERE id = 2;
-    INSERT INTO search_index (rowid, tokens) SELECT id, chat_search_tokens(text) FROM messages WHERE kind = 'message' AND deleted = 0;`);
-  const store = SqliteStore.open(path);
-  try {
-    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
-    const found = async (query: string) => (await store.searchMessages({ userId: 2, plan: planSearch(query)!, limit: 10 })).messages.map((m) => m.text);
-    assert.equal(await found('old'), ['old group', 'old two', 'old 会议 one']);
-    assert.equal(await found('会议'), ['old 会议 one']);
-    await store.appendEvent({ conversationId: 1, senderId: 1, kind: 'edit', target: 1, text: 'new 数据', clientMsgId: null, ts: 10, friendId: 2 });
-    await store.appendEvent({ conversationId: 1, senderId: 2, kind: 'delete', target: 2, text: '', clientMsgId: null, ts: 11, friendId: 1 });
-    assert.equal(await found('old'), ['old group']);
-    assert.equal(await found('数据'), ['new 数据']);
-    await store.appendMessages([{ conversationId: 1, senderId: 1, text: 'after the upgrade', clientMsgId: null, ts: 20 }]);
-    assert.equal(await found('upgrade'), ['after the upgrade']);
-  } finally {
-    await store.close();
-  }
-});
+// As the store before 012 left a file: every message that is not deleted indexed under its rowid.
+const BEFORE_BLOCKS_SEED = `${MEMBERSHIPS_SEED}
+  INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at, msg_no) VALUES
+    (1, 1, 1, 'old 会议 one', NULL, 1, 1), (1, 2, 2, 'old two', NULL, 2, 2), (2, 1, 1, 'old group', NULL, 3, 1);
+  INSERT INTO messages (conversation_id, seq, sender_id, text, client_msg_id, created_at, msg_no, deleted) VALUES (1, 3, 1, '', NULL, 4, 3, 1);
+  UPDATE conversations SET last_seq = 3 WHERE id = 1;
+  UPDATE conversations SET last_seq = 1 WHERE id = 2;
+  INSERT INTO search_index (rowid, tokens) SELECT id, chat_search_tokens(text) FROM messages WHERE kind = 'message' AND deleted = 0;`;
 
-test('migration 013 records the messages deleted before it, so that unread leaves them out', async () => {
-  const path = join(dir, 'chat.db');
-  sqliteFileBefore(path, 13, DELETIONS_SEED);
-  const store = SqliteStore.open(path);
-  try {
-    assert.equal(schemaVersions(path).map((r) => r.name), migrations);
-    await checkDeletionsUpgrade(store, assert);
-  } finally {
-    await store.close();
-  }
-});
+test('migration 012 makes every indexed message a block of its own: old messages are found, and edits and deletes work on them', () => withUpgradedFile(12, BEFORE_BLOCKS_SEED, async (store) => {
+  const found = async (query: string) => (await store.searchMessages({ userId: 2, plan: planSearch(query)!, limit: 10 })).messages.map((m) => m.text);
+  assert.equal(await found('old'), ['old group', 'old two', 'old 会议 one']);
+  assert.equal(await found('会议'), ['old 会议 one']);
+  await store.appendEvent({ conversationId: 1, senderId: 1, kind: 'edit', target: 1, text: 'new 数据', clientMsgId: null, ts: 10, friendId: 2 });
+  await store.appendEvent({ conversationId: 1, senderId: 2, kind: 'delete', target: 2, text: '', clientMsgId: null, ts: 11, friendId: 1 });
+  assert.equal(await found('old'), ['old group']);
+  assert.equal(await found('数据'), ['new 数据']);
+  await store.appendMessages([{ conversationId: 1, senderId: 1, text: 'after the upgrade', clientMsgId: null, ts: 20 }]);
+  assert.equal(await found('upgrade'), ['after the upgrade']);
+}));
+
+test('migration 013 records the messages deleted before it, so that unread leaves them out', () => withUpgradedFile(13, DELETIONS_SEED, async (store) => {
+  await checkDeletionsUpgrade(store, assert);
+}));
 
 test('creates missing parent directories', async () => {
   const path = join(dir, 'a', 'b', 'chat.db');
