@@ -80,9 +80,11 @@ export function prepareSearchIndex(db: Db) {
   // about to be dropped (-1: none is).
   const blockTexts = db.prepare<[number, number, number], string>(
     `SELECT text FROM messages WHERE id BETWEEN ? AND ? AND kind = 'message' AND deleted = 0 AND conversation_id <> ?`).pluck();
-  const blocksOfConversation = db.prepare<[number], number>(`
-    SELECT DISTINCT (SELECT max(b.first_id) FROM search_blocks b WHERE b.first_id <= m.id)
-    FROM messages m WHERE m.conversation_id = ? AND m.kind = 'message' AND m.deleted = 0`).pluck();
+  // The blocks that hold a conversation's indexed messages: for each, the last block starting at or before it.
+  const blocksOfConversation = db.prepare<[number], { first: number; last: number }>(`
+    SELECT DISTINCT b.first_id AS first, b.last_id AS last
+    FROM messages m JOIN search_blocks b ON b.first_id = (SELECT max(x.first_id) FROM search_blocks x WHERE x.first_id <= m.id)
+    WHERE m.conversation_id = ? AND m.kind = 'message' AND m.deleted = 0`);
 
   /**
    * Writes block `first` anew from its messages' texts; a block left with no message goes. One
@@ -133,11 +135,7 @@ export function prepareSearchIndex(db: Db) {
     },
     /** Before a conversation's messages are deleted (its group is gone): the blocks they share with others keep only the others'. */
     unindexConversation(conversationId: number): void {
-      for (const first of blocksOfConversation.all(conversationId)) {
-        if (first === null) continue;
-        const block = blockOf.get(first)!;
-        rebuild(block.first, block.last, conversationId);
-      }
+      for (const block of blocksOfConversation.all(conversationId)) rebuild(block.first, block.last, conversationId);
     },
     search(req: SearchRequest): Promise<SearchPage> {
       const match = ftsQuery(req.plan);

@@ -161,9 +161,10 @@ function prepareTextWriter(db: Db, q: Statements, search: SqliteSearchIndex): (c
   };
   /**
    * Chunks of 64, 16, 4 and 1 rows: few distinct statements, well under SQLite's variable limit.
-   * Each chunk is indexed for search as one block of rowids (sqlite-search.ts). A multi-row INSERT without explicit ids
-   * gives its rows consecutive rowids ending at lastInsertRowid (SQLite takes max(rowid) + 1 per
-   * row, and the immediate transaction keeps other writers out), so no id is read back.
+   * Each chunk is indexed for search as one block of rowids (sqlite-search.ts). A multi-row
+   * INSERT without explicit ids gives its rows consecutive rowids ending at lastInsertRowid
+   * (SQLite takes max(rowid) + 1 per row, and the immediate transaction keeps other writers out),
+   * so no id is read back.
    */
   const insertRows = (rows: readonly (string | number | null)[]): void => {
     let at = 0;
