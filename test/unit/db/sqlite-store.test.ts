@@ -411,6 +411,43 @@ test('migration 013 records the messages deleted before it, so that unread leave
   await checkDeletionsUpgrade(store, assert);
 }));
 
+// As the store before 014 left a file: a message with a client id, an edit of it, a reply to it and
+// a reaction to it, the two messages indexed as one block (the kind CHECK was 007's IN list).
+const BEFORE_KIND_CHECK_SEED = `${MEMBERSHIPS_SEED}
+  INSERT INTO messages (id, conversation_id, seq, sender_id, text, client_msg_id, created_at, kind, target_seq, reply_to, edited_at, deleted, msg_no) VALUES
+    (1, 1, 1, 1, 'kept 会议 one', 'c-1', 1, 'message', NULL, NULL, 3, 0, 1),
+    (2, 1, 2, 2, 'an answer', NULL, 2, 'message', NULL, 1, NULL, 0, 2),
+    (3, 1, 3, 1, 'kept 会议 one', NULL, 3, 'edit', 1, NULL, NULL, 0, 2),
+    (4, 1, 4, 2, '👍', NULL, 4, 'reaction', 1, NULL, NULL, 0, 2);
+  INSERT INTO reactions VALUES (1, 1, 2, '👍', 4);
+  UPDATE conversations SET last_seq = 4, msg_count = 2 WHERE id = 1;
+  INSERT INTO search_index (rowid, tokens) VALUES (1, chat_search_tokens('kept 会议 one') || ' ' || chat_search_tokens('an answer'));
+  INSERT INTO search_blocks VALUES (1, 2);`;
+
+test('migration 014 rebuilds messages with the same rows, ids and rule on kind: search, retries, replies and reactions still work', () => withUpgradedFile(14, BEFORE_KIND_CHECK_SEED, async (store) => {
+  const found = async (query: string) => (await store.searchMessages({ userId: 2, plan: planSearch(query)!, limit: 10 })).messages.map((m) => m.text);
+  assert.equal(await found('会议'), ['kept 会议 one']);
+  assert.equal(await found('answer'), ['an answer']);
+  const entries = await store.messagesAfter(1, 0, 10);
+  assert.equal(entries.map((e) => [e.seq, e.kind, e.target, e.replyTo?.seq ?? null, e.editedAt]), [[1, 'message', null, null, 3], [2, 'message', null, 1, null], [3, 'edit', 1, null, null], [4, 'reaction', 1, null, null]]);
+  assert.equal((await store.reactionsOf(1, 1, 1, 1)).map((r) => [r.emoji, r.count]), [['👍', 1]]);
+  const [retry] = await store.appendMessages([{ conversationId: 1, senderId: 1, text: 'kept 会议 one', clientMsgId: 'c-1', ts: 9 }]);
+  assert.equal(retry, { ok: true, seq: 1, ts: 1, duplicate: true }, 'a retry of a message stored before is recognised');
+  const [next] = await store.appendMessages([{ conversationId: 1, senderId: 1, text: 'after the rebuild', clientMsgId: 'c-2', ts: 10 }]);
+  assert.equal(next, { ok: true, seq: 5, ts: 10, duplicate: false });
+  assert.equal(await found('rebuild'), ['after the rebuild']);
+  const raw = new Database(join(dir, 'chat.db'));
+  try {
+    assert.is(raw.prepare<[], { id: number }>('SELECT max(id) AS id FROM messages').get()!.id, 5, 'ids go on from the kept ones');
+    const indexes = raw.prepare<[], { name: string; unique: number; partial: number }>("SELECT name, \"unique\", partial FROM pragma_index_list('messages') ORDER BY name").all();
+    assert.equal(indexes, [{ name: 'messages_client_msg', unique: 1, partial: 1 }, { name: 'messages_conversation_seq', unique: 1, partial: 0 }]);
+    assert.throws(() => raw.prepare("INSERT INTO messages (conversation_id, seq, sender_id, text, created_at, kind) VALUES (1, 6, 1, 'x', 11, 'bogus')").run(), /CHECK constraint failed/);
+    assert.equal(raw.pragma('integrity_check', { simple: true }), 'ok');
+  } finally {
+    raw.close();
+  }
+}));
+
 test('creates missing parent directories', async () => {
   const path = join(dir, 'a', 'b', 'chat.db');
   await SqliteStore.open(path).close();
