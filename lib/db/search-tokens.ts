@@ -76,21 +76,26 @@ const ASCII_FOLD = Int16Array.from({ length: 128 }, (_, c) =>
 /** indexTokenHexes of an all-ASCII text: lower-cased a unit at a time, every unit a character. */
 function asciiTokenHexes(text: string, out: string[]): string[] {
   const n = Math.min(text.length, INDEX_MAX_CHARS);
+  // Locals, not the module's bindings: read from the module scope on every unit, they showed
+  // as a fifth of this loop's time (this runs for every stored message).
+  const seen = asciiSeen;
+  const fold = ASCII_FOLD;
+  const s = stamp;
   let prev = -1;
   for (let i = 0; i < n; i++) {
-    const c = ASCII_FOLD[text.charCodeAt(i)]!;
+    const c = fold[text.charCodeAt(i)]!;
     if (prev >= 0) {
       const key = prev * 129 + c + 1;
-      if (asciiSeen[key] !== stamp) {
-        asciiSeen[key] = stamp;
+      if (seen[key] !== s) {
+        seen[key] = s;
         out.push(c < 0 ? BYTE_HEX[prev]! : BYTE_HEX[prev]! + BYTE_HEX[c]!);
       }
     }
     prev = c;
   }
   // the last run ends with the text
-  if (prev >= 0 && asciiSeen[prev * 129] !== stamp) {
-    asciiSeen[prev * 129] = stamp;
+  if (prev >= 0 && seen[prev * 129] !== s) {
+    seen[prev * 129] = s;
     out.push(BYTE_HEX[prev]!);
   }
   return out;

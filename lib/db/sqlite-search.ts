@@ -9,14 +9,14 @@
 //
 // Why blocks: an FTS5 row costs about as much to write as the message row itself (its doclist
 // entries, its docsize row, the segment pages each commit flushes), which took a 1:1 message well
-// over issue 17's budget of 15 % more server CPU. The append path already writes its messages in
-// chunks of consecutive rowids (sqlite-statements.ts), so each chunk becomes one block: one FTS
-// row (first rowid, the union of the chunk's tokens) and one search_blocks row (first, last). A
-// block only narrows: search checks every message of a matching block with the real rule
+// over issue 17's budget of 15 % more server CPU. The append path gives a batch's messages
+// consecutive rowids (sqlite-statements.ts), so each run of up to BLOCK_ROWS of them becomes one
+// block: one FTS row (first rowid, the union of their tokens) and one search_blocks row (first,
+// last). A block only narrows: search checks every message of a matching block with the real rule
 // (chat_search_match, search-tokens.ts `matches`), so results are the same as per message.
 // An edit or a delete rebuilds its message's block from the texts as they now are, in the same
-// transaction, so a deleted or replaced text leaves no token behind. A chunk holds at most 64
-// messages, which bounds that rebuild and the messages a search reads per matching block.
+// transaction, so a deleted or replaced text leaves no token behind. BLOCK_ROWS bounds that
+// rebuild and the messages a search reads per matching block.
 //
 // Every write here runs inside the caller's transaction (better-sqlite3 has one connection), so
 // the index changes in the same commit as the message.
@@ -27,6 +27,9 @@ import { REPLY_JOIN, SQLITE, searchColumns, toStoredMessage, type MessageRecord 
 import type { StoredMessage } from './store.ts';
 
 type Db = Database.Database;
+
+/** The most messages one block indexes. */
+export const BLOCK_ROWS = 64;
 
 /** The FTS5 column value of a text; also registered as the SQL function the migration indexes old messages with. */
 export function ftsTokens(text: string): string {
@@ -117,7 +120,7 @@ export function prepareSearchIndex(db: Db) {
   return {
     /**
      * Indexes new messages with consecutive rowids from `firstRowId` as one block (the append
-     * path; at most 64 of them). Call inside the transaction that stores them.
+     * path; at most BLOCK_ROWS of them). Call inside the transaction that stores them.
      */
     indexTexts(firstRowId: number, texts: readonly string[]): void {
       const tokens = blockTokenHexes(texts);

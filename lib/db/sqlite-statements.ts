@@ -17,7 +17,7 @@ import {
   toFriendState, toGroup, toStanding, type ConversationRecord, type FriendStateRecord, type GroupRecord, type GroupStandingRecord,
   type MessageRecord, type TextChange,
 } from './shared-sql.ts';
-import { prepareSearchIndex, type SqliteSearchIndex } from './sqlite-search.ts';
+import { BLOCK_ROWS, prepareSearchIndex, type SqliteSearchIndex } from './sqlite-search.ts';
 import type {
   AppendResult, BatchResult, CursorMove, DirectoryEntry, EntryKind, EventResult, FriendAdded, GroupChanges, GroupInvite, GroupRow, GroupSettings,
   GroupStanding, GroupSummary, HistoryVisibility, NewEvent, NewMessage, Role, StoredMessage, UserRow,
@@ -161,21 +161,27 @@ function prepareTextWriter(db: Db, q: Statements, search: SqliteSearchIndex): (c
   };
   /**
    * Chunks of 64, 16, 4 and 1 rows: few distinct statements, well under SQLite's variable limit.
-   * Each chunk is indexed for search as one block of rowids (sqlite-search.ts). A multi-row
-   * INSERT without explicit ids gives its rows consecutive rowids ending at lastInsertRowid
-   * (SQLite takes max(rowid) + 1 per row, and the immediate transaction keeps other writers out),
-   * so no id is read back.
+   * An INSERT without explicit ids gives its rows consecutive rowids (SQLite takes max(rowid) + 1
+   * per row, and the immediate transaction keeps other writers out), so the whole batch's rows
+   * end at the last chunk's lastInsertRowid and no id is read back. They are then indexed for
+   * search in blocks of up to BLOCK_ROWS consecutive rowids (sqlite-search.ts), after every
+   * message row is in: writing the two tables' pages in turn, chunk by chunk, cost more
+   * (docs/performance-notes.md, "The index written after the rows").
    */
   const insertRows = (rows: readonly (string | number | null)[]): void => {
+    const count = rows.length / MESSAGE_VALUES;
     let at = 0;
-    let left = rows.length / MESSAGE_VALUES;
+    let left = count;
+    let last = 0;
     for (const size of [64, 16, 4, 1]) {
-      while (left >= size) {
-        const last = Number(insertChunk(size).run(rows.slice(at, at + size * MESSAGE_VALUES)).lastInsertRowid);
-        search.indexTexts(last - size + 1, Array.from({ length: size }, (_, i) => rows[at + i * MESSAGE_VALUES + MESSAGE_TEXT_AT] as string));
-        at += size * MESSAGE_VALUES;
-        left -= size;
+      for (; left >= size; left -= size, at += size * MESSAGE_VALUES) {
+        last = Number(insertChunk(size).run(rows.slice(at, at + size * MESSAGE_VALUES)).lastInsertRowid);
       }
+    }
+    const first = last - count + 1;
+    for (let from = 0; from < count; from += BLOCK_ROWS) {
+      const size = Math.min(BLOCK_ROWS, count - from);
+      search.indexTexts(first + from, Array.from({ length: size }, (_, i) => rows[(from + i) * MESSAGE_VALUES + MESSAGE_TEXT_AT] as string));
     }
   };
   return (change) => {

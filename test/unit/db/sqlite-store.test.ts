@@ -345,7 +345,7 @@ test('migration 010 adds blocks: nobody is blocked, friendships stand; block the
 
 // The contract tests see search from outside; these look into the index itself: a block per
 // chunk of an append (sqlite-search.ts), and no token of a text that is gone.
-test('search index: an append is one block per chunk, and a replaced, deleted or dropped text leaves no token behind', async () => {
+test('search index: an append is one block per 64 rowids, across its INSERT chunks, and a replaced, deleted or dropped text leaves no token behind', async () => {
   const path = join(dir, 'chat.db');
   const store = SqliteStore.open(path);
   const raw = new Database(path, { readonly: true });
@@ -354,14 +354,17 @@ test('search index: an append is one block per chunk, and a replaced, deleted or
     await store.createFriendRequest(a.id, b.id);
     const ab = await store.acceptFriendRequest(b.id, a.id);
     const g = await store.createGroup('G', 'g', '', a.id);
-    const texts = ['keep qj', 'edit vk', 'drop wx', 'gone zf', 'five yp']; // chunks of 4 and 1
+    // 66 messages: INSERT chunks of 64, 1 and 1; blocks of 64 and 2
+    const fillers = Array.from({ length: 60 }, (_, i) => `filler ${i}`);
+    const texts = ['keep qj', 'edit vk', 'drop wx', 'gone zf', ...fillers, 'five yp', 'six ur'];
     const results = await store.appendMessages(texts.map((text, i) => ({
       conversationId: text.startsWith('drop') ? g.conversationId : ab, senderId: a.id, text, clientMsgId: null, ts: i })));
     const seqOf = (i: number) => (results[i] as { seq: number }).seq;
     const blocks = () => raw.prepare('SELECT first_id - (SELECT min(first_id) FROM search_blocks) AS first, last_id - first_id + 1 AS n FROM search_blocks ORDER BY 1').all();
     const rowsWith = (pair: string) => raw.prepare('SELECT rowid FROM search_index WHERE search_index MATCH ?').all(`"${Buffer.from(pair).toString('hex')}"`).length;
-    assert.equal(blocks(), [{ first: 0, n: 4 }, { first: 4, n: 1 }]);
-    assert.equal(['qj', 'vk', 'wx', 'zf', 'yp'].map(rowsWith), [1, 1, 1, 1, 1]);
+    assert.equal(blocks(), [{ first: 0, n: 64 }, { first: 64, n: 2 }]);
+    assert.equal(['qj', 'vk', 'wx', 'zf', 'yp', 'ur'].map(rowsWith), [1, 1, 1, 1, 1, 1]);
+    assert.equal((await store.searchMessages({ userId: b.id, plan: planSearch('ur')!, limit: 5 })).messages.map((m) => m.text), ['six ur']);
     const event = (kind: 'edit' | 'delete', i: number, text: string) =>
       store.appendEvent({ conversationId: ab, senderId: a.id, kind, target: seqOf(i), text, clientMsgId: null, ts: 10, friendId: b.id });
     await event('edit', 1, 'edited mn');
@@ -369,9 +372,10 @@ test('search index: an append is one block per chunk, and a replaced, deleted or
     assert.equal(['qj', 'vk', 'wx', 'zf', 'mn'].map(rowsWith), [1, 0, 1, 0, 1], 'the old text of the edit and the deleted text are gone');
     await store.leaveGroup(g.id, a.id); // its last member: the group's messages go
     assert.equal(['qj', 'wx', 'mn', 'yp'].map(rowsWith), [1, 0, 1, 1], 'the dropped group\'s text is gone from the block it shared');
-    await event('delete', 4, '');
-    assert.equal(blocks(), [{ first: 0, n: 4 }], 'a block left with no message goes');
-    assert.is(rowsWith('yp'), 0);
+    await event('delete', 64, '');
+    await event('delete', 65, '');
+    assert.equal(blocks(), [{ first: 0, n: 64 }], 'a block left with no message goes');
+    assert.equal(['yp', 'ur'].map(rowsWith), [0, 0]);
     // A block whose texts hold no token (only whitespace) stays, so that an edit still finds it
     // (four messages: one chunk, one block).
     const [blank, other] = await store.appendMessages([' ', 'other ok', '\t', '  '].map((text, i) => ({ conversationId: ab, senderId: a.id, text, clientMsgId: null, ts: 20 + i })));
