@@ -736,6 +736,36 @@ export function storeContract(label: string, open: OpenStore): void {
     assert.equal(await send(msg(conv, a.id, 'to bob', 'k2')), [1], 'no seq was consumed');
   });
 
+  test('a retry beside new messages in one batch: the new ones are stored and indexed once, the retry takes no seq', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    assert.equal(await send(msg(conv, a.id, 'stored qv', 's1', 100)), [1]);
+    assert.equal(await store.appendMessages([
+      msg(conv, a.id, 'new kx one', 'n1', 200),
+      msg(conv, a.id, 'stored qv again', 's1', 201),
+      msg(conv, a.id, 'new kx two', 'n2', 202),
+    ]), [
+      { ok: true, seq: 2, ts: 200, duplicate: false },
+      { ok: true, seq: 1, ts: 100, duplicate: true },
+      { ok: true, seq: 3, ts: 202, duplicate: false },
+    ]);
+    assert.equal((await store.messagesAfter(conv, 0, 10)).map((m) => m.text), ['stored qv', 'new kx one', 'new kx two']);
+    assert.equal((await store.searchMessages({ userId: b.id, plan: planSearch('kx')!, limit: 10 })).messages.map((m) => m.seq), [3, 2]);
+    assert.equal((await store.searchMessages({ userId: b.id, plan: planSearch('qv')!, limit: 10 })).messages.map((m) => m.seq), [1]);
+    assert.equal(await send(msg(conv, a.id, 'next', 'n3')), [4]);
+  });
+
+  test('a retry is answered as the duplicate it is after its sender has left the group', async () => {
+    const { a, b, g } = await groupOfThree();
+    assert.equal(await send(msg(g.conversationId, b.id, 'before leaving', 'r1', 100)), [1]);
+    await store.leaveGroup(g.id, b.id);
+    assert.equal(await store.appendMessages([msg(g.conversationId, b.id, 'before leaving', 'r1', 200)]), [{ ok: true, seq: 1, ts: 100, duplicate: true }]);
+    const [late] = await store.appendMessages([msg(g.conversationId, b.id, 'after leaving', 'r2', 300)]);
+    assert.is(!late!.ok && (late!.error as { code?: string }).code, 'CHAT_ERR_NO_SUCH_CONVERSATION');
+    assert.equal(await send(msg(g.conversationId, a.id, 'still one sequence', 'a1')), [2]);
+  });
+
   test('a failing item does not sink the rest of its batch', async () => {
     const a = await user('Ann');
     const outsider = await user('Out');
