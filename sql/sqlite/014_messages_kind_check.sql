@@ -1,10 +1,10 @@
 -- The same rule on `kind`, in a form SQLite checks cheaply. 007 added the column with
 -- CHECK (kind IN (...)), and SQLite evaluates that list for every inserted row at a cost that
--- showed as a fifth of the message INSERT (docs/performance-notes.md, "The kind CHECK"). The
--- chain of = below accepts exactly the same four values and showed no cost. A CHECK cannot be
--- altered in place, so the table is rebuilt (SQLite's documented procedure, as 002 did), with
--- every id kept: the search index (search_index, search_blocks) refers to messages by id.
--- No table, view or trigger refers to messages, so the drop and rename touch nothing else.
+-- showed as a fifth of the message INSERT (docs/performance-notes.md, "The kind CHECK as a
+-- chain"). The chain of = below accepts exactly the same four values and showed no cost. A CHECK
+-- cannot be altered in place, so the table is rebuilt (SQLite's documented procedure, as 002
+-- did), with every id kept: the search index (search_index, search_blocks) refers to messages by
+-- id. No table, view or trigger refers to messages, so the drop and rename touch nothing else.
 CREATE TABLE messages_checked (
   id              INTEGER PRIMARY KEY,
   conversation_id INTEGER NOT NULL REFERENCES conversations(id),
