@@ -4,7 +4,7 @@
 // temporary data directory, and stop it themselves.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -145,8 +145,13 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
   const state: { proc: ChildProcess | null; dir: string } = { proc: null, dir };
   privateServers.add(state);
   const asRoot = process.getuid?.() === 0;
+  // Its own tmpdir, for the install's bootstrap too: at start mariadbd deletes every #sql* file
+  // in its tmpdir, and in the shared /tmp those include the live temporary tables of the shared
+  // server (a CI run failed on it).
+  mkdirSync(join(dir, 'tmp'));
   const install = spawnSync(INSTALL_DB, [
     '--no-defaults', '--auth-root-authentication-method=normal', `--datadir=${join(dir, 'data')}`, '--skip-test-db',
+    `--tmpdir=${join(dir, 'tmp')}`,
     ...(asRoot ? ['--user=root'] : []),
   ], { encoding: 'utf8', timeout: 60_000 });
   if (install.status !== 0) throw new Error(`mariadb-install-db failed (${install.status}): ${install.stderr || install.error}`);
@@ -159,7 +164,7 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
     async start() {
       const proc = spawn(MARIADBD, [
         '--no-defaults', `--datadir=${join(dir, 'data')}`, `--port=${port}`, `--socket=${join(dir, 'sock')}`,
-        '--bind-address=127.0.0.1', `--pid-file=${join(dir, 'pid')}`, `--log-error=${join(dir, 'error.log')}`,
+        '--bind-address=127.0.0.1', `--pid-file=${join(dir, 'pid')}`, `--log-error=${join(dir, 'error.log')}`, `--tmpdir=${join(dir, 'tmp')}`,
         '--skip-log-bin', '--skip-name-resolve', '--innodb-buffer-pool-size=16M', '--max-connections=100',
         ...(asRoot ? ['--user=root'] : []),
       ], { stdio: 'ignore' });
