@@ -81,8 +81,9 @@ export function prepareSearchIndex(db: Db) {
   const rowId = db.prepare<[number, number], number>('SELECT id FROM messages WHERE conversation_id = ? AND seq = ?').pluck();
   // The texts a block indexes: its messages as they now are, but for those of a conversation
   // about to be dropped (-1: none is).
-  const blockTexts = db.prepare<[number, number, number], string>(
-    `SELECT text FROM messages WHERE id BETWEEN ? AND ? AND kind = 'message' AND deleted = 0 AND conversation_id <> ?`).pluck();
+  const blockTexts = db.prepare<[number, number, number], { id: number; text: string }>(
+    `SELECT id, text FROM messages WHERE id BETWEEN ? AND ? AND kind = 'message' AND deleted = 0 AND conversation_id <> ?
+     ORDER BY id`);
   // The blocks that hold a conversation's indexed messages: for each, the last block starting at or before it.
   const blocksOfConversation = db.prepare<[number], { first: number; last: number }>(`
     SELECT DISTINCT b.first_id AS first, b.last_id AS last
@@ -92,13 +93,21 @@ export function prepareSearchIndex(db: Db) {
   /**
    * Writes block `first` anew from its messages' texts; a block left with no message goes. One
    * whose texts have no token (only whitespace) stays: an edit of one of them must find it.
+   * The block shrinks to the ids of the messages it still holds: a dropped group's rows are
+   * deleted, and when they were the table's last rows SQLite gives their ids to the next
+   * messages, which must not fall inside this block too (a search would find them twice).
    */
   const rebuild = (first: number, last: number, droppedConversation = -1): void => {
     removeRow.run(first);
-    const texts = blockTexts.all(first, last, droppedConversation);
-    if (texts.length === 0) return void removeBlock.run(first);
-    const tokens = blockTokenHexes(texts);
-    if (tokens.length > 0) insertRow.run(first, tokens.join(' '));
+    const rows = blockTexts.all(first, last, droppedConversation);
+    if (rows.length === 0) return void removeBlock.run(first);
+    const [from, to] = [rows[0]!.id, rows[rows.length - 1]!.id];
+    if (from !== first || to !== last) {
+      removeBlock.run(first);
+      insertBlock.run(from, to);
+    }
+    const tokens = blockTokenHexes(rows.map((r) => r.text));
+    if (tokens.length > 0) insertRow.run(from, tokens.join(' '));
   };
   const candidates = db.prepare<[CandidateParams], MessageRecord>(`
     WITH blocks AS MATERIALIZED (SELECT rowid AS first FROM search_index WHERE search_index MATCH @match)
