@@ -327,8 +327,13 @@ async function trafficScenario(
     },
   });
   const rows = [row('relay', relay), row('persist-relay', persist), row('chat', chat)];
-  if (beforeRuns.length) rows.push(row('chat-before', summarize(beforeRuns)));
-  results[name] = { rows, targets: [], raw: { relayRuns, persistRuns, chatRuns, beforeRuns, batches: chat.batches } };
+  const targets: Target_[] = [];
+  if (beforeRuns.length) {
+    const before = summarize(beforeRuns);
+    rows.push(row('chat-before', before));
+    if (kind === 'pairs') targets.push(beforeTarget(name, chat, before, chatRuns, beforeRuns));
+  }
+  results[name] = { rows, targets, raw: { relayRuns, persistRuns, chatRuns, beforeRuns, batches: chat.batches } };
   if (!mysql) return { relay, persist, chat };
   const label = `${name}-mysql`;
   if (mysqlError !== undefined) {
@@ -406,6 +411,19 @@ function clusterTarget(base: PairBase, my: Summary, cl: Summary): void {
     measured: `${base}: ${Math.round(cl.rate)} msg/s = ${(cl.rate / my.rate).toFixed(2)}× one MySQL node's ${Math.round(my.rate)}, p99 ${ms(cl.p99)} vs ${ms(my.p99)} ms, ` +
       `chat serve CPU ${cl.cpu.toFixed(1)} (two nodes) vs ${my.cpu.toFixed(1)} µs/msg (${servers}); ${describeBatches(cl.batches)}`,
   });
+}
+
+// Issue 17's budget: the conversation layer may cost at most this much more server CPU per 1:1
+// message than the main it started from, run as --before (medians of a full run).
+const BEFORE_CPU_BUDGET = 1.15;
+
+function beforeTarget(name: string, chat: Summary, before: Summary, chatRuns: TrafficResult[], beforeRuns: TrafficResult[]): Target_ {
+  const each = chatRuns.map((c, i) => `×${(c.cpuUsPerMsg / beforeRuns[i]!.cpuUsPerMsg).toFixed(2)}`).join(', ');
+  return {
+    name: `${name} CPU vs --before`, goal: `server CPU per 1:1 message ≤ ×${BEFORE_CPU_BUDGET} the --before checkout's (issue 17's budget)`,
+    measured: `${chat.cpu.toFixed(1)} vs ${before.cpu.toFixed(1)} µs = ×${(chat.cpu / before.cpu).toFixed(2)} (each repetition: ${each})`,
+    met: chat.cpu <= BEFORE_CPU_BUDGET * before.cpu,
+  };
 }
 
 // The targets of issue 15, each a ratio to a baseline of the same invocation, on realistic
