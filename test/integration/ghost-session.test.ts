@@ -100,6 +100,24 @@ ghost('one node: a login reset in flight leaves bob offline for alice, and no se
   }
 });
 
+ghost('a password login abandoned in flight leaves no token behind: `sessions` lists only the logins that finished', async () => {
+  const server = await startServer();
+  try {
+    const { client: bob, id: bobId } = await signUp(server, 'bob', BOB_PASSWORD);
+    const mark = server.logs.length;
+    await resetLogins(server, bobId);
+    const lines = server.logs.slice(mark).map((l) => JSON.parse(l) as { msg?: string; userId?: number }).filter((e) => e.userId === bobId);
+    const finished = lines.filter((e) => e.msg === 'login').length;
+    const abandoned = lines.filter((e) => e.msg === 'login abandoned').length;
+    assert.ok(abandoned > 0, `some logins were abandoned (${abandoned} of ${RESET_AFTER_MS.length})`);
+    const { sessions } = await bob.request('sessions', {});
+    assert.is(sessions.length, 1 + finished, `bob's own session and the ${finished} logins that finished, none of the ${abandoned} abandoned`);
+    bob.destroy();
+  } finally {
+    await server.stop();
+  }
+});
+
 ghost('RedisBus, two nodes: the reset login leaves no presence key, and the heartbeat does not bring one back', async () => {
   const file = 'test/integration/ghost-session.test.ts';
   if (!(await requireMariadb(file)) || !requireRedisServer(file)) return;

@@ -58,8 +58,20 @@ export const login: Handler<'login'> = async (ctx, body) => {
     ({ token, hash: tokenHash } = newToken());
     await ctx.store.saveToken(tokenHash, user.id, expires);
   }
+  // A password login's token is new: if the login fails from here on (the connection closed
+  // during the password check, say), no client will ever hold it, and it would stay listed in
+  // `sessions` until it expired. A resumed token stays: its client has it.
+  const dropNewToken = async (): Promise<void> => {
+    if ('token' in body) return;
+    await ctx.store.deleteToken(tokenHash).catch((err: unknown) => ctx.log.warn({ err, session: ctx.session.id }, 'unused token not deleted'));
+  };
   const blocked = new BlockedSet();
-  await ctx.session.signIn({ id: user.id, name: user.name, tokenHash, blocked });
+  try {
+    await ctx.session.signIn({ id: user.id, name: user.name, tokenHash, blocked });
+  } catch (err) {
+    await dropNewToken();
+    throw err;
+  }
   // Read once the session is registered, so a block made meanwhile is in the read or reaches the
   // set through the bus (BusEvent.block); merged, not replaced, and an unblock that arrived
   // meanwhile stays unblocked (BlockedSet.fill).
@@ -74,6 +86,7 @@ export const login: Handler<'login'> = async (ctx, body) => {
     }));
   } catch (err) {
     await ctx.session.signOut();
+    await dropNewToken();
     throw err;
   }
   // Closed while that was written: its release (onLeave) may have run first, so it is released again.
