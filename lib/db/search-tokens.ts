@@ -59,8 +59,13 @@ function codePointHex(cp: number): string {
   return BYTE_HEX[0xf0 | (cp >> 18)]! + BYTE_HEX[0x80 | ((cp >> 12) & 0x3f)]! + BYTE_HEX[0x80 | ((cp >> 6) & 0x3f)]! + BYTE_HEX[0x80 | (cp & 0x3f)]!;
 }
 
-/** Whether the text is all ASCII: then NFKC leaves it as it is (lower-casing still applies). */
-const NON_ASCII = /[^\x00-\x7f]/;
+/**
+ * Whether the text is all ASCII: then NFKC leaves it as it is (lower-casing still applies). Its
+ * UTF-8 length equals its length in UTF-16 units exactly then (any other unit, a lone surrogate
+ * too, takes more than one byte), and V8 counts that several times faster than a regular
+ * expression scans an ASCII text.
+ */
+const isAscii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length;
 
 // Reused by every call (JS runs one at a time): which tokens this text already has. ASCII tokens
 // are marked in a table with the call's stamp (no clearing), the others kept in a set.
@@ -123,7 +128,7 @@ export function blockTokenHexes(texts: readonly string[]): string[] {
   }
   otherSeen.clear();
   for (const text of texts) {
-    if (!NON_ASCII.test(text)) asciiTokenHexes(text, out);
+    if (isAscii(text)) asciiTokenHexes(text, out);
     else otherTokenHexes(text, out);
   }
   otherSeen.clear();
