@@ -343,8 +343,8 @@ test('migration 010 adds blocks: nobody is blocked, friendships stand; block the
   assert.equal(await store.blockedOf(1), [{ id: 2, name: 'B' }]);
 }));
 
-// The contract tests see search from outside; these look into the index itself: a block per
-// chunk of an append (sqlite-search.ts), and no token of a text that is gone.
+// The contract tests see search from outside; these look into the index itself: a block per run
+// of up to 64 rowids of an append (sqlite-search.ts), and no token of a text that is gone.
 test('search index: an append is one block per 64 rowids, across its INSERT chunks, and a replaced, deleted or dropped text leaves no token behind', async () => {
   const path = join(dir, 'chat.db');
   const store = SqliteStore.open(path);
