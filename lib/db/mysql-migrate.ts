@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { ChatError } from '../protocol/errors.ts';
 import { isConnectionError } from './mysql-errors.ts';
-import { indexExistingMessages } from './mysql-search.ts';
+import { indexAllMessages } from './mysql-search.ts';
 import type { MysqlTarget } from './mysql-url.ts';
 import { SCHEMA_VERSION, listMigrations } from './shared-sql.ts';
 
@@ -22,7 +22,8 @@ const LOCK_WAIT_S = 60;
  * an interrupted step runs again. Keyed by the name after the number, which a renumbering keeps.
  */
 const CODE_STEPS: Record<string, (conn: mysql.Connection) => Promise<void>> = {
-  search_index: indexExistingMessages,
+  // 006's own step (a row per token of each message) is gone: 011 indexes every message by blocks.
+  search_blocks: indexAllMessages,
 };
 
 /** The code step that runs after a migration file, if it has one (tests build old databases with it too). */

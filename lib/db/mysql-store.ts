@@ -11,7 +11,7 @@ import type { NotifyLevel } from '../protocol/messages.ts';
 import { isConnectionError, isDuplicateKey, isLockConflict, toStoreError } from './mysql-errors.ts';
 import { MysqlAccounts } from './mysql-accounts.ts';
 import { migrate } from './mysql-migrate.ts';
-import { candidateQuery, indexText, tokenInserts, unindexConversation, unindexText, type IndexedText } from './mysql-search.ts';
+import { BlockTokenCache, blockInserts, candidateQuery, newestBlocksQuery, openBlocks, rewritingBlock, unindexConversation, type BlockStates, type OpenBlock, type IndexedText } from './mysql-search.ts';
 import { collectPage, type SearchPage, type SearchRequest } from './search.ts';
 import { MysqlPool, TripBuilder, inTransaction, rolledBack, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
@@ -290,6 +290,8 @@ export class MysqlStore implements Store {
   // Found ids never change anywhere in the cluster (a direct conversation outlives the friendship
   // and is never deleted); misses are not kept, since another node may create one a moment later.
   private readonly directIds = new Map<string, number>();
+  /** The token hexes of the open search blocks this node wrote (mysql-search.ts): a message then adds only what its block lacks. */
+  private readonly blockTokens = new BlockTokenCache();
 
   async directConversationId(userId: number, otherId: number): Promise<number | null> {
     const key = directConversationKey(userId, otherId);
@@ -614,6 +616,8 @@ export class MysqlStore implements Store {
     const convIds = [...new Set(slots.map((s) => s.conversationId))].sort((a, b) => a - b);
     const locked = reads.add(
       `SELECT id, last_seq AS lastSeq, msg_count AS msgCount FROM conversations WHERE id IN (${repeat('?', convIds.length)}) ORDER BY id FOR UPDATE`, convIds);
+    //    Their newest search blocks, which this batch's messages may go on filling (mysql-search.ts).
+    const blocksAt = reads.add(newestBlocksQuery(convIds.length), convIds);
     // 2. Did a previous attempt's lost COMMIT land? The lock above waits for it to finish.
     const marker = lost?.marker;
     const landed = marker ? reads.add('SELECT 1 AS one FROM messages WHERE conversation_id = ? AND seq = ? AND sender_id = ? AND created_at = ?',
@@ -718,12 +722,13 @@ export class MysqlStore implements Store {
       // Counters, messages (and their search tokens), cursors: a fixed number of statements
       // whatever the batch size. The senders' read cursors and the moves share one UPDATE.
       const writes = new TripBuilder();
+      const blockStates: BlockStates = [];
       if (rows.length > 0) {
         const counters: Param[] = [];
         for (const [id, last] of plan.lastSeqs) counters.push(id, last, plan.msgCounts.get(id)!);
         writes.add(`UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last, ? AS n', counters.length / 3, ' UNION ALL ')}) v
           ON c.id = v.id SET c.last_seq = v.last, c.msg_count = v.n`, counters);
-        this.insertText(writes, rows as Param[]);
+        this.insertText(writes, rows as Param[], openBlocks(got[blocksAt] as { c: number; f: number; l: number; n: number }[], lastSeq, this.blockTokens), blockStates);
         // One more statement for the whole batch, only when some message mentions someone.
         if (plan.mentionRows !== null) writes.add(insertMentions(plan.mentionRows.length / MENTION_VALUES), plan.mentionRows);
       }
@@ -751,6 +756,7 @@ export class MysqlStore implements Store {
       attempt.plan = planned;
       attempt.committing = true;
       await writes.send(conn);
+      for (const b of blockStates) this.blockTokens.set(b.conversationId, b.first, b.size, b.tokens);
       return planned;
     } catch (err) {
       throw await rolledBack(conn, err);
@@ -769,12 +775,8 @@ export class MysqlStore implements Store {
 
   /**
    * The one place this store writes, replaces or removes a message's text (TextChange,
-   * shared-sql.ts), always inside the caller's transaction. A search index hooks in here.
-   */
-  /**
-   * The one place this store writes, replaces or removes a message's text, inside the caller's
-   * transaction, and so the one place that keeps search_tokens in step with it. A change first
-   * drops the old text's tokens (read back here: the index is keyed by token, not by message).
+   * shared-sql.ts), inside the caller's transaction, and so the one place that keeps the search
+   * index (mysql-search.ts) in step with it: a changed text's block is rewritten around the change.
    */
   private async writeText(conn: Connection, change: TextChange): Promise<void> {
     if (change.op === 'insert') {
@@ -783,26 +785,26 @@ export class MysqlStore implements Store {
       await trip.send(conn);
       return;
     }
-    const old = await first<{ text: string }>(conn, SQL.messageText, [change.conversationId, change.seq]);
-    if (old !== null) await unindexText(conn, change.conversationId, change.seq, old.text);
-    if (change.op === 'replace') {
-      await run(conn, SQL.replaceText, [change.text, change.at, change.conversationId, change.seq]);
-      await indexText(conn, change.conversationId, change.seq, change.text);
-    } else {
-      await run(conn, SQL.removeText, [change.conversationId, change.seq]);
-      await run(conn, SQL.removeEditTexts, [change.conversationId, change.seq]);
-      await run(conn, SQL.insertDeletion, [change.conversationId, change.seq]);
-    }
+    // an edited message is found by its new text only, a deleted one never again
+    await rewritingBlock(conn, change.conversationId, change.seq, async () => {
+      if (change.op === 'replace') {
+        await run(conn, SQL.replaceText, [change.text, change.at, change.conversationId, change.seq]);
+      } else {
+        await run(conn, SQL.removeText, [change.conversationId, change.seq]);
+        await run(conn, SQL.removeEditTexts, [change.conversationId, change.seq]);
+        await run(conn, SQL.insertDeletion, [change.conversationId, change.seq]);
+      }
+    });
   }
 
-  /** writeText's insert, as statements of the caller's round trip: the new rows and their search tokens. */
-  private insertText(trip: TripBuilder, rows: Param[]): void {
+  /** writeText's insert, as statements of the caller's round trip: the new rows and their search blocks. */
+  private insertText(trip: TripBuilder, rows: Param[], open?: ReadonlyMap<number, OpenBlock>, states?: BlockStates): void {
     trip.add(INSERT_MESSAGES + repeat(MESSAGE_ROW, rows.length / MESSAGE_VALUES), rows);
     const texts: IndexedText[] = [];
     for (let at = 0; at < rows.length; at += MESSAGE_VALUES) {
       texts.push({ conversationId: rows[at] as number, seq: rows[at + 1] as number, text: rows[at + MESSAGE_TEXT_AT] as string });
     }
-    for (const sql of tokenInserts(texts)) trip.add(sql, []);
+    for (const sql of blockInserts(texts, open, states)) trip.add(sql, []);
   }
 
   entryOf(conversationId: number, seq: number): Promise<EntryInfo | null> {

@@ -324,7 +324,6 @@ export function sqlFor(d: Dialect) {
       SELECT u.name, CASE WHEN m.read_seq >= ? THEN 1 ELSE 0 END AS \`read\` FROM members m JOIN users u ON u.id = m.user_id
       WHERE m.conversation_id = ? AND m.user_id <> ? ORDER BY m.joined_at, m.user_id`,
     /** a message's current text, for the search index to drop its tokens */
-    messageText: 'SELECT text FROM messages WHERE conversation_id = ? AND seq = ?',
     setNotifyLevel: 'UPDATE members SET notify_level = ? WHERE conversation_id = ? AND user_id = ?',
     memberIds: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? ORDER BY user_id',
     membersNotSeeing: 'SELECT user_id AS userId FROM members WHERE conversation_id = ? AND visible_after >= ? ORDER BY user_id',

@@ -73,6 +73,15 @@ export const DELETIONS_SEED = `${MEMBERSHIPS_SEED}
   UPDATE members SET read_seq = 4 WHERE conversation_id = 2 AND user_id = 1;
   `;
 
+/**
+ * DELETIONS_SEED at the schema before mysql 011 (search by blocks), with a row of 006's per-message
+ * table that no text holds ("zz" for seq 1): after the upgrade, search must not read it.
+ */
+export const BLOCKS_UPGRADE_SEED = `${DELETIONS_SEED}
+  INSERT INTO deleted_messages (conversation_id, seq) VALUES (2, 2);
+  INSERT INTO search_tokens (conversation_id, token, seq) VALUES (2, x'7a7a', 1), (2, x'6f6e', 1);
+  `;
+
 /** What both upgrade tests of deleted_messages check on the upgraded store. */
 export async function checkDeletionsUpgrade(store: {
   conversationOf(userId: number, conversationId: number): Promise<{ unread: number } | null>;

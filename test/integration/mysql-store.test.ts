@@ -11,14 +11,15 @@ import { migrate, migrationFiles } from '../../lib/db/mysql-migrate.ts';
 import { parseMysqlUrl } from '../../lib/db/mysql-url.ts';
 import type { Connection, MysqlPool } from '../../lib/db/mysql-pool.ts';
 import { MysqlStore } from '../../lib/db/mysql-store.ts';
-import type { NewMessage } from '../../lib/db/store.ts';
+import type { NewEvent, NewMessage } from '../../lib/db/store.ts';
 import { storeContract } from '../contract/store.contract.ts';
 import { SHARED, adminQuery, emptyTables, requireMariadb, scratchDb } from '../helpers/mariadb.ts';
 import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../helpers/crossed-requests-fixture.ts';
-import { DELETIONS_SEED, MEMBERSHIPS_SEED, checkDeletionsUpgrade, checkMentionsUpgrade, mysqlDatabaseBefore } from '../helpers/old-schema.ts';
+import { DELETIONS_SEED, MEMBERSHIPS_SEED, BLOCKS_UPGRADE_SEED, checkDeletionsUpgrade, checkMentionsUpgrade, mysqlDatabaseBefore } from '../helpers/old-schema.ts';
 import { ACCOUNTS_SEED, checkAccountsUpgrade } from '../helpers/accounts-upgrade-fixture.ts';
 import { GROUPS_AFTER, GROUPS_SEED } from '../helpers/groups-upgrade-fixture.ts';
-import { indexExistingMessages } from '../../lib/db/mysql-search.ts';
+import { indexAllMessages } from '../../lib/db/mysql-search.ts';
+import { blockTokenHexes } from '../../lib/db/search-tokens.ts';
 import { SEARCH_UPGRADE_FOUND, SEARCH_UPGRADE_SEED, searchIndexVersion } from '../helpers/search-upgrade-fixture.ts';
 import { planSearch } from '../../lib/db/search-tokens.ts';
 import { MESSAGE_EVENTS_SEED, checkUpgradedMessages } from '../helpers/message-events-fixture.ts';
@@ -150,6 +151,21 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     await checkDeletionsUpgrade(upgraded, assert);
   }));
 
+  test('migration 011 indexes every stored message by blocks from the messages themselves and drops 006\'s table', () => withUpgradedDb(11, BLOCKS_UPGRADE_SEED, async (upgraded, old) => {
+    const found = async (userId: number, query: string) =>
+      (await upgraded.searchMessages({ userId, plan: planSearch(query)!, limit: 10 })).messages.map((m) => m.text);
+    assert.equal(await found(1, 'one'), ['one']);
+    assert.equal(await found(2, 'THREE'), ['three']);
+    // 006's rows said conversation 2 held "zz": they are not what search reads any more
+    assert.equal(await found(1, 'zz'), []);
+    const tables = await adminQuery<{ n: string }>(`SELECT table_name AS n FROM information_schema.tables WHERE table_schema = ? AND table_name LIKE 'search%'`, [old.name]);
+    assert.equal(tables.map((t) => t.n).sort(), ['search_block_tokens', 'search_blocks']);
+    // the deleted message (seq 2, a tombstone) and the delete event are in the block's range, not its tokens
+    const blocks = await adminQuery<{ c: number; f: number; l: number }>(`SELECT conversation_id AS c, first_seq AS f, last_seq AS l FROM \`${old.name}\`.search_blocks`);
+    assert.equal(blocks.map((b) => [Number(b.c), Number(b.f), Number(b.l)]), [[2, 1, 3]]);
+    await checkDeletionsUpgrade(upgraded, assert);
+  }));
+
   test('a migration numbered below one already applied still runs (branches merge with numbers in between)', async () => {
     const old = scratchDb();
     try {
@@ -234,7 +250,7 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     }
   });
 
-  test('the search index migration indexes the messages stored before it, and a re-run of its step changes nothing', async () => {
+  test('the search index migrations index the messages stored before them, and a re-run of the block step changes nothing', async () => {
     const old = scratchDb();
     try {
       await mysqlDatabaseBefore(old.name, searchIndexVersion(migrationFiles().map((f) => f.name)), SEARCH_UPGRADE_SEED);
@@ -246,11 +262,12 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
           const page = await upgraded.searchMessages({ userId, plan: planSearch(query)!, limit: 10 });
           assert.equal(page.messages.map((m) => m.text), texts, `user ${userId} searching ${query}`);
         }
-        const count = async () => (await adminQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${old.name}\`.search_tokens`))[0]!.n;
+        const count = async () => (await adminQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${old.name}\`.search_block_tokens`))[0]!.n;
         const before = await count();
+        assert.ok(before > 0);
         const again = await mysql.createConnection({ ...SHARED, database: old.name, charset: 'utf8mb4_bin' });
         try {
-          await indexExistingMessages(again);
+          await indexAllMessages(again);
         } finally {
           await again.end();
         }
@@ -430,6 +447,100 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
       assert.equal(await react('👍'), [a.id, b.id]);
       await other.removeFromGroup(g.id, a.id, b.id, false);
       assert.equal(await react('🎉'), [a.id]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('search blocks: a batch\'s messages of one conversation are one block, cut at 64; an edit or a delete leaves no token of the old text', async () => {
+    const a = await store.createUser('Ann', 'ann', 'h');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    const h = await store.createGroup('H', 'h', '', a.id);
+    const batch = [...Array.from({ length: 70 }, (_, i) => msg(g.conversationId, a.id, `m${i} plain`)), msg(h.conversationId, a.id, 'other')];
+    batch.splice(3, 0, msg(g.conversationId, a.id, 'unique 甲乙'));
+    const results = (await store.appendMessages(batch)) as { seq: number }[];
+    const blocks = async () => (await adminQuery<{ c: number; f: number; l: number }>(
+      `SELECT conversation_id AS c, first_seq AS f, last_seq AS l FROM \`${db.name}\`.search_blocks ORDER BY 1, 2`)).map((b) => [Number(b.c), Number(b.f), Number(b.l)]);
+    assert.equal(await blocks(), [[g.conversationId, 1, 64], [g.conversationId, 65, 71], [h.conversationId, 1, 1]]);
+    const tokenRows = async (hex: string) => Number((await adminQuery<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM \`${db.name}\`.search_block_tokens WHERE token = x'${hex}'`))[0]!.n);
+    const pair = Buffer.from('甲乙').toString('hex');
+    assert.is(await tokenRows(pair), 1);
+    const seq = results[3]!.seq;
+    const event = (kind: NewEvent['kind'], text: string) =>
+      store.appendEvent({ conversationId: g.conversationId, senderId: a.id, kind, target: seq, text, clientMsgId: null, ts: 5 });
+    await event('edit', 'unique 丙丁');
+    assert.is(await tokenRows(pair), 0, 'the replaced text left no token');
+    assert.is(await tokenRows(Buffer.from('丙丁').toString('hex')), 1);
+    await event('delete', '');
+    assert.is(await tokenRows(Buffer.from('丙丁').toString('hex')), 0, 'the deleted text left no token');
+    assert.is(await tokenRows(Buffer.from('pl').toString('hex')), 2, 'the block\'s other messages stay indexed');
+    assert.equal(await blocks(), [[g.conversationId, 1, 64], [g.conversationId, 65, 71], [h.conversationId, 1, 1]]);
+    // the rewritten block holds exactly the tokens of its messages as they now are
+    const held = await adminQuery<{ h: string }>(
+      `SELECT LOWER(HEX(token)) AS h FROM \`${db.name}\`.search_block_tokens WHERE conversation_id = ? AND first_seq = 1`, [g.conversationId]);
+    const live = batch.slice(0, 64).filter((_, i) => i !== 3).map((m) => m.text);
+    assert.equal(held.map((r) => r.h).sort(), blockTokenHexes(live).sort());
+    await store.deleteGroup(g.id, a.id);
+    assert.equal(await blocks(), [[h.conversationId, 1, 1]], 'a dropped group takes its blocks');
+    assert.is(await tokenRows(Buffer.from('pl').toString('hex')), 0);
+  });
+
+  test('search blocks: later batches go on filling a conversation\'s newest block until it holds 64 or something else came after it', async () => {
+    const a = await store.createUser('Ann', 'ann', 'h');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    const h = await store.createGroup('H', 'h', '', a.id);
+    const blocks = async () => (await adminQuery<{ c: number; f: number; l: number; n: number }>(
+      `SELECT conversation_id AS c, first_seq AS f, last_seq AS l, size AS n FROM \`${db.name}\`.search_blocks ORDER BY 1, 2`))
+      .map((b) => [Number(b.c) === g.conversationId ? 'g' : 'h', Number(b.f), Number(b.l), Number(b.n)]);
+    const held = async (conv: number, first: number) => (await adminQuery<{ h: string }>(
+      `SELECT LOWER(HEX(token)) AS h FROM \`${db.name}\`.search_block_tokens WHERE conversation_id = ? AND first_seq = ?`, [conv, first])).map((r) => r.h).sort();
+    const texts: string[] = [];
+    for (let i = 0; i < 62; i++) {
+      const text = i === 5 ? '会议 then' : `m${i} ${i % 7}`;
+      texts.push(text);
+      await store.appendMessages([msg(g.conversationId, a.id, text), ...(i < 2 ? [msg(h.conversationId, a.id, `h${i}`)] : [])]);
+    }
+    assert.equal(await blocks(), [['g', 1, 62, 62], ['h', 1, 2, 2]], 'one block each, filled one batch at a time');
+    assert.equal(await held(g.conversationId, 1), blockTokenHexes(texts).sort(), 'each token once, none missing');
+    // three more: two fill the block to 64, the third starts the next one
+    await store.appendMessages(['x1', 'x2', 'x3'].map((t) => msg(g.conversationId, a.id, t)));
+    texts.push('x1', 'x2');
+    assert.equal(await blocks(), [['g', 1, 64, 64], ['g', 65, 65, 1], ['h', 1, 2, 2]]);
+    assert.equal(await held(g.conversationId, 1), blockTokenHexes(texts).sort());
+    // an event after a block's last message closes it: the next message starts a block of its own
+    await store.appendEvent({ conversationId: h.conversationId, senderId: a.id, kind: 'reaction', target: 2, text: '👍', clientMsgId: null, ts: 5 });
+    await store.appendMessages([msg(h.conversationId, a.id, 'after the reaction')]);
+    assert.equal(await blocks(), [['g', 1, 64, 64], ['g', 65, 65, 1], ['h', 1, 2, 2], ['h', 4, 4, 1]]);
+    // an edit rewrites the block's tokens and keeps its range and size, so it goes on filling
+    await store.appendEvent({ conversationId: g.conversationId, senderId: a.id, kind: 'edit', target: 65, text: 'x3 edited', clientMsgId: null, ts: 6 });
+    assert.equal(await held(g.conversationId, 65), blockTokenHexes(['x3 edited']).sort());
+    await store.appendMessages([msg(g.conversationId, a.id, 'y')]);
+    assert.equal(await blocks(), [['g', 1, 64, 64], ['g', 65, 65, 1], ['g', 67, 67, 1], ['h', 1, 2, 2], ['h', 4, 4, 1]],
+      'the edit is an entry after the block: the next message starts a new one');
+    const found = await store.searchMessages({ userId: a.id, plan: planSearch('会议')!, limit: 10 });
+    assert.equal(found.messages.map((m) => m.text), ['会议 then']);
+  });
+
+  test('search blocks: two nodes filling one block each add what the other did not, and every message is found', async () => {
+    const other = await MysqlStore.open(db.url, POOL);
+    try {
+      const a = await store.createUser('Ann', 'ann', 'h');
+      const g = await store.createGroup('G', 'g', '', a.id);
+      const texts: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        // each node's cache knows the block only as it left it: the other's message changed it since
+        const text = `common w${i} ${String.fromCodePoint(0x4e00 + 2 * i, 0x4e01 + 2 * i)}`;
+        texts.push(text);
+        await (i % 3 === 0 ? other : store).appendMessages([msg(g.conversationId, a.id, text)]);
+      }
+      const held = await adminQuery<{ h: string }>(
+        `SELECT LOWER(HEX(token)) AS h FROM \`${db.name}\`.search_block_tokens WHERE conversation_id = ? AND first_seq = 1`, [g.conversationId]);
+      assert.equal(held.map((r) => r.h).sort(), blockTokenHexes(texts).sort());
+      for (let i = 0; i < 12; i++) {
+        const found = await other.searchMessages({ userId: a.id, plan: planSearch(texts[i]!.split(' ')[2]!)!, limit: 10 });
+        assert.equal(found.messages.map((m) => m.text), [texts[i]]);
+      }
     } finally {
       await other.close();
     }
