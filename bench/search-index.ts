@@ -8,7 +8,7 @@
 // index: `git archive REV | tar -x -C DIR` with node_modules linked in), medians of 3 runs each.
 // `--search` instead: how long a search takes over 192 000 messages stored in batches of 64 over
 // 10 conversations (so SQLite's blocks hold 10 conversations each), for a searcher in one of
-// them, here and in DIR (which must have search), medians of 3.
+// them, here and in DIR (which must have search), medians of 3; with --mysql on MySQL too.
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,7 @@ interface AnyStore {
   createFriendRequest(a: number, b: number): Promise<void>;
   acceptFriendRequest(b: number, a: number): Promise<number>;
   appendMessages(batch: unknown[]): Promise<unknown[]>;
+  searchMessages(req: { userId: number; plan: unknown; limit: number }): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -49,27 +50,31 @@ function mariadbCpuTicks(): number {
   }
 }
 
-async function measure(root: string, kind: 'sqlite' | 'mysql', text: string): Promise<{ cpuUs: number; dbUs: number }> {
-  let store: AnyStore;
-  let cleanup: () => Promise<void>;
+/** A fresh, empty store of `root`'s code (SQLite: a temporary file; MySQL: a scratch database), and how to remove it. */
+async function openStore(root: string, kind: 'sqlite' | 'mysql'): Promise<{ store: AnyStore; cleanup: () => Promise<void> }> {
   if (kind === 'sqlite') {
     const { SqliteStore } = await import(join(root, 'lib/db/sqlite-store.ts'));
     const dir = mkdtempSync(join(tmpdir(), 'chat-search-bench-'));
-    store = SqliteStore.open(join(dir, 'chat.db'));
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const { MysqlStore } = await import(join(root, 'lib/db/mysql-store.ts'));
-    const { resolveDbPoolConfig } = await import(join(root, 'lib/config.ts'));
-    const name = `chat_search_bench_${process.pid}_${Date.now()}`;
-    const base = process.env.CHAT_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306';
-    store = await MysqlStore.open(`${base}/${name}`, resolveDbPoolConfig({ min: 1, max: 4, logIntervalMs: 0 }));
-    cleanup = async () => {
+    return { store: SqliteStore.open(join(dir, 'chat.db')), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const { MysqlStore } = await import(join(root, 'lib/db/mysql-store.ts'));
+  const { resolveDbPoolConfig } = await import(join(root, 'lib/config.ts'));
+  const name = `chat_search_bench_${process.pid}_${Date.now()}`;
+  const base = process.env.CHAT_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306';
+  const store = await MysqlStore.open(`${base}/${name}`, resolveDbPoolConfig({ min: 1, max: 4, logIntervalMs: 0 }));
+  return {
+    store,
+    cleanup: async () => {
       const mysql = (await import('mysql2/promise')).default;
       const conn = await mysql.createConnection({ uri: base });
       await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await conn.end();
-    };
-  }
+    },
+  };
+}
+
+async function measure(root: string, kind: 'sqlite' | 'mysql', text: string): Promise<{ cpuUs: number; dbUs: number }> {
+  const { store, cleanup } = await openStore(root, kind);
   try {
     const convs: { conv: number; sender: number }[] = [];
     for (let i = 0; i < PER_BATCH; i++) {
@@ -109,11 +114,9 @@ async function mediansOf(roots: string[], kind: 'sqlite' | 'mysql', text: string
 const here = resolve(new URL('..', import.meta.url).pathname);
 
 /** Milliseconds per query (median of 3) of each query, over one store of SEARCH_BATCHES × 64 messages. */
-async function searchTimes(root: string, queries: readonly string[]): Promise<number[]> {
-  const { SqliteStore } = await import(join(root, 'lib/db/sqlite-store.ts'));
+async function searchTimes(root: string, kind: 'sqlite' | 'mysql', queries: readonly string[]): Promise<number[]> {
   const { planSearch } = await import(join(root, 'lib/db/search-tokens.ts'));
-  const dir = mkdtempSync(join(tmpdir(), 'chat-search-bench-'));
-  const store = SqliteStore.open(join(dir, 'chat.db'));
+  const { store, cleanup } = await openStore(root, kind);
   try {
     const users: { id: number }[] = [];
     for (let i = 0; i < 20; i++) users.push(await store.createUser(`u${i}`, `u${i}`, 'x'));
@@ -141,16 +144,18 @@ async function searchTimes(root: string, queries: readonly string[]): Promise<nu
     return times;
   } finally {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanup();
   }
 }
 
 if (args.includes('--search')) {
   const queries = ['msg12345', 'alpha', '会议', 'x', 'msg1'];
-  const now = await searchTimes(here, queries);
-  const then = before ? await searchTimes(before, queries) : null;
-  console.log('| query | ms, this checkout | before |\n|---|--:|--:|');
-  queries.forEach((q, i) => console.log(`| ${q} | ${now[i]!.toFixed(1)} | ${then ? then[i]!.toFixed(1) : ''} |`));
+  console.log('| store | query | ms, this checkout | before |\n|---|---|--:|--:|');
+  for (const kind of withMysql ? ['sqlite', 'mysql'] as const : ['sqlite'] as const) {
+    const now = await searchTimes(here, kind, queries);
+    const then = before ? await searchTimes(before, kind, queries) : null;
+    queries.forEach((q, i) => console.log(`| ${kind} | ${q} | ${now[i]!.toFixed(1)} | ${then ? then[i]!.toFixed(1) : ''} |`));
+  }
   process.exit(0);
 }
 const { indexTokens } = await import(join(here, 'lib/db/search-tokens.ts'));

@@ -227,13 +227,19 @@ export async function unindexConversation(conn: Connection, conversationId: numb
   await conn.execute('DELETE FROM search_blocks WHERE conversation_id = ?', [conversationId]);
 }
 
+/** A matching block's messages that the searcher may see: seqs `from`..`to` of the conversation. */
+export interface BlockRange {
+  conversationId: number;
+  from: number;
+  to: number;
+}
+
 /**
- * The candidate query for a search (text protocol: its IN list varies): every message, of the
- * user's conversations and visible to them, of the blocks that hold all the tokens (one row per
- * distinct token of a block, so the count says so) or, for a prefix, any token in [prefix, next
- * character). collectPage keeps the ones whose text really matches.
+ * The blocks that may hold matches (text protocol: its IN list varies), in the user's
+ * conversations and past what they may see: those that hold all the tokens (one row per distinct
+ * token of a block, so the count says so) or, for a prefix, any token in [prefix, next character).
  */
-export function candidateQuery(req: SearchRequest, before: SearchPosition | undefined, n: number): { sql: string; params: Param[] } {
+export function matchingBlocksQuery(req: SearchRequest): { sql: string; params: Param[] } {
   const { plan } = req;
   const params: Param[] = [req.userId];
   let tokenCondition: string;
@@ -248,12 +254,10 @@ export function candidateQuery(req: SearchRequest, before: SearchPosition | unde
     params.push(plan.prefix, ...(end === null ? [] : [end]));
   }
   const conv = req.conversationId ?? null;
-  const sender = req.senderId ?? null;
-  params.push(conv, conv, sender, sender);
-  params.push(before?.ts ?? null, before?.ts ?? null, before?.conversationId ?? null, before?.seq ?? null, n);
+  params.push(conv, conv);
   return {
     sql: `
-      SELECT ${searchColumns(MYSQL)}
+      SELECT hit.c AS c, GREATEST(hit.f, hit.va + 1) AS lo, b.last_seq AS hi
       FROM (
         SELECT t.conversation_id AS c, t.first_seq AS f, mb.visible_after AS va FROM search_block_tokens t
         JOIN members mb ON mb.conversation_id = t.conversation_id AND mb.user_id = ?
@@ -261,15 +265,43 @@ export function candidateQuery(req: SearchRequest, before: SearchPosition | unde
         GROUP BY t.conversation_id, t.first_seq, mb.visible_after ${having}
       ) hit
       JOIN search_blocks b ON b.conversation_id = hit.c AND b.first_seq = hit.f
-      JOIN messages m ON m.conversation_id = hit.c AND m.seq BETWEEN b.first_seq AND b.last_seq AND m.seq > hit.va
+      WHERE b.last_seq > hit.va`,
+    params,
+  };
+}
+
+/**
+ * Candidates per round of collectPage: every message of a matching block is one, so most may not
+ * match. The server sorts all the candidates of the ranges for any LIMIT, so a round costs about
+ * the same for 50 or 500, and fewer rounds are what makes a page cheaper.
+ */
+export const CANDIDATES_PER_ROUND = 500;
+
+/** Block ranges per candidate query: the range optimizer reads each as one interval of the primary key. */
+export const RANGES_PER_QUERY = 500;
+
+/**
+ * The candidates of some matching blocks, newest first, strictly before `before`, at most `n`.
+ * The ranges are a list of (conversation, seq interval) the server reads as intervals of the
+ * messages' primary key: a join from the blocks could only look the conversation up and scan all
+ * of it for each block. Written as literals: they are integers from the index.
+ */
+export function blockMessagesQuery(ranges: readonly BlockRange[], req: SearchRequest, before: SearchPosition | undefined, n: number): { sql: string; params: Param[] } {
+  const int = (x: number) => Math.trunc(Number(x));
+  const within = ranges.map((r) => `(m.conversation_id = ${int(r.conversationId)} AND m.seq BETWEEN ${int(r.from)} AND ${int(r.to)})`).join(' OR ');
+  const sender = req.senderId ?? null;
+  return {
+    sql: `
+      SELECT ${searchColumns(MYSQL)}
+      FROM messages m
       LEFT JOIN users u ON u.id = m.sender_id
       ${REPLY_JOIN}
-      WHERE m.kind = 'message' AND m.deleted = 0
+      WHERE (${within}) AND m.kind = 'message' AND m.deleted = 0
         AND (? IS NULL OR m.sender_id = ?)
         AND (? IS NULL OR (m.created_at, m.conversation_id, m.seq) < (?, ?, ?))
       ORDER BY m.created_at DESC, m.conversation_id DESC, m.seq DESC
       LIMIT ?`,
-    params,
+    params: [sender, sender, before?.ts ?? null, before?.ts ?? null, before?.conversationId ?? null, before?.seq ?? null, n],
   };
 }
 

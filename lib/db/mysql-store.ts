@@ -11,8 +11,8 @@ import type { NotifyLevel } from '../protocol/messages.ts';
 import { isConnectionError, isDuplicateKey, isLockConflict, toStoreError } from './mysql-errors.ts';
 import { MysqlAccounts } from './mysql-accounts.ts';
 import { migrate } from './mysql-migrate.ts';
-import { BlockTokenCache, blockInserts, candidateQuery, newestBlocksQuery, openBlocks, rewritingBlock, unindexConversation, type BlockStates, type OpenBlock, type IndexedText } from './mysql-search.ts';
-import { collectPage, type SearchPage, type SearchRequest } from './search.ts';
+import { BlockTokenCache, CANDIDATES_PER_ROUND, RANGES_PER_QUERY, blockInserts, blockMessagesQuery, matchingBlocksQuery, newestBlocksQuery, openBlocks, rewritingBlock, unindexConversation, type BlockRange, type BlockStates, type OpenBlock, type IndexedText } from './mysql-search.ts';
+import { bySearchOrder, collectPage, type SearchPage, type SearchRequest } from './search.ts';
 import { MysqlPool, TripBuilder, inTransaction, rolledBack, type Connection, type PoolStats } from './mysql-pool.ts';
 import { parseMysqlUrl, type MysqlTarget } from './mysql-url.ts';
 import {
@@ -885,11 +885,25 @@ export class MysqlStore implements Store {
   }
 
   searchMessages(req: SearchRequest): Promise<SearchPage> {
+    // The matching blocks once per page; each round of collectPage reads candidates from them.
+    let blocks: BlockRange[] | null = null;
     return collectPage(req, (before, n) => this.pool.run('read', async (conn) => {
-      const { sql, params } = candidateQuery(req, before, n);
-      return (await allText<MessageRecord>(conn, sql, params)).map(toMessage);
-    }));
+      if (blocks === null) {
+        const { sql, params } = matchingBlocksQuery(req);
+        blocks = (await allText<{ c: number; lo: number; hi: number }>(conn, sql, params))
+          .map((r) => ({ conversationId: Number(r.c), from: Number(r.lo), to: Number(r.hi) }));
+      }
+      let found: StoredMessage[] = [];
+      for (let at = 0; at < blocks.length; at += RANGES_PER_QUERY) {
+        const { sql, params } = blockMessagesQuery(blocks.slice(at, at + RANGES_PER_QUERY), req, before, n);
+        found.push(...(await allText<MessageRecord>(conn, sql, params)).map(toMessage));
+      }
+      // Each query gave its newest n; together, the newest n of all, in search order.
+      if (blocks.length > RANGES_PER_QUERY) found = found.sort(bySearchOrder).slice(0, n);
+      return found;
+    }), CANDIDATES_PER_ROUND);
   }
+
 
   readersOf(conversationId: number, seq: number, exceptId: number): Promise<{ name: string; read: boolean }[]> {
     return this.pool.run('read', async (conn) =>

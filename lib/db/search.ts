@@ -40,9 +40,17 @@ const MAX_ROUNDS = 8;
 
 export const positionOf = (m: StoredMessage): SearchPosition => ({ ts: m.ts, conversationId: m.conversationId, seq: m.seq });
 
-export async function collectPage(req: SearchRequest, fetch: FetchCandidates): Promise<SearchPage> {
+/** Search order, newest first: by ts, then conversation, then seq, each descending. */
+export const bySearchOrder = (a: StoredMessage, b: StoredMessage): number => b.ts - a.ts || b.conversationId - a.conversationId || b.seq - a.seq;
+
+/**
+ * `chunkMin`: candidates asked for per round at least. A store whose candidates are every message
+ * of a matching block (MySQL's) asks for more, since most of them may not match, and a round costs
+ * it about the same whatever the number.
+ */
+export async function collectPage(req: SearchRequest, fetch: FetchCandidates, chunkMin = CHUNK_MIN): Promise<SearchPage> {
   const found: StoredMessage[] = [];
-  const chunk = Math.max(CHUNK_MIN, req.limit + 1);
+  const chunk = Math.max(chunkMin, req.limit + 1);
   let before = req.before;
   const exclude = req.excludeSenders !== undefined && req.excludeSenders.size > 0 ? req.excludeSenders : null;
   for (let round = 0; round < MAX_ROUNDS; round++) {

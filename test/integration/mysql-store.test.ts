@@ -18,8 +18,9 @@ import { CROSSED_REQUESTS_LEFT, CROSSED_REQUESTS_SEED } from '../helpers/crossed
 import { DELETIONS_SEED, MEMBERSHIPS_SEED, BLOCKS_UPGRADE_SEED, checkDeletionsUpgrade, checkMentionsUpgrade, mysqlDatabaseBefore } from '../helpers/old-schema.ts';
 import { ACCOUNTS_SEED, checkAccountsUpgrade } from '../helpers/accounts-upgrade-fixture.ts';
 import { GROUPS_AFTER, GROUPS_SEED } from '../helpers/groups-upgrade-fixture.ts';
-import { indexAllMessages } from '../../lib/db/mysql-search.ts';
+import { RANGES_PER_QUERY, indexAllMessages } from '../../lib/db/mysql-search.ts';
 import { blockTokenHexes } from '../../lib/db/search-tokens.ts';
+import type { SearchPosition } from '../../lib/db/search.ts';
 import { SEARCH_UPGRADE_FOUND, SEARCH_UPGRADE_SEED, searchIndexVersion } from '../helpers/search-upgrade-fixture.ts';
 import { planSearch } from '../../lib/db/search-tokens.ts';
 import { MESSAGE_EVENTS_SEED, checkUpgradedMessages } from '../helpers/message-events-fixture.ts';
@@ -544,6 +545,28 @@ if (await requireMariadb('test/integration/mysql-store.test.ts')) {
     } finally {
       await other.close();
     }
+  });
+
+  test(`search blocks: more matching blocks than one candidate query takes (${RANGES_PER_QUERY}) still page newest first, each message once`, async () => {
+    const a = await store.createUser('Ann', 'ann', 'h');
+    const g = await store.createGroup('G', 'g', '', a.id);
+    // a reaction after each message closes its block: one block per message
+    const count = RANGES_PER_QUERY + 20;
+    for (let i = 0; i < count; i++) {
+      const [r] = (await store.appendMessages([msg(g.conversationId, a.id, `needle ${i}`, null, 1_000 + i)])) as { seq: number }[];
+      await store.appendEvent({ conversationId: g.conversationId, senderId: a.id, kind: 'reaction', target: r!.seq, text: '+', clientMsgId: null, ts: 1 });
+    }
+    const [{ n }] = await adminQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${db.name}\`.search_blocks`);
+    assert.is(Number(n), count);
+    const seen: string[] = [];
+    let before: SearchPosition | undefined;
+    for (let page = 0; page < 20; page++) {
+      const got = await store.searchMessages({ userId: a.id, plan: planSearch('needle')!, limit: 100, before });
+      seen.push(...got.messages.map((m) => m.text));
+      if (got.next === null) break;
+      before = got.next;
+    }
+    assert.equal(seen, Array.from({ length: count }, (_, i) => `needle ${count - 1 - i}`));
   });
 
   test('the same client id sent through two nodes at once is stored once', async () => {
