@@ -290,18 +290,25 @@ export function blockMessagesQuery(ranges: readonly BlockRange[], req: SearchReq
   const int = (x: number) => Math.trunc(Number(x));
   const within = ranges.map((r) => `(m.conversation_id = ${int(r.conversationId)} AND m.seq BETWEEN ${int(r.from)} AND ${int(r.to)})`).join(' OR ');
   const sender = req.senderId ?? null;
+  // Most of a block's messages hold none of the terms. For an all-ASCII text, folding (NFKC, then
+  // lower case) is lower-casing alone, so LOWER() LIKE decides it here as `matches` would; a text
+  // with any other character (more bytes than characters) is left to `matches`, which may find an
+  // ASCII term in it (full-width letters, ligatures). Only a term of ASCII alone is checked so.
+  const asciiTerms = req.plan.terms.filter((t) => /^[\x00-\x7f]+$/.test(t));
+  const termChecks = asciiTerms.map(() => 'AND (LENGTH(m.text) <> CHAR_LENGTH(m.text) OR LOWER(m.text) LIKE ?)').join(' ');
+  const patterns = asciiTerms.map((t) => `%${t.replace(/[\\%_]/g, '\\$&')}%`);
   return {
     sql: `
       SELECT ${searchColumns(MYSQL)}
       FROM messages m
       LEFT JOIN users u ON u.id = m.sender_id
       ${REPLY_JOIN}
-      WHERE (${within}) AND m.kind = 'message' AND m.deleted = 0
+      WHERE (${within}) AND m.kind = 'message' AND m.deleted = 0 ${termChecks}
         AND (? IS NULL OR m.sender_id = ?)
         AND (? IS NULL OR (m.created_at, m.conversation_id, m.seq) < (?, ?, ?))
       ORDER BY m.created_at DESC, m.conversation_id DESC, m.seq DESC
       LIMIT ?`,
-    params: [sender, sender, before?.ts ?? null, before?.ts ?? null, before?.conversationId ?? null, before?.seq ?? null, n],
+    params: [...patterns, sender, sender, before?.ts ?? null, before?.ts ?? null, before?.conversationId ?? null, before?.seq ?? null, n],
   };
 }
 

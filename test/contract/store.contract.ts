@@ -1337,6 +1337,19 @@ export function storeContract(label: string, open: OpenStore): void {
     }
   });
 
+  test('search: folding finds what the query\'s letters stand for: full-width letters, ligatures, any case; %, _ and \\ as themselves', async () => {
+    const a = await user('Ann');
+    const b = await user('Bob');
+    const conv = await befriend(a.id, b.id);
+    await send(msg(conv, a.id, 'ＡＬＰＨＡ team', null, 1), msg(conv, a.id, 'the ﬁle is here', null, 2), msg(conv, a.id, 'Alpha Two', null, 3),
+      msg(conv, a.id, '50% off_now', null, 4), msg(conv, a.id, '50x offxnow', null, 5), msg(conv, a.id, 'in C:\\dir now', null, 6));
+    assert.equal((await search(b.id, 'alpha')).texts, ['Alpha Two', 'ＡＬＰＨＡ team']);
+    assert.equal((await search(b.id, 'file')).texts, ['the ﬁle is here']);
+    assert.equal((await search(b.id, '0%')).texts, ['50% off_now'], 'a % in the query is a character, not a wildcard');
+    assert.equal((await search(b.id, 'f_n')).texts, ['50% off_now'], 'so is an _');
+    assert.equal((await search(b.id, ':\\d')).texts, ['in C:\\dir now'], 'and a backslash');
+  });
+
   test('search: an edited message is found by its new text only, a deleted one never again, reactions and edits are not results', async () => {
     const a = await user('Ann');
     const b = await user('Bob');
