@@ -94,9 +94,10 @@ export type BlockStates = { conversationId: number; first: number; size: number;
 /**
  * The texts cut into blocks: consecutive texts of one conversation, at most BLOCK_MESSAGES in a
  * block. A conversation's first texts go on filling its open block, if it has one (`open`: only
- * when nothing but that block's messages came after its first seq, so a block's range holds its
- * own messages only). The append batch gives a conversation's new messages consecutive seqs; the
- * backfill reads them in (conversation, seq) order.
+ * when nothing came after that block's last message). The append batch gives a conversation's new
+ * messages consecutive seqs; the backfill reads them in (conversation, seq) order, so a
+ * backfilled block's range may hold events too (search and a rewrite read its messages only).
+ * Either way no block's range holds a message of another.
  */
 function blocksOf(texts: readonly IndexedText[], open?: ReadonlyMap<number, OpenBlock>): Block[] {
   const current = new Map<number, Block>();
@@ -312,7 +313,7 @@ export function blockMessagesQuery(ranges: readonly BlockRange[], req: SearchReq
   };
 }
 
-/** Messages read per page of the backfill: a multiple of BLOCK_MESSAGES, so pages cut no block short. */
+/** Messages read per page of the backfill (a block never spans two pages: one may end early at a page's end). */
 const BACKFILL_PAGE = 8 * BLOCK_MESSAGES;
 
 /**
