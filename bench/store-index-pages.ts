@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { friendPairs } from './lib/store-pairs.ts';
 
 const args = process.argv.slice(2);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -36,13 +37,7 @@ async function child(root: string, noIndex: boolean): Promise<Figures> {
       if (search === undefined) throw new Error(`${root} has no search index to switch off`);
       search.indexTexts = () => {};
     }
-    const convs: { conv: number; a: number; b: number }[] = [];
-    for (let i = 0; i < CONVERSATIONS; i++) {
-      const a = await store.createUser(`a${i}`, `a${i}`, 'x');
-      const b = await store.createUser(`b${i}`, `b${i}`, 'x');
-      await store.createFriendRequest(a.id, b.id);
-      convs.push({ conv: await store.acceptFriendRequest(b.id, a.id), a: a.id, b: b.id });
-    }
+    const convs = await friendPairs(store, CONVERSATIONS);
     // the bench's texts: "SENDER K SENT_US " padded with x to 120 characters (bench/worker.ts)
     let k = 0;
     const text = () => {

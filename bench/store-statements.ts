@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { friendPairs } from './lib/store-pairs.ts';
 
 const args = process.argv.slice(2);
 const BATCHES = Number(process.env.BATCHES ?? 400);
@@ -46,13 +47,7 @@ async function measure(root: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'chat-store-statements-'));
   const store = SqliteStore.open(join(dir, 'chat.db'));
   try {
-    const convs: { conv: number; a: number; b: number }[] = [];
-    for (let i = 0; i < CONVERSATIONS; i++) {
-      const a = await store.createUser(`a${i}`, `a${i}`, 'x');
-      const b = await store.createUser(`b${i}`, `b${i}`, 'x');
-      await store.createFriendRequest(a.id, b.id);
-      convs.push({ conv: await store.acceptFriendRequest(b.id, a.id), a: a.id, b: b.id });
-    }
+    const convs = await friendPairs(store, CONVERSATIONS);
     const text = 'x'.repeat(120);
     const run = async (batches: number) => {
       for (let k = 0; k < batches; k++) {
