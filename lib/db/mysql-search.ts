@@ -288,7 +288,6 @@ export const RANGES_PER_QUERY = 500;
  * of it for each block. Written as literals: they are integers from the index.
  */
 export function blockMessagesQuery(ranges: readonly BlockRange[], req: SearchRequest, before: SearchPosition | undefined, n: number): { sql: string; params: Param[] } {
-  const int = (x: number) => Math.trunc(Number(x));
   const within = ranges.map((r) => `(m.conversation_id = ${int(r.conversationId)} AND m.seq BETWEEN ${int(r.from)} AND ${int(r.to)})`).join(' OR ');
   const sender = req.senderId ?? null;
   // Most of a block's messages hold none of the terms. For an all-ASCII text, folding (NFKC, then
