@@ -70,6 +70,18 @@ async function runText(conn: Connection, sql: string, params: Param[]): Promise<
 /** `(?, ?, …)` with n placeholders, or a repeated row shape joined by a separator. */
 const repeat = (shape: string, n: number, sep = ', ') => Array.from({ length: n }, () => shape).join(sep);
 
+/**
+ * A derived table of n rows of key columns, `(SELECT ? AS a, ? AS b UNION ALL SELECT ?, ? …)`,
+ * to join a batch's keys against. MariaDB plans a row IN list of 25 pairs by building a range per
+ * pair (and an index dive per range), which costs it about three times the join's CPU
+ * (docs/performance-notes.md, "Row IN lists against joined keys").
+ */
+const keyRows = (columns: readonly string[], n: number): string => {
+  const head = `SELECT ${columns.map((c) => `? AS ${c}`).join(', ')}`;
+  const rest = `SELECT ${columns.map(() => '?').join(', ')}`;
+  return `(${[head, ...Array.from({ length: n - 1 }, () => rest)].join(' UNION ALL ')})`;
+};
+
 const SQL = sqlFor(MYSQL);
 
 // Keys are VARBINARY (sql/mysql/001_init.sql), so client_msg_id (and a reaction's emoji) come back as a Buffer.
@@ -626,13 +638,14 @@ export class MysqlStore implements Store {
     //    memberships, and for direct messages the friendships. The shared lock on those makes an
     //    unfriending on another node wait for this batch, or this batch see it. And the cursors
     //    the moves start from.
-    // Row IN lists rather than chains of ORs: both are range scans, but the server checks each
-    // row found against the whole OR chain (quadratic in the batch), and against IN by bisection.
+    // Each looks its keys up by joining them as a derived table (keyRows): neither a row IN list
+    // (a range and an index dive per key) nor a chain of ORs (each row checked against all of it).
+    // STRAIGHT_JOIN keeps the keys first: on small tables the optimizer would rather scan the index.
     const idParams: Param[] = [];
     for (const m of batch) if (m.clientMsgId !== null) idParams.push(m.senderId, m.clientMsgId);
     const priorAt = idParams.length === 0 ? -1 : reads.add(`
       SELECT sender_id AS senderId, client_msg_id AS clientMsgId, conversation_id AS conversationId, seq, created_at AS ts, kind
-      FROM messages WHERE (sender_id, client_msg_id) IN (${repeat('(?, ?)', idParams.length / 2)})`, idParams);
+      FROM ${keyRows(['s', 'k'], idParams.length / 2)} v STRAIGHT_JOIN messages ON sender_id = v.s AND client_msg_id = v.k`, idParams);
     const memberParams: Param[] = [];
     const friendParams: Param[] = [];
     for (const s of slots) {
@@ -640,10 +653,11 @@ export class MysqlStore implements Store {
       if (s.friendId !== undefined) friendParams.push(s.senderId, s.friendId);
     }
     const membersAt = reads.add(`
-      SELECT conversation_id AS c, user_id AS u FROM members WHERE (conversation_id, user_id) IN (${repeat('(?, ?)', slots.length)})`, memberParams);
+      SELECT m.conversation_id AS c, m.user_id AS u FROM ${keyRows(['c', 'u'], slots.length)} v
+      STRAIGHT_JOIN members m ON m.conversation_id = v.c AND m.user_id = v.u`, memberParams);
     const friendsAt = friendParams.length === 0 ? -1 : reads.add(`
-      SELECT user_id AS u, friend_id AS f FROM friendships WHERE (user_id, friend_id) IN (${repeat('(?, ?)', friendParams.length / 2)})
-      LOCK IN SHARE MODE`, friendParams);
+      SELECT f.user_id AS u, f.friend_id AS f FROM ${keyRows(['u', 'f'], friendParams.length / 2)} v
+      STRAIGHT_JOIN friendships f ON f.user_id = v.u AND f.friend_id = v.f LOCK IN SHARE MODE`, friendParams);
     // The groups' members under the conversation locks, which a kick, ban or leave takes too:
     // the pushes go to the members as of the commit, whichever node removed someone meanwhile.
     const groupConvs = [...new Set(slots.filter((s) => s.friendId === undefined).map((s) => s.conversationId))];
@@ -653,8 +667,8 @@ export class MysqlStore implements Store {
     for (const s of cursorSlots.slots) cursorKeys.push(s.conversationId, s.userId);
     const cursorsAt = cursorKeys.length === 0 ? -1 : reads.add(`
       SELECT m.conversation_id AS c, m.user_id AS u, c.last_seq AS lastSeq, m.delivered_seq AS d, m.read_seq AS r
-      FROM members m JOIN conversations c ON c.id = m.conversation_id
-      WHERE (m.conversation_id, m.user_id) IN (${repeat('(?, ?)', cursorSlots.slots.length)})`, cursorKeys);
+      FROM ${keyRows(['c', 'u'], cursorSlots.slots.length)} v STRAIGHT_JOIN members m ON m.conversation_id = v.c AND m.user_id = v.u
+      STRAIGHT_JOIN conversations c ON c.id = m.conversation_id`, cursorKeys);
     try {
       const got = await reads.send(conn);
       if (landed >= 0 && got[landed]!.length > 0) {
@@ -726,7 +740,7 @@ export class MysqlStore implements Store {
       if (rows.length > 0) {
         const counters: Param[] = [];
         for (const [id, last] of plan.lastSeqs) counters.push(id, last, plan.msgCounts.get(id)!);
-        writes.add(`UPDATE conversations c JOIN (${repeat('SELECT ? AS id, ? AS last, ? AS n', counters.length / 3, ' UNION ALL ')}) v
+        writes.add(`UPDATE conversations c JOIN ${keyRows(['id', 'last', 'n'], counters.length / 3)} v
           ON c.id = v.id SET c.last_seq = v.last, c.msg_count = v.n`, counters);
         this.insertText(writes, rows as Param[], openBlocks(got[blocksAt] as { c: number; f: number; l: number; n: number }[], lastSeq, this.blockTokens), blockStates);
         // One more statement for the whole batch, only when some message mentions someone.
@@ -748,7 +762,7 @@ export class MysqlStore implements Store {
       if (cursorRows.size > 0) {
         const values: Param[] = [];
         for (const row of cursorRows.values()) values.push(...row);
-        writes.add(`UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS d, ? AS r', cursorRows.size, ' UNION ALL ')}) v
+        writes.add(`UPDATE members m JOIN ${keyRows(['c', 'u', 'd', 'r'], cursorRows.size)} v
           ON m.conversation_id = v.c AND m.user_id = v.u
           SET m.delivered_seq = GREATEST(m.delivered_seq, v.d), m.read_seq = GREATEST(m.read_seq, v.r)`, values);
       }
@@ -933,8 +947,8 @@ export class MysqlStore implements Store {
         for (const s of slots) keys.push(s.conversationId, s.userId);
         const rows = await allText<{ c: number; u: number; lastSeq: number; d: number; r: number }>(conn, `
           SELECT m.conversation_id AS c, m.user_id AS u, c.last_seq AS lastSeq, m.delivered_seq AS d, m.read_seq AS r
-          FROM members m JOIN conversations c ON c.id = m.conversation_id
-          WHERE (m.conversation_id, m.user_id) IN (${repeat('(?, ?)', slots.length)})`, keys);
+          FROM ${keyRows(['c', 'u'], slots.length)} v STRAIGHT_JOIN members m ON m.conversation_id = v.c AND m.user_id = v.u
+          STRAIGHT_JOIN conversations c ON c.id = m.conversation_id`, keys);
         const found = new Map(rows.map((r) => [`${r.c}:${r.u}`, r]));
         for (const s of slots) {
           const row = found.get(`${s.conversationId}:${s.userId}`);
@@ -947,7 +961,7 @@ export class MysqlStore implements Store {
         if (plan.writes.length > 0) {
           const values: Param[] = [];
           for (const w of plan.writes) values.push(w.conversationId, w.userId, w.delivered, w.read);
-          await runText(conn, `UPDATE members m JOIN (${repeat('SELECT ? AS c, ? AS u, ? AS d, ? AS r', plan.writes.length, ' UNION ALL ')}) v
+          await runText(conn, `UPDATE members m JOIN ${keyRows(['c', 'u', 'd', 'r'], plan.writes.length)} v
             ON m.conversation_id = v.c AND m.user_id = v.u
             SET m.delivered_seq = GREATEST(m.delivered_seq, v.d), m.read_seq = GREATEST(m.read_seq, v.r)`, values);
         }
