@@ -9,11 +9,10 @@
 // `--search` instead: how long a search takes over 192 000 messages stored in batches of 64 over
 // 10 conversations (so SQLite's blocks hold 10 conversations each), for a searcher in one of
 // them, here and in DIR (which must have search), medians of 3; with --mysql on MySQL too.
-import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { mysqlServerCpuSeconds, scratchMysqlName } from './lib/mysql.ts';
 
 const args = process.argv.slice(2);
 const beforeAt = args.indexOf('--before');
@@ -40,16 +39,6 @@ interface AnyStore {
   close(): Promise<void>;
 }
 
-function mariadbCpuTicks(): number {
-  try {
-    const pid = execFileSync('pidof', ['mariadbd']).toString().trim().split(/\s+/)[0]!;
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100/s)
-  } catch {
-    return NaN;
-  }
-}
-
 /** A fresh, empty store of `root`'s code (SQLite: a temporary file; MySQL: a scratch database), and how to remove it. */
 async function openStore(root: string, kind: 'sqlite' | 'mysql'): Promise<{ store: AnyStore; cleanup: () => Promise<void> }> {
   if (kind === 'sqlite') {
@@ -59,18 +48,9 @@ async function openStore(root: string, kind: 'sqlite' | 'mysql'): Promise<{ stor
   }
   const { MysqlStore } = await import(join(root, 'lib/db/mysql-store.ts'));
   const { resolveDbPoolConfig } = await import(join(root, 'lib/config.ts'));
-  const name = `chat_search_bench_${process.pid}_${Date.now()}`;
-  const base = process.env.CHAT_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306';
-  const store = await MysqlStore.open(`${base}/${name}`, resolveDbPoolConfig({ min: 1, max: 4, logIntervalMs: 0 }));
-  return {
-    store,
-    cleanup: async () => {
-      const mysql = (await import('mysql2/promise')).default;
-      const conn = await mysql.createConnection({ uri: base });
-      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await conn.end();
-    },
-  };
+  const db = await scratchMysqlName();
+  const store = await MysqlStore.open(db.url, resolveDbPoolConfig({ min: 1, max: 4, logIntervalMs: 0 }));
+  return { store, cleanup: () => db.drop() };
 }
 
 async function measure(root: string, kind: 'sqlite' | 'mysql', text: string): Promise<{ cpuUs: number; dbUs: number }> {
@@ -90,12 +70,12 @@ async function measure(root: string, kind: 'sqlite' | 'mysql', text: string): Pr
     };
     await run(WARM);
     const batches = kind === 'sqlite' ? BATCHES : MYSQL_BATCHES;
-    const db0 = mariadbCpuTicks();
+    const db0 = mysqlServerCpuSeconds();
     const cpu0 = process.cpuUsage();
     await run(batches);
     const cpu = process.cpuUsage(cpu0);
     const messages = batches * PER_BATCH;
-    return { cpuUs: (cpu.user + cpu.system) / messages, dbUs: kind === 'mysql' ? ((mariadbCpuTicks() - db0) * 10_000) / messages : 0 };
+    return { cpuUs: (cpu.user + cpu.system) / messages, dbUs: kind === 'mysql' ? ((mysqlServerCpuSeconds() - db0) * 1e6) / messages : 0 };
   } finally {
     await store.close();
     await cleanup();

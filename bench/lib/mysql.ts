@@ -11,7 +11,7 @@ import { DB_POOL_DEFAULTS } from '../../lib/config.ts';
 import { migrateStore } from '../../lib/db/open.ts';
 import { parseMysqlUrl, redactMysqlUrl, type MysqlTarget } from '../../lib/db/mysql-url.ts';
 import { onCleanup, seedStore, type Seeded, type SeedSpec } from './harness.ts';
-import { listeningPid } from './proc.ts';
+import { cpuSeconds, listeningPid } from './proc.ts';
 
 /** server URL without the database */
 export const MYSQL_BASE = (process.env.CHAT_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
@@ -47,10 +47,12 @@ async function adminConnection(t: MysqlTarget) {
 }
 
 /**
- * A new database chat_bench_<pid>_<time>_<n>, created and migrated. Throws a message that says
- * what to do when the server cannot be reached.
+ * A new name chat_bench_<pid>_<time>_<n> on the server, for a database that a Store of some
+ * checkout creates and migrates itself (bench/mysql-batch.ts, bench/search-index.ts: the
+ * `--before` checkout's schema may not be this one's). Dropped by drop(), or on exit by onCleanup.
+ * Throws a message that says what to do when the server cannot be reached.
  */
-export async function scratchMysql(): Promise<ScratchMysql> {
+export async function scratchMysqlName(): Promise<Omit<ScratchMysql, 'serverPid'>> {
   const name = `chat_bench_${process.pid}_${Date.now().toString(36)}_${++counter}`;
   const url = `${MYSQL_BASE}/${name}`;
   const target = parseMysqlUrl(url);
@@ -65,9 +67,8 @@ export async function scratchMysql(): Promise<ScratchMysql> {
     );
   }
   undropped.set(name, target);
-  await migrateStore(url); // what `chat db migrate --db URL` does: CREATE DATABASE, then sql/mysql/*
   return {
-    name, url, target, serverPid: mysqlServerPid(target.host, target.port),
+    name, url, target,
     async drop() {
       const conn = await adminConnection(target);
       try {
@@ -78,6 +79,13 @@ export async function scratchMysql(): Promise<ScratchMysql> {
       }
     },
   };
+}
+
+/** A new database (see scratchMysqlName), created and migrated with this checkout's schema. */
+export async function scratchMysql(): Promise<ScratchMysql> {
+  const db = await scratchMysqlName();
+  await migrateStore(db.url); // what `chat db migrate --db URL` does: CREATE DATABASE, then sql/mysql/*
+  return { ...db, serverPid: mysqlServerPid(db.target.host, db.target.port) };
 }
 
 /** Users, friendships, group and tokens through MysqlStore, exactly like seed() through SqliteStore. */
@@ -94,4 +102,11 @@ export async function seedMysql(url: string, spec: SeedSpec): Promise<Seeded> {
 /** The mariadbd or mysqld listening on `port` on this host (see listeningPid). */
 export function mysqlServerPid(host: string, port: number): number | undefined {
   return listeningPid(['mariadbd', 'mysqld'], host, port);
+}
+
+/** CPU seconds the server behind MYSQL_BASE has used so far; NaN when it is not a process of this host that can be read. */
+export function mysqlServerCpuSeconds(): number {
+  const t = parseMysqlUrl(`${MYSQL_BASE}/x`);
+  const pid = mysqlServerPid(t.host, t.port);
+  return pid === undefined ? NaN : cpuSeconds(pid);
 }
