@@ -13,6 +13,7 @@ import { Connection, flushConnections } from './connection.ts';
 import type { HandlerContext, LoginThrottle } from './context.ts';
 import { RequestQueue } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';
+import { InFlight } from './in-flight.ts';
 import { LISTEN_BACKLOG } from './listen-backlog.ts';
 import { ReceiptThrottle, TypingGate, systemClock } from './live-signals.ts';
 import { MessageWriter } from './message-writer.ts';
@@ -49,6 +50,7 @@ export class ChatServer {
   private readonly signals = { typing: new TypingGate(systemClock), receipts: new ReceiptThrottle(systemClock) };
   private readonly registerThrottle: FailureThrottle;
   private readonly removals = new Removals();
+  private readonly inFlight = new InFlight();
   private readonly sessionDeps: SessionDeps;
   private readonly perAddress: AddressLimit;
   /** set with --proxy-protocol: the client's address comes from the proxy's header */
@@ -83,8 +85,8 @@ export class ChatServer {
       log: deps.log,
       loginTimeoutMs: deps.config.loginTimeoutMs,
       onLeave: (user, sessionId) => {
-        deps.store.accounts.sessionEnded(user.tokenHash, sessionId, Date.now()).catch((err) =>
-          deps.log.warn({ err, session: sessionId }, 'could not record the end of a session'));
+        this.inFlight.track(deps.store.accounts.sessionEnded(user.tokenHash, sessionId, Date.now()).catch((err) =>
+          deps.log.warn({ err, session: sessionId }, 'could not record the end of a session')));
       },
     };
     this.adminWatch = new AdminWatch(deps.store.accounts, this.sessions, deps.log, deps.config.adminPollMs, () => deps.store.forgetUsers());
@@ -197,7 +199,7 @@ export class ChatServer {
         this.connections.delete(conn);
         this.perAddress.remove(remote);
         if (conn.closeReason) log.warn({ session: id, user: session.user?.name, reason: conn.closeReason }, 'connection dropped');
-        void session.close();
+        this.inFlight.track(session.close());
       },
     );
     const session = new ServerSession(id, remote, conn, this.sessionDeps);
@@ -243,6 +245,8 @@ export class ChatServer {
       await Promise.all(ended);
       for (const socket of this.sockets) socket.destroy();
       await closed;
+      // The closed sessions' sign-outs (presence withdrawn, tokens released) run on both.
+      await this.inFlight.settled();
       await this.deps.bus.close();
       await this.deps.store.close();
     })();
